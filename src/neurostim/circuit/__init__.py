@@ -1,0 +1,3 @@
+"""neurostim.circuit."""
+
+__all__: list[str] = []

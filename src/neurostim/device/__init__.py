@@ -1,0 +1,3 @@
+"""neurostim.device."""
+
+__all__: list[str] = []

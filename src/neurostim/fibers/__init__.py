@@ -1,0 +1,3 @@
+"""neurostim.fibers."""
+
+__all__: list[str] = []

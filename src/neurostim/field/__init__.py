@@ -1,0 +1,3 @@
+"""neurostim.field."""
+
+__all__: list[str] = []

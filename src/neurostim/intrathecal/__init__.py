@@ -1,0 +1,3 @@
+"""neurostim.intrathecal."""
+
+__all__: list[str] = []

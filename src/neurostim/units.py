@@ -1,0 +1,58 @@
+"""Unit conversion factors, used by name so that no conversion is hidden.
+
+Quantities carry their unit in their name (``amplitude_ma``, ``pulse_width_us``); to convert,
+multiply by the factor named ``<FROM>_TO_<TO>`` below, e.g. ``pulse_width_ms = pulse_width_us *
+US_TO_MS``.
+"""
+
+from __future__ import annotations
+
+# time
+US_TO_MS = 1e-3
+MS_TO_US = 1e3
+US_TO_S = 1e-6
+S_TO_US = 1e6
+MS_TO_S = 1e-3
+S_TO_MS = 1e3
+S_PER_MIN = 60.0
+S_PER_HOUR = 3600.0
+S_PER_DAY = 86400.0
+MIN_PER_HOUR = 60.0
+MIN_PER_DAY = 1440.0
+HOURS_PER_DAY = 24.0
+DAYS_PER_YEAR = 365.25
+HOURS_PER_YEAR = 8760.0
+
+# length and area
+UM_TO_MM = 1e-3
+MM_TO_UM = 1e3
+MM_TO_CM = 0.1
+CM_TO_MM = 10.0
+UM_TO_CM = 1e-4
+MM2_TO_CM2 = 1e-2
+CM2_TO_MM2 = 1e2
+
+# current and charge
+MA_TO_UA = 1e3
+UA_TO_MA = 1e-3
+MA_TO_A = 1e-3
+A_TO_MA = 1e3
+NA_TO_MA = 1e-6
+MA_TO_NA = 1e6
+# charge: mA x ms = uC, mA x us = nC
+MA_US_TO_UC = 1e-3
+MAH_TO_AH = 1e-3
+AH_TO_MAH = 1e3
+UA_TO_A = 1e-6
+
+# potential and resistance
+MV_TO_V = 1e-3
+V_TO_MV = 1e3
+KOHM_TO_OHM = 1e3
+
+# volume
+UL_TO_ML = 1e-3
+ML_TO_UL = 1e3
+
+# temperature
+CELSIUS_TO_KELVIN = 273.15
