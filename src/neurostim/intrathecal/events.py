@@ -1,0 +1,332 @@
+"""Event simulation of an implanted pump over days to months.
+
+A fixed time step (default 15 min) advances the pump; events happen inside it:
+
+* basal delivery by the program (flex by time of day), times ``accuracy_factor``;
+* patient bolus requests, a Poisson process (seeded ``numpy.random.Generator``), each decided by
+  :class:`~neurostim.intrathecal.bolus.BolusGate` (granted or refused: lockout, max per 24 h,
+  reservoir); a granted bolus is delivered at ``dose / duration``;
+* refills on the worst-case refill date (whole days after each fill): the nurse withdraws the
+  residual (measured with Gaussian error, ``residual_sd_ml``), the pump's log gives the expected
+  delivery, ``ratio = (V_fill - V_withdrawn) / expected`` is flagged outside 0.85-1.15; the lockout
+  restarts after the refill;
+* alarms when they would sound: ``LOW_RESERVOIR`` (V <= alarm volume), ``EMPTY_RESERVOIR``,
+  ``ERI`` and ``END_OF_SERVICE`` (the pump stops) from the implant date;
+* hazard ``CATHETER_PORT_INJECTION``: the chosen refill goes through the catheter access port,
+  the whole refill dose enters the CSF at once and the reservoir stays empty;
+* the fluid path (pump dead volume + catheter) is a FIFO: drug leaves the tip only after the
+  fluid ahead of it (saline when not primed).
+
+The reservoir is clamped so it never goes negative (property test
+``tests/properties/test_pump_reservoir.py``); delivery that the reservoir cannot supply is not
+delivered and the ``EMPTY_RESERVOIR`` alarm says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.errors import InputError
+from neurostim.intrathecal import calculations as calc
+from neurostim.intrathecal.bolus import BolusGate
+from neurostim.intrathecal.checks import alarm_ml, refill_residual_ml
+from neurostim.intrathecal.drugs import DrugLibrary, shipped_drug_library
+from neurostim.intrathecal.effect import effect_over_time
+from neurostim.intrathecal.pharmacokinetics import UNIT_TO_NG, csf_concentration_ng_per_ml, get_pk
+from neurostim.intrathecal.program import PumpProgram
+from neurostim.intrathecal.pumps import get_pump
+from neurostim.units import HOURS_PER_DAY, MIN_PER_HOUR
+
+
+@dataclass(frozen=True)
+class PumpEvent:
+    """Something that happened at ``time_h`` after the start: a ``kind`` and its details."""
+
+    time_h: float
+    kind: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PumpSimulation:
+    """Time series (one value per step, at the step's end) and events of a simulated pump.
+
+    Arrays have shape ``(n_steps,)``. Doses are in the drug unit per step; concentrations and
+    effects are NaN when the drug has no CSF model (``pk_status`` says so).
+    """
+
+    time_h: NDArray[np.float64]
+    reservoir_ml: NDArray[np.float64]
+    delivered_ml: NDArray[np.float64]
+    basal_dose: NDArray[np.float64]
+    bolus_dose: NDArray[np.float64]
+    tip_dose: NDArray[np.float64]
+    csf_concentration_ng_per_ml: NDArray[np.float64]
+    steady_state_ng_per_ml: float
+    effects: dict[str, NDArray[np.float64]]
+    events: list[PumpEvent]
+    unit: str
+    drug: str
+    pk_status: str
+    start_date: dt.date
+
+    def events_of(self, kind: str) -> list[PumpEvent]:
+        """Events of one kind, in time order."""
+        return [e for e in self.events if e.kind == kind]
+
+    def to_csv(self, path: str) -> None:
+        """Write the time series as CSV (one row per step)."""
+        cols = {
+            "time_h": self.time_h,
+            "reservoir_ml": self.reservoir_ml,
+            "delivered_ml": self.delivered_ml,
+            f"basal_dose_{self.unit}": self.basal_dose,
+            f"bolus_dose_{self.unit}": self.bolus_dose,
+            f"tip_dose_{self.unit}": self.tip_dose,
+            "csf_concentration_ng_per_ml": self.csf_concentration_ng_per_ml,
+            **{f"effect_{k}": v for k, v in self.effects.items()},
+        }
+        data = np.column_stack(list(cols.values()))
+        np.savetxt(path, data, delimiter=",", header=",".join(cols), comments="", fmt="%.6g")
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    """How to run a simulation; every hazard and random element is explicit and seeded."""
+
+    days: float
+    dt_h: float = 0.25
+    bolus_requests_per_day: float = 0.0
+    seed: int = 0
+    accuracy_factor: float = 1.0
+    residual_sd_ml: float = 0.1
+    primed: bool = True
+    catheter_length_cm: float | None = None
+    catheter_port_error_at_refill: int | None = None
+    start_date: dt.date | None = None
+
+
+def simulate_pump(
+    program: PumpProgram, options: SimulationOptions, library: DrugLibrary | None = None
+) -> PumpSimulation:
+    """Run ``program`` for ``options.days`` (see the module docstring)."""
+    if not options.days > 0:
+        raise InputError("days", options.days, "must be > 0")
+    if not 0 < options.dt_h <= 1.0:
+        raise InputError("dt_h", options.dt_h, "must be in (0, 1] h")
+    lib = shipped_drug_library() if library is None else library
+    pump, drug = get_pump(program.pump), lib[program.drug]
+    conc, dt_h = program.concentration, options.dt_h
+    n = math.ceil(options.days * HOURS_PER_DAY / dt_h - 1e-9)
+    start = options.start_date or program.fill_date or dt.date.today()
+    rng = np.random.default_rng(options.seed)
+    requests = _poisson_times(rng, options.bolus_requests_per_day, n * dt_h)
+    lra, residual = alarm_ml(program, pump), refill_residual_ml(program, pump)
+    worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), conc)
+    refill_days = calc.days_until_volume(program.fill_ml, residual, worst_ml)
+    refill_every_h = (
+        math.inf if math.isinf(refill_days) else max(calc.whole_days(refill_days), 1) * 24.0
+    )
+    pb = program.patient_bolus
+    gate = BolusGate(
+        lockout_h=(pb.lockout_h or 0.0) if pb else 0.0,
+        max_per_24h=pb.max_per_24h if pb else 0,
+        enabled=pb is not None,
+        last_programming_h=0.0,
+    )
+    bolus_ml = pb.dose / conc if pb else 0.0
+    bolus_ml_per_h = bolus_ml / (pb.duration_min / MIN_PER_HOUR) if pb else 0.0
+    eri_h = eos_h = math.inf
+    if program.implant_date is not None:
+        plan = calc.battery_plan(
+            program.implant_date, pump.battery_life_years, pump.eri_to_eos_days
+        )
+        eri_h = (plan.eri_date - start).days * 24.0
+        eos_h = (plan.eos_date - start).days * 24.0
+
+    events: list[PumpEvent] = []
+    reservoir = np.empty(n)
+    delivered = np.zeros(n)
+    basal = np.zeros(n)
+    bolus = np.zeros(n)
+    direct_dose = np.zeros(n)
+    v = program.fill_ml
+    last_fill_ml, logged_ml = program.fill_ml, 0.0
+    pending_ml, pending_rate = 0.0, 0.0
+    if program.mode == "single-bolus" and program.single_bolus is not None:
+        pending_ml = program.single_bolus.dose / conc
+        pending_rate = pending_ml / (program.single_bolus.duration_min / MIN_PER_HOUR)
+    low_alarmed = empty_alarmed = False
+    next_refill_h, n_refills, req_i = refill_every_h, 0, 0
+    for i in range(n):
+        t0, t1 = i * dt_h, (i + 1) * dt_h
+        if t0 <= eri_h < t1:
+            events.append(PumpEvent(eri_h, "ERI", {"eos_in_days": pump.eri_to_eos_days}))
+        if t0 <= eos_h < t1:
+            events.append(PumpEvent(eos_h, "END_OF_SERVICE", {}))
+        running = t0 < eos_h
+        if t0 <= next_refill_h < t1:
+            port_error = options.catheter_port_error_at_refill == n_refills
+            v, last_fill_ml, logged_ml = _refill(
+                events, next_refill_h, v, last_fill_ml, logged_ml, program, options, rng, port_error
+            )
+            if port_error:
+                direct_dose[i] += program.fill_ml * conc
+            gate.reprogram(next_refill_h)
+            low_alarmed = empty_alarmed = v <= 0.0
+            n_refills += 1
+            next_refill_h += refill_every_h
+        while req_i < len(requests) and requests[req_i] < t1:
+            t_req = requests[req_i]
+            decision = gate.request(t_req, bolus_ml, v - pending_ml) if running else "disabled"
+            events.append(PumpEvent(t_req, "BOLUS_REQUEST", {"decision": decision}))
+            if decision == "granted":
+                pending_ml, pending_rate = pending_ml + bolus_ml, bolus_ml_per_h
+            req_i += 1
+        hour = (t0 % HOURS_PER_DAY) + dt_h / 2
+        want_basal = program.dose_per_hour_at(hour) / conc * dt_h if running else 0.0
+        want_bolus = min(pending_ml, pending_rate * dt_h) if running else 0.0
+        pending_ml -= want_bolus
+        want = (want_basal + want_bolus) * options.accuracy_factor
+        logged_ml += want_basal + want_bolus
+        got = min(want, max(v, 0.0))
+        v -= got
+        delivered[i] = got
+        share = got / want if want > 0 else 0.0
+        basal[i] = want_basal * options.accuracy_factor * share * conc
+        bolus[i] = want_bolus * options.accuracy_factor * share * conc
+        reservoir[i] = v
+        if not low_alarmed and v <= lra:
+            events.append(PumpEvent(t1, "LOW_RESERVOIR", {"reservoir_ml": round(v, 4)}))
+            low_alarmed = True
+        if not empty_alarmed and want > 0 and got < want:
+            events.append(PumpEvent(t1, "EMPTY_RESERVOIR", {"undelivered_ml": want - got}))
+            empty_alarmed = True
+    time_h = (np.arange(n) + 1) * dt_h
+    tip = _fluid_path_output(delivered, conc, program, pump, options) + direct_dose
+    return _with_pk(
+        program, drug.unit, time_h, reservoir, delivered, basal, bolus, tip, events, start, dt_h
+    )
+
+
+def _poisson_times(rng: np.random.Generator, per_day: float, horizon_h: float) -> list[float]:
+    if per_day <= 0:
+        return []
+    count = rng.poisson(per_day * horizon_h / HOURS_PER_DAY)
+    return sorted(rng.uniform(0.0, horizon_h, size=count).tolist())
+
+
+def _refill(
+    events: list[PumpEvent],
+    t_h: float,
+    v: float,
+    last_fill_ml: float,
+    logged_ml: float,
+    program: PumpProgram,
+    options: SimulationOptions,
+    rng: np.random.Generator,
+    port_error: bool,
+) -> tuple[float, float, float]:
+    """Withdraw the residual, reconcile, refill; returns (reservoir, fill, logged delivery)."""
+    withdrawn = max(v + rng.normal(0.0, options.residual_sd_ml), 0.0)
+    expected_residual = last_fill_ml - logged_ml
+    detail: dict[str, Any] = {
+        "withdrawn_ml": round(withdrawn, 4),
+        "expected_residual_ml": round(expected_residual, 4),
+    }
+    if logged_ml > 0:
+        ratio = calc.reconciliation_ratio(last_fill_ml, withdrawn, logged_ml)
+        detail["ratio"] = round(ratio, 4)
+        detail["flagged"] = calc.reconciliation_flagged(ratio)
+    events.append(PumpEvent(t_h, "REFILL", detail))
+    if port_error:
+        dose = program.fill_ml * program.concentration
+        basal = program.basal_dose_per_day()
+        events.append(
+            PumpEvent(
+                t_h,
+                "CATHETER_PORT_INJECTION",
+                {
+                    "dose": dose,
+                    "times_daily_dose": round(dose / basal, 1) if basal > 0 else math.inf,
+                },
+            )
+        )
+        return 0.0, program.fill_ml, 0.0
+    return program.fill_ml, program.fill_ml, 0.0
+
+
+def _fluid_path_output(
+    delivered_ml: NDArray[np.float64],
+    conc: float,
+    program: PumpProgram,
+    pump: Any,
+    options: SimulationOptions,
+) -> NDArray[np.float64]:
+    """Drug (unit per step) leaving the catheter tip: FIFO of the fluid path.
+
+    Fluid entering the path at cumulative volume ``u`` leaves the tip once ``u + V_path`` has
+    been pushed; the path holds saline (unprimed) or drug (primed) at the start.
+    """
+    length = options.catheter_length_cm or pump.catheter_length_cm
+    path_ml = calc.priming_volume_ml(
+        calc.catheter_volume_ml(length, pump.catheter_ml_per_cm), pump.pump_dead_volume_ml
+    )
+    out_cum = np.concatenate([[0.0], np.cumsum(delivered_ml)])
+    initial = conc if options.primed else 0.0
+    # drug amount that has left the tip after cumulative output w: initial path content first,
+    # then the reservoir's fluid at concentration conc
+    from_path = initial * np.minimum(out_cum, path_ml)
+    from_reservoir = conc * np.clip(out_cum - path_ml, 0.0, None)
+    return np.diff(from_path + from_reservoir)
+
+
+def _with_pk(
+    program: PumpProgram,
+    unit: str,
+    time_h: NDArray[np.float64],
+    reservoir: NDArray[np.float64],
+    delivered: NDArray[np.float64],
+    basal: NDArray[np.float64],
+    bolus: NDArray[np.float64],
+    tip: NDArray[np.float64],
+    events: list[PumpEvent],
+    start: dt.date,
+    dt_h: float,
+) -> PumpSimulation:
+    pk = get_pk(program.drug)
+    effects: dict[str, NDArray[np.float64]] = {}
+    if pk is None:
+        conc = np.full_like(time_h, np.nan)
+        css, status = math.nan, "not parameterised: no CSF clearance in the sources (dose only)"
+    else:
+        rate_ng_per_h = tip * UNIT_TO_NG[unit] / dt_h
+        conc = csf_concentration_ng_per_ml(rate_ng_per_h, dt_h, pk)
+        css = program.basal_dose_per_day() * UNIT_TO_NG[unit] / 24.0 / pk.clearance_ml_per_h
+        status = "ok"
+        mean_conc = np.concatenate([[0.0], conc[:-1]]) * 0.5 + conc * 0.5
+        for name, params in pk.effect.items():
+            effects[name] = effect_over_time(mean_conc, dt_h, params)
+    events.sort(key=lambda e: e.time_h)
+    return PumpSimulation(
+        time_h,
+        reservoir,
+        delivered,
+        basal,
+        bolus,
+        tip,
+        conc,
+        css,
+        effects,
+        events,
+        unit,
+        program.drug,
+        status,
+        start,
+    )

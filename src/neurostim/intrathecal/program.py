@@ -1,0 +1,240 @@
+"""Pump programs: the TOML a clinician writes, as validated pydantic models.
+
+The shape (a public contract: keys and ids are kept, new keys only extend it)::
+
+    pump = "synchromed-ii-40"     # or synchromed-ii-20, prometra-20, prometra-ii-40
+    drug = "hydromorphone"        # id in the drug library
+    concentration = 5.0           # drug unit per mL (the library says the unit)
+    fill_ml = 40.0
+    low_reservoir_alarm_ml = 2.0  # optional: the pump's default
+    indication = "pain"           # baclofen: spinal | cerebral; others: pain
+    mode = "flex"                 # stopped | single-bolus | simple-continuous | flex
+    dose_per_day = 2.0            # simple-continuous
+    fill_date = 2025-01-01        # optional: start of the refill-date arithmetic
+    programmed_at = 2025-01-01T09:00:00   # optional: for titration against a previous program
+    implant_date = 2024-06-01     # optional: battery planning
+    therapy_started_at = ...      # optional: baclofen, no increase in the first 24 h
+    opioid_naive = false          # patient bolus is refused in opioid-naive patients
+    label_region = "us"           # us | eu (ziconotide maximum 19.2 vs 21.6 ug/day)
+    first_fill = false            # ziconotide: first fill must be refilled within 14 days
+
+    [[flex]]                      # time-of-day steps, each until the next (wraps at midnight)
+    start = "06:00"
+    dose_per_hour = 0.10
+
+    [single_bolus]                # single-bolus mode: one bolus, then stopped
+    dose = 0.5
+    duration_min = 60
+
+    [patient_bolus]               # optional
+    dose = 0.10
+    duration_min = 10
+    lockout_h = 3
+    max_per_24h = 6
+
+    [priming]                     # optional: priming bolus after implant or catheter revision
+    catheter_trimmed_cm = 45.0    # or catheter_length_cm = 65.0
+
+Structural problems (unknown key, wrong type, missing mode-specific table, unknown pump or drug
+id) raise ``InputError`` from :func:`load_program`; limits (flow, dose, lockout, titration) are
+checked, all at once, by :func:`neurostim.intrathecal.check_program`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from neurostim.errors import InputError
+from neurostim.intrathecal._loading import input_error_from, read_toml
+from neurostim.intrathecal.drugs import DrugLibrary, shipped_drug_library
+from neurostim.intrathecal.pumps import get_pump
+from neurostim.units import HOURS_PER_DAY, MIN_PER_HOUR
+
+Mode = Literal["stopped", "single-bolus", "simple-continuous", "flex"]
+
+
+class FlexStep(BaseModel):
+    """One time-of-day step of a flex schedule: from ``start`` until the next step's start."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: str
+    dose_per_hour: float = Field(ge=0)
+
+    @field_validator("start")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        parts = value.split(":")
+        ok = len(parts) == 2 and all(p.isdigit() and len(p) == 2 for p in parts)
+        if not ok or int(parts[0]) > 23 or int(parts[1]) > 59:
+            raise ValueError(
+                f"start must be a time of day 'HH:MM' from 00:00 to 23:59, not {value!r}"
+            )
+        return value
+
+    @property
+    def start_h(self) -> float:
+        """Start as hours after midnight."""
+        hh, mm = self.start.split(":")
+        return int(hh) + int(mm) / MIN_PER_HOUR
+
+
+class SingleBolus(BaseModel):
+    """A one-off bolus (single-bolus mode); the pump stops afterwards."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dose: float = Field(gt=0)
+    duration_min: float = Field(gt=0)
+
+
+class PatientBolus(BaseModel):
+    """Patient-activated bolus (myPTM / PTC): dose, duration, lockout and maximum per 24 h."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dose: float = Field(gt=0)
+    duration_min: float = Field(gt=0)
+    lockout_h: float | None = Field(default=None, ge=0)
+    max_per_24h: int = Field(ge=1)
+
+
+class Priming(BaseModel):
+    """Priming bolus: pump dead volume plus catheter volume from the implanted length."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    catheter_trimmed_cm: float | None = Field(default=None, ge=0)
+    catheter_length_cm: float | None = Field(default=None, gt=0)
+    include_pump_dead_volume: bool = True
+
+
+class PumpProgram(BaseModel):
+    """A pump program (see the module docstring for the TOML shape)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pump: str
+    drug: str
+    concentration: float = Field(gt=0)
+    fill_ml: float = Field(gt=0)
+    low_reservoir_alarm_ml: float | None = Field(default=None, ge=0)
+    indication: Literal["pain", "spinal", "cerebral"] = "pain"
+    mode: Mode
+    dose_per_day: float | None = Field(default=None, ge=0)
+    flex: tuple[FlexStep, ...] = ()
+    single_bolus: SingleBolus | None = None
+    patient_bolus: PatientBolus | None = None
+    priming: Priming | None = None
+    fill_date: dt.date | None = None
+    programmed_at: dt.datetime | None = None
+    implant_date: dt.date | None = None
+    therapy_started_at: dt.datetime | None = None
+    opioid_naive: bool = False
+    label_region: Literal["us", "eu"] = "us"
+    first_fill: bool = False
+
+    @field_validator("fill_date", "implant_date", mode="before")
+    @classmethod
+    def _date_only(cls, value: object) -> object:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        return value
+
+    @model_validator(mode="after")
+    def _mode_tables(self) -> PumpProgram:
+        if self.mode == "simple-continuous" and self.dose_per_day is None:
+            raise ValueError("mode 'simple-continuous' needs dose_per_day")
+        if self.mode == "flex":
+            if not self.flex:
+                raise ValueError("mode 'flex' needs at least one [[flex]] step")
+            starts = [s.start_h for s in self.flex]
+            if any(b <= a for a, b in itertools.pairwise(starts)):
+                raise ValueError("[[flex]] steps must be in increasing start order, no repeats")
+        if self.mode == "single-bolus" and self.single_bolus is None:
+            raise ValueError(
+                "mode 'single-bolus' needs a [single_bolus] table (dose, duration_min)"
+            )
+        return self
+
+    # ---- derived quantities (drug unit per day; mL per day) ----
+
+    def flex_hours(self) -> list[tuple[float, float]]:
+        """Flex steps as (duration_h, dose_per_hour), wrapping the last step over midnight."""
+        starts = [s.start_h for s in self.flex]
+        out = []
+        for i, step in enumerate(self.flex):
+            end = starts[i + 1] if i + 1 < len(starts) else starts[0] + HOURS_PER_DAY
+            out.append((end - starts[i], step.dose_per_hour))
+        return out
+
+    def basal_dose_per_day(self) -> float:
+        """Programmed basal dose per day (drug unit per day); 0 when stopped or single bolus."""
+        if self.mode == "simple-continuous":
+            return float(self.dose_per_day or 0.0)
+        if self.mode == "flex":
+            return float(sum(h * d for h, d in self.flex_hours()))
+        return 0.0
+
+    def bolus_dose_per_day(self) -> float:
+        """Largest patient-bolus dose in 24 h (every allowed bolus taken), drug unit per day."""
+        if self.patient_bolus is None:
+            return 0.0
+        return self.patient_bolus.max_per_24h * self.patient_bolus.dose
+
+    def worst_case_dose_per_day(self) -> float:
+        """Basal plus every allowed patient bolus, drug unit per day."""
+        return self.basal_dose_per_day() + self.bolus_dose_per_day()
+
+    def basal_rates_ml_per_day(self) -> list[float]:
+        """The flow rate(s) the pump runs at (mL/day): one per flex step, or the continuous rate."""
+        if self.mode == "simple-continuous":
+            return [float(self.dose_per_day or 0.0) / self.concentration]
+        if self.mode == "flex":
+            return [d * HOURS_PER_DAY / self.concentration for _, d in self.flex_hours()]
+        return []
+
+    def dose_per_hour_at(self, hour_of_day: float) -> float:
+        """Programmed basal dose per hour at a time of day (hours after midnight)."""
+        if self.mode == "simple-continuous":
+            return float(self.dose_per_day or 0.0) / HOURS_PER_DAY
+        if self.mode != "flex":
+            return 0.0
+        current = self.flex[-1].dose_per_hour
+        for step in self.flex:
+            if step.start_h <= hour_of_day:
+                current = step.dose_per_hour
+        return current
+
+
+def parse_program(data: dict, library: DrugLibrary | None = None) -> PumpProgram:
+    """Validate a program from a mapping (as read from TOML).
+
+    Raises
+    ------
+    InputError
+        Wrong type, unknown key, missing mode table, or an unknown pump or drug id.
+    """
+    if not isinstance(data, dict):
+        raise InputError("program", data, "must be a table of keys")
+    try:
+        program = PumpProgram(**data)
+    except ValidationError as exc:
+        raise input_error_from(exc) from None
+    except TypeError as exc:  # keys that are not strings
+        raise InputError("program", "", str(exc)) from None
+    get_pump(program.pump)
+    lib = shipped_drug_library() if library is None else library
+    if program.drug not in lib:
+        raise InputError("drug", program.drug, f"unknown drug; choose one of {sorted(lib)}")
+    return program
+
+
+def load_program(path: str | Path, library: DrugLibrary | None = None) -> PumpProgram:
+    """Read and validate a pump program TOML file (see the module docstring for its shape)."""
+    return parse_program(read_toml(path), library)
