@@ -56,3 +56,8 @@ ML_TO_UL = 1e3
 
 # temperature
 CELSIUS_TO_KELVIN = 273.15
+
+# mass (drug amounts)
+MG_TO_NG = 1e6
+UG_TO_NG = 1e3
+MG_TO_UG = 1e3
