@@ -14,6 +14,7 @@ SUBPACKAGES = [
     "neurostim.fibers",
     "neurostim.circuit",
     "neurostim.intrathecal",
+    "neurostim.compare",
 ]
 
 

@@ -1,0 +1,22 @@
+"""neurostim.compare: the reference protocol run in NEURON (optional extra ``compare``).
+
+Used by benchmarks and by ``@pytest.mark.neuron`` tests to compare neurostim's fiber engine with
+NEURON in the same run. Importing this package does not import NEURON; the first call compiles
+the shipped NMODL mechanisms into a per-user cache (``~/.cache/neurostim/nrn/<hash>``).
+Protocol: shared/validation/PROTOCOL.md; agreement with its CSVs: docs/compare.md.
+"""
+
+from neurostim.compare._mechanisms import NeuronUnavailableError, neuron_available
+from neurostim.compare.neuron_mrg import (
+    neuron_cv,
+    neuron_resting_potential_mv,
+    neuron_threshold,
+)
+
+__all__ = [
+    "NeuronUnavailableError",
+    "neuron_available",
+    "neuron_cv",
+    "neuron_resting_potential_mv",
+    "neuron_threshold",
+]
