@@ -30,19 +30,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
 from neurostim.device._private import parse_toml_text, read_toml, validate_model
 from neurostim.device.leads import Lead, load_lead
 from neurostim.device.profiles import Family, RechargeStyle, StimulatorProfile, load_profile
 from neurostim.errors import InputError
 
-Number = StrictFloat | StrictInt
-"""A TOML number (integer or float; booleans and strings are refused)."""
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+"""A TOML number (integer or float, stored as float; booleans and strings are refused)."""
 
 CASE = "case"
 """The stimulator can, allowed as an anode."""
