@@ -1,3 +1,36 @@
-"""neurostim.fibers."""
+"""neurostim.fibers: batched cable models of nerve fibers under extracellular stimulation.
 
-__all__: list[str] = []
+MRG myelinated double cable and Sundt C-fiber as PyFibers 0.13.0 builds them on NEURON 9,
+NEURON's backward-Euler scheme batched over thousands of cases, AP detection and lock-step
+threshold search. See docs/fibers.md.
+"""
+
+from neurostim.fibers.batch import protocol_thresholds
+from neurostim.fibers.cases import ProtocolCase, point_source_phi_mv_per_ma, pulse_waveform
+from neurostim.fibers.geometry import CableGeometry, points_along_polyline
+from neurostim.fibers.mrg import MRGFiber, mrg_diameters_um, mrg_geometry
+from neurostim.fibers.solver import SimulationResult, resting_state, simulate
+from neurostim.fibers.sundt import SundtFiber, sundt_geometry
+from neurostim.fibers.threshold import STATUSES, ThresholdResult, find_thresholds
+from neurostim.fibers.velocity import conduction_velocity
+
+__all__ = [
+    "STATUSES",
+    "CableGeometry",
+    "MRGFiber",
+    "ProtocolCase",
+    "SimulationResult",
+    "SundtFiber",
+    "ThresholdResult",
+    "conduction_velocity",
+    "find_thresholds",
+    "mrg_diameters_um",
+    "mrg_geometry",
+    "point_source_phi_mv_per_ma",
+    "points_along_polyline",
+    "protocol_thresholds",
+    "pulse_waveform",
+    "resting_state",
+    "simulate",
+    "sundt_geometry",
+]

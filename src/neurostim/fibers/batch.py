@@ -1,0 +1,52 @@
+"""Thresholds of many protocol cases: grouped by geometry, each group searched in lock-step."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from neurostim.fibers.cases import ProtocolCase, polarity
+from neurostim.fibers.threshold import ThresholdResult, find_thresholds
+
+
+def protocol_thresholds(
+    cases: Sequence[ProtocolCase],
+    *,
+    tolerance_rel: float = 1e-3,
+    progress: Callable[[int], None] | None = None,
+) -> ThresholdResult:
+    """Thresholds of ``cases`` (any mix of models, diameters, waveforms), in input order.
+
+    Cases sharing model, diameter, node count, dt, tstop and temperature form one lock-step
+    batch. Returns a ThresholdResult of shape (n_cases,).
+    """
+    n = len(cases)
+    thr = np.full(n, np.nan)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    n_sims = np.zeros(n, np.int64)
+    status = np.full(n, "ok", dtype="<U16")
+    init = np.full(n, -1, np.int64)
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, c in enumerate(cases):
+        groups[(c.model, c.diameter_um, *c.resolved(), c.temperature_c)].append(i)
+    for key, idx in groups.items():
+        members = [cases[i] for i in idx]
+        g = members[0].geometry()
+        _, dt, tstop = key[2:5]
+        phi = np.array([c.phi_mv_per_ma(g) for c in members])
+        waves = np.array([c.unit_waveform() for c in members])
+        r = find_thresholds(
+            g, phi, waves, np.array([polarity(c.waveform) for c in members]),
+            wave_index=np.arange(len(members)),
+            pulse_width_ms=np.array([c.pulse_width_ms for c in members]),
+            dt_ms=dt, tstop_ms=tstop, tolerance_rel=tolerance_rel, progress=progress,
+        )  # fmt: skip
+        thr[idx], lo[idx], hi[idx] = r.threshold_ma, r.lower_ma, r.upper_ma
+        n_sims[idx], status[idx], init[idx] = r.n_sims, r.status, r.initiation_node
+    return ThresholdResult(thr, lo, hi, n_sims, status, init)
+
+
+__all__ = ["protocol_thresholds"]

@@ -1,0 +1,183 @@
+"""Compartment geometry and electrical coefficients of a cable, and placement along 3-D paths.
+
+A fiber is a chain of sections, each one compartment (NEURON ``nseg = 1``) with its state at the
+section midpoint [fiber-models.md section 1]. ``CableGeometry`` holds everything the solver needs
+in solver units: um, ms, mV, nA, uS, nF (nF/ms = uS).
+
+Compartment quantities (section i, NEURON diameter d_i, length L_i) [fiber-models.md section 3]:
+area A_i = pi d_i L_i; C_i = cm_i A_i; leak G_i = g_i A_i; half-resistance
+r_i = Ra_i (L_i/2)/(pi d_i^2/4); periaxonal half-resistance p_i = xraxial_i L_i/2; myelin
+G_my,i = xg_i A_i, C_my,i = xc_i A_i; neighbours couple through G_a = 1/(r_i + r_j) and
+G_p = 1/(p_i + p_j).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.errors import InputError
+
+UM2_TO_CM2 = 1e-8
+"""Area conversion um^2 -> cm^2."""
+UM_TO_CM = 1e-4
+S_TO_US = 1e6
+UF_TO_NF = 1e3
+MOHM_TO_OHM = 1e6
+
+
+@dataclass(frozen=True)
+class CableGeometry:
+    """Per-section coefficients of one fiber, in solver units.
+
+    Attributes
+    ----------
+    model : str
+        ``"mrg"`` or ``"sundt"`` (selects the channel kinetics).
+    kind : tuple of str, length n_sections
+        Section type (``"node"``, ``"mysa"``, ``"flut"``, ``"stin"``, ``"end"``).
+    length_um, arc_um : ndarray of shape (n_sections,)
+        Section length and arc-length position of its centre along the fiber.
+    capacitance_nf, g_leak_us, e_leak_mv : ndarray of shape (n_sections,)
+        Membrane capacitance, passive leak conductance and its reversal (0 at active nodes,
+        whose leak is part of the channel set).
+    g_axial_us, g_periaxonal_us : ndarray of shape (n_sections - 1,)
+        Intracellular and periaxonal coupling of neighbours.
+    g_myelin_us, c_myelin_nf : ndarray of shape (n_sections,)
+        Myelin conductance and capacitance (0 where the periaxonal layer is tied to the bath).
+    u_fixed : ndarray of bool, shape (n_sections,)
+        True where the periaxonal potential equals the applied potential (nodes, all of Sundt).
+    active_sections : ndarray of int, shape (n_active,)
+        Sections with voltage-gated channels.
+    active_area_cm2 : ndarray of shape (n_active,)
+        Membrane area of those sections.
+    node_sections : ndarray of int, shape (n_nodes,)
+        Sections that are nodes (where APs are detected).
+    channel_params : ndarray of float
+        Kinetic parameters for the solver kernel (see ``mrg.py``/``sundt.py``).
+    v_rest_mv : float
+    temperature_c : float
+    diameter_um : float
+    """
+
+    model: str
+    kind: tuple[str, ...]
+    length_um: NDArray[np.float64]
+    arc_um: NDArray[np.float64]
+    capacitance_nf: NDArray[np.float64]
+    g_leak_us: NDArray[np.float64]
+    e_leak_mv: NDArray[np.float64]
+    g_axial_us: NDArray[np.float64]
+    g_periaxonal_us: NDArray[np.float64]
+    g_myelin_us: NDArray[np.float64]
+    c_myelin_nf: NDArray[np.float64]
+    u_fixed: NDArray[np.bool_]
+    active_sections: NDArray[np.int64]
+    active_area_cm2: NDArray[np.float64]
+    node_sections: NDArray[np.int64]
+    channel_params: NDArray[np.float64]
+    v_rest_mv: float
+    temperature_c: float
+    diameter_um: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_sections(self) -> int:
+        return int(self.length_um.size)
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_sections.size)
+
+    @property
+    def detection_node(self) -> int:
+        """Index (into the node list) of the AP detection node, int(0.9 (n_nodes - 1))."""
+        return int(0.9 * (self.n_nodes - 1))
+
+    @property
+    def center_node(self) -> int:
+        """Index of the middle node, (n_nodes - 1) // 2."""
+        return (self.n_nodes - 1) // 2
+
+    @property
+    def node_arc_um(self) -> NDArray[np.float64]:
+        return self.arc_um[self.node_sections]
+
+
+def section_coefficients(
+    diameter_um: NDArray[np.float64],
+    length_um: NDArray[np.float64],
+    ra_ohm_cm: NDArray[np.float64],
+    cm_uf_per_cm2: NDArray[np.float64],
+    xraxial_mohm_per_cm: NDArray[np.float64],
+    xg_s_per_cm2: NDArray[np.float64],
+    xc_uf_per_cm2: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
+    """Compartment capacitances and couplings from NEURON section properties.
+
+    All inputs have shape (n_sections,). Returns area_cm2, capacitance_nf, g_axial_us,
+    g_periaxonal_us (n_sections - 1), g_myelin_us, c_myelin_nf.
+    """
+    area_cm2 = np.pi * diameter_um * length_um * UM2_TO_CM2
+    half_r_mohm = (
+        ra_ohm_cm * (0.5 * length_um * UM_TO_CM) / (np.pi * (diameter_um * UM_TO_CM) ** 2 / 4.0)
+    ) / MOHM_TO_OHM
+    half_p_mohm = xraxial_mohm_per_cm * 0.5 * length_um * UM_TO_CM
+    return {
+        "area_cm2": area_cm2,
+        "capacitance_nf": cm_uf_per_cm2 * area_cm2 * UF_TO_NF,
+        "g_axial_us": 1.0 / (half_r_mohm[:-1] + half_r_mohm[1:]),
+        "g_periaxonal_us": 1.0 / (half_p_mohm[:-1] + half_p_mohm[1:]),
+        "g_myelin_us": xg_s_per_cm2 * area_cm2 * S_TO_US,
+        "c_myelin_nf": xc_uf_per_cm2 * area_cm2 * UF_TO_NF,
+    }
+
+
+def n_nodes_from(n_nodes: int | None, length_um: float | None, spacing_um: float) -> int:
+    """Node count from ``n_nodes`` or a fiber length; made odd (``enforce_odd_nodecount``)."""
+    if n_nodes is None:
+        if length_um is None:
+            raise InputError("n_nodes", None, "give n_nodes or length_um")
+        n_nodes = int(np.floor(length_um / spacing_um)) + 1
+    if int(n_nodes) != n_nodes or n_nodes < 5:
+        raise InputError("n_nodes", n_nodes, "must be an integer >= 5")
+    n = int(n_nodes)
+    return n - 1 if n % 2 == 0 else n
+
+
+def points_along_polyline(
+    vertices_mm: NDArray[np.float64], arc_mm: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Points at given arc lengths along a 3-D polyline.
+
+    Parameters
+    ----------
+    vertices_mm : ndarray of shape (n_vertices, 3)
+        The polyline, n_vertices >= 2, consecutive vertices distinct.
+    arc_mm : ndarray of shape (n_points,)
+        Arc lengths from the first vertex, within [0, total length].
+
+    Returns
+    -------
+    ndarray of shape (n_points, 3)
+    """
+    p = np.asarray(vertices_mm, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 3 or p.shape[0] < 2:
+        raise InputError("vertices_mm", p.shape, "must have shape (n_vertices >= 2, 3)")
+    seg = np.linalg.norm(np.diff(p, axis=0), axis=1)
+    if np.any(seg <= 0.0):
+        raise InputError("vertices_mm", "repeated vertex", "consecutive vertices must differ")
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    s = np.asarray(arc_mm, dtype=np.float64)
+    if np.any(s < -1e-12) or np.any(s > cum[-1] * (1 + 1e-12) + 1e-12):
+        raise InputError(
+            "arc_mm", f"[{s.min():g}, {s.max():g}]", f"must lie within [0, {cum[-1]:g}] mm"
+        )
+    k = np.clip(np.searchsorted(cum, s, side="right") - 1, 0, seg.size - 1)
+    frac = (s - cum[k]) / seg[k]
+    return p[k] + frac[:, None] * (p[k + 1] - p[k])
+
+
+__all__ = ["CableGeometry", "n_nodes_from", "points_along_polyline", "section_coefficients"]

@@ -1,0 +1,193 @@
+"""MRG double-cable myelinated axon (McIntyre, Richardson & Grill 2002) as PyFibers builds it.
+
+Reproduces PyFibers 0.13.0 ``MRG_DISCRETE`` on NEURON 9.0.2 (the reference of
+shared/validation/PROTOCOL.md): nine fiber diameters 5.7-16 um (data/mrg.toml, [MRG] Table 1),
+one compartment per section, the period node, MYSA, FLUT, STIN x6, FLUT, MYSA, a periaxonal
+layer (NEURON ``extracellular`` xraxial/xg/xc) under a finite-impedance myelin, and one passive
+end node per side (Ra = 1e10 ohm cm, which seals the axon at the neighbouring MYSA).
+
+Section properties [fiber-models.md section 3] (D fiber, d_n node, d_a axon diameter, nl
+lamellae, Rp(d, delta) = rho_a/(pi((d/2 + delta)^2 - (d/2)^2))):
+
+=========  ======  =============  =========  ===============  ============  ===========  ==========
+section    diam    Ra (ohm cm)    cm         g_pas, e_pas     xraxial       xg           xc
+=========  ======  =============  =========  ===============  ============  ===========  ==========
+node       d_n     70             2          channels         Rp(d_n, .002) 1e10 (U=E)   0
+MYSA       D       70 (D/d_n)^2   2 d_n/D    0.001 d_n/D, -80 Rp(d_n, .002) 0.001/2nl    0.1/2nl
+FLUT,STIN  D       70 (D/d_a)^2   2 d_a/D    1e-4 d_a/D, -80  Rp(d_a, .004) 0.001/2nl    0.1/2nl
+end node   d_n     1e10           1          1e-4, -80        Rp(d_n, .002) 1e10 (U=E)   0
+=========  ======  =============  =========  ===============  ============  ===========  ==========
+
+Validation (tests/reference/test_mrg_*.py): resting potentials, CV (mrg_cv.csv, within 3 %) and
+thresholds (mrg_thresholds.csv, within 2 %, median within 0.5 %) against NEURON.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.errors import InputError
+from neurostim.fibers.geometry import (
+    CableGeometry,
+    n_nodes_from,
+    points_along_polyline,
+    section_coefficients,
+)
+
+SECTIONS_PER_PERIOD = 11
+MODEL_MRG = 0
+
+
+@functools.cache
+def mrg_parameters() -> dict[str, Any]:
+    """The MRG parameter file (data/mrg.toml) as a dict."""
+    text = resources.files("neurostim.fibers").joinpath("data/mrg.toml").read_text()
+    return tomllib.loads(text)
+
+
+def mrg_diameters_um() -> tuple[float, ...]:
+    """The fiber diameters (um) with published MRG geometry."""
+    return tuple(float(r["fiber_diameter_um"]) for r in mrg_parameters()["diameters"])
+
+
+def _row(diameter_um: float) -> dict[str, Any]:
+    for r in mrg_parameters()["diameters"]:
+        if abs(r["fiber_diameter_um"] - diameter_um) < 1e-9:
+            return r
+    raise InputError(
+        "diameter_um",
+        diameter_um,
+        f"MRG geometry exists for {', '.join(f'{d:g}' for d in mrg_diameters_um())} um only",
+    )
+
+
+def _rp_mohm_per_cm(rho_ohm_cm: float, d_um: float, space_um: float) -> float:
+    """Periaxonal resistance per length, rho/(pi((d/2 + space)^2 - (d/2)^2)) in MOhm/cm."""
+    ring_um2 = np.pi * ((d_um / 2 + space_um) ** 2 - (d_um / 2) ** 2)
+    return rho_ohm_cm / (ring_um2 * 1e-8) / 1e6
+
+
+def mrg_geometry(diameter_um: float, n_nodes: int, temperature_c: float = 37.0) -> CableGeometry:
+    """Build the MRG cable of ``n_nodes`` nodes (11 (n_nodes - 1) + 1 sections) at a diameter."""
+    p = mrg_parameters()
+    c = p["constants"]
+    end = p["passive_end_node"]
+    ch = p["node_channels"]
+    row = _row(float(diameter_um))
+    n = n_nodes_from(n_nodes, None, row["node_spacing_um"])
+    big_d = row["fiber_diameter_um"]
+    d_n = row["node_diameter_um"]
+    d_a = row["axon_diameter_um"]
+    l_flut = row["flut_length_um"]
+    fixed_um = c["node_length_um"] + 2 * c["mysa_length_um"] + 2 * l_flut
+    l_stin = (row["node_spacing_um"] - fixed_um) / 6
+    rho = c["rho_axial_ohm_cm"]
+    xg_my = c["myelin_lamella_g_s_per_cm2"] / (2 * row["lamellae"])
+    xc_my = c["myelin_lamella_c_uf_per_cm2"] / (2 * row["lamellae"])
+    rp_n = _rp_mohm_per_cm(rho, d_n, c["space_node_um"])
+    rp_a = _rp_mohm_per_cm(rho, d_a, c["space_internode_um"])
+    cm = c["axolemma_cm_uf_per_cm2"]
+    # (kind, diam, L, Ra, cm, g_pas, e_pas, xraxial, xg, xc)
+    node = ("node", d_n, c["node_length_um"], rho, cm, ch["g_leak_s_per_cm2"], ch["e_leak_mv"],
+            rp_n, 0.0, 0.0)  # fmt: skip
+    mysa = ("mysa", big_d, c["mysa_length_um"], rho * (big_d / d_n) ** 2, cm * d_n / big_d,
+            c["mysa_g_pas_s_per_cm2"] * d_n / big_d, c["e_pas_mv"], rp_n, xg_my, xc_my)  # fmt: skip
+    g_in = c["internode_g_pas_s_per_cm2"] * d_a / big_d
+    ra_in = rho * (big_d / d_a) ** 2
+    flut = ("flut", big_d, l_flut, ra_in, cm * d_a / big_d, g_in, c["e_pas_mv"], rp_a, xg_my, xc_my)
+    stin = ("stin", big_d, l_stin, ra_in, cm * d_a / big_d, g_in, c["e_pas_mv"], rp_a, xg_my, xc_my)
+    endn = ("end", d_n, c["node_length_um"], end["ra_ohm_cm"], end["cm_uf_per_cm2"],
+            end["g_pas_s_per_cm2"], c["v_rest_mv"], rp_n, 0.0, 0.0)  # fmt: skip
+    period = [node, mysa, flut] + [stin] * 6 + [flut, mysa]
+    secs = [endn, *period[1:]]
+    for _ in range(n - 2):
+        secs += period
+    secs.append(endn)
+    kind = tuple(s[0] for s in secs)
+    a = np.array([s[1:] for s in secs], dtype=np.float64)
+    diam, length, ra, cmv, g_pas, e_pas, xr, xg, xc = a.T
+    co = section_coefficients(diam, length, ra, cmv, xr, xg, xc)
+    is_node = np.array([k in ("node", "end") for k in kind])
+    active = np.flatnonzero(np.array([k == "node" for k in kind]))
+    t = float(temperature_c)
+    q1 = ch["q10_m_p"] ** ((t - ch["t_ref_mph_c"]) / 10)
+    q2 = ch["q10_h"] ** ((t - ch["t_ref_mph_c"]) / 10)
+    q3 = ch["q10_s"] ** ((t - ch["t_ref_s_c"]) / 10)
+    params = np.array(
+        [ch["g_naf_s_per_cm2"], ch["g_nap_s_per_cm2"], ch["g_ks_s_per_cm2"],
+         ch["e_na_mv"], ch["e_k_mv"], q1, q2, q3],
+        dtype=np.float64,
+    )  # fmt: skip
+    return CableGeometry(
+        model="mrg",
+        kind=kind,
+        length_um=length,
+        arc_um=np.cumsum(length) - 0.5 * length,
+        capacitance_nf=co["capacitance_nf"],
+        g_leak_us=g_pas * co["area_cm2"] * 1e6,
+        e_leak_mv=e_pas,
+        g_axial_us=co["g_axial_us"],
+        g_periaxonal_us=co["g_periaxonal_us"],
+        g_myelin_us=co["g_myelin_us"],
+        c_myelin_nf=co["c_myelin_nf"],
+        u_fixed=is_node,
+        active_sections=active.astype(np.int64),
+        active_area_cm2=co["area_cm2"][active],
+        node_sections=np.flatnonzero(is_node).astype(np.int64),
+        channel_params=params,
+        v_rest_mv=float(c["v_rest_mv"]),
+        temperature_c=t,
+        diameter_um=big_d,
+        extra={
+            "node_spacing_um": row["node_spacing_um"],
+            "xraxial_node": rp_n,
+            "xraxial_internode": rp_a,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class MRGFiber:
+    """An MRG fiber of a published diameter, straight or along a 3-D polyline.
+
+    Parameters
+    ----------
+    diameter_um : float
+        One of ``mrg_diameters_um()``.
+    n_nodes : int
+        Number of nodes of Ranvier (made odd), default 41 as in the protocol.
+    temperature_c : float
+        Temperature of the node channels, default 37.
+    """
+
+    diameter_um: float
+    n_nodes: int = 41
+    temperature_c: float = 37.0
+
+    @property
+    def geometry(self) -> CableGeometry:
+        return mrg_geometry(self.diameter_um, self.n_nodes, self.temperature_c)
+
+    def section_points_mm(
+        self, vertices_mm: NDArray[np.float64] | None = None, start_arc_mm: float = 0.0
+    ) -> NDArray[np.float64]:
+        """Section centres in space, shape (n_sections, 3).
+
+        Straight along +z from the origin when ``vertices_mm`` is None; otherwise placed by arc
+        length along the polyline ``vertices_mm`` (n_vertices, 3), starting ``start_arc_mm``
+        from its first vertex.
+        """
+        arc_mm = self.geometry.arc_um * 1e-3 + start_arc_mm
+        if vertices_mm is None:
+            return np.column_stack([np.zeros_like(arc_mm), np.zeros_like(arc_mm), arc_mm])
+        return points_along_polyline(vertices_mm, arc_mm)
+
+
+__all__ = ["MODEL_MRG", "MRGFiber", "mrg_diameters_um", "mrg_geometry", "mrg_parameters"]

@@ -1,0 +1,203 @@
+"""Batched simulation of fiber cases: resting state, stimulation, AP detection.
+
+``simulate`` advances n_cases independent fibers of one geometry in parallel with NEURON's
+fixed-step scheme (backward Euler, ``secondorder = 0``; gates by ``cnexp`` with the new voltage;
+see ``_kernel.py``). Why backward Euler: it is what the reference (NEURON + PyFibers) runs, and
+thresholds and CV depend on the scheme at the 1-9 % level at dt = 5 us (PROTOCOL.md sections 8,
+10); it is also L-stable, so the stiff periaxonal/myelin layer needs no small step. Accuracy is
+first order in dt; pass a smaller ``dt_ms`` for a more accurate answer (tests/fibers/
+test_convergence.py fits the order).
+
+Initialisation [PROTOCOL.md section 4]: every compartment at v_rest, U = 0, gates at their
+v_rest steady state, then 40 steps of 5 ms with no stimulus; computed once per geometry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.errors import InputError
+from neurostim.fibers import _kernel
+from neurostim.fibers.geometry import CableGeometry
+
+MODEL_KIND = {"mrg": 0, "sundt": 1}
+INIT_DT_MS = 5.0
+INIT_STEPS = 40
+
+_REST_CACHE: dict[tuple, tuple] = {}
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Outcome of ``simulate`` for n_cases cases.
+
+    Attributes
+    ----------
+    ap_count : ndarray of int, shape (n_cases, n_nodes)
+        APs counted by the -30 mV detector at each node.
+    first_ap_time_ms, last_ap_time_ms : ndarray of shape (n_cases, n_nodes)
+        Step-end time of the first/last AP (NaN where none).
+    first_crossing_ms : ndarray of shape (n_cases, n_nodes)
+        First upward -30 mV crossing, linearly interpolated within its step (NaN where none).
+    steps_done : ndarray of int, shape (n_cases,)
+    unstable : ndarray of bool, shape (n_cases,)
+        A non-finite voltage appeared; the case stopped.
+    detected : ndarray of bool, shape (n_cases,)
+        At least one AP at the detection node.
+    v_trace_mv : ndarray of shape (n_cases, n_recorded, n_steps) or None
+        Membrane potential of the recorded sections after every step.
+    """
+
+    ap_count: NDArray[np.int64]
+    first_ap_time_ms: NDArray[np.float64]
+    last_ap_time_ms: NDArray[np.float64]
+    first_crossing_ms: NDArray[np.float64]
+    steps_done: NDArray[np.int64]
+    unstable: NDArray[np.bool_]
+    detected: NDArray[np.bool_]
+    v_trace_mv: NDArray[np.float64] | None
+
+
+def _kernel_args(g: CableGeometry) -> tuple:
+    return (
+        MODEL_KIND[g.model],
+        g.channel_params,
+        g.capacitance_nf,
+        g.g_leak_us,
+        g.e_leak_mv,
+        g.g_axial_us,
+        g.g_periaxonal_us,
+        g.g_myelin_us,
+        g.c_myelin_nf,
+        g.u_fixed,
+        g.active_sections,
+        g.active_area_cm2,
+        g.node_sections,
+        g.detection_node,
+    )
+
+
+def resting_state(
+    g: CableGeometry,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """State after initialisation: v_mv, u_mv of shape (n_sections,), gates (n_active, 4)."""
+    key = (g.model, g.diameter_um, g.n_sections, g.temperature_c, float(g.length_um.sum()))
+    if key not in _REST_CACHE:
+        n = g.n_sections
+        v = np.full((1, n), g.v_rest_mv)
+        u = np.zeros((1, n))
+        gates = _kernel.init_gates(
+            MODEL_KIND[g.model], g.channel_params, g.v_rest_mv, g.active_sections.size
+        )[None].copy()
+        _run(g, v, u, gates, np.zeros((1, n)), np.zeros(1), np.zeros((1, INIT_STEPS)),
+             np.zeros(1, np.int64), INIT_DT_MS, INIT_STEPS, False, -1, None, None)  # fmt: skip
+        _REST_CACHE[key] = (v[0].copy(), u[0].copy(), gates[0].copy())
+    v0, u0, g0 = _REST_CACHE[key]
+    return v0.copy(), u0.copy(), g0.copy()
+
+
+def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec, istim_na, rec):
+    n_cases = v.shape[0]
+    n_nodes = g.n_nodes
+    ap_count = np.zeros((n_cases, n_nodes), np.int64)
+    ap_time = np.full((n_cases, n_nodes), np.nan)
+    ap_interp = np.full((n_cases, n_nodes), np.nan)
+    last = np.full((n_cases, n_nodes), np.nan)
+    steps = np.zeros(n_cases, np.int64)
+    status = np.zeros(n_cases, np.int64)
+    rec = np.zeros(0, np.int64) if rec is None else np.asarray(rec, np.int64)
+    trace = np.zeros((n_cases if rec.size else 0, rec.size, n_steps))
+    if trace.shape[0] == 0:
+        trace = np.zeros((n_cases, 0, 0))
+    istim = np.zeros(n_steps) if istim_na is None else np.asarray(istim_na, np.float64)
+    _kernel.run_cases(
+        *_kernel_args(g),
+        phi, amp, wave, wave_idx, int(istim_sec), istim, float(dt), int(n_steps), bool(stop),
+        v, u, gates, ap_count, ap_time, ap_interp, last, steps, status, rec, trace,
+    )  # fmt: skip
+    return ap_count, ap_time, ap_interp, last, steps, status, (trace if rec.size else None)
+
+
+def _writable(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.require(a, dtype=np.float64, requirements=["C", "W"])
+
+
+def simulate(
+    geometry: CableGeometry,
+    phi_mv_per_ma: NDArray[np.float64],
+    amplitude_ma: NDArray[np.float64],
+    waveform: NDArray[np.float64],
+    *,
+    wave_index: NDArray[np.int64] | None = None,
+    dt_ms: float = 0.005,
+    n_steps: int | None = None,
+    tstop_ms: float = 5.0,
+    stop_on_detect: bool = False,
+    intracellular_section: int = -1,
+    intracellular_na: NDArray[np.float64] | None = None,
+    record_sections: NDArray[np.int64] | None = None,
+) -> SimulationResult:
+    """Simulate n_cases fiber cases of one geometry from the resting state.
+
+    Parameters
+    ----------
+    geometry : CableGeometry
+    phi_mv_per_ma : ndarray of shape (n_cases, n_sections) or (n_sections,)
+        Extracellular potential per unit source current at every section centre.
+    amplitude_ma : ndarray of shape (n_cases,)
+        Signed source current scaling the waveform.
+    waveform : ndarray of shape (n_waves, n_steps) or (n_steps,)
+        Unit waveform on the step grid: entry n is used for the step from n dt to (n + 1) dt.
+    wave_index : ndarray of int, shape (n_cases,), optional
+        Row of ``waveform`` for each case (default 0).
+    dt_ms, n_steps, tstop_ms : time step and length (n_steps defaults to round(tstop/dt)).
+    stop_on_detect : bool
+        Stop a case as soon as the detection node has fired.
+    intracellular_section, intracellular_na : section index and current per step (n_steps,),
+        nA, depolarising positive (an IClamp; -1 for none).
+    record_sections : ndarray of int, optional
+        Sections whose membrane potential is returned after every step.
+    """
+    amp = np.atleast_1d(np.asarray(amplitude_ma, dtype=np.float64))
+    n_cases = amp.size
+    n_sec = geometry.n_sections
+    phi = np.asarray(phi_mv_per_ma, dtype=np.float64)
+    if phi.ndim == 1:
+        phi = np.broadcast_to(phi, (n_cases, n_sec))
+    if phi.shape != (n_cases, n_sec):
+        raise InputError("phi_mv_per_ma", phi.shape, f"must have shape ({n_cases}, {n_sec})")
+    if not dt_ms > 0:
+        raise InputError("dt_ms", dt_ms, "must be > 0")
+    if n_steps is None:
+        n_steps = round(tstop_ms / dt_ms)
+    wave = np.atleast_2d(np.asarray(waveform, dtype=np.float64))
+    if wave.shape[1] < n_steps:
+        wave = np.pad(wave, ((0, 0), (0, n_steps - wave.shape[1])))
+    widx = np.zeros(n_cases, np.int64) if wave_index is None else np.asarray(wave_index, np.int64)
+    if widx.shape != (n_cases,) or (widx.size and (widx.min() < 0 or widx.max() >= wave.shape[0])):
+        raise InputError("wave_index", widx.shape, f"must be (n_cases,) indices < {wave.shape[0]}")
+    v0, u0, g0 = resting_state(geometry)
+    v = np.array(np.broadcast_to(v0, (n_cases, n_sec)))
+    u = np.array(np.broadcast_to(u0, (n_cases, n_sec)))
+    gates = np.array(np.broadcast_to(g0, (n_cases, *g0.shape)))
+    cnt, t1, ti, tl, steps, status, trace = _run(
+        geometry, v, u, gates, _writable(phi), amp, _writable(wave),
+        widx, dt_ms, n_steps, stop_on_detect, intracellular_section, intracellular_na,
+        record_sections,
+    )  # fmt: skip
+    return SimulationResult(
+        ap_count=cnt,
+        first_ap_time_ms=t1,
+        last_ap_time_ms=tl,
+        first_crossing_ms=ti,
+        steps_done=steps,
+        unstable=status != 0,
+        detected=cnt[:, geometry.detection_node] > 0,
+        v_trace_mv=trace,
+    )
+
+
+__all__ = ["SimulationResult", "resting_state", "simulate"]

@@ -1,0 +1,105 @@
+"""Sundt unmyelinated C-fiber (Sundt, Gamper & Jaffe 2015) as PyFibers 0.13.0 ``SUNDT`` builds it.
+
+A uniform cylinder of diameter D cut into compartments of 8.333 um, each a "node" with Na
+(``nahh``, Traub-Miles form shifted for NaV1.7/1.8), delayed-rectifier K (``borgkdr``) and leak
+(E_L = -60 mV, which leaves the fiber at rest at -59.93112 mV); Ra = 100 ohm cm, cm = 1 uF/cm2,
+no myelin: the extracellular potential acts directly (U = E). One passive end compartment per
+side (Ra = 1e10 ohm cm). Parameters: data/sundt.toml; kinetics: ``channels.sundt_gates``.
+
+Validation (tests/reference/test_sundt_reference.py): resting potential and gates, conduction
+velocity and point-source thresholds against fiber-models.md section 10 (NEURON + PyFibers).
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from neurostim.errors import InputError
+from neurostim.fibers.geometry import CableGeometry, n_nodes_from, section_coefficients
+
+
+@functools.cache
+def sundt_parameters() -> dict[str, Any]:
+    """The Sundt parameter file (data/sundt.toml) as a dict."""
+    text = resources.files("neurostim.fibers").joinpath("data/sundt.toml").read_text()
+    return tomllib.loads(text)
+
+
+def sundt_geometry(
+    diameter_um: float,
+    n_nodes: int | None = None,
+    length_um: float | None = None,
+    temperature_c: float = 37.0,
+) -> CableGeometry:
+    """Build the Sundt cable of ``n_nodes`` compartments (or of length ``length_um``)."""
+    p = sundt_parameters()
+    c = p["constants"]
+    end = p["passive_end_node"]
+    ch = p["channels"]
+    if not (np.isfinite(diameter_um) and 0.05 <= diameter_um <= 5.0):
+        raise InputError("diameter_um", diameter_um, "Sundt C-fiber diameter must lie in 0.05-5 um")
+    dz = c["compartment_length_um"]
+    n = n_nodes_from(n_nodes, length_um, dz)
+    diam = np.full(n, float(diameter_um))
+    length = np.full(n, dz)
+    ra = np.full(n, c["ra_ohm_cm"])
+    cm = np.full(n, c["cm_uf_per_cm2"])
+    g_pas = np.full(n, ch["g_leak_s_per_cm2"])
+    e_pas = np.full(n, ch["e_leak_mv"])
+    ra[[0, -1]] = end["ra_ohm_cm"]
+    cm[[0, -1]] = end["cm_uf_per_cm2"]
+    g_pas[[0, -1]] = end["g_pas_s_per_cm2"]
+    e_pas[[0, -1]] = c["v_rest_mv"]
+    zeros = np.zeros(n)
+    co = section_coefficients(diam, length, ra, cm, np.ones(n), zeros, zeros)
+    active = np.arange(1, n - 1, dtype=np.int64)
+    t = float(temperature_c)
+    q = ch["q10"] ** ((t - ch["t_ref_c"]) / 10)
+    kt = 1e-3 * ch["faraday_c_per_mol"] / (ch["gas_constant_j_per_mol_k"] * (273.16 + t))
+    params = np.array(
+        [ch["g_na_s_per_cm2"], ch["g_k_s_per_cm2"], ch["e_na_mv"], ch["e_k_mv"], q, kt]
+    )
+    return CableGeometry(
+        model="sundt",
+        kind=tuple(["end"] + ["node"] * (n - 2) + ["end"]),
+        length_um=length,
+        arc_um=np.cumsum(length) - 0.5 * length,
+        capacitance_nf=co["capacitance_nf"],
+        g_leak_us=g_pas * co["area_cm2"] * 1e6,
+        e_leak_mv=e_pas,
+        g_axial_us=co["g_axial_us"],
+        g_periaxonal_us=np.zeros(n - 1),
+        g_myelin_us=zeros,
+        c_myelin_nf=zeros,
+        u_fixed=np.ones(n, dtype=bool),
+        active_sections=active,
+        active_area_cm2=co["area_cm2"][active],
+        node_sections=np.arange(n, dtype=np.int64),
+        channel_params=params,
+        v_rest_mv=float(c["v_rest_mv"]),
+        temperature_c=t,
+        diameter_um=float(diameter_um),
+        extra={"node_spacing_um": dz},
+    )
+
+
+@dataclass(frozen=True)
+class SundtFiber:
+    """A straight Sundt C-fiber of ``n_nodes`` compartments (made odd)."""
+
+    diameter_um: float
+    n_nodes: int = 265
+    temperature_c: float = 37.0
+
+    @property
+    def geometry(self) -> CableGeometry:
+        return sundt_geometry(self.diameter_um, self.n_nodes, temperature_c=self.temperature_c)
+
+
+__all__ = ["SundtFiber", "sundt_geometry", "sundt_parameters"]

@@ -1,0 +1,56 @@
+"""Conduction velocity from an intracellular pulse (PROTOCOL.md section 10, fiber-models.md 10.2).
+
+An IClamp pulse at a node starts an AP; the AP times at nodes a = int(0.25 (N - 1)) and
+b = int(0.75 (N - 1)) give CV = (z_b - z_a)/(t_b - t_a). With ``interpolate=True`` the times are
+the linearly interpolated upward -30 mV crossings (the mrg_cv.csv protocol); otherwise the
+detector's step-end times (fiber-models.md 10.2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neurostim.errors import SolverError
+from neurostim.fibers.cases import iclamp_na
+from neurostim.fibers.geometry import CableGeometry
+from neurostim.fibers.solver import simulate
+
+
+def conduction_velocity(
+    geometry: CableGeometry,
+    *,
+    dt_ms: float = 0.005,
+    tstop_ms: float = 5.0,
+    stim_node: int = 2,
+    stim_na: float = 10.0,
+    delay_ms: float = 0.1,
+    duration_ms: float = 0.1,
+    interpolate: bool = True,
+) -> float:
+    """Conduction velocity in m/s (= mm/ms) of one fiber at rest, stimulated intracellularly.
+
+    Defaults are the mrg_cv.csv protocol (10 nA x 0.1 ms at node 2 from t = 0.1 ms, dt 5 us,
+    interpolated crossings). Raises SolverError if either timing node does not fire.
+    """
+    n_steps = round(tstop_ms / dt_ms)
+    current = iclamp_na(stim_na, delay_ms, duration_ms, dt_ms, n_steps)
+    res = simulate(
+        geometry,
+        np.zeros(geometry.n_sections),
+        np.zeros(1),
+        np.zeros(n_steps),
+        dt_ms=dt_ms,
+        n_steps=n_steps,
+        intracellular_section=int(geometry.node_sections[stim_node]),
+        intracellular_na=current,
+    )
+    a = int(0.25 * (geometry.n_nodes - 1))
+    b = int(0.75 * (geometry.n_nodes - 1))
+    times = res.first_crossing_ms[0] if interpolate else res.first_ap_time_ms[0]
+    if not (np.isfinite(times[a]) and np.isfinite(times[b])):
+        raise SolverError(f"no AP at nodes {a} and {b}: the intracellular pulse did not propagate")
+    z = geometry.node_arc_um * 1e-3
+    return float((z[b] - z[a]) / (times[b] - times[a]))
+
+
+__all__ = ["conduction_velocity"]
