@@ -161,6 +161,7 @@ def test_edges() -> None:
     assert days_to_empty(20.0, 0.0) == math.inf
     assert days_to_low_reservoir_alarm(1.0, 2.0, 0.2) == 0.0
     assert refill_date(dt.date(2025, 1, 1), 20.0, 3.0, 0.0) is None
+    assert refill_date(dt.date(2025, 1, 1), 20.0, 3.0, 1e-200) is None  # beyond 100 years
     assert drug_front_delay_days(0.169, 0.0) == math.inf
     # 0.1 mg at 5 mg/mL = 0.02 mL over 10 min -> 0.02 x 144 = 2.88 mL/day
     assert_close(bolus_rate_ml_per_day(0.1, 10.0, 5.0), 2.88, rtol=1e-12, what="bolus rate")

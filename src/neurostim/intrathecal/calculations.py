@@ -30,6 +30,8 @@ from neurostim.errors import InputError
 from neurostim.units import DAYS_PER_YEAR, MIN_PER_DAY
 
 _FLOOR_EPS = 1e-9
+MAX_PLANNING_DAYS = 36525.0
+"""Dates further than 100 years ahead are reported as None (nothing meaningful flows)."""
 RECONCILIATION_WINDOW = (0.85, 1.15)
 """Accepted measured/expected delivered volume at a refill (Prometra trial window, R15)."""
 
@@ -84,10 +86,11 @@ def refill_date(
 ) -> dt.date | None:
     """Date the reservoir reaches ``residual_ml`` with every allowed bolus taken.
 
-    ``fill_date + floor((fill_ml - residual_ml) / v_worst)`` days; None when nothing flows.
+    ``fill_date + floor((fill_ml - residual_ml) / v_worst)`` days; None when nothing flows (or
+    the date lies beyond ``MAX_PLANNING_DAYS``).
     """
     days = days_until_volume(fill_ml, residual_ml, worst_case_ml_per_day)
-    if math.isinf(days):
+    if days > MAX_PLANNING_DAYS:
         return None
     return fill_date + dt.timedelta(days=whole_days(days))
 
@@ -112,7 +115,7 @@ def refill_date_after_change(
     if reservoir_ml_at_change is None:
         reservoir_ml_at_change = max(fill_ml - old_worst_case_ml_per_day * change_after_days, 0.0)
     remaining = days_until_volume(reservoir_ml_at_change, residual_ml, new_worst_case_ml_per_day)
-    if math.isinf(remaining):
+    if change_after_days + remaining > MAX_PLANNING_DAYS:
         return None
     return fill_date + dt.timedelta(days=whole_days(change_after_days + remaining))
 

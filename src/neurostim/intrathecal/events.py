@@ -110,6 +110,8 @@ class SimulationOptions:
     catheter_length_cm: float | None = None
     catheter_port_error_at_refill: int | None = None
     start_date: dt.date | None = None
+    refill_every_days: float | None = None
+    """None: on the worst-case refill date after each fill; ``math.inf``: never (missed refills)."""
 
 
 def simulate_pump(
@@ -130,6 +132,8 @@ def simulate_pump(
     lra, residual = alarm_ml(program, pump), refill_residual_ml(program, pump)
     worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), conc)
     refill_days = calc.days_until_volume(program.fill_ml, residual, worst_ml)
+    if options.refill_every_days is not None:
+        refill_days = options.refill_every_days
     refill_every_h = (
         math.inf if math.isinf(refill_days) else max(calc.whole_days(refill_days), 1) * 24.0
     )
@@ -179,7 +183,7 @@ def simulate_pump(
             if port_error:
                 direct_dose[i] += program.fill_ml * conc
             gate.reprogram(next_refill_h)
-            low_alarmed = empty_alarmed = v <= 0.0
+            low_alarmed = empty_alarmed = False
             n_refills += 1
             next_refill_h += refill_every_h
         while req_i < len(requests) and requests[req_i] < t1:
@@ -202,10 +206,10 @@ def simulate_pump(
         basal[i] = want_basal * options.accuracy_factor * share * conc
         bolus[i] = want_bolus * options.accuracy_factor * share * conc
         reservoir[i] = v
-        if not low_alarmed and v <= lra:
+        if not low_alarmed and v <= lra + 1e-9:  # tolerate float accumulation
             events.append(PumpEvent(t1, "LOW_RESERVOIR", {"reservoir_ml": round(v, 4)}))
             low_alarmed = True
-        if not empty_alarmed and want > 0 and got < want:
+        if not empty_alarmed and want > 0 and v <= 1e-9:  # empty at the end of this step
             events.append(PumpEvent(t1, "EMPTY_RESERVOIR", {"undelivered_ml": want - got}))
             empty_alarmed = True
     time_h = (np.arange(n) + 1) * dt_h

@@ -175,7 +175,8 @@ def review_titration(
     start_h = steps[0][0] if steps else 0.0
     for t_h, dose in steps:
         since = t_h - increases_h[-1] if increases_h else None
-        recent = sum(1 for g in increases_h if t_h - 7 * HOURS_PER_DAY < g <= t_h)
+        # the therapy start is not a titration increase: it counts for intervals, not frequency
+        recent = sum(1 for g in increases_h[1:] if t_h - 7 * HOURS_PER_DAY < g <= t_h)
         if not increases_h and current == 0.0:
             findings = []
             if _above(dose, drug.start_dose_per_day[1]):
