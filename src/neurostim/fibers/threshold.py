@@ -12,10 +12,10 @@ first-phase current:
 2. **Bisect** (arithmetic mean) until (hi - lo)/hi < ``tolerance_rel``; report (lo + hi)/2.
 3. **Status** per case: ``ok``; ``not-bracketed`` (no supra-threshold amplitude below
    ``max_amplitude_ma`` or no quiet one above ``min_amplitude_ma``); ``block-suspected`` (the
-   final sub-threshold trial fired some node without reaching the detection node: the
-   transition is the edge of a block window, not activation); ``end-excitation`` (the earliest
-   AP of the final supra-threshold trial is at node 0, 1, N-2 or N-1); ``unstable`` (a
-   non-finite voltage).
+   final sub-threshold trial fired ``BLOCK_MIN_NODES`` or more nodes without reaching the
+   detection node: the transition may be the edge of a block window, not activation);
+   ``end-excitation`` (the earliest AP of the final supra-threshold trial is at node 0, 1,
+   N-2 or N-1); ``unstable`` (a non-finite voltage).
 
 Supra-threshold trials stop at the AP at the detection node (early exit); every trial of the
 batch is advanced together by one ``simulate`` call per round.
@@ -39,6 +39,10 @@ from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.solver import simulate
 
+BLOCK_MIN_NODES = 3
+"""Nodes that must fire in the final sub-threshold trial to call it blocked (a propagating AP
+stopped short of the detection node); one or two nodes are a passive excursion above -30 mV
+under the electrode during a short strong pulse."""
 STATUSES = ("ok", "not-bracketed", "block-suspected", "end-excitation", "unstable")
 ESTIMATE = {  # (K, tau_ms, b) per polarity of the first phase
     "cathodic": (8.32, 0.17, 0.38),
@@ -178,7 +182,7 @@ def find_thresholds(
                 pass  # local firing before any quiet trial: keep going down
             else:
                 lo[k] = trial[k]
-                lo_local[k] = bool(any_ap[j])
+                lo_local[k] = int((res.ap_count[j] > 0).sum()) >= BLOCK_MIN_NODES
             if np.isnan(lo[k]):
                 hi[k] = np.nan  # a supra-threshold bound only counts once reached from below
                 trial[k] = trial[k] / down_factor
