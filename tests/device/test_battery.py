@@ -96,3 +96,44 @@ def test_battery_override(examples_dir: Path) -> None:
     full = battery_report(program).stimulation_current_ua
     half = battery_report(program, battery=cheaper).stimulation_current_ua
     assert_close(half, full / 2, rtol=1e-12, what="I_stim without recharge cost", unit="uA")
+
+
+def _nominal_burst(stimulator: str, off_s: float) -> Any:
+    # Eterna nominal BurstDR (device reference §5): 0.6 mA, 1000 us, 40 Hz bursts of 5 at
+    # 500 Hz, 30 s ON, 2 leads
+    return parse_program(
+        {
+            "stimulator": stimulator,
+            "leads": ["percutaneous-8", "percutaneous-8"],
+            "trains": [
+                {
+                    "waveform": "burst",
+                    "amplitude_ma": 0.6,
+                    "pulse_width_us": 1000,
+                    "rate_hz": 40,
+                    "pulses_per_burst": 5,
+                    "intraburst_rate_hz": 500,
+                    "recharge": "passive",
+                    "contacts": {"L1.E4": -50, "L2.E4": -50, "L1.E5": 50, "L2.E5": 50},
+                }
+            ],
+            "dosing": {"on_s": 30, "off_s": off_s},
+        }
+    )
+
+
+def test_held_back_eterna_anchors_on_the_generic_profile() -> None:
+    """Held-back check (parameters chosen a priori, not fitted to these points).
+
+    Eterna: a 1 h charge lasts at least 3 weeks at nominal BurstDR (30 s ON / 90 s OFF), and
+    fewer than 5 charges a year at low dose (30 s ON / 360 s OFF).
+    """
+    b = load_profile("generic-rechargeable-16").battery
+    assert b.charge_current_ma is not None
+    nominal = battery_report(_nominal_burst("generic-rechargeable-16", 90))
+    one_hour_mah = b.charge_current_ma * 1.0
+    days_per_hour_of_charge = one_hour_mah / (nominal.average_current_ua * 1e-3 * 24)
+    assert days_per_hour_of_charge >= 21
+    low = battery_report(_nominal_burst("generic-rechargeable-16", 360))
+    assert low.days_between_charges is not None
+    assert 365.25 / low.days_between_charges < 5

@@ -285,3 +285,27 @@ def test_lead_file_path_relative_to_program(tmp_path: Path, examples_dir: Path) 
     )
     program = load_program(tmp_path / "p.toml")
     assert contact_layout(program).ids == ["L1.E1", "L1.E2", "L1.E3", "L1.E4", "case"]
+
+
+def test_profile_capabilities_are_enforced(tonic_dict: dict[str, Any]) -> None:
+    hf = tonic_dict | {"stimulator": "hf-rechargeable-16"}
+    hf["trains"] = [dict(tonic_dict["trains"][0], recharge="passive")]
+    assert fields(parse_program(hf, validate=False)) == ["trains[0].recharge"]
+    hf["trains"] = [
+        dict(
+            tonic_dict["trains"][0],
+            waveform="burst",
+            pulses_per_burst=5,
+            intraburst_rate_hz=500,
+        )
+    ]
+    got = fields(parse_program(hf, validate=False))
+    assert got[0] == "trains[0].waveform" and "trains[0].pulses_per_burst" in got
+    tonic_dict["trains"][0]["pulses_per_burst"] = 5
+    assert fields(parse_program(tonic_dict, validate=False)) == ["trains[0].pulses_per_burst"]
+
+
+def test_empty_dosing_is_always_on(tonic_dict: dict[str, Any]) -> None:
+    tonic_dict["dosing"] = {}
+    program = parse_program(tonic_dict)
+    assert program.duty_fraction == 1.0

@@ -29,7 +29,7 @@ phase is long and low and is not evaluated.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from neurostim.device.program import CASE, Program, contact_layout, program_profile
@@ -88,9 +88,6 @@ class ContactSafety:
     charge_per_phase_uc: float
     charge_density_uc_per_cm2: float | None
     shannon_k: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)

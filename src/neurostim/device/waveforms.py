@@ -115,8 +115,6 @@ def unit_template(
     tm = train_timing(train, profile)
     n_pw = _samples(tm.phase_us, dt_us, "pulse_width_us")
     n_gap = _samples(tm.gap_us, dt_us, "interphase_gap_us")
-    if n_pw < 1:
-        raise InputError("dt_us", dt_us, "must not exceed the pulse width")
     starts = np.rint(np.arange(tm.n_pulses) * tm.pulse_spacing_us / dt_us).astype(np.int64)
     phase = np.arange(n_pw, dtype=np.int64)
     cath = (starts[:, None] + phase[None, :]).ravel()
