@@ -175,6 +175,7 @@ def test_case_as_anode_and_steering_are_valid(tonic_dict: dict[str, Any]) -> Non
         (lambda d: d["trains"][0].update(amplitud_ma=5), "trains[0].amplitud_ma"),
         (lambda d: d.update(trains=[]), "trains"),
         (lambda d: d.pop("stimulator"), "stimulator"),
+        (lambda d: d["trains"][0].update(rate_hz=10**400), "trains[0].rate_hz"),
     ],
 )
 def test_structure_and_ids_raise_input_error(
@@ -309,3 +310,8 @@ def test_empty_dosing_is_always_on(tonic_dict: dict[str, Any]) -> None:
     tonic_dict["dosing"] = {}
     program = parse_program(tonic_dict)
     assert program.duty_fraction == 1.0
+
+
+def test_huge_integer_is_out_of_range(tonic_dict: dict[str, Any]) -> None:
+    tonic_dict["trains"][0].update(waveform="burst", pulses_per_burst=10**400)
+    assert "trains[0].pulses_per_burst" in fields(parse_program(tonic_dict, validate=False))

@@ -68,6 +68,8 @@ def test_coarser_grid_and_refused_grid(tonic_dict: dict[str, Any]) -> None:
         synthesize_waveform(program, duration_s=-1.0)
     with pytest.raises(InputError, match="dt_us"):
         synthesize_waveform(program, duration_s=0.1, dt_us=0.0)
+    with pytest.raises(InputError, match="coarser dt_us"):
+        synthesize_waveform(program, duration_s=100.0, dt_us=1.0)
     with pytest.raises(InputError, match="shorter than one sample"):
         synthesize_waveform(program, duration_s=1e-7, dt_us=1.0)
 

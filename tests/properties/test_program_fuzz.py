@@ -45,6 +45,7 @@ scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(10**12), max_value=10**12),
+    st.integers(),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=12),
     st.sampled_from(["L1.E1", "L2.E8", "case", "L9.E1", "tonic", "burst", "high-frequency"]),

@@ -45,7 +45,10 @@ from neurostim.errors import InputError
 def _number(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError("the number is too large") from None
 
 
 Number = Annotated[float, BeforeValidator(_number)]

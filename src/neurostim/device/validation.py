@@ -57,7 +57,11 @@ class _Collector:
         if rng is None:
             self.add(field, value, f"profile {pid} has no range for this setting")
             return False
-        problem = rng.problem(float(value))
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        problem = rng.problem(number)
         if problem is None:
             return True
         self.add(

@@ -50,6 +50,8 @@ from neurostim.errors import InputError
 from neurostim.units import S_TO_US
 
 _GRID_TOLERANCE = 1e-9
+MAX_ELEMENTS = 500_000_000
+"""Largest waveform array synthesised (n_contacts x n_samples float64 values, 4 GB)."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,13 @@ def synthesize_waveform(program: Program, *, duration_s: float, dt_us: float = 1
     n_samples = round(duration_s * S_TO_US / dt_us)
     if n_samples < 1:
         raise InputError("duration_s", duration_s, "is shorter than one sample")
+    if n_samples * layout.n_contacts > MAX_ELEMENTS:
+        raise InputError(
+            "duration_s",
+            duration_s,
+            f"{layout.n_contacts} x {n_samples} samples exceed {MAX_ELEMENTS:.0e} values "
+            "(4 GB); shorten the duration or use a coarser dt_us",
+        )
     current = np.zeros((layout.n_contacts, n_samples), dtype=np.float64)
     offset_us = 0.0
     for train in program.trains:
