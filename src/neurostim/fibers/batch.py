@@ -49,4 +49,83 @@ def protocol_thresholds(
     return ThresholdResult(thr, lo, hi, n_sims, status, init)
 
 
-__all__ = ["protocol_thresholds"]
+def _chunks(cases: Sequence[ProtocolCase], chunk_size: int) -> list[list[int]]:
+    """Case indices grouped by geometry, then split into chunks of at most ``chunk_size``."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, c in enumerate(cases):
+        groups[(c.model, c.diameter_um, *c.resolved(), c.temperature_c)].append(i)
+    return [
+        idx[j : j + chunk_size] for idx in groups.values() for j in range(0, len(idx), chunk_size)
+    ]
+
+
+def _run_chunk(cases: list[ProtocolCase], tolerance_rel: float) -> ThresholdResult:
+    return protocol_thresholds(cases, tolerance_rel=tolerance_rel)
+
+
+def run_thresholds(
+    cases: Sequence[ProtocolCase],
+    *,
+    tolerance_rel: float = 1e-3,
+    scheduler: str | None = None,
+    workers: int = 1,
+    chunk_size: int = 256,
+    progress: Callable[[int], None] | None = None,
+) -> ThresholdResult:
+    """Thresholds of ``cases`` in chunks: in this process (``workers=1``), in local processes,
+    or on a Dask distributed cluster (``scheduler="tcp://host:port"``, or a ``Client``).
+
+    ``progress`` is called with the number of cases finished (per round in-process, per chunk
+    otherwise). Results are in input order.
+    """
+    n = len(cases)
+    thr = np.full(n, np.nan)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    n_sims = np.zeros(n, np.int64)
+    status = np.full(n, "ok", dtype="<U16")
+    init = np.full(n, -1, np.int64)
+    chunks = _chunks(cases, chunk_size)
+
+    def store(idx: list[int], r: ThresholdResult) -> None:
+        thr[idx], lo[idx], hi[idx] = r.threshold_ma, r.lower_ma, r.upper_ma
+        n_sims[idx], status[idx], init[idx] = r.n_sims, r.status, r.initiation_node
+
+    if scheduler is not None:
+        from dask.distributed import Client, as_completed
+
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            futures = {
+                client.submit(_run_chunk, [cases[i] for i in idx], tolerance_rel, pure=False): idx
+                for idx in chunks
+            }
+            for fut in as_completed(futures):
+                idx = futures[fut]
+                store(idx, fut.result())
+                if progress is not None:
+                    progress(len(idx))
+        finally:
+            if not isinstance(scheduler, Client):
+                client.close()
+    elif workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import as_completed as done
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futs = {
+                pool.submit(_run_chunk, [cases[i] for i in idx], tolerance_rel): idx
+                for idx in chunks
+            }
+            for fut in done(futs):
+                store(futs[fut], fut.result())
+                if progress is not None:
+                    progress(len(futs[fut]))
+    else:
+        for idx in chunks:
+            store(idx, protocol_thresholds([cases[i] for i in idx], tolerance_rel=tolerance_rel,
+                                           progress=progress))  # fmt: skip
+    return ThresholdResult(thr, lo, hi, n_sims, status, init)
+
+
+__all__ = ["protocol_thresholds", "run_thresholds"]

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
-from neurostim.fibers.mrg import mrg_geometry
+from neurostim.fibers.mrg import mrg_diameters_um, mrg_geometry
 from neurostim.fibers.sundt import sundt_geometry
 
 WAVEFORMS = ("monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first", "train")
@@ -100,6 +100,11 @@ class ProtocolCase:
             val = getattr(self, name)
             if not (np.isfinite(val) and val > 0):
                 raise InputError(name, val, "must be a finite number > 0")
+        if self.model == "mrg" and not any(
+            abs(self.diameter_um - d) < 1e-9 for d in mrg_diameters_um()
+        ):
+            allowed = ", ".join(f"{d:g}" for d in mrg_diameters_um())
+            raise InputError("diameter_um", self.diameter_um, f"MRG exists for {allowed} um only")
         if not 0.0 <= self.temperature_c <= 50.0:
             raise InputError("temperature_c", self.temperature_c, "must lie within 0-50 C")
 
