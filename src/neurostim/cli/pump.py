@@ -2,6 +2,215 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from collections import Counter
+from pathlib import Path
+
 import typer
+from rich.table import Table
+
+from neurostim.cli._common import EXIT_INVALID, console, fail, guarded, print_json
+from neurostim.errors import InputError
+from neurostim.intrathecal import (
+    CheckReport,
+    SimulationOptions,
+    check_program,
+    load_drug_library,
+    load_program,
+    simulate_pump,
+)
+from neurostim.intrathecal.drugs import DrugLibrary, shipped_drug_library
+from neurostim.intrathecal.plotting import plot_simulation
 
 app = typer.Typer(help="Intrathecal pump programs: check and simulate.", no_args_is_help=True)
+
+_START_HELP = (
+    "Fill date the refill arithmetic starts from (YYYY-MM-DD); default the program's "
+    "fill_date, else today."
+)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError("--start-date", value, "must be a date YYYY-MM-DD") from None
+
+
+def _library(path: Path | None) -> DrugLibrary:
+    return shipped_drug_library() if path is None else load_drug_library(path)
+
+
+def _print_report(report: CheckReport, file: Path) -> None:
+    s = report.summary
+    unit = s["unit"]
+    table = Table(title=f"{file.name}: {s['drug']} in {s['pump']} ({s['mode']})")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [
+        ("basal dose", f"{s['daily_dose']:g} {unit}/day"),
+        ("worst-case dose (all boluses)", f"{s['max_daily_dose']:g} {unit}/day"),
+        (
+            "drug maximum (hard limit)",
+            "none set"
+            if s["drug_max_daily_dose"] is None
+            else f"{s['drug_max_daily_dose']:g} {unit}/day",
+        ),
+        ("basal volume", f"{s['daily_volume_ml']:.4g} mL/day"),
+        ("worst-case volume", f"{s['worst_case_daily_volume_ml']:.4g} mL/day"),
+        ("low-reservoir alarm at", f"{s['low_reservoir_alarm_ml']:g} mL"),
+        ("days to alarm (worst case)", str(s["days_to_low_reservoir_alarm"])),
+        ("days to empty (basal)", str(s["days_to_empty"])),
+        ("fill date", s["start_date"]),
+        (f"refill date (worst case, at {s['refill_residual_ml']:g} mL)", str(s["refill_date"])),
+    ]
+    for key, label in (
+        ("priming_volume_ml", "priming volume (mL)"),
+        ("drug_front_delay_days_without_priming", "drug at tip without priming (days)"),
+        ("eri_date", "battery ERI"),
+        ("eos_date", "battery end of service"),
+    ):
+        if key in s:
+            rows.append((label, str(s[key])))
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    if report.findings:
+        findings = Table(title="findings")
+        for col in ("severity", "code", "field", "message"):
+            findings.add_column(col, overflow="fold")
+        for f in report.findings:
+            style = "bold red" if f.severity == "error" else "yellow"
+            findings.add_row(f"[{style}]{f.severity}[/]", f.code, f.field, f.message)
+        console.print(findings)
+    verdict = "[bold green]VALID[/]" if report.valid else "[bold red]REFUSED[/]"
+    console.print(f"{verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+
+
+@app.command("check")
+@guarded
+def check(
+    file: Path = typer.Argument(..., help="Pump program TOML."),
+    previous: Path | None = typer.Option(
+        None, "--previous", help="The program it replaces (titration check)."
+    ),
+    start_date: str | None = typer.Option(None, "--start-date", help=_START_HELP),
+    drug_library: Path | None = typer.Option(
+        None, "--drug-library", help="User drug TOML merged over the shipped library."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Validate a pump program (all errors at once) and compute volumes and the refill date.
+
+    Exit 0 when valid, 1 when refused, 2 for a malformed file or unknown id.
+    """
+    lib = _library(drug_library)
+    program = load_program(file, lib)
+    old = load_program(previous, lib) if previous is not None else None
+    report = check_program(program, old, lib, _date(start_date))
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        _print_report(report, file)
+    if not report.valid:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command("simulate")
+@guarded
+def simulate(
+    file: Path = typer.Argument(..., help="Pump program TOML."),
+    days: float = typer.Option(180.0, "--days", help="Days to simulate."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Time series CSV."),
+    plot: Path | None = typer.Option(None, "--plot", help="Figure (PNG, SVG or PDF)."),
+    start_date: str | None = typer.Option(None, "--start-date", help=_START_HELP),
+    dt_h: float = typer.Option(0.25, "--dt-h", help="Time step (h), at most 1."),
+    bolus_requests_per_day: float = typer.Option(
+        0.0, "--bolus-requests-per-day", help="Mean patient bolus requests per day (Poisson)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed (bolus requests, residual error)."),
+    accuracy: float = typer.Option(1.0, "--accuracy", help="Delivered / programmed volume."),
+    unprimed: bool = typer.Option(False, "--unprimed", help="Catheter starts full of saline."),
+    port_error_at_refill: int | None = typer.Option(
+        None, "--catheter-port-error-at-refill", help="Hazard: refill K (0 = first) into the CAP."
+    ),
+    allow_invalid: bool = typer.Option(
+        False, "--allow-invalid", help="Simulate a refused program (to study the hazard)."
+    ),
+    drug_library: Path | None = typer.Option(None, "--drug-library", help="User drug TOML."),
+    as_json: bool = typer.Option(False, "--json", help="Print the event summary as JSON."),
+) -> None:
+    """Run the pump for months: refills, boluses, alarms, CSF concentration and effect."""
+    lib = _library(drug_library)
+    program = load_program(file, lib)
+    start = _date(start_date)
+    report = check_program(program, library=lib, start_date=start)
+    if not report.valid and not allow_invalid:
+        first = report.errors[0]
+        raise fail(
+            f"program refused ({len(report.errors)} error(s)), first: {first.field}: "
+            f"{first.message}; run `neurostim pump check` or pass --allow-invalid",
+            EXIT_INVALID,
+        )
+    if not days > 0 or days > 3650:
+        raise InputError("--days", days, "must be in (0, 3650]")
+    opts = SimulationOptions(
+        days=days,
+        dt_h=dt_h,
+        bolus_requests_per_day=bolus_requests_per_day,
+        seed=seed,
+        accuracy_factor=accuracy,
+        primed=not unprimed,
+        catheter_port_error_at_refill=port_error_at_refill,
+        start_date=start,
+    )
+    sim = simulate_pump(program, opts, lib)
+    if output is not None:
+        sim.to_csv(str(output))
+    if plot is not None:
+        title = (
+            f"{file.name}: {program.drug} {program.concentration:g} {sim.unit}/mL, "
+            f"{program.mode}, {program.basal_dose_per_day():g} {sim.unit}/day basal"
+        )
+        plot_simulation(sim, plot, title)
+    kinds = Counter(e.kind for e in sim.events)
+    decisions = Counter(e.detail["decision"] for e in sim.events_of("BOLUS_REQUEST"))
+    flagged = [e for e in sim.events_of("REFILL") if e.detail.get("flagged")]
+    summary = {
+        "days": days,
+        "events": dict(kinds),
+        "bolus_decisions": dict(decisions),
+        "refills_flagged": len(flagged),
+        "delivered_ml": round(float(sim.delivered_ml.sum()), 6),
+        "steady_state_ng_per_ml": None
+        if math.isnan(sim.steady_state_ng_per_ml)
+        else sim.steady_state_ng_per_ml,
+        "pk_status": sim.pk_status,
+        "alarms": [
+            {"day": round(e.time_h / 24, 3), "kind": e.kind}
+            for e in sim.events
+            if e.kind in {"LOW_RESERVOIR", "EMPTY_RESERVOIR", "ERI", "END_OF_SERVICE"}
+        ],
+        "csv": str(output) if output else None,
+        "plot": str(plot) if plot else None,
+    }
+    if as_json:
+        print_json(summary)
+        return
+    table = Table(title=f"{file.name}: {days:g} days")
+    table.add_column("event")
+    table.add_column("count / detail", justify="right")
+    for kind, count in sorted(kinds.items()):
+        table.add_row(kind, str(count))
+    for decision, count in sorted(decisions.items()):
+        table.add_row(f"  bolus {decision}", str(count))
+    table.add_row("refills outside 0.85-1.15", str(len(flagged)))
+    table.add_row("delivered volume", f"{summary['delivered_ml']:g} mL")
+    table.add_row("CSF model", sim.pk_status)
+    console.print(table)
+    for out in (output, plot):
+        if out is not None:
+            console.print(f"wrote {out}")

@@ -6,7 +6,8 @@ A fixed time step (default 15 min) advances the pump; events happen inside it:
 * patient bolus requests, a Poisson process (seeded ``numpy.random.Generator``), each decided by
   :class:`~neurostim.intrathecal.bolus.BolusGate` (granted or refused: lockout, max per 24 h,
   reservoir); a granted bolus is delivered at ``dose / duration``;
-* refills on the worst-case refill date (whole days after each fill): the nurse withdraws the
+* refills on the worst-case refill date (whole days after each fill), earlier when the drug's
+  stability in the pump runs out first (ziconotide first fill: 14 days): the nurse withdraws the
   residual (measured with Gaussian error, ``residual_sd_ml``), the pump's log gives the expected
   delivery, ``ratio = (V_fill - V_withdrawn) / expected`` is flagged outside 0.85-1.15; the lockout
   restarts after the refill;
@@ -35,7 +36,7 @@ from numpy.typing import NDArray
 from neurostim.errors import InputError
 from neurostim.intrathecal import calculations as calc
 from neurostim.intrathecal.bolus import BolusGate
-from neurostim.intrathecal.checks import alarm_ml, refill_residual_ml
+from neurostim.intrathecal.checks import alarm_ml, refill_residual_ml, stability_days
 from neurostim.intrathecal.drugs import DrugLibrary, shipped_drug_library
 from neurostim.intrathecal.effect import effect_over_time
 from neurostim.intrathecal.pharmacokinetics import UNIT_TO_NG, csf_concentration_ng_per_ml, get_pk
@@ -75,6 +76,7 @@ class PumpSimulation:
     drug: str
     pk_status: str
     start_date: dt.date
+    low_reservoir_alarm_ml: float = math.nan
 
     def events_of(self, kind: str) -> list[PumpEvent]:
         """Events of one kind, in time order."""
@@ -133,10 +135,13 @@ def simulate_pump(
     worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), conc)
     refill_days = calc.days_until_volume(program.fill_ml, residual, worst_ml)
     if options.refill_every_days is not None:
-        refill_days = options.refill_every_days
-    refill_every_h = (
-        math.inf if math.isinf(refill_days) else max(calc.whole_days(refill_days), 1) * 24.0
-    )
+        first_days = later_days = options.refill_every_days
+    else:  # the worst-case refill date, or earlier when the drug's stability runs out first
+        first_stable = stability_days(program, drug)
+        later_stable = stability_days(program.model_copy(update={"first_fill": False}), drug)
+        first_days = min(refill_days, first_stable or math.inf)
+        later_days = min(refill_days, later_stable or math.inf)
+    refill_every_h = _interval_h(later_days)
     pb = program.patient_bolus
     gate = BolusGate(
         lockout_h=(pb.lockout_h or 0.0) if pb else 0.0,
@@ -167,7 +172,7 @@ def simulate_pump(
         pending_ml = program.single_bolus.dose / conc
         pending_rate = pending_ml / (program.single_bolus.duration_min / MIN_PER_HOUR)
     low_alarmed = empty_alarmed = False
-    next_refill_h, n_refills, req_i = refill_every_h, 0, 0
+    next_refill_h, n_refills, req_i = _interval_h(first_days), 0, 0
     for i in range(n):
         t0, t1 = i * dt_h, (i + 1) * dt_h
         if t0 <= eri_h < t1:
@@ -175,17 +180,6 @@ def simulate_pump(
         if t0 <= eos_h < t1:
             events.append(PumpEvent(eos_h, "END_OF_SERVICE", {}))
         running = t0 < eos_h
-        if t0 <= next_refill_h < t1:
-            port_error = options.catheter_port_error_at_refill == n_refills
-            v, last_fill_ml, logged_ml = _refill(
-                events, next_refill_h, v, last_fill_ml, logged_ml, program, options, rng, port_error
-            )
-            if port_error:
-                direct_dose[i] += program.fill_ml * conc
-            gate.reprogram(next_refill_h)
-            low_alarmed = empty_alarmed = False
-            n_refills += 1
-            next_refill_h += refill_every_h
         while req_i < len(requests) and requests[req_i] < t1:
             t_req = requests[req_i]
             decision = gate.request(t_req, bolus_ml, v - pending_ml) if running else "disabled"
@@ -205,6 +199,17 @@ def simulate_pump(
         share = got / want if want > 0 else 0.0
         basal[i] = want_basal * options.accuracy_factor * share * conc
         bolus[i] = want_bolus * options.accuracy_factor * share * conc
+        if t0 < next_refill_h <= t1:  # refills close the step they fall in
+            port_error = options.catheter_port_error_at_refill == n_refills
+            v, last_fill_ml, logged_ml = _refill(
+                events, next_refill_h, v, last_fill_ml, logged_ml, program, options, rng, port_error
+            )
+            if port_error:
+                direct_dose[i] += program.fill_ml * conc
+            gate.reprogram(next_refill_h)
+            low_alarmed = empty_alarmed = False
+            n_refills += 1
+            next_refill_h += refill_every_h
         reservoir[i] = v
         if not low_alarmed and v <= lra + 1e-9:  # tolerate float accumulation
             events.append(PumpEvent(t1, "LOW_RESERVOIR", {"reservoir_ml": round(v, 4)}))
@@ -214,9 +219,16 @@ def simulate_pump(
             empty_alarmed = True
     time_h = (np.arange(n) + 1) * dt_h
     tip = _fluid_path_output(delivered, conc, program, pump, options) + direct_dose
-    return _with_pk(
+    sim = _with_pk(
         program, drug.unit, time_h, reservoir, delivered, basal, bolus, tip, events, start, dt_h
     )
+    sim.low_reservoir_alarm_ml = lra
+    return sim
+
+
+def _interval_h(days: float) -> float:
+    """Refill interval in hours: whole days, at least one; inf for never."""
+    return math.inf if math.isinf(days) else max(calc.whole_days(days), 1) * HOURS_PER_DAY
 
 
 def _poisson_times(rng: np.random.Generator, per_day: float, horizon_h: float) -> list[float]:
