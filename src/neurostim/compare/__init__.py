@@ -12,11 +12,19 @@ from neurostim.compare.neuron_mrg import (
     neuron_resting_potential_mv,
     neuron_threshold,
 )
+from neurostim.compare.neuron_sundt import (
+    neuron_sundt_cv,
+    neuron_sundt_resting_state,
+    neuron_sundt_threshold,
+)
 
 __all__ = [
     "NeuronUnavailableError",
     "neuron_available",
     "neuron_cv",
     "neuron_resting_potential_mv",
+    "neuron_sundt_cv",
+    "neuron_sundt_resting_state",
+    "neuron_sundt_threshold",
     "neuron_threshold",
 ]

@@ -85,7 +85,7 @@ def load_mechanisms() -> Any:
         raise NeuronUnavailableError(
             "NEURON is not installed; install the optional extra: pip install 'neurostim[compare]'"
         ) from exc
-    if hasattr(h, "nsmrgnode") or "done" in _loaded:
+    if "done" in _loaded:
         return h
     sources = _mod_sources()
     digest = hashlib.sha256()

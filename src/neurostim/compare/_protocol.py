@@ -40,13 +40,15 @@ def protocol_waveform(
     rate_hz: float,
     dt_ms: float,
     tstop_ms: float,
+    pulse_start_ms: float = PULSE_START_MS,
 ) -> tuple[NDArray[np.float64], float]:
     """Unit waveform on the step grid, and the sign of the source current.
 
     Returns
     -------
     w : ndarray of shape (n_steps,)
-        w[n] is held during step n (t_n = n·dt to t_{n+1}); n_steps = round(tstop/dt).
+        w[n] is held during step n (t_n = n·dt to t_{n+1}); n_steps = round(tstop/dt). The
+        first pulse starts at step round(pulse_start_ms/dt) (the protocol: 0.1 ms).
     sign : float
         −1 for cathodic-first waveforms, +1 for anodic.
     """
@@ -56,7 +58,7 @@ def protocol_waveform(
         raise InputError("dt_ms", dt_ms, "must be a positive time step (ms)")
     n_steps = _whole_steps(tstop_ms, dt_ms, "tstop_ms")
     k = _whole_steps(pulse_width_ms, dt_ms, "pulse_width_ms")
-    start = _whole_steps(PULSE_START_MS, dt_ms, "pulse start (0.1 ms)")
+    start = 0 if pulse_start_ms == 0 else _whole_steps(pulse_start_ms, dt_ms, "pulse_start_ms")
     if int(n_pulses) != n_pulses or n_pulses < 1:
         raise InputError("n_pulses", n_pulses, "must be an integer >= 1")
     period = 0

@@ -22,7 +22,6 @@ and the resting potentials of fiber-models.md §10.1 within 1e-3 mV.
 from __future__ import annotations
 
 import csv
-import time
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -32,7 +31,8 @@ from numpy.typing import NDArray
 
 from neurostim.compare._mechanisms import load_mechanisms
 from neurostim.compare._nrn_run import NrnFiber
-from neurostim.compare._protocol import bracket_and_bisect, initiation_nodes, protocol_waveform
+from neurostim.compare._nrn_search import threshold_search
+from neurostim.compare._protocol import protocol_waveform
 from neurostim.errors import InputError
 from neurostim.field import point_source_potential_mv
 
@@ -202,64 +202,6 @@ def _check_positive(value: float, field: str, unit: str) -> None:
         raise InputError(field, value, f"must be a positive number ({unit})")
 
 
-def threshold_search(
-    fiber: NrnFiber,
-    phi_mv: NDArray[np.float64],
-    w: NDArray[np.float64],
-    sign: float,
-    dt_ms: float,
-    tstop_ms: float,
-    tolerance_rel: float,
-    guess_ma: float,
-    *,
-    verify: bool = True,
-) -> dict:
-    """PROTOCOL.md §5-6 on a built fiber: bracket from below, bisect, verify.
-
-    Returns the dict of :func:`neuron_threshold`.
-    """
-    t0 = time.perf_counter()
-    detect = int(0.9 * (fiber.n_nodes - 1))
-    n_total = 0
-
-    def supra(mag: float) -> bool:
-        first = fiber.run(phi_mv, sign * mag, w, dt_ms, detect_node=detect)
-        return bool(np.isfinite(first[detect]))
-
-    status = "ok"
-    init_nodes: list[int] = []
-    for _attempt in range(2):
-        lo, hi, n_sims, status = bracket_and_bisect(supra, guess_ma, tolerance_rel)
-        n_total += n_sims
-        thr = 0.5 * (lo + hi)
-        if status != "ok" or not verify:
-            break
-        # verification (§6.3): 0.99x, tstop + 5 ms, no AP anywhere; 1.01x, AP at detection
-        w_long = np.concatenate([w, np.zeros(round(5.0 / dt_ms))])
-        below = fiber.run(phi_mv, sign * 0.99 * thr, w_long, dt_ms)
-        above = fiber.run(phi_mv, sign * 1.01 * thr, w, dt_ms)
-        n_total += 2
-        init_nodes = initiation_nodes(above)
-        if np.any(np.isfinite(below)):
-            status = "block-suspected"
-            guess_ma = thr / 8.0  # restart well below: approach the first window from below
-            continue
-        if not np.isfinite(above[detect]):
-            status = "not-bracketed"
-        elif any(i in (0, 1, fiber.n_nodes - 2, fiber.n_nodes - 1) for i in init_nodes):
-            status = "end-excitation"
-        elif above[detect] > tstop_ms - 0.5:
-            status = "late-ap"
-        break
-    return {
-        "threshold_ma": float(sign * thr),
-        "n_sims": int(n_total),
-        "seconds": float(time.perf_counter() - t0),
-        "status": status if verify or status != "ok" else "unverified",
-        "initiation_nodes": init_nodes,
-    }
-
-
 def neuron_threshold(
     diameter_um: float,
     distance_mm: float,
@@ -275,6 +217,7 @@ def neuron_threshold(
     *,
     guess_ma: float | None = None,
     verify: bool = True,
+    pulse_start_ms: float = 0.1,
 ) -> dict:
     """Threshold of an MRG fiber in NEURON under the reference protocol (PROTOCOL.md).
 
@@ -296,6 +239,8 @@ def neuron_threshold(
         Magnitude of the first guess (first trial at guess/1.25). Default: a rough estimate.
     verify : bool
         Run the 0.99x (no AP anywhere, tstop + 5 ms) and 1.01x checks of PROTOCOL.md §6.3.
+    pulse_start_ms : float
+        Start of the first pulse (the protocol: 0.1 ms; fiber-models.md §10.3 uses 0).
 
     Returns
     -------
@@ -308,7 +253,9 @@ def neuron_threshold(
     _check_positive(distance_mm, "distance_mm", "mm")
     _check_positive(tolerance_rel, "tolerance_rel", "relative")
     _check_positive(temperature_c + 273.15, "temperature_c", "°C above absolute zero")
-    w, sign = protocol_waveform(waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms)
+    w, sign = protocol_waveform(
+        waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
+    )
     if n_nodes is None:
         n_nodes = 61 if waveform == "monophasic-anodic" else 41
     fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
