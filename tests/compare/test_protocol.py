@@ -31,6 +31,9 @@ def test_train_every_4000_steps() -> None:
     starts = np.flatnonzero((w == 1.0) & (prev != 1.0))
     assert starts.tolist() == [20 + 4000 * j for j in range(10)]
     assert np.count_nonzero(w == -1.0) == 400
+    # "train" (the CLI's name) is the same waveform with the protocol's defaults
+    w2, sign = protocol_waveform("train", 0.2, 1, 0.0, 0.005, 200.0)
+    assert sign == -1.0 and np.array_equal(w2, w)
 
 
 @pytest.mark.parametrize(

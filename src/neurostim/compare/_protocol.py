@@ -16,7 +16,9 @@ from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 
-WAVEFORMS = ("monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first")
+WAVEFORMS = ("monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first", "train")
+TRAIN_N_PULSES = 10
+TRAIN_RATE_HZ = 50.0
 PULSE_START_MS = 0.1
 MIN_AMPLITUDE_MA = 1e-6
 MAX_AMPLITUDE_MA = 200.0
@@ -44,6 +46,10 @@ def protocol_waveform(
 ) -> tuple[NDArray[np.float64], float]:
     """Unit waveform on the step grid, and the sign of the source current.
 
+    ``waveform`` is one of WAVEFORMS; "train" is a train of "biphasic-cathodic-first" pulses
+    (``n_pulses`` at ``rate_hz``, or the protocol's 10 pulses at 50 Hz when those are left at
+    1 and 0).
+
     Returns
     -------
     w : ndarray of shape (n_steps,)
@@ -54,6 +60,10 @@ def protocol_waveform(
     """
     if waveform not in WAVEFORMS:
         raise InputError("waveform", waveform, f"choose one of {', '.join(WAVEFORMS)}")
+    if waveform == "train":  # PROTOCOL.md §3(d): biphasic pulses, 10 at 50 Hz unless given
+        waveform = "biphasic-cathodic-first"
+        if n_pulses == 1 and rate_hz == 0:
+            n_pulses, rate_hz = TRAIN_N_PULSES, TRAIN_RATE_HZ
     if not (np.isfinite(dt_ms) and dt_ms > 0):
         raise InputError("dt_ms", dt_ms, "must be a positive time step (ms)")
     n_steps = _whole_steps(tstop_ms, dt_ms, "tstop_ms")

@@ -227,7 +227,8 @@ def neuron_threshold(
         One of the nine MRG diameters (5.7-16 µm).
     distance_mm : float
         Source-to-fiber distance, over the centre node.
-    waveform : {"monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first"}
+    waveform : {"monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first", "train"}
+        "train": biphasic pulses, n_pulses at rate_hz (default 10 at 50 Hz; set tstop_ms 200).
     pulse_width_ms : float
         Per phase; a whole number of steps.
     n_pulses, rate_hz : train of ``n_pulses`` pulses at ``rate_hz`` (first at 0.1 ms).
