@@ -107,3 +107,16 @@ def test_contact_input_errors() -> None:
         unit_potentials_mv([RingContact((0, 0, 0))], [0, 0, 1])
     with pytest.raises(InputError, match="n_axial"):
         RingContact((0, 0, 0), n_axial=0)
+
+
+def test_far_field_anisotropic_is_anisotropic_point_source() -> None:
+    # white-matter-like anisotropy (longitudinal 0.6, transverse 0.083 S/m)
+    sigma = (0.083, 0.083, 0.6)
+    ring = RingContact((0.0, 0.0, 0.0))
+    directions = np.array([[1.0, 0, 0], [0, 0, 1.0], [0.6, 0.0, 0.8]])
+    pts = 200.0 * directions
+    v = unit_potentials_mv([ring], pts, Medium(sigma))[0]
+    sx, sy, sz = sigma
+    x, y, z = pts.T
+    exact = 1e3 / (4 * np.pi * np.sqrt(sy * sz * x**2 + sx * sz * y**2 + sx * sy * z**2))
+    assert_close(v, exact, rtol=1e-4, what="anisotropic far field of a ring", unit="mV")
