@@ -191,14 +191,6 @@ class PumpProgram(BaseModel):
         """Basal plus every allowed patient bolus, drug unit per day."""
         return self.basal_dose_per_day() + self.bolus_dose_per_day()
 
-    def basal_rates_ml_per_day(self) -> list[float]:
-        """The flow rate(s) the pump runs at (mL/day): one per flex step, or the continuous rate."""
-        if self.mode == "simple-continuous":
-            return [float(self.dose_per_day or 0.0) / self.concentration]
-        if self.mode == "flex":
-            return [d * HOURS_PER_DAY / self.concentration for _, d in self.flex_hours()]
-        return []
-
     def dose_per_hour_at(self, hour_of_day: float) -> float:
         """Programmed basal dose per hour at a time of day (hours after midnight)."""
         if self.mode == "simple-continuous":

@@ -80,6 +80,15 @@ def increase_findings(
             )
         )
     if rule is None:
+        out.append(
+            Finding(
+                "warning",
+                "NO_TITRATION_RULE",
+                field,
+                f"{field} rises from {d0:g} to {d1:g} {unit}; the library has no titration rule "
+                f"for {drug.id} ({indication}): check the step yourself",
+            )
+        )
         return out
     step = d1 - d0
     if rule.max_increase_per_day is not None and _above(step, rule.max_increase_per_day):
