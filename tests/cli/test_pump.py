@@ -127,6 +127,16 @@ def test_simulate_writes_csv_and_png(tmp_path) -> None:
     assert data["bolus_decisions"]["granted"] > 0
     assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
     assert len(csv.read_text().splitlines()) == 1 + 100 * 24
+    mri = run(
+        "simulate",
+        str(EXAMPLES / "morphine-prometra-ptc.toml"),
+        "--days",
+        "3",
+        "--mri-at-day",
+        "1",
+        "--json",
+    )
+    assert json.loads(mri.stdout)["events"]["MRI_RESERVOIR_DUMP"] == 1
     table = run("simulate", str(EXAMPLES / "hydromorphone-flex.toml"), "--days", "3")
     assert table.exit_code == 0 and "not parameterised" in table.stdout
 

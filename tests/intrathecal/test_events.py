@@ -138,3 +138,34 @@ def test_single_bolus_and_bad_options() -> None:
         simulate_pump(build(p1()), SimulationOptions(days=0))
     with pytest.raises(InputError):
         simulate_pump(build(p1()), SimulationOptions(days=1, dt_h=2.0))
+
+
+def test_mri_hazards_per_pump_family() -> None:
+    # Prometra: valves open, the reservoir (20 mL x 25 mg/mL morphine at day 10) dumps into CSF
+    prometra = build(p2())
+    sim = simulate_pump(prometra, SimulationOptions(days=12, mri_at_day=10))
+    dump = sim.events_of("MRI_RESERVOIR_DUMP")
+    v_at_10 = 20.0 - 10 * 3.0 / 25.0  # basal only: no bolus requested
+    assert len(dump) == 1 and dump[0].detail["dose"] == pytest.approx(v_at_10 * 25.0)
+    assert sim.reservoir_ml[sim.time_h > 10 * 24].max() == 0.0
+    # Prometra II: the Flow Activated Valve closes; no delivery or bolus until reset 24 h later
+    fav = build(p2(pump="prometra-ii-40"))
+    opts = SimulationOptions(days=12, mri_at_day=10, bolus_requests_per_day=24, seed=2)
+    sim = simulate_pump(fav, opts)
+    assert len(sim.events_of("FLOW_VALVE_CLOSED")) == 1
+    closed = (sim.time_h > 10 * 24) & (sim.time_h <= 11 * 24)
+    assert sim.delivered_ml[closed].sum() == 0.0
+    assert sim.delivered_ml[sim.time_h > 11 * 24 + 0.25].sum() > 0.0
+    paused = [e for e in sim.events_of("BOLUS_REQUEST") if e.detail["decision"] == "paused"]
+    assert paused and all(10 * 24 <= e.time_h < 11 * 24 for e in paused)
+    # SynchroMed II: the motor stalls for the scan (1 h) and resumes
+    sim = simulate_pump(build(p1()), SimulationOptions(days=12, mri_at_day=10))
+    assert len(sim.events_of("MOTOR_STALL")) == 1
+    assert_close(sim.delivered_ml.sum(), 12 * 0.2 - 0.2 / 24, rtol=1e-9, what="1 h lost", unit="mL")
+    # an empty Prometra reservoir (3 mL at 0.12 mL/day + boluses never requested: empty day 25)
+    # is safe in the scanner: no dump
+    emptied = build(p2(fill_ml=3.0))
+    opts = SimulationOptions(days=31, mri_at_day=30, refill_every_days=math.inf)
+    sim = simulate_pump(emptied, opts)
+    assert [e.detail for e in sim.events_of("MRI")] == [{"hazard": "none"}]
+    assert not sim.events_of("MRI_RESERVOIR_DUMP")

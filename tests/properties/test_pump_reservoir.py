@@ -23,6 +23,8 @@ from neurostim.intrathecal import SimulationOptions, parse_program, simulate_pum
     accuracy=st.floats(0.5, 1.5),
     refill_every=st.sampled_from([None, 3.0, math.inf]),
     port_error=st.sampled_from([None, 0]),
+    pump=st.sampled_from(["prometra-20", "prometra-ii-40", "synchromed-ii-20"]),
+    mri_at_day=st.sampled_from([None, 0.5, 5.0]),
     seed=st.integers(0, 2**16),
 )
 def test_reservoir_never_negative(
@@ -35,11 +37,13 @@ def test_reservoir_never_negative(
     accuracy: float,
     refill_every: float | None,
     port_error: int | None,
+    pump: str,
+    mri_at_day: float | None,
     seed: int,
 ) -> None:
     program = parse_program(
         {
-            "pump": "prometra-20",
+            "pump": pump,
             "drug": "morphine",
             "concentration": 10.0,
             "fill_ml": fill_ml,
@@ -64,6 +68,7 @@ def test_reservoir_never_negative(
         catheter_port_error_at_refill=port_error,
         seed=seed,
         residual_sd_ml=0.0,
+        mri_at_day=mri_at_day,
     )
     sim = simulate_pump(program, opts)
     assert np.all(sim.reservoir_ml >= 0.0)
@@ -74,5 +79,6 @@ def test_reservoir_never_negative(
     refills = sim.events_of("REFILL")
     withdrawn = sum(e.detail["withdrawn_ml"] for e in refills)
     into_reservoir = fill_ml * (len(refills) - len(sim.events_of("CATHETER_PORT_INJECTION")))
-    balance = fill_ml + into_reservoir - withdrawn - sim.delivered_ml.sum()
+    dumped = sum(e.detail["dose"] for e in sim.events_of("MRI_RESERVOIR_DUMP")) / 10.0
+    balance = fill_ml + into_reservoir - withdrawn - sim.delivered_ml.sum() - dumped
     assert abs(balance - sim.reservoir_ml[-1]) < 1e-3  # withdrawn_ml is rounded to 1e-4 mL

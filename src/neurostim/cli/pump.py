@@ -72,6 +72,7 @@ def _print_report(report: CheckReport, file: Path) -> None:
         ("drug_front_delay_days_without_priming", "drug at tip without priming (days)"),
         ("eri_date", "battery ERI"),
         ("eos_date", "battery end of service"),
+        ("mri_rule", "MRI"),
     ):
         if key in s:
             rows.append((label, str(s[key])))
@@ -137,6 +138,9 @@ def simulate(
     port_error_at_refill: int | None = typer.Option(
         None, "--catheter-port-error-at-refill", help="Hazard: refill K (0 = first) into the CAP."
     ),
+    mri_at_day: float | None = typer.Option(
+        None, "--mri-at-day", help="An MRI scan on this day (the pump's MRI hazard)."
+    ),
     allow_invalid: bool = typer.Option(
         False, "--allow-invalid", help="Simulate a refused program (to study the hazard)."
     ),
@@ -165,6 +169,7 @@ def simulate(
         accuracy_factor=accuracy,
         primed=not unprimed,
         catheter_port_error_at_refill=port_error_at_refill,
+        mri_at_day=mri_at_day,
         start_date=start,
     )
     sim = simulate_pump(program, opts, lib)

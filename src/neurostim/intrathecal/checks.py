@@ -330,6 +330,7 @@ def _calculations(
         "days_to_empty": _finite(calc.days_to_empty(volume, basal_ml)),
         "start_date": start.isoformat(),
         "refill_date": refill.isoformat() if refill else None,
+        "mri_rule": pump.mri_rule,
         "representative_pump_fields": list(pump.representative),
     }
     stable = stability_days(program, drug)

@@ -15,6 +15,11 @@ A fixed time step (default 15 min) advances the pump; events happen inside it:
   ``ERI`` and ``END_OF_SERVICE`` (the pump stops) from the implant date;
 * hazard ``CATHETER_PORT_INJECTION``: the chosen refill goes through the catheter access port,
   the whole refill dose enters the CSF at once and the reservoir stays empty;
+* an MRI (``mri_at_day``) with drug in the reservoir triggers the pump's ``mri_hazard``:
+  Prometra valves open and the reservoir empties into the CSF (``MRI_RESERVOIR_DUMP``; the
+  catheter's content follows through the FIFO when flow resumes), the Prometra II Flow Activated
+  Valve closes and delivery and boluses stop until it is reset (``FLOW_VALVE_CLOSED``), the
+  SynchroMed motor stalls during the scan (``MOTOR_STALL``, representative);
 * the fluid path (pump dead volume + catheter) is a FIFO: drug leaves the tip only after the
   fluid ahead of it (saline when not primed).
 
@@ -114,6 +119,11 @@ class SimulationOptions:
     start_date: dt.date | None = None
     refill_every_days: float | None = None
     """None: on the worst-case refill date after each fill; ``math.inf``: never (missed refills)."""
+    mri_at_day: float | None = None
+    """An MRI scan at this day: the pump's ``mri_hazard`` happens if drug is in the reservoir."""
+    mri_duration_h: float = 1.0
+    valve_reset_after_h: float = 24.0
+    """Prometra II: hours until a clinician resets the closed Flow Activated Valve."""
 
 
 def simulate_pump(
@@ -172,6 +182,8 @@ def simulate_pump(
         pending_ml = program.single_bolus.dose / conc
         pending_rate = pending_ml / (program.single_bolus.duration_min / MIN_PER_HOUR)
     low_alarmed = empty_alarmed = False
+    mri_h = math.inf if options.mri_at_day is None else options.mri_at_day * HOURS_PER_DAY
+    paused_until_h = -math.inf
     next_refill_h, n_refills, req_i = _interval_h(first_days), 0, 0
     for i in range(n):
         t0, t1 = i * dt_h, (i + 1) * dt_h
@@ -179,10 +191,17 @@ def simulate_pump(
             events.append(PumpEvent(eri_h, "ERI", {"eos_in_days": pump.eri_to_eos_days}))
         if t0 <= eos_h < t1:
             events.append(PumpEvent(eos_h, "END_OF_SERVICE", {}))
-        running = t0 < eos_h
+        if t0 <= mri_h < t1:
+            paused_until_h = _mri(events, mri_h, v, pump, program, options, direct_dose, i)
+            if pump.mri_hazard == "dump" and v > 0:
+                v = 0.0
+        running = t0 < eos_h and t0 >= paused_until_h
         while req_i < len(requests) and requests[req_i] < t1:
             t_req = requests[req_i]
-            decision = gate.request(t_req, bolus_ml, v - pending_ml) if running else "disabled"
+            if running:
+                decision: str = gate.request(t_req, bolus_ml, v - pending_ml)
+            else:
+                decision = "disabled" if t0 >= eos_h else "paused"
             events.append(PumpEvent(t_req, "BOLUS_REQUEST", {"decision": decision}))
             if decision == "granted":
                 pending_ml, pending_rate = pending_ml + bolus_ml, bolus_ml_per_h
@@ -224,6 +243,44 @@ def simulate_pump(
     )
     sim.low_reservoir_alarm_ml = lra
     return sim
+
+
+def _mri(
+    events: list[PumpEvent],
+    t_h: float,
+    v: float,
+    pump: Any,
+    program: PumpProgram,
+    options: SimulationOptions,
+    direct_dose: NDArray[np.float64],
+    i: int,
+) -> float:
+    """Apply the pump's MRI hazard at ``t_h``; returns the time until which delivery pauses."""
+    if v <= 0 or pump.mri_hazard == "none":
+        events.append(PumpEvent(t_h, "MRI", {"hazard": "none"}))
+        return -math.inf
+    if pump.mri_hazard == "dump":
+        dose = v * program.concentration
+        basal = program.basal_dose_per_day()
+        events.append(
+            PumpEvent(
+                t_h,
+                "MRI_RESERVOIR_DUMP",
+                {
+                    "dose": dose,
+                    "times_daily_dose": round(dose / basal, 1) if basal > 0 else math.inf,
+                },
+            )
+        )
+        direct_dose[i] += dose
+        return -math.inf
+    if pump.mri_hazard == "valve-closes":
+        until = t_h + options.valve_reset_after_h
+        events.append(PumpEvent(t_h, "FLOW_VALVE_CLOSED", {"reset_at_h": until}))
+        return until
+    until = t_h + options.mri_duration_h
+    events.append(PumpEvent(t_h, "MOTOR_STALL", {"resumes_at_h": until}))
+    return until
 
 
 def _interval_h(days: float) -> float:

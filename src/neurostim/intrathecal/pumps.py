@@ -42,6 +42,7 @@ class PumpProfile(BaseModel):
     replacement_at_end_of_battery: bool
     mri_rule: str
     mri_requires_empty_reservoir: bool
+    mri_hazard: Literal["none", "dump", "valve-closes", "motor-stall"] = "none"
     catheter_ml_per_cm: float = Field(gt=0)
     catheter_length_cm: float = Field(gt=0)
     pump_dead_volume_ml: float = Field(ge=0)
