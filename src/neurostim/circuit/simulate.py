@@ -1,0 +1,312 @@
+"""Batched simulation: many independent conditions advance together in one compiled run.
+
+A :class:`Condition` is one paradigm x parameter x recruitment x seed. :func:`simulate` builds
+each condition's afferent trains (:mod:`~neurostim.circuit.afferents`), packs them into one
+event list with a leading condition axis, and advances all conditions in one call of the
+parallel kernel (:mod:`~neurostim.circuit._kernel`), in float64. Results are identical for a
+fixed seed: the natural trains of a condition depend only on its seed (so an unstimulated run
+with the same seed sees the same natural input), the stimulation draws on a second stream.
+
+Time step: ``dt_ms = 0.025`` by default (NEURON ran the published model at 0.0125 ms);
+tests/circuit/test_convergence.py checks that WDR and EX rates at 0.025 and 0.0125 ms agree
+within 5 % over a 5 s window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.circuit._kernel import run_kernel
+from neurostim.circuit.afferents import (
+    SpikeTrains,
+    evoked_spikes,
+    fiber_margins,
+    merge_trains,
+    ongoing_trains,
+    pain_state,
+    renewal_train,
+)
+from neurostim.circuit.network import Network, build_network, load_parameters
+from neurostim.circuit.programs import KilohertzTrain
+from neurostim.errors import InputError
+
+DEFAULT_DT_MS = 0.025
+V_INIT_MV = -65.0
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One simulated condition.
+
+    Parameters
+    ----------
+    program : a program of :mod:`neurostim.circuit.programs`, or None (no stimulation).
+    seed : int, seeds the natural trains (stream 0) and the stimulation draws (stream 1).
+    block : "none" or "gaba-a".
+    realization : "foreman" (surround inhibition) or "windup" (none).
+    recruitment : fraction of Abeta fibres (local and surround) recruited by a pulse.
+    recovery_cycle : apply the axon's recovery cycle (False: every pulse recruits every
+        recruited fibre, the published protocol).
+    pain_state : named ongoing-activity state of afferents.toml.
+    nociceptive_scale : multiplies the ongoing C and Adelta rates.
+    duration_ms, stim_start_ms, stim_stop_ms : the run and the stimulation window.
+    extra_spikes : optional (times_ms, fiber) arrays added to the natural input (e.g. the
+        wind-up volleys), subject to collision like natural spikes.
+    """
+
+    program: Any = None
+    seed: int = 1
+    block: str = "none"
+    realization: str = "foreman"
+    recruitment: float = 1.0
+    recovery_cycle: bool = False
+    pain_state: str = "protocol_row1"
+    nociceptive_scale: float = 1.0
+    duration_ms: float = 7000.0
+    stim_start_ms: float = 1000.0
+    stim_stop_ms: float | None = None
+    extra_spikes: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
+    label: dict[str, Any] = field(default_factory=dict)
+
+    def unstimulated(self) -> Condition:
+        """The same condition (same seed, same natural input) without stimulation."""
+        return replace(self, program=None)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Spikes of every cell in every condition.
+
+    Attributes
+    ----------
+    conditions : tuple of Condition (n_cond,)
+    cell_names : tuple of str (n_cells,)
+    spike_times_ms : ndarray (n_cond, n_cells, max_spikes), NaN-padded.
+    n_spikes : ndarray (n_cond, n_cells) of int64.
+    inputs : tuple of SpikeTrains (n_cond,)
+    status : tuple of str (n_cond,): "ok", or "spike-buffer-overflow" (counts are then
+        lower bounds and rates must not be used).
+    dt_ms : float
+    """
+
+    conditions: tuple[Condition, ...]
+    cell_names: tuple[str, ...]
+    spike_times_ms: NDArray[np.float64]
+    n_spikes: NDArray[np.int64]
+    inputs: tuple[SpikeTrains, ...]
+    status: tuple[str, ...]
+    dt_ms: float
+
+    def spikes(self, condition: int, cell: str) -> NDArray[np.float64]:
+        """Spike times (n,) of one cell in one condition."""
+        k = self.cell_names.index(cell)
+        return self.spike_times_ms[condition, k, : self.n_spikes[condition, k]]
+
+
+def build_inputs(net: Network, cond: Condition) -> tuple[SpikeTrains, NDArray[np.float64]]:
+    """Afferent trains and per-cell bias current (nA, (n_cells,)) of one condition."""
+    aff = load_parameters("afferents")
+    if not np.isfinite(cond.duration_ms) or not 0.0 < cond.duration_ms <= 600_000.0:
+        raise InputError("duration_ms", cond.duration_ms, "must be in (0, 600000] ms")
+    if not np.isfinite(cond.nociceptive_scale) or cond.nociceptive_scale < 0:
+        raise InputError("nociceptive_scale", cond.nociceptive_scale, "must be >= 0")
+    state = pain_state(cond.pain_state)
+    rng_nat = np.random.default_rng([cond.seed, 0])
+    rng_stim = np.random.default_rng([cond.seed, 1])
+    natural = ongoing_trains(
+        rng_nat, state["rate_hz"], state["cv"], cond.duration_ms, scale=cond.nociceptive_scale
+    )
+    if cond.extra_spikes is not None:
+        t_x, f_x = cond.extra_spikes
+        for i in np.unique(f_x):
+            natural[i] = np.sort(np.concatenate([natural[i], t_x[f_x == i]]))
+    n_total = len(natural)
+    evoked = [np.empty(0) for _ in range(n_total)]
+    bias = np.zeros(net.n_cells)
+    prog = cond.program
+    stop = cond.duration_ms if cond.stim_stop_ms is None else cond.stim_stop_ms
+    pulse_ms = np.empty(0)
+    if prog is not None:
+        pulse_ms, scale = prog.pulses(cond.stim_start_ms, stop)
+        lat = aff["scs_latency"]
+        for group in ("abeta", "abeta_surround"):
+            off, n = net.fiber_offset(group), int(net.n_fibers[net.fiber_group_names.index(group)])
+            margins = fiber_margins(
+                rng_stim, n, cond.recruitment, aff["threshold_spread"]["log_sd"]
+            )
+            rng_lat = (lat[f"{group}_min_ms"], lat[f"{group}_max_ms"])
+            nat = natural[off : off + n]
+            if isinstance(prog, KilohertzTrain):
+                ev, nat = _khz_spikes(rng_stim, prog, pulse_ms, margins, nat, rng_lat, cond)
+            else:
+                ev, nat = evoked_spikes(
+                    rng_stim,
+                    pulse_ms,
+                    scale,
+                    margins,
+                    nat,
+                    rng_lat,
+                    recovery_cycle=cond.recovery_cycle,
+                )
+            natural[off : off + n] = nat
+            evoked[off : off + n] = ev
+        if isinstance(prog, KilohertzTrain) and prog.interneuron_drive_na:
+            for cell in ("in", "in_s"):
+                bias[net.cell_names.index(cell)] = prog.interneuron_drive_na
+    return merge_trains(natural, evoked, pulse_ms), bias
+
+
+def _khz_spikes(rng, prog, pulse_ms, margins, natural, latency, cond):
+    """Kilohertz regimes: none, asynchronous pulse-locked firing, or block of natural spikes."""
+    n = len(natural)
+    empty = [np.empty(0) for _ in range(n)]
+    stop = cond.duration_ms if cond.stim_stop_ms is None else cond.stim_stop_ms
+    if prog.regime == "none" or pulse_ms.size == 0:
+        return empty, natural
+    recruited = margins >= 1.0
+    if prog.regime == "block":
+        out = []
+        for i, nat in enumerate(natural):
+            inside = (nat >= cond.stim_start_ms) & (nat < stop)
+            out.append(nat[~inside] if recruited[i] else nat)
+        return empty, out
+    evoked, nat_out = [], []
+    period = 1000.0 / prog.rate_hz
+    for i, nat in enumerate(natural):
+        if not recruited[i] or prog.async_rate_hz == 0.0:
+            evoked.append(np.empty(0))
+            nat_out.append(nat)
+            continue
+        own = cond.stim_start_ms + renewal_train(
+            rng, prog.async_rate_hz, prog.async_cv, stop - cond.stim_start_ms, 1.0
+        )
+        locked = np.unique(
+            cond.stim_start_ms + np.ceil((own - cond.stim_start_ms) / period) * period
+        )
+        locked = locked[locked < stop]
+        ev, nt = evoked_spikes(
+            rng,
+            locked,
+            np.full(locked.size, 10.0),
+            np.array([1.0]),
+            [nat],
+            latency,
+            recovery_cycle=False,
+        )
+        evoked.append(ev[0])
+        nat_out.append(nt[0])
+    return evoked, nat_out
+
+
+def simulate(
+    conditions: list[Condition] | tuple[Condition, ...],
+    *,
+    dt_ms: float = DEFAULT_DT_MS,
+    network: Network | None = None,
+    max_rate_hz: float = 1500.0,
+) -> BatchResult:
+    """Simulate every condition in one batched run.
+
+    Parameters
+    ----------
+    conditions : sequence of Condition (n_cond,); all must share ``duration_ms``.
+    dt_ms : integration step (default 0.025 ms, see the module docstring).
+    network : a prebuilt network (default: the Zhang 2014 network, fine=False).
+    max_rate_hz : size of the spike buffer per cell; a cell that exceeds it sets the
+        condition's status to "spike-buffer-overflow".
+    """
+    conditions = tuple(conditions)
+    if not conditions:
+        raise InputError("conditions", 0, "give at least one condition")
+    if not np.isfinite(dt_ms) or not 0.001 <= dt_ms <= 0.1:
+        raise InputError("dt_ms", dt_ms, "must be between 0.001 and 0.1 ms")
+    durations = {c.duration_ms for c in conditions}
+    if len(durations) != 1:
+        raise InputError("duration_ms", sorted(durations), "all conditions of a batch share it")
+    duration_ms = durations.pop()
+    net = network or build_network("foreman")
+    weights = np.stack([_weights_for(net, c) for c in conditions])
+    inputs, biases = zip(*(build_inputs(net, c) for c in conditions), strict=True)
+    n_steps = int(np.rint(duration_ms / dt_ms))
+    ev_step = [np.rint(tr.times_ms / dt_ms).astype(np.int64) for tr in inputs]
+    ev_ptr = np.zeros(len(conditions) + 1, dtype=np.int64)
+    ev_ptr[1:] = np.cumsum([s.size for s in ev_step])
+    fg = net.fiber_group_of_fiber
+    n_groups_f = len(net.fiber_group_names)
+    fg_conn = [[k for k, pre in enumerate(net.conn_pre) if pre == g] for g in net.fiber_group_names]
+    cell_conn = [[k for k, pre in enumerate(net.conn_pre) if pre == c] for c in net.cell_names]
+    meta = net.meta
+    max_spikes = int(max_rate_hz * duration_ms / 1000.0) + 16
+    times, counts, overflow = run_kernel(
+        net.capacitance_nf,
+        net.area_um2,
+        net.g_axial_us,
+        net.g_pas_us,
+        net.e_pas_mv,
+        net.e_na_mv,
+        net.e_k_mv,
+        net.g_na_hh_us,
+        net.g_k_hh_us,
+        net.g_nap_us,
+        net.g_kca_us,
+        net.g_can_us,
+        net.g_na_mel_us,
+        net.g_kdri_us,
+        net.p_cal_cm_per_s,
+        net.ca_tau_ms,
+        net.ca_depth_um,
+        net.group_compartment,
+        net.group_tau_rise_ms,
+        net.group_tau_decay_ms,
+        net.group_e_rev_mv,
+        net.group_ca_fraction,
+        net.group_mg_block,
+        net.conn_group,
+        weights,
+        fg,
+        _ptr(fg_conn, n_groups_f),
+        _flat(fg_conn),
+        _ptr(cell_conn, net.n_cells),
+        _flat(cell_conn),
+        net.soma_index,
+        np.stack(biases),
+        ev_ptr,
+        np.concatenate(ev_step) if ev_step else np.empty(0, np.int64),
+        np.concatenate([tr.fiber for tr in inputs]),
+        float(dt_ms),
+        n_steps,
+        int(np.rint(meta["connection_delay_ms"] / dt_ms)),
+        float(meta["spike_threshold_mv"]),
+        float(meta["mg_out_mm"]),
+        float(meta["ca_out_mm"]),
+        V_INIT_MV,
+        max_spikes,
+    )
+    status = tuple("spike-buffer-overflow" if o else "ok" for o in overflow)
+    return BatchResult(
+        conditions=conditions,
+        cell_names=net.cell_names,
+        spike_times_ms=times,
+        n_spikes=counts,
+        inputs=tuple(inputs),
+        status=status,
+        dt_ms=float(dt_ms),
+    )
+
+
+def _weights_for(net: Network, cond: Condition) -> NDArray[np.float64]:
+    return replace(net, realization=cond.realization).weights_us(cond.block)
+
+
+def _ptr(lists: list[list[int]], n: int) -> NDArray[np.int64]:
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    return ptr
+
+
+def _flat(lists: list[list[int]]) -> NDArray[np.int64]:
+    return np.array([k for x in lists for k in x], dtype=np.int64)
