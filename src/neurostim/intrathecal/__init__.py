@@ -35,6 +35,7 @@ from neurostim.intrathecal.drugs import (
 )
 from neurostim.intrathecal.effect import effect_over_time, effect_site_ng_per_ml, emax_fraction
 from neurostim.intrathecal.events import PumpEvent, PumpSimulation, SimulationOptions, simulate_pump
+from neurostim.intrathecal.history import concentration_for_history, history_rate_steps
 from neurostim.intrathecal.pharmacokinetics import (
     EffectParameters,
     PKParameters,
@@ -81,6 +82,7 @@ __all__ = [
     "bolus_rate_ml_per_day",
     "catheter_volume_ml",
     "check_program",
+    "concentration_for_history",
     "concentration_from_rate_steps",
     "csf_concentration_ng_per_ml",
     "daily_volume_ml",
@@ -94,6 +96,7 @@ __all__ = [
     "emax_fraction",
     "get_pk",
     "get_pump",
+    "history_rate_steps",
     "implanted_catheter_length_cm",
     "increase_findings",
     "load_drug_library",
