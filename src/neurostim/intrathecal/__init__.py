@@ -26,6 +26,7 @@ from neurostim.intrathecal.calculations import (
     worst_case_daily_volume_ml,
 )
 from neurostim.intrathecal.checks import check_program
+from neurostim.intrathecal.conversions import conversion_routes, to_intrathecal_morphine_mg
 from neurostim.intrathecal.drugs import (
     AdvisoryLimit,
     Drug,
@@ -84,6 +85,7 @@ __all__ = [
     "check_program",
     "concentration_for_history",
     "concentration_from_rate_steps",
+    "conversion_routes",
     "csf_concentration_ng_per_ml",
     "daily_volume_ml",
     "days_to_empty",
@@ -113,5 +115,6 @@ __all__ = [
     "simulate_pump",
     "steady_state_ng_per_ml",
     "time_to_fraction_h",
+    "to_intrathecal_morphine_mg",
     "worst_case_daily_volume_ml",
 ]
