@@ -25,26 +25,25 @@ from numba import njit, prange
 from neurostim.fibers.channels import mrg_node_gates, sundt_gates
 
 AP_THRESHOLD_MV = -30.0
+QUIET_STEPS = 20
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gates(kind, v, prm):
     if kind == 0:
         return mrg_node_gates(v, prm[5], prm[6], prm[7])
     return sundt_gates(v, prm[4], prm[5])
 
 
-@njit(cache=True)
-def _channel_g(kind, g, prm):
+@njit(cache=True, error_model="numpy")
+def _channel_g(kind, m, h, p, s, prm):
     """Conductance density (S/cm2) and conductance x reversal of the gated channels."""
     if kind == 0:
-        m, h, p, s = g[0], g[1], g[2], g[3]
         g_na = prm[0] * m * m * m * h + prm[1] * p * p * p
         g_k = prm[2] * s
         return g_na + g_k, g_na * prm[3] + g_k * prm[4]
-    m, h, n, ll = g[0], g[1], g[2], g[3]
     g_na = prm[0] * m * m * m * h
-    g_k = prm[1] * n * n * n * ll
+    g_k = prm[1] * p * p * p * s  # (n, l) of the delayed rectifier
     return g_na + g_k, g_na * prm[2] + g_k * prm[3]
 
 
@@ -61,7 +60,7 @@ def init_gates(kind, prm, v_mv, n_active):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_cases(
     kind,
     prm,
@@ -86,6 +85,9 @@ def run_cases(
     dt,
     n_steps,
     stop_on_detect,
+    quiet_mv,
+    wave_end,
+    v_rest_nodes,
     v,
     u,
     gates,
@@ -107,6 +109,10 @@ def run_cases(
     (n_cases, n_active, 4) updated in place, detector outputs (n_cases, n_nodes),
     ``steps_done``/``status`` (n_cases,), ``v_trace`` (n_cases, n_trace, n_steps) for the
     sections ``v_trace_sec``. status: 0 ok, 1 non-finite voltage.
+
+    With ``quiet_mv`` > 0 a case also stops once its waveform is over (step >= ``wave_end``
+    of its wave) and every node has stayed within ``quiet_mv`` of its resting potential
+    ``v_rest_nodes`` (n_nodes,) for ``QUIET_STEPS`` consecutive steps without an AP.
     """
     n_cases, n = v.shape
     n_act = active.size
@@ -137,6 +143,8 @@ def run_cases(
         vk = v[k]
         uk = u[k]
         done = 0
+        quiet_run = 0
+        end_k = wave_end[w]
         for step in range(n_steps):
             s_new = a_k * wave[w, step]
             s_old = a_k * wave[w, step - 1] if step > 0 else 0.0
@@ -145,7 +153,9 @@ def run_cases(
                 eta[i] = g_leak_us[i] * e_leak_mv[i]
                 e_new[i] = s_new * phi_mv[k, i]
             for j in range(n_act):
-                gg, ge = _channel_g(kind, gates[k, j], prm)
+                gg, ge = _channel_g(
+                    kind, gates[k, j, 0], gates[k, j, 1], gates[k, j, 2], gates[k, j, 3], prm
+                )
                 i = active[j]
                 gam[i] += gg * active_area_cm2[j] * 1e6
                 eta[i] += ge * active_area_cm2[j] * 1e6
@@ -246,4 +256,13 @@ def run_cases(
                 break
             if stop_on_detect and ap_count[k, det_node] > 0:
                 break
+            if quiet_mv > 0.0 and step >= end_k:
+                calm = True
+                for j in range(n_nodes):
+                    if firing[j] or abs(vk[nodes[j]] - v_rest_nodes[j]) > quiet_mv:
+                        calm = False
+                        break
+                quiet_run = quiet_run + 1 if calm else 0
+                if quiet_run >= QUIET_STEPS:
+                    break
         steps_done[k] = done

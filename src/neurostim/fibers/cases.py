@@ -21,6 +21,7 @@ from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.mrg import mrg_diameters_um, mrg_geometry
 from neurostim.fibers.sundt import sundt_geometry
+from neurostim.field import point_source_potential_mv
 
 WAVEFORMS = ("monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first", "train")
 MODELS = ("mrg", "sundt")
@@ -33,14 +34,12 @@ def point_source_phi_mv_per_ma(
 ) -> NDArray[np.float64]:
     """Potential (mV) of a 1 mA point source in an isotropic medium at ``points_mm`` (n, 3).
 
-    Ve = I/(4 pi sigma r): with I in mA, r in mm and sigma in S/m this is 1e3/(4 pi sigma r) mV
-    per mA. (``neurostim.field.point_source_potential_mv`` gives the same; this copy keeps the
-    fiber engine independent of the field package.)
+    Ve = I/(4 pi sigma r), computed by ``neurostim.field.point_source_potential_mv``.
     """
     r_mm = np.linalg.norm(np.asarray(points_mm, float) - np.asarray(source_mm, float), axis=-1)
     if np.any(r_mm <= 0):
         raise InputError("distance_mm", 0.0, "the source must not sit on a section centre")
-    return 1e3 / (4.0 * np.pi * sigma_s_per_m * r_mm)
+    return point_source_potential_mv(1.0, source_mm, points_mm, sigma_s_per_m)
 
 
 def pulse_waveform(

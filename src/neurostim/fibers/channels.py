@@ -35,7 +35,7 @@ import math
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ex(x: float) -> float:
     """exp(x), or 0 when x < -100 (the NMODL guard of AXNODE.mod)."""
     if x < -100.0:
@@ -43,7 +43,7 @@ def _ex(x: float) -> float:
     return math.exp(x)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _lin(v: float, a: float, b: float, c: float) -> float:
     z = (v + b) / c
     if abs(z) < 1e-6:
@@ -51,7 +51,7 @@ def _lin(v: float, a: float, b: float, c: float) -> float:
     return a * (v + b) / (1.0 - _ex(-z))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _lin_minus(v: float, a: float, b: float, c: float) -> float:
     z = (v + b) / c
     if abs(z) < 1e-6:
@@ -59,7 +59,7 @@ def _lin_minus(v: float, a: float, b: float, c: float) -> float:
     return -a * (v + b) / (1.0 - _ex(z))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mrg_node_gates(v_mv: float, q1: float, q2: float, q3: float) -> tuple:
     """Steady states and time constants of the MRG node gates (m, h, p, s) at ``v_mv``.
 
@@ -96,14 +96,14 @@ def mrg_node_gates(v_mv: float, q1: float, q2: float, q3: float) -> tuple:
     return a_m * t_m, t_m, a_h * t_h, t_h, a_p * t_p, t_p, a_s * t_s, t_s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _f_trap(x: float, y: float) -> float:
     if abs(x / y) < 1e-6:
         return y * (1.0 - x / (2.0 * y))
     return x / (math.exp(x / y) - 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sundt_gates(v_mv: float, q: float, kt_per_mv: float) -> tuple:
     """Steady states and time constants of the Sundt gates (m, h, n, l) at ``v_mv``.
 

@@ -99,7 +99,8 @@ def resting_state(
     return v0.copy(), u0.copy(), g0.copy()
 
 
-def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec, istim_na, rec):
+def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec, istim_na, rec,
+         quiet_mv=0.0, v_rest_nodes=None):  # fmt: skip
     n_cases = v.shape[0]
     n_nodes = g.n_nodes
     ap_count = np.zeros((n_cases, n_nodes), np.int64)
@@ -113,12 +114,21 @@ def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec,
     if trace.shape[0] == 0:
         trace = np.zeros((n_cases, 0, 0))
     istim = np.zeros(n_steps) if istim_na is None else np.asarray(istim_na, np.float64)
+    rest = np.zeros(n_nodes) if v_rest_nodes is None else np.asarray(v_rest_nodes, np.float64)
     _kernel.run_cases(
         *_kernel_args(g),
         phi, amp, wave, wave_idx, int(istim_sec), istim, float(dt), int(n_steps), bool(stop),
-        v, u, gates, ap_count, ap_time, ap_interp, last, steps, status, rec, trace,
+        float(quiet_mv), _wave_end(wave), rest, v, u, gates, ap_count, ap_time, ap_interp, last,
+        steps, status, rec, trace,
     )  # fmt: skip
     return ap_count, ap_time, ap_interp, last, steps, status, (trace if rec.size else None)
+
+
+def _wave_end(wave: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Per wave, the first step after which the waveform stays 0 (n_waves,)."""
+    nz = wave != 0
+    last = wave.shape[1] - 1 - np.argmax(nz[:, ::-1], axis=1)
+    return np.where(nz.any(axis=1), last + 1, 0).astype(np.int64)
 
 
 def _writable(a: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -139,6 +149,7 @@ def simulate(
     intracellular_section: int = -1,
     intracellular_na: NDArray[np.float64] | None = None,
     record_sections: NDArray[np.int64] | None = None,
+    quiet_mv: float = 0.0,
 ) -> SimulationResult:
     """Simulate n_cases fiber cases of one geometry from the resting state.
 
@@ -160,6 +171,10 @@ def simulate(
         nA, depolarising positive (an IClamp; -1 for none).
     record_sections : ndarray of int, optional
         Sections whose membrane potential is returned after every step.
+    quiet_mv : float
+        If > 0 (and no intracellular stimulus), also stop a case once its waveform is over and
+        every node has stayed within ``quiet_mv`` of rest for 20 steps: the outcome "no AP" is
+        then decided (see ``threshold.QUIET_MV``). 0 runs the whole window.
     """
     amp = np.atleast_1d(np.asarray(amplitude_ma, dtype=np.float64))
     n_cases = amp.size
@@ -186,7 +201,8 @@ def simulate(
     cnt, t1, ti, tl, steps, status, trace = _run(
         geometry, v, u, gates, _writable(phi), amp, _writable(wave),
         widx, dt_ms, n_steps, stop_on_detect, intracellular_section, intracellular_na,
-        record_sections,
+        record_sections, quiet_mv if intracellular_section < 0 else 0.0,
+        v0[geometry.node_sections],
     )  # fmt: skip
     return SimulationResult(
         ap_count=cnt,
