@@ -57,3 +57,27 @@ def test_baclofen_bolus_effect_peaks_near_4_h() -> None:
 def test_tolerance_shift() -> None:
     ec = tolerant_ec50(10.0, np.array([0.0, 1e9]), max_shift=2.0, tau_h=100.0)
     assert_close(ec, [10.0, 30.0], rtol=1e-9, what="EC50 with tolerance")
+
+
+def test_tolerance_anchor_and_simulation() -> None:
+    # R37: 2.69 -> 7.82 mg/day over ~95 days; T 1.9, tau 30 d gives ~2.8x of EC50 at 95 days
+    shift = tolerant_ec50(1.0, np.array([95 * 24.0]), 1.9, 30 * 24.0)[0]
+    assert_close(shift, 7.82 / 2.69, rtol=0.05, what="EC50 shift at 95 days (5 %)")
+    from neurostim.intrathecal import SimulationOptions, parse_program, simulate_pump
+
+    program = parse_program(
+        {
+            "pump": "synchromed-ii-20",
+            "drug": "morphine",
+            "concentration": 10.0,
+            "fill_ml": 20.0,
+            "mode": "simple-continuous",
+            "dose_per_day": 1.0,
+        }
+    )
+    plain = simulate_pump(program, SimulationOptions(days=60, dt_h=1.0))
+    tolerant = simulate_pump(program, SimulationOptions(days=60, dt_h=1.0, tolerance_max_shift=1.9))
+    assert tolerant.effects["analgesia"][-1] < 0.5 * plain.effects["analgesia"][-1]
+    assert_close(
+        tolerant.effects["analgesia"][:5], plain.effects["analgesia"][:5], rtol=0.01, what="early"
+    )

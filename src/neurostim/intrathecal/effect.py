@@ -6,6 +6,10 @@ Equations (reference ``intrathecal.md`` §3)::
     E      = Ce^hill / (EC50(t)^hill + Ce^hill)         (fraction of the maximum, 0-1)
     EC50(t) = EC50_0 (1 + T_max (1 - exp(-t / tau)))     tolerance [CHOICE], off by default
 
+Tolerance anchor (reference, R37): in cancer pain mean IT morphine rose 2.69 -> 7.82 mg/day over
+~95 days, i.e. the EC50 of a constant effect rose ~2.9x; ``T_max = 1.9, tau = 30 days`` reaches
+2.8x at 95 days [CHOICE]. It applies only to opioids and is off unless asked for.
+
 Parameters per drug and effect (analgesia and the main adverse effect) in
 ``data/pharmacology.toml``: morphine analgesia hill 2.4 and respiratory depression hill 1 with
 t_half_ke0 4.4 h (IV morphine, Dahan, R34); ziconotide EC50 = C_ss at 6.9 and 19.2 ug/day
@@ -67,8 +71,18 @@ def tolerant_ec50(
 
 
 def effect_over_time(
-    concentration_ng_per_ml: NDArray[np.float64], dt_h: float, params: EffectParameters
+    concentration_ng_per_ml: NDArray[np.float64],
+    dt_h: float,
+    params: EffectParameters,
+    tolerance_max_shift: float = 0.0,
+    tolerance_tau_h: float = 1.0,
 ) -> NDArray[np.float64]:
-    """Effect fraction (0-1) over time for one effect; shape (n_steps,)."""
+    """Effect fraction (0-1) over time for one effect; shape (n_steps,).
+
+    With ``tolerance_max_shift`` > 0 the EC50 rises over time (:func:`tolerant_ec50`, time
+    counted from the first step).
+    """
     ce = effect_site_ng_per_ml(concentration_ng_per_ml, dt_h, params.ke0_half_life_h)
-    return emax_fraction(ce, params.ec50_ng_per_ml, params.hill)
+    t_h = (np.arange(ce.size) + 1) * dt_h
+    ec50 = tolerant_ec50(params.ec50_ng_per_ml, t_h, tolerance_max_shift, tolerance_tau_h)
+    return emax_fraction(ce, ec50, params.hill)

@@ -122,6 +122,9 @@ class SimulationOptions:
     mri_at_day: float | None = None
     """An MRI scan at this day: the pump's ``mri_hazard`` happens if drug is in the reservoir."""
     mri_duration_h: float = 1.0
+    tolerance_max_shift: float = 0.0
+    """Opioid tolerance: EC50 rises by up to this factor (0 = none; 1.9 fits R37 with 30 d)."""
+    tolerance_tau_days: float = 30.0
     valve_reset_after_h: float = 24.0
     """Prometra II: hours until a clinician resets the closed Flow Activated Valve."""
 
@@ -238,8 +241,20 @@ def simulate_pump(
             empty_alarmed = True
     time_h = (np.arange(n) + 1) * dt_h
     tip = _fluid_path_output(delivered, conc, program, pump, options) + direct_dose
+    shift = options.tolerance_max_shift if drug.opioid else 0.0
     sim = _with_pk(
-        program, drug.unit, time_h, reservoir, delivered, basal, bolus, tip, events, start, dt_h
+        program,
+        drug.unit,
+        time_h,
+        reservoir,
+        delivered,
+        basal,
+        bolus,
+        tip,
+        events,
+        start,
+        dt_h,
+        (shift, options.tolerance_tau_days),
     )
     sim.low_reservoir_alarm_ml = lra
     return sim
@@ -372,6 +387,7 @@ def _with_pk(
     events: list[PumpEvent],
     start: dt.date,
     dt_h: float,
+    tolerance: tuple[float, float] = (0.0, 30.0),
 ) -> PumpSimulation:
     pk = get_pk(program.drug)
     effects: dict[str, NDArray[np.float64]] = {}
@@ -385,7 +401,9 @@ def _with_pk(
         status = "ok"
         mean_conc = np.concatenate([[0.0], conc[:-1]]) * 0.5 + conc * 0.5
         for name, params in pk.effect.items():
-            effects[name] = effect_over_time(mean_conc, dt_h, params)
+            effects[name] = effect_over_time(
+                mean_conc, dt_h, params, tolerance[0], tolerance[1] * HOURS_PER_DAY
+            )
     events.sort(key=lambda e: e.time_h)
     return PumpSimulation(
         time_h,
