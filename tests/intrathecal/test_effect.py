@@ -78,6 +78,6 @@ def test_tolerance_anchor_and_simulation() -> None:
     plain = simulate_pump(program, SimulationOptions(days=60, dt_h=1.0))
     tolerant = simulate_pump(program, SimulationOptions(days=60, dt_h=1.0, tolerance_max_shift=1.9))
     assert tolerant.effects["analgesia"][-1] < 0.5 * plain.effects["analgesia"][-1]
-    assert_close(
-        tolerant.effects["analgesia"][:5], plain.effects["analgesia"][:5], rtol=0.01, what="early"
-    )
+    # in the first 5 h the EC50 has risen by 1.9 (1 - exp(-5 / 720)) = 1.3 %: effects within 5 %
+    early_t, early_p = tolerant.effects["analgesia"][:5], plain.effects["analgesia"][:5]
+    assert_close(early_t, early_p, rtol=0.05, what="early effect")
