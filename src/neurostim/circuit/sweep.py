@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from neurostim.circuit.network import BLOCKS, REALIZATIONS
 from neurostim.circuit.outputs import noci_rate_hz, percent_inhibition, window_rate_hz
 from neurostim.circuit.programs import BurstTrain, KilohertzTrain, TonicTrain
 from neurostim.circuit.simulate import Condition, simulate
@@ -64,6 +65,14 @@ class SweepSpec:
     def __post_init__(self) -> None:
         if self.paradigm not in PARADIGMS:
             raise InputError("paradigm", self.paradigm, f"choose one of {', '.join(PARADIGMS)}")
+        if self.block not in BLOCKS:
+            raise InputError("block", self.block, f"choose one of {', '.join(BLOCKS)}")
+        if self.realization not in REALIZATIONS:
+            raise InputError(
+                "realization", self.realization, f"choose one of {', '.join(REALIZATIONS)}"
+            )
+        if not 0.0 <= self.recruitment <= 1.0:
+            raise InputError("recruitment", self.recruitment, "must be a fraction between 0 and 1")
         if not 1 <= self.n_seeds <= 1000:
             raise InputError("seeds", self.n_seeds, "must be 1-1000")
         if not self.rates_hz:
