@@ -71,3 +71,13 @@ def test_drug_without_titration_rule_and_decreases() -> None:
     assert codes == ["NO_TITRATION_RULE"]
     steps = review_titration(morphine, "pain", [(0.0, 1.0), (24.0, 0.5), (48.0, 0.6)])
     assert [s.status for s in steps] == ["ok", "ok", "ok"]  # 0.5 -> 0.6 is +20 %
+
+
+def test_program_checked_against_a_library_without_its_drug() -> None:
+    from neurostim.intrathecal import SimulationOptions, simulate_pump
+
+    program = build(p1())
+    with pytest.raises(InputError, match="unknown drug"):
+        check_program(program, library={})
+    with pytest.raises(InputError, match="unknown drug"):
+        simulate_pump(program, SimulationOptions(days=1), library={})

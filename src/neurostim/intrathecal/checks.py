@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from neurostim.errors import InputError
 from neurostim.intrathecal import calculations as calc
 from neurostim.intrathecal.drugs import Drug, DrugLibrary, shipped_drug_library
 from neurostim.intrathecal.program import PumpProgram
@@ -75,6 +76,8 @@ def check_program(
     """
     lib = shipped_drug_library() if library is None else library
     pump = get_pump(program.pump)
+    if program.drug not in lib:
+        raise InputError("drug", program.drug, f"unknown drug; choose one of {sorted(lib)}")
     drug = lib[program.drug]
     report = CheckReport()
     _check_volumes(program, pump, drug, report)

@@ -138,6 +138,8 @@ def simulate_pump(
     if not 0 < options.dt_h <= 1.0:
         raise InputError("dt_h", options.dt_h, "must be in (0, 1] h")
     lib = shipped_drug_library() if library is None else library
+    if program.drug not in lib:
+        raise InputError("drug", program.drug, f"unknown drug; choose one of {sorted(lib)}")
     pump, drug = get_pump(program.pump), lib[program.drug]
     conc, dt_h = program.concentration, options.dt_h
     n = math.ceil(options.days * HOURS_PER_DAY / dt_h - 1e-9)
