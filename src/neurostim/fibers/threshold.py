@@ -40,10 +40,12 @@ from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.solver import simulate
 
-BLOCK_MIN_NODES = 3
+BLOCK_MIN_NODES = {"mrg": 3, "sundt": 12}
 """Nodes that must fire in the final sub-threshold trial to call it blocked (a propagating AP
-stopped short of the detection node); one or two nodes are a passive excursion above -30 mV
-under the electrode during a short strong pulse."""
+stopped short of the detection node). MRG: one or two nodes are a passive excursion above
+-30 mV under the electrode during a short strong pulse. Sundt (8.3 um compartments): a local
+response just below threshold covers about 5 compartments (40 um); a blocked AP at 7x threshold
+covers about 21 (175 um)."""
 QUIET_MV = 1.0
 """A sub-threshold trial stops once the waveform is over and every node has stayed within this
 many mV of rest for 20 steps (0.1 ms at dt 5 us): a fiber back at rest with no input cannot fire
@@ -164,6 +166,7 @@ def find_thresholds(
     status = np.full(n_cases, "ok", dtype="<U16")
     active = np.ones(n_cases, bool)
     n_nodes = geometry.n_nodes
+    min_block = BLOCK_MIN_NODES[geometry.model]
     for _ in range(max_rounds):
         idx = np.flatnonzero(active)
         if idx.size == 0:
@@ -189,7 +192,7 @@ def find_thresholds(
                 pass  # local firing before any quiet trial: keep going down
             else:
                 lo[k] = trial[k]
-                lo_local[k] = int((res.ap_count[j] > 0).sum()) >= BLOCK_MIN_NODES
+                lo_local[k] = int((res.ap_count[j] > 0).sum()) >= min_block
             if np.isnan(lo[k]):
                 hi[k] = np.nan  # a supra-threshold bound only counts once reached from below
                 trial[k] = trial[k] / down_factor
