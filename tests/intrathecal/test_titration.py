@@ -72,3 +72,32 @@ def test_titration_against_previous_program() -> None:
     conc = build(p1(concentration=25.0, dose_per_day=2.0, programmed_at="2025-01-03T09:00:00"))
     codes = {w.code for w in check_program(conc, previous=old).warnings}
     assert {"CONCENTRATION_CHANGE", "INFLAMMATORY_MASS_RISK"} <= codes
+
+
+def test_concentration_change_names_the_interim_dose() -> None:
+    # 10 -> 20 mg/mL at the same 2.0 mg/day: new rate 0.1 mL/day; path 110 cm x 0.0026 + 0.2 mL
+    # = 0.486 mL -> 4.86 days at 0.1 mL/day x 10 mg/mL = 1 mg/day instead of 2
+    old = build(p1())
+    new = build(p1(concentration=20.0))
+    msg = next(
+        w for w in check_program(new, previous=old).warnings if w.code == "CONCENTRATION_CHANGE"
+    )
+    assert "4.86 days" in msg.message and "receives 1 mg/day instead of 2" in msg.message
+    primed = build(p1(concentration=20.0, priming={"catheter_length_cm": 65.0}))
+    msg = next(
+        w for w in check_program(primed, previous=old).warnings if w.code == "CONCENTRATION_CHANGE"
+    )
+    assert "0.369 mL" in msg.message  # 65 x 0.0026 + 0.2
+    trimmed = build(p1(concentration=20.0, priming={"catheter_trimmed_cm": 45.0}))
+    msg = next(
+        w for w in check_program(trimmed, previous=old).warnings if w.code == "CONCENTRATION_CHANGE"
+    )
+    assert "0.369 mL" in msg.message
+    stopped = p1(concentration=20.0, mode="stopped")
+    del stopped["dose_per_day"]
+    msg = next(
+        w
+        for w in check_program(build(stopped), previous=old).warnings
+        if w.code == "CONCENTRATION_CHANGE"
+    )
+    assert "no basal flow" in msg.message

@@ -268,8 +268,7 @@ def _check_titration(
             "warning",
             "CONCENTRATION_CHANGE",
             "concentration",
-            f"concentration changes from {previous.concentration:g} to {program.concentration:g} "
-            f"{drug.unit}/mL: the old concentration stays in the fluid path until it is flushed",
+            _transition(previous, program, pump, drug),
         )
     hours = None
     if program.programmed_at is not None and previous.programmed_at is not None:
@@ -300,6 +299,37 @@ def _check_titration(
             "opioid dose or concentration rises: inflammatory-mass risk grows with dose (r 0.82) "
             "and concentration (r 0.65) (R32)",
         )
+
+
+def _transition(previous: PumpProgram, program: PumpProgram, pump: PumpProfile, drug: Drug) -> str:
+    """Message for a concentration change: the old drug in the fluid path is delivered first.
+
+    While the path (pump dead volume + catheter, full length unless ``[priming]`` gives it)
+    empties at the new basal rate, the patient receives ``old C x new rate`` instead of the new
+    daily dose, for ``path_ml / v_basal_new`` days.
+    """
+    length = pump.catheter_length_cm
+    if program.priming is not None and program.priming.catheter_length_cm is not None:
+        length = program.priming.catheter_length_cm
+    elif program.priming is not None and program.priming.catheter_trimmed_cm is not None:
+        length = max(pump.catheter_length_cm - program.priming.catheter_trimmed_cm, 0.0)
+    path_ml = calc.priming_volume_ml(
+        calc.catheter_volume_ml(length, pump.catheter_ml_per_cm), pump.pump_dead_volume_ml
+    )
+    new_ml = calc.daily_volume_ml(program.basal_dose_per_day(), program.concentration)
+    days = calc.drug_front_delay_days(path_ml, new_ml)
+    unit = drug.unit
+    head = (
+        f"concentration changes from {previous.concentration:g} to {program.concentration:g} "
+        f"{unit}/mL: the fluid path ({path_ml:.3g} mL) still holds the old concentration"
+    )
+    if math.isinf(days):
+        return head + "; no basal flow flushes it"
+    interim = new_ml * previous.concentration
+    return (
+        f"{head}; for {days:.3g} days the patient receives {interim:.3g} {unit}/day instead of "
+        f"{program.basal_dose_per_day():.3g} (bridge with a priming bolus or adjust the rate)"
+    )
 
 
 def _calculations(
