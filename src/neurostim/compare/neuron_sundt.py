@@ -14,6 +14,8 @@ docs/compare.md for the numbers).
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -110,6 +112,7 @@ def neuron_sundt_threshold(
     the electrode crosses −30 mV (1 µm at 0.1 mm: compartments 130-134 at 0.092 ms), so "no AP
     anywhere" does not apply; the protection against a block window is the approach from below.
     """
+    t0 = time.perf_counter()
     _check(distance_mm, "distance_mm", "mm")
     _check(tolerance_rel, "tolerance_rel", "relative")
     w, sign = protocol_waveform(
@@ -123,7 +126,7 @@ def neuron_sundt_threshold(
     if guess_ma is None:
         guess_ma = _rough_guess_ma(diameter_um, distance_mm, waveform, pulse_width_ms)
     _check(guess_ma, "guess_ma", "mA")
-    return threshold_search(
+    result = threshold_search(
         fiber,
         phi,
         w,
@@ -135,6 +138,8 @@ def neuron_sundt_threshold(
         verify=verify,
         no_ap_anywhere_below=False,
     )
+    result["seconds"] = time.perf_counter() - t0  # fiber build included
+    return result
 
 
 def neuron_sundt_cv(
