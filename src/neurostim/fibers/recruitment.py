@@ -224,7 +224,7 @@ def program_drive(
     current = current[:, : active[-1] + 1]
     first = current[:, active[0]]
     k = int(np.argmax(np.abs(first)))
-    w = current[k] / first[k]
+    w = current[k] / first[k] + 0.0  # + 0.0 turns -0.0 into 0.0
     residual = np.max(np.abs(current - np.outer(first, w)))
     if residual > FACTOR_TOLERANCE * np.max(np.abs(current)):
         raise InputError(
