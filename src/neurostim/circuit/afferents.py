@@ -234,3 +234,27 @@ def merge_trains(
         evoked=np.concatenate(flags)[order],
         pulse_times_ms=np.asarray(pulse_times_ms, dtype=np.float64),
     )
+
+
+def windup_volleys(
+    fiber_offsets: dict[str, int],
+    n_fibers: dict[str, int],
+    seed: int = 0,
+    first_ms: float = 1000.0,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The wind-up protocol's electrical volleys (s3 row 5): (times_ms (n,), fiber (n,)).
+
+    Every Abeta, Adelta and C fibre fires once per stimulus, ``n_stimuli`` stimuli ``period_ms``
+    apart from ``first_ms``; each fibre keeps one latency, drawn once (seeded) in the group's
+    range, as in a fixed recorded input file.
+    """
+    w = load_parameters("afferents")["windup"]
+    rng = np.random.default_rng([seed, 5])
+    times, fibers = [], []
+    for group, (lo, hi) in w["latency_ms"].items():
+        lat = rng.uniform(lo, hi, size=n_fibers[group])
+        idx = fiber_offsets[group] + np.arange(n_fibers[group])
+        for k in range(w["n_stimuli"]):
+            times.append(first_ms + k * w["period_ms"] + lat)
+            fibers.append(idx)
+    return np.concatenate(times), np.concatenate(fibers).astype(np.int64)
