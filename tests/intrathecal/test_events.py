@@ -169,3 +169,19 @@ def test_mri_hazards_per_pump_family() -> None:
     sim = simulate_pump(emptied, opts)
     assert [e.detail for e in sim.events_of("MRI")] == [{"hazard": "none"}]
     assert not sim.events_of("MRI_RESERVOIR_DUMP")
+
+
+def test_concentration_change_at_refill_flushes_through_the_path() -> None:
+    # P1 refilled on day 90 with 20 mg/mL and reprogrammed to the same 2 mg/day (0.1 mL/day).
+    # Path 110 cm x 0.0026 + 0.2 = 0.486 mL still holds 10 mg/mL: 4.86 days at 1 mg/day.
+    opts = SimulationOptions(days=100, dt_h=1.0, refill_concentration=20.0, residual_sd_ml=0.0)
+    sim = simulate_pump(build(p1()), opts)
+    day = sim.time_h / 24
+    tip_per_day = sim.tip_dose.reshape(-1, 24).sum(axis=1)
+    assert_close(tip_per_day[:90], 2.0, rtol=1e-9, what="tip before the change", unit="mg/d")
+    assert_close(tip_per_day[90:94], 1.0, rtol=1e-9, what="interim tip dose", unit="mg/d")
+    assert_close(tip_per_day[95:], 2.0, rtol=1e-9, what="tip after the flush", unit="mg/d")
+    assert_close(sim.basal_dose[day > 90].sum(), 20.0, rtol=1e-9, what="programmed dose", unit="mg")
+    assert_close(sim.delivered_ml[day > 90].sum(), 1.0, rtol=1e-9, what="new rate", unit="mL")
+    with pytest.raises(InputError):
+        simulate_pump(build(p1()), SimulationOptions(days=1, refill_concentration=0.0))

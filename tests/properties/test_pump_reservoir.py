@@ -25,6 +25,7 @@ from neurostim.intrathecal import SimulationOptions, parse_program, simulate_pum
     port_error=st.sampled_from([None, 0]),
     pump=st.sampled_from(["prometra-20", "prometra-ii-40", "synchromed-ii-20"]),
     mri_at_day=st.sampled_from([None, 0.5, 5.0]),
+    refill_conc=st.sampled_from([None, 5.0, 25.0]),
     seed=st.integers(0, 2**16),
 )
 def test_reservoir_never_negative(
@@ -39,6 +40,7 @@ def test_reservoir_never_negative(
     port_error: int | None,
     pump: str,
     mri_at_day: float | None,
+    refill_conc: float | None,
     seed: int,
 ) -> None:
     program = parse_program(
@@ -69,16 +71,23 @@ def test_reservoir_never_negative(
         seed=seed,
         residual_sd_ml=0.0,
         mri_at_day=mri_at_day,
+        refill_concentration=refill_conc,
     )
     sim = simulate_pump(program, opts)
     assert np.all(sim.reservoir_ml >= 0.0)
     assert np.all(sim.reservoir_ml <= fill_ml + 1e-9)
     assert np.all(sim.delivered_ml >= 0.0)
     assert np.all(sim.csf_concentration_ng_per_ml >= 0.0)
+    assert np.all(sim.tip_dose >= -1e-12)
     # volume balance (exact residual measurement): start + refills - withdrawn - delivered = end
     refills = sim.events_of("REFILL")
     withdrawn = sum(e.detail["withdrawn_ml"] for e in refills)
     into_reservoir = fill_ml * (len(refills) - len(sim.events_of("CATHETER_PORT_INJECTION")))
-    dumped = sum(e.detail["dose"] for e in sim.events_of("MRI_RESERVOIR_DUMP")) / 10.0
+    # a dump happens before any refill in 12 days only if the MRI precedes it; use the dose's
+    # own concentration: 10 mg/mL before the first refill, refill_conc after
+    dumped = 0.0
+    for e in sim.events_of("MRI_RESERVOIR_DUMP"):
+        before = not refills or e.time_h < refills[0].time_h
+        dumped += e.detail["dose"] / (10.0 if before or refill_conc is None else refill_conc)
     balance = fill_ml + into_reservoir - withdrawn - sim.delivered_ml.sum() - dumped
     assert abs(balance - sim.reservoir_ml[-1]) < 1e-3  # withdrawn_ml is rounded to 1e-4 mL

@@ -141,6 +141,11 @@ def simulate(
     mri_at_day: float | None = typer.Option(
         None, "--mri-at-day", help="An MRI scan on this day (the pump's MRI hazard)."
     ),
+    refill_concentration: float | None = typer.Option(
+        None,
+        "--refill-concentration",
+        help="Refill with this concentration (same doses, new rate); old drug flushes first.",
+    ),
     allow_invalid: bool = typer.Option(
         False, "--allow-invalid", help="Simulate a refused program (to study the hazard)."
     ),
@@ -170,6 +175,7 @@ def simulate(
         primed=not unprimed,
         catheter_port_error_at_refill=port_error_at_refill,
         mri_at_day=mri_at_day,
+        refill_concentration=refill_concentration,
         start_date=start,
     )
     sim = simulate_pump(program, opts, lib)

@@ -125,6 +125,10 @@ class SimulationOptions:
     tolerance_max_shift: float = 0.0
     """Opioid tolerance: EC50 rises by up to this factor (0 = none; 1.9 fits R37 with 30 d)."""
     tolerance_tau_days: float = 30.0
+    refill_concentration: float | None = None
+    """From the first refill on, the reservoir holds this concentration and the pump is
+    reprogrammed to the same doses (rate = dose / new concentration); the old concentration in
+    the fluid path reaches the patient first."""
     valve_reset_after_h: float = 24.0
     """Prometra II: hours until a clinician resets the closed Flow Activated Valve."""
 
@@ -147,15 +151,20 @@ def simulate_pump(
     rng = np.random.default_rng(options.seed)
     requests = _poisson_times(rng, options.bolus_requests_per_day, n * dt_h)
     lra, residual = alarm_ml(program, pump), refill_residual_ml(program, pump)
+    if options.refill_concentration is not None and not options.refill_concentration > 0:
+        raise InputError("refill_concentration", options.refill_concentration, "must be > 0")
+    later_conc = options.refill_concentration or conc
     worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), conc)
     refill_days = calc.days_until_volume(program.fill_ml, residual, worst_ml)
+    later_worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), later_conc)
+    later_refill_days = calc.days_until_volume(program.fill_ml, residual, later_worst_ml)
     if options.refill_every_days is not None:
         first_days = later_days = options.refill_every_days
     else:  # the worst-case refill date, or earlier when the drug's stability runs out first
         first_stable = stability_days(program, drug)
         later_stable = stability_days(program.model_copy(update={"first_fill": False}), drug)
         first_days = min(refill_days, first_stable or math.inf)
-        later_days = min(refill_days, later_stable or math.inf)
+        later_days = min(later_refill_days, later_stable or math.inf)
     refill_every_h = _interval_h(later_days)
     pb = program.patient_bolus
     gate = BolusGate(
@@ -166,6 +175,8 @@ def simulate_pump(
     )
     bolus_ml = pb.dose / conc if pb else 0.0
     bolus_ml_per_h = bolus_ml / (pb.duration_min / MIN_PER_HOUR) if pb else 0.0
+    initial_path_conc = conc if options.primed else 0.0
+    conc_in = np.empty(n)
     eri_h = eos_h = math.inf
     if program.implant_date is not None:
         plan = calc.battery_plan(
@@ -197,7 +208,7 @@ def simulate_pump(
         if t0 <= eos_h < t1:
             events.append(PumpEvent(eos_h, "END_OF_SERVICE", {}))
         if t0 <= mri_h < t1:
-            paused_until_h = _mri(events, mri_h, v, pump, program, options, direct_dose, i)
+            paused_until_h = _mri(events, mri_h, v, conc, pump, program, options, direct_dose, i)
             if pump.mri_hazard == "dump" and v > 0:
                 v = 0.0
         running = t0 < eos_h and t0 >= paused_until_h
@@ -223,11 +234,25 @@ def simulate_pump(
         share = got / want if want > 0 else 0.0
         basal[i] = want_basal * options.accuracy_factor * share * conc
         bolus[i] = want_bolus * options.accuracy_factor * share * conc
+        conc_in[i] = conc  # concentration of the fluid that left the reservoir in this step
         if t0 < next_refill_h <= t1:  # refills close the step they fall in
             port_error = options.catheter_port_error_at_refill == n_refills
+            conc = later_conc
             v, last_fill_ml, logged_ml = _refill(
-                events, next_refill_h, v, last_fill_ml, logged_ml, program, options, rng, port_error
+                events,
+                next_refill_h,
+                v,
+                last_fill_ml,
+                logged_ml,
+                program,
+                options,
+                rng,
+                port_error,
+                conc,
             )
+            if pb is not None:
+                bolus_ml = pb.dose / conc
+                bolus_ml_per_h = bolus_ml / (pb.duration_min / MIN_PER_HOUR)
             if port_error:
                 direct_dose[i] += program.fill_ml * conc
             gate.reprogram(next_refill_h)
@@ -242,7 +267,7 @@ def simulate_pump(
             events.append(PumpEvent(t1, "EMPTY_RESERVOIR", {"undelivered_ml": want - got}))
             empty_alarmed = True
     time_h = (np.arange(n) + 1) * dt_h
-    tip = _fluid_path_output(delivered, conc, program, pump, options) + direct_dose
+    tip = _fluid_path_output(delivered, conc_in, initial_path_conc, pump, options) + direct_dose
     shift = options.tolerance_max_shift if drug.opioid else 0.0
     sim = _with_pk(
         program,
@@ -266,6 +291,7 @@ def _mri(
     events: list[PumpEvent],
     t_h: float,
     v: float,
+    conc: float,
     pump: Any,
     program: PumpProgram,
     options: SimulationOptions,
@@ -277,7 +303,7 @@ def _mri(
         events.append(PumpEvent(t_h, "MRI", {"hazard": "none"}))
         return -math.inf
     if pump.mri_hazard == "dump":
-        dose = v * program.concentration
+        dose = v * conc
         basal = program.basal_dose_per_day()
         events.append(
             PumpEvent(
@@ -322,6 +348,7 @@ def _refill(
     options: SimulationOptions,
     rng: np.random.Generator,
     port_error: bool,
+    conc: float,
 ) -> tuple[float, float, float]:
     """Withdraw the residual, reconcile, refill; returns (reservoir, fill, logged delivery)."""
     withdrawn = max(v + rng.normal(0.0, options.residual_sd_ml), 0.0)
@@ -336,7 +363,7 @@ def _refill(
         detail["flagged"] = calc.reconciliation_flagged(ratio)
     events.append(PumpEvent(t_h, "REFILL", detail))
     if port_error:
-        dose = program.fill_ml * program.concentration
+        dose = program.fill_ml * conc
         basal = program.basal_dose_per_day()
         events.append(
             PumpEvent(
@@ -354,27 +381,39 @@ def _refill(
 
 def _fluid_path_output(
     delivered_ml: NDArray[np.float64],
-    conc: float,
-    program: PumpProgram,
+    conc_in: NDArray[np.float64],
+    initial_path_conc: float,
     pump: Any,
     options: SimulationOptions,
 ) -> NDArray[np.float64]:
     """Drug (unit per step) leaving the catheter tip: FIFO of the fluid path.
 
     Fluid entering the path at cumulative volume ``u`` leaves the tip once ``u + V_path`` has
-    been pushed; the path holds saline (unprimed) or drug (primed) at the start.
+    been pushed. The path holds ``initial_path_conc`` at the start (the drug when primed, saline
+    otherwise), i.e. fluid "entered" at ``u`` in ``[-V_path, 0]``. With ``A(u)`` the drug that has
+    entered up to ``u`` (piecewise linear), the tip has released ``A(U - V_path)`` after a
+    cumulative output ``U``.
+
+    Parameters
+    ----------
+    delivered_ml, conc_in : ndarray of shape (n_steps,)
+        Volume leaving the reservoir per step and its concentration.
     """
     length = options.catheter_length_cm or pump.catheter_length_cm
     path_ml = calc.priming_volume_ml(
         calc.catheter_volume_ml(length, pump.catheter_ml_per_cm), pump.pump_dead_volume_ml
     )
     out_cum = np.concatenate([[0.0], np.cumsum(delivered_ml)])
-    initial = conc if options.primed else 0.0
-    # drug amount that has left the tip after cumulative output w: initial path content first,
-    # then the reservoir's fluid at concentration conc
-    from_path = initial * np.minimum(out_cum, path_ml)
-    from_reservoir = conc * np.clip(out_cum - path_ml, 0.0, None)
-    return np.diff(from_path + from_reservoir)
+    knots_u = np.concatenate([[-path_ml], out_cum])
+    knots_a = np.concatenate(
+        [
+            [0.0],
+            initial_path_conc * path_ml
+            + np.concatenate([[0.0], np.cumsum(delivered_ml * conc_in)]),
+        ]
+    )
+    released = np.interp(out_cum - path_ml, knots_u, knots_a)
+    return np.diff(released)
 
 
 def _with_pk(
