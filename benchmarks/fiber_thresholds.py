@@ -111,11 +111,12 @@ def main() -> None:
     ap.add_argument("--n-neuron", type=int, default=6)
     ap.add_argument("--tolerance", type=float, default=0.02)
     ap.add_argument("--memory-cases", type=int, default=10000)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     cases = make_cases(args.n_cases)
     run_thresholds(cases[:2], tolerance_rel=args.tolerance)  # compile / load the kernel cache
     t0 = time.perf_counter()
-    res = run_thresholds(cases, tolerance_rel=args.tolerance)
+    res = run_thresholds(cases, tolerance_rel=args.tolerance, workers=args.workers)
     ns_s = (time.perf_counter() - t0) / len(cases)
     statuses = {str(s): int((res.status == s).sum()) for s in sorted(set(res.status))}
 
@@ -151,7 +152,7 @@ def main() -> None:
     mem_gb, mem_s = peak_memory_gb(args.memory_cases)
 
     print(f"machine: {machine()}")
-    print(f"numba threads: {os.environ.get('NUMBA_NUM_THREADS', 'default')}\n")
+    print(f"worker processes: {args.workers}\n")
     print("| quantity | value |")
     print("|---|---|")
     print(f"| cases (neurostim batch) | {len(cases)} MRG, 9 diameters, 0.5-3 mm, 6 PWs, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -24,8 +25,10 @@ def thresholds_command(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the results CSV."),
     tolerance_rel: float = typer.Option(1e-3, help="Relative bracket width at the end."),
     scheduler: str = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
-    workers: int = typer.Option(1, help="Local worker processes (1: this process)."),
-    chunk_size: int = typer.Option(256, help="Cases per chunk of work."),
+    workers: int = typer.Option(
+        0, help="Local worker processes (0: one per CPU; 1: this process only)."
+    ),
+    chunk_size: int = typer.Option(64, help="Cases per chunk of work."),
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Activation thresholds of every case in CASES_CSV, written to OUTPUT."""
@@ -34,8 +37,9 @@ def thresholds_command(
 
     if not 0 < tolerance_rel < 1:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 1)")
-    if workers < 1:
-        raise InputError("workers", workers, "must be >= 1")
+    if workers < 0:
+        raise InputError("workers", workers, "must be >= 0 (0: one per CPU)")
+    workers = workers or (os.cpu_count() or 1)
     cases, rows = read_cases_csv(cases_csv)
     t0 = time.perf_counter()
     with Progress(

@@ -11,8 +11,10 @@ One step dt from (V, U, gates, E^n) with the new input E^{n+1} [fiber-models.md 
 3. gates advanced with the new voltage: x' = x_inf(V') + (x - x_inf(V')) exp(-dt/tau(V'));
 4. AP detectors (NEURON APCount, -30 mV) at every node on V'.
 
-Cases are independent and run in parallel (``prange``); each stops on its own once its outcome
-is decided (AP at the detection node) when ``stop_on_detect`` is set.
+Cases are independent; each runs its own time loop and stops on its own once its outcome is
+decided. The kernel is serial: parallelism comes from processes (``batch.run_thresholds``,
+local or Dask), which on a shared machine beat Numba threads (measured: OpenMP threads spinning
+on a loaded 2-core machine were 3x slower than one thread).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from neurostim.fibers.channels import mrg_node_gates, sundt_gates
 
@@ -60,7 +62,7 @@ def init_gates(kind, prm, v_mv, n_active):
     return out
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def run_cases(
     kind,
     prm,
@@ -128,7 +130,7 @@ def run_cases(
         sa[i + 1] += ga_us[i]
         sp[i] += gp_us[i]
         sp[i + 1] += gp_us[i]
-    for k in prange(n_cases):
+    for k in range(n_cases):
         gam = np.empty(n)
         eta = np.empty(n)
         dinv = np.empty((n, 4))

@@ -69,7 +69,7 @@ def run_thresholds(
     tolerance_rel: float = 1e-3,
     scheduler: str | None = None,
     workers: int = 1,
-    chunk_size: int = 256,
+    chunk_size: int = 64,
     progress: Callable[[int], None] | None = None,
 ) -> ThresholdResult:
     """Thresholds of ``cases`` in chunks: in this process (``workers=1``), in local processes,
@@ -108,7 +108,7 @@ def run_thresholds(
         finally:
             if not isinstance(scheduler, Client):
                 client.close()
-    elif workers > 1:
+    elif workers > 1 and len(chunks) > 1:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures import as_completed as done
 
