@@ -66,6 +66,8 @@ def test_p2_prometra_refill_date() -> None:
 def test_p2_through_check_program() -> None:
     s = check_program(build(p2())).summary
     assert s["refill_date"] == "2025-04-17"
+    # morphine is stable 90 days in the pump (R30): refill by 2025-04-01, and a warning says so
+    assert s["stability_refill_date"] == "2025-04-01"
     assert_close(s["worst_case_daily_volume_ml"], 0.160, rtol=RTOL, what="P2 v_worst")
     assert_close(s["max_daily_dose"], 3.0 + 4 * 0.25, rtol=RTOL, what="P2 max dose", unit="mg/d")
     without = p2()

@@ -57,6 +57,9 @@ def test_stopped_and_single_bolus_and_errors() -> None:
     bolus = {**stopped, "mode": "single-bolus", "single_bolus": {"dose": 1.0, "duration_min": 60}}
     starts, rates = history_rate_steps([(0.0, build(bolus)), (5.0, build(stopped))], 10.0)
     assert starts.tolist() == [0.0, 1.0, 5.0] and rates.tolist() == [1.0, 0.0, 0.0]
+    # a program that starts before the bolus ends cuts it short
+    starts, rates = history_rate_steps([(0.0, build(bolus)), (0.5, build(stopped))], 10.0)
+    assert starts.tolist() == [0.0, 0.5] and rates.tolist() == [1.0, 0.0]
     with pytest.raises(InputError):
         history_rate_steps([], 10.0)
     with pytest.raises(InputError):

@@ -72,6 +72,7 @@ def _print_report(report: CheckReport, file: Path) -> None:
         ("drug_front_delay_days_without_priming", "drug at tip without priming (days)"),
         ("eri_date", "battery ERI"),
         ("eos_date", "battery end of service"),
+        ("stability_refill_date", "refill by (drug stability)"),
         ("mri_rule", "MRI"),
     ):
         if key in s:

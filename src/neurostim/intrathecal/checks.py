@@ -22,6 +22,7 @@ import math
 
 from neurostim.errors import InputError
 from neurostim.intrathecal import calculations as calc
+from neurostim.intrathecal._summary import add_calculations, alarm_ml, transition_message
 from neurostim.intrathecal.drugs import Drug, DrugLibrary, shipped_drug_library
 from neurostim.intrathecal.program import PumpProgram
 from neurostim.intrathecal.pumps import PumpProfile, get_pump
@@ -31,36 +32,6 @@ from neurostim.units import S_PER_HOUR
 
 WITHDRAWAL_SAFE_ALARM_ML = 4.0
 """Low-reservoir alarm volume below which a high-withdrawal-risk drug warns (R27, R41)."""
-
-
-def _finite(x: float) -> float | None:
-    return None if math.isinf(x) or math.isnan(x) else round(x, 6)
-
-
-def refill_residual_ml(program: PumpProgram, pump: PumpProfile) -> float:
-    """Residual volume the refill date aims at: the pump's (Prometra 3.0 mL) or the alarm volume."""
-    if pump.refill_residual_ml is not None:
-        return pump.refill_residual_ml
-    return alarm_ml(program, pump)
-
-
-def alarm_ml(program: PumpProgram, pump: PumpProfile) -> float:
-    """Low-reservoir alarm volume: the program's, else the pump's default."""
-    if program.low_reservoir_alarm_ml is not None:
-        return program.low_reservoir_alarm_ml
-    return pump.default_low_reservoir_alarm_ml
-
-
-def stability_days(program: PumpProgram, drug: Drug) -> float | None:
-    """Days the drug stays stable in the pump (first fill / diluted / product)."""
-    if program.first_fill and drug.first_fill_stability_days is not None:
-        return drug.first_fill_stability_days
-    diluted = bool(drug.products) and all(
-        not math.isclose(program.concentration, p) for p in drug.products
-    )
-    if diluted and drug.stability_days_diluted is not None:
-        return drug.stability_days_diluted
-    return drug.stability_days
 
 
 def check_program(
@@ -96,7 +67,7 @@ def check_program(
             f"{', '.join(pump.labelled_drugs) or 'none'}); confirm off-label use",
         )
     start = start_date or program.fill_date or dt.date.today()
-    _calculations(program, pump, drug, report, start)
+    add_calculations(program, pump, drug, report, start)
     return report
 
 
@@ -268,7 +239,7 @@ def _check_titration(
             "warning",
             "CONCENTRATION_CHANGE",
             "concentration",
-            _transition(previous, program, pump, drug),
+            transition_message(previous, program, pump, drug),
         )
     hours = None
     if program.programmed_at is not None and previous.programmed_at is not None:
@@ -299,151 +270,3 @@ def _check_titration(
             "opioid dose or concentration rises: inflammatory-mass risk grows with dose (r 0.82) "
             "and concentration (r 0.65) (R32)",
         )
-
-
-def _transition(previous: PumpProgram, program: PumpProgram, pump: PumpProfile, drug: Drug) -> str:
-    """Message for a concentration change: the old drug in the fluid path is delivered first.
-
-    While the path (pump dead volume + catheter, full length unless ``[priming]`` gives it)
-    empties at the new basal rate, the patient receives ``old C x new rate`` instead of the new
-    daily dose, for ``path_ml / v_basal_new`` days.
-    """
-    length = pump.catheter_length_cm
-    if program.priming is not None and program.priming.catheter_length_cm is not None:
-        length = program.priming.catheter_length_cm
-    elif program.priming is not None and program.priming.catheter_trimmed_cm is not None:
-        length = max(pump.catheter_length_cm - program.priming.catheter_trimmed_cm, 0.0)
-    path_ml = calc.priming_volume_ml(
-        calc.catheter_volume_ml(length, pump.catheter_ml_per_cm), pump.pump_dead_volume_ml
-    )
-    new_ml = calc.daily_volume_ml(program.basal_dose_per_day(), program.concentration)
-    days = calc.drug_front_delay_days(path_ml, new_ml)
-    unit = drug.unit
-    head = (
-        f"concentration changes from {previous.concentration:g} to {program.concentration:g} "
-        f"{unit}/mL: the fluid path ({path_ml:.3g} mL) still holds the old concentration"
-    )
-    if math.isinf(days):
-        return head + "; no basal flow flushes it"
-    interim = new_ml * previous.concentration
-    return (
-        f"{head}; for {days:.3g} days the patient receives {interim:.3g} {unit}/day instead of "
-        f"{program.basal_dose_per_day():.3g} (bridge with a priming bolus or adjust the rate)"
-    )
-
-
-def _calculations(
-    program: PumpProgram, pump: PumpProfile, drug: Drug, r: CheckReport, start: dt.date
-) -> None:
-    c = program.concentration
-    basal_ml = calc.daily_volume_ml(program.basal_dose_per_day(), c)
-    worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), c)
-    lra = alarm_ml(program, pump)
-    residual = refill_residual_ml(program, pump)
-    volume = program.fill_ml
-    if program.mode == "single-bolus" and program.single_bolus is not None:
-        volume = max(volume - program.single_bolus.dose / c, 0.0)
-    days_alarm = calc.days_to_low_reservoir_alarm(volume, lra, worst_ml)
-    days_refill = calc.days_until_volume(volume, residual, worst_ml)
-    refill = calc.refill_date(start, volume, residual, worst_ml)
-    limit = drug.max_dose_for(program.label_region)
-    s = {
-        "pump": pump.id,
-        "drug": drug.id,
-        "unit": drug.unit,
-        "mode": program.mode,
-        "daily_dose": round(program.basal_dose_per_day(), 9),
-        "max_daily_dose": round(program.worst_case_dose_per_day(), 9),
-        "drug_max_daily_dose": limit,
-        "daily_volume_ml": round(basal_ml, 9),
-        "worst_case_daily_volume_ml": round(worst_ml, 9),
-        "low_reservoir_alarm_ml": lra,
-        "refill_residual_ml": residual,
-        "days_to_low_reservoir_alarm": _finite(days_alarm),
-        "days_to_empty": _finite(calc.days_to_empty(volume, basal_ml)),
-        "start_date": start.isoformat(),
-        "refill_date": refill.isoformat() if refill else None,
-        "mri_rule": pump.mri_rule,
-        "representative_pump_fields": list(pump.representative),
-    }
-    stable = stability_days(program, drug)
-    if stable is not None and days_refill > stable:
-        r.add(
-            "warning",
-            "REFILL_BEYOND_STABILITY",
-            "fill_ml",
-            f"refill due after {_finite(days_refill)} days, beyond {drug.id}'s stability of "
-            f"{stable:g} days: refill by {(start + dt.timedelta(days=stable)).isoformat()}",
-        )
-    if program.priming is not None:
-        _priming(program, pump, basal_ml, r, s)
-    if program.implant_date is not None:
-        plan = calc.battery_plan(
-            program.implant_date, pump.battery_life_years, pump.eri_to_eos_days
-        )
-        s["eri_date"] = plan.eri_date.isoformat()
-        s["eos_date"] = plan.eos_date.isoformat()
-        if start >= plan.eos_date:
-            r.add(
-                "error",
-                "END_OF_SERVICE",
-                "implant_date",
-                f"the pump reached end of service on {plan.eos_date}: replace it",
-            )
-        elif start >= plan.eri_date:
-            r.add(
-                "warning",
-                "ERI_REACHED",
-                "implant_date",
-                f"elective replacement indicator since {plan.eri_date}; the pump stops on "
-                f"{plan.eos_date}: schedule replacement",
-            )
-        if refill is not None and refill > plan.eos_date:
-            r.add(
-                "warning",
-                "REFILL_AFTER_EOS",
-                "implant_date",
-                f"refill date {refill} is after battery end of service {plan.eos_date}",
-            )
-    r.summary.update(s)
-
-
-def _priming(
-    program: PumpProgram, pump: PumpProfile, basal_ml: float, r: CheckReport, s: dict
-) -> None:
-    pr = program.priming
-    assert pr is not None
-    if pr.catheter_length_cm is not None:
-        length = pr.catheter_length_cm
-    elif pr.catheter_trimmed_cm is not None:
-        if pr.catheter_trimmed_cm >= pump.catheter_length_cm:
-            r.add(
-                "error",
-                "CATHETER_TRIM",
-                "priming.catheter_trimmed_cm",
-                f"priming.catheter_trimmed_cm = {pr.catheter_trimmed_cm:g} cm must be below the "
-                f"catheter length {pump.catheter_length_cm:g} cm",
-            )
-            return
-        length = calc.implanted_catheter_length_cm(pump.catheter_length_cm, pr.catheter_trimmed_cm)
-    else:
-        r.add(
-            "error",
-            "PRIMING_CATHETER_LENGTH_MISSING",
-            "priming",
-            "priming needs catheter_trimmed_cm or catheter_length_cm to compute its volume",
-        )
-        return
-    cath = calc.catheter_volume_ml(length, pump.catheter_ml_per_cm)
-    dead = pump.pump_dead_volume_ml if pr.include_pump_dead_volume else 0.0
-    s["catheter_length_cm"] = round(length, 6)
-    s["catheter_volume_ml"] = round(cath, 6)
-    s["priming_volume_ml"] = round(calc.priming_volume_ml(cath, dead), 6)
-    s["drug_front_delay_days_without_priming"] = _finite(calc.drug_front_delay_days(cath, basal_ml))
-    r.add(
-        "warning",
-        "PRIMING_BOLUS",
-        "priming",
-        f"priming bolus of {s['priming_volume_ml']:g} mL: give it under supervision; drug and "
-        "fluid mix at high rate and can over- or under-dose (R25)",
-    )

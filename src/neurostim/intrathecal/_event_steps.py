@@ -1,0 +1,184 @@
+"""Steps of the pump simulation: refill with the nurse's residual check, MRI hazards, the
+fluid-path FIFO, refill intervals and patient-request times (see :mod:`.events`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.intrathecal import calculations as calc
+from neurostim.intrathecal.program import PumpProgram
+from neurostim.units import HOURS_PER_DAY
+
+
+@dataclass(frozen=True)
+class PumpEvent:
+    """Something that happened at ``time_h`` after the start: a ``kind`` and its details."""
+
+    time_h: float
+    kind: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    """How to run a simulation; every hazard and random element is explicit and seeded."""
+
+    days: float
+    dt_h: float = 0.25
+    bolus_requests_per_day: float = 0.0
+    seed: int = 0
+    accuracy_factor: float = 1.0
+    residual_sd_ml: float = 0.1
+    primed: bool = True
+    catheter_length_cm: float | None = None
+    catheter_port_error_at_refill: int | None = None
+    start_date: dt.date | None = None
+    refill_every_days: float | None = None
+    """None: on the worst-case refill date after each fill; ``math.inf``: never (missed refills)."""
+    mri_at_day: float | None = None
+    """An MRI scan at this day: the pump's ``mri_hazard`` happens if drug is in the reservoir."""
+    mri_duration_h: float = 1.0
+    tolerance_max_shift: float = 0.0
+    """Opioid tolerance: EC50 rises by up to this factor (0 = none; 1.9 fits R37 with 30 d)."""
+    tolerance_tau_days: float = 30.0
+    refill_concentration: float | None = None
+    """From the first refill on, the reservoir holds this concentration and the pump is
+    reprogrammed to the same doses (rate = dose / new concentration); the old concentration in
+    the fluid path reaches the patient first."""
+    valve_reset_after_h: float = 24.0
+    """Prometra II: hours until a clinician resets the closed Flow Activated Valve."""
+
+
+def apply_mri(
+    events: list[PumpEvent],
+    t_h: float,
+    v: float,
+    conc: float,
+    pump: Any,
+    program: PumpProgram,
+    options: SimulationOptions,
+    direct_dose: NDArray[np.float64],
+    i: int,
+) -> float:
+    """Apply the pump's MRI hazard at ``t_h``; returns the time until which delivery pauses."""
+    if v <= 0 or pump.mri_hazard == "none":
+        events.append(PumpEvent(t_h, "MRI", {"hazard": "none"}))
+        return -math.inf
+    if pump.mri_hazard == "dump":
+        dose = v * conc
+        basal = program.basal_dose_per_day()
+        events.append(
+            PumpEvent(
+                t_h,
+                "MRI_RESERVOIR_DUMP",
+                {
+                    "dose": dose,
+                    "times_daily_dose": round(dose / basal, 1) if basal > 0 else math.inf,
+                },
+            )
+        )
+        direct_dose[i] += dose
+        return -math.inf
+    if pump.mri_hazard == "valve-closes":
+        until = t_h + options.valve_reset_after_h
+        events.append(PumpEvent(t_h, "FLOW_VALVE_CLOSED", {"reset_at_h": until}))
+        return until
+    until = t_h + options.mri_duration_h
+    events.append(PumpEvent(t_h, "MOTOR_STALL", {"resumes_at_h": until}))
+    return until
+
+
+def interval_h(days: float) -> float:
+    """Refill interval in hours: whole days, at least one; inf for never."""
+    return math.inf if math.isinf(days) else max(calc.whole_days(days), 1) * HOURS_PER_DAY
+
+
+def poisson_times(rng: np.random.Generator, per_day: float, horizon_h: float) -> list[float]:
+    if per_day <= 0:
+        return []
+    count = rng.poisson(per_day * horizon_h / HOURS_PER_DAY)
+    return sorted(rng.uniform(0.0, horizon_h, size=count).tolist())
+
+
+def refill(
+    events: list[PumpEvent],
+    t_h: float,
+    v: float,
+    last_fill_ml: float,
+    logged_ml: float,
+    program: PumpProgram,
+    options: SimulationOptions,
+    rng: np.random.Generator,
+    port_error: bool,
+    conc: float,
+) -> tuple[float, float, float]:
+    """Withdraw the residual, reconcile, refill; returns (reservoir, fill, logged delivery)."""
+    withdrawn = max(v + rng.normal(0.0, options.residual_sd_ml), 0.0)
+    expected_residual = last_fill_ml - logged_ml
+    detail: dict[str, Any] = {
+        "withdrawn_ml": round(withdrawn, 4),
+        "expected_residual_ml": round(expected_residual, 4),
+    }
+    if logged_ml > 0:
+        ratio = calc.reconciliation_ratio(last_fill_ml, withdrawn, logged_ml)
+        detail["ratio"] = round(ratio, 4)
+        detail["flagged"] = calc.reconciliation_flagged(ratio)
+    events.append(PumpEvent(t_h, "REFILL", detail))
+    if port_error:
+        dose = program.fill_ml * conc
+        basal = program.basal_dose_per_day()
+        events.append(
+            PumpEvent(
+                t_h,
+                "CATHETER_PORT_INJECTION",
+                {
+                    "dose": dose,
+                    "times_daily_dose": round(dose / basal, 1) if basal > 0 else math.inf,
+                },
+            )
+        )
+        return 0.0, program.fill_ml, 0.0
+    return program.fill_ml, program.fill_ml, 0.0
+
+
+def fluid_path_output(
+    delivered_ml: NDArray[np.float64],
+    conc_in: NDArray[np.float64],
+    initial_path_conc: float,
+    pump: Any,
+    options: SimulationOptions,
+) -> NDArray[np.float64]:
+    """Drug (unit per step) leaving the catheter tip: FIFO of the fluid path.
+
+    Fluid entering the path at cumulative volume ``u`` leaves the tip once ``u + V_path`` has
+    been pushed. The path holds ``initial_path_conc`` at the start (the drug when primed, saline
+    otherwise), i.e. fluid "entered" at ``u`` in ``[-V_path, 0]``. With ``A(u)`` the drug that has
+    entered up to ``u`` (piecewise linear), the tip has released ``A(U - V_path)`` after a
+    cumulative output ``U``.
+
+    Parameters
+    ----------
+    delivered_ml, conc_in : ndarray of shape (n_steps,)
+        Volume leaving the reservoir per step and its concentration.
+    """
+    length = options.catheter_length_cm or pump.catheter_length_cm
+    path_ml = calc.priming_volume_ml(
+        calc.catheter_volume_ml(length, pump.catheter_ml_per_cm), pump.pump_dead_volume_ml
+    )
+    out_cum = np.concatenate([[0.0], np.cumsum(delivered_ml)])
+    knots_u = np.concatenate([[-path_ml], out_cum])
+    knots_a = np.concatenate(
+        [
+            [0.0],
+            initial_path_conc * path_ml
+            + np.concatenate([[0.0], np.cumsum(delivered_ml * conc_in)]),
+        ]
+    )
+    released = np.interp(out_cum - path_ml, knots_u, knots_a)
+    return np.diff(released)
