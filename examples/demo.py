@@ -1,10 +1,18 @@
-"""neurostim's main job for now: check every example program and plot its waveform.
+"""neurostim's main job for now: check every example program, then run the tonic one end to end.
 
-Run ``python examples/demo.py [OUT_DIR]`` (default ``out/``). For each program in
-examples/programs/ it validates the program against its stimulator profile, computes the safety
-and battery figures, prints one summary table, and writes ``<program>.png`` (the per-contact
-current over three cycles) and ``summary.json`` into the output folder. Exit code 0 when every
-program that is meant to be valid is valid.
+Run ``python examples/demo.py [OUT_DIR]`` (default ``out/``).
+
+1. For each program in examples/programs/ it validates the program against its stimulator
+   profile, computes the safety and battery figures, prints one summary table, and writes
+   ``<program>.png`` (the per-contact current over three cycles) and ``summary.json``.
+2. End to end for the tonic example (device -> field -> fibers -> circuit): the thresholds of a
+   small representative dorsal-column population of MRG fibers (36 fibers, 3 diameters, depths
+   1-4 mm) under the program's first pulse in a homogeneous 0.2 S/m medium
+   (docs/recruitment.md), the recruitment curve (``recruitment.png``, ``recruitment.json``),
+   and the recruited fraction fed into a short simulation of the dorsal-horn circuit
+   (docs/circuit.md), whose WDR inhibition is printed.
+
+Exit code 0 when every program that is meant to be valid is valid.
 """
 
 from __future__ import annotations
@@ -14,13 +22,22 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from neurostim.device import check_program
+from neurostim.circuit import Condition, TonicTrain, noci_rate_hz, percent_inhibition, simulate
+from neurostim.device import check_program, load_program
 from neurostim.device.plotting import plot_waveform, waveform_for_plot
+from neurostim.fibers.recruitment import (
+    RecruitmentResult,
+    active_contact_center_mm,
+    dorsal_column_population,
+    recruitment,
+)
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+CIRCUIT_MS = {"duration_ms": 2000.0, "stim_start_ms": 500.0}
 
 
 def main(out_dir: str | Path = "out") -> int:
@@ -64,7 +81,131 @@ def main(out_dir: str | Path = "out") -> int:
     console = Console(width=max(Console().width, 130))
     console.print(table)
     console.print(f"plots and summary.json in {out}/ ({time.perf_counter() - start:.1f} s)")
+    end_to_end(out, console)
+    console.print(f"demo done in {time.perf_counter() - start:.1f} s")
     return 1 if n_invalid else 0
+
+
+def end_to_end(out: Path, console: Console) -> RecruitmentResult:
+    """Tonic program -> dorsal-column recruitment -> dorsal-horn circuit; plot and print."""
+    start = time.perf_counter()
+    path = sorted(PROGRAMS.glob("tonic*.toml"))[0]
+    program = load_program(path)
+    centre = active_contact_center_mm(program)
+    population = dorsal_column_population(z_center_mm=float(centre[2]))
+    result = recruitment(program, population, tolerance_rel=0.02)
+    amplitudes, recruited, undetermined = result.curve()
+    statuses = {
+        str(k): int(n) for k, n in zip(*np.unique(result.status, return_counts=True), strict=True)
+    }
+    console.print(
+        f"[bold]{path.stem}[/bold] end to end: {population.n_fibers} dorsal-column MRG fibers "
+        f"(homogeneous 0.2 S/m, default lead placement), statuses {statuses}"
+    )
+    table = Table(title="Thresholds (mA of the program amplitude), median over x and node offset")
+    table.add_column("diameter (um)")
+    depths = sorted({float(v[0, 1]) for v in population.vertices_mm})
+    for depth in depths:
+        table.add_column(f"{depth:g} mm")
+    depth_of = np.array([v[0, 1] for v in population.vertices_mm])
+    for d in np.unique(population.diameter_um):
+        cells = []
+        for depth in depths:
+            sel = (population.diameter_um == d) & (depth_of == depth) & (result.status == "ok")
+            cells.append(f"{np.median(result.threshold_ma[sel]):.2f}" if sel.any() else "-")
+        table.add_row(f"{d:g}", *cells)
+    console.print(table)
+    half = amplitudes[np.argmax(recruited >= 0.5)] if recruited.max() >= 0.5 else np.nan
+    console.print(
+        f"recruited at {result.amplitude_ma:g} mA: {result.recruited_fraction:.0%} "
+        f"(+{result.undetermined_fraction:.0%} undetermined); 50 % recruited at {half:.2f} mA"
+    )
+    _plot_recruitment(result, population.diameter_um, depth_of, out / "recruitment.png", path.stem)
+    (out / "recruitment.json").write_text(
+        json.dumps(
+            {
+                "program": path.name,
+                "amplitude_ma": result.amplitude_ma,
+                "recruited_fraction": result.recruited_fraction,
+                "undetermined_fraction": result.undetermined_fraction,
+                "fibers": [
+                    {"diameter_um": float(d), "depth_mm": float(y), "threshold_ma": _num(t),
+                     "status": str(s)}
+                    for d, y, t, s in zip(population.diameter_um, depth_of, result.threshold_ma,
+                                          result.status, strict=True)
+                ],
+                "curve": {"amplitude_ma": amplitudes.tolist(), "recruited": recruited.tolist(),
+                          "undetermined": undetermined.tolist()},
+            },
+            indent=2,
+        ) + "\n"
+    )  # fmt: skip
+    _circuit(program.trains[0].rate_hz, result, console)
+    console.print(f"end to end in {time.perf_counter() - start:.1f} s; recruitment.png in {out}/")
+    return result
+
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _circuit(rate_hz: float, result: RecruitmentResult, console: Console) -> None:
+    """Feed the recruited fraction (bounds if some fibers are undetermined) to the circuit."""
+    low = result.recruited_fraction
+    fractions = (
+        [low] if result.undetermined_fraction == 0 else [low, low + result.undetermined_fraction]
+    )
+    stim = [Condition(program=TonicTrain(rate_hz=rate_hz), recruitment=f, **CIRCUIT_MS)
+            for f in fractions]  # fmt: skip
+    batch = simulate([*stim, stim[0].unstimulated()])
+    window = (CIRCUIT_MS["stim_start_ms"], CIRCUIT_MS["duration_ms"])
+    rates = noci_rate_hz(batch, window)
+    for i, f in enumerate(fractions):
+        status = "" if batch.status[i] == "ok" else f" [red]{batch.status[i]}[/red]"
+        console.print(
+            f"dorsal horn at {rate_hz:g} Hz, Abeta recruitment {f:.2f}: WDR non-pulse-locked rate "
+            f"{rates[i]:.1f} Hz vs {rates[-1]:.1f} Hz unstimulated, inhibition "
+            f"{percent_inhibition(rates[i], rates[-1]):.0f} %{status}"
+        )
+
+
+def _plot_recruitment(
+    result: RecruitmentResult,
+    diameter_um: np.ndarray,
+    depth_mm: np.ndarray,
+    path: Path,
+    title: str,
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    amplitudes, recruited, undetermined = result.curve()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(amplitudes, 100 * recruited, lw=1.5, label="recruited (status ok)")
+    if undetermined.max() > 0:
+        ax1.fill_between(amplitudes, 100 * recruited, 100 * (recruited + undetermined),
+                         alpha=0.3, label="undetermined")  # fmt: skip
+    ax1.axvline(result.amplitude_ma, color="0.4", ls="--", lw=1, label="program amplitude")
+    ax1.set_xlabel("program amplitude (mA)")
+    ax1.set_ylabel("recruited dorsal-column fibers (%, weighted)")
+    ax1.set_title(f"{title}: recruitment curve", fontsize=10)
+    ax1.legend(fontsize=8)
+    ok = result.status == "ok"
+    for d in np.unique(diameter_um):
+        sel = diameter_um == d
+        ax2.scatter(depth_mm[sel & ok], result.threshold_ma[sel & ok], s=14, label=f"{d:g} um")
+        bad = sel & ~ok & np.isfinite(result.threshold_ma)
+        ax2.scatter(depth_mm[bad], result.threshold_ma[bad], marker="x", color="k", s=20)
+    ax2.set_yscale("log")
+    ax2.set_xlabel("depth below the lead axis (mm)")
+    ax2.set_ylabel("threshold (mA)")
+    ax2.set_title("thresholds (x: status not ok)", fontsize=10)
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,12 @@
-"""examples/demo.py, the README's main job, runs and writes its outputs."""
+"""examples/demo.py, the README's main job, runs and writes its outputs, end to end included."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 from pathlib import Path
+
+import numpy as np
 
 
 def test_demo_checks_and_plots_every_example(tmp_path: Path, examples_dir: Path) -> None:
@@ -21,3 +23,12 @@ def test_demo_checks_and_plots_every_example(tmp_path: Path, examples_dir: Path)
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert [s["file"] for s in summary] == [p.name for p in programs]
     assert all(s["valid"] for s in summary)
+    # end to end: the tonic program's recruitment curve and its per-fiber thresholds
+    assert (tmp_path / "out" / "recruitment.png").read_bytes()[:4] == b"\x89PNG"
+    rec = json.loads((tmp_path / "out" / "recruitment.json").read_text())
+    assert rec["program"].startswith("tonic") and len(rec["fibers"]) == 36
+    statuses = {f["status"] for f in rec["fibers"]}
+    assert statuses <= {"ok", "not-bracketed", "block-suspected", "end-excitation", "unstable"}
+    low, unknown = rec["recruited_fraction"], rec["undetermined_fraction"]
+    assert 0.0 <= low <= low + unknown <= 1.0 + 1e-12
+    assert (np.diff(rec["curve"]["recruited"]) >= 0).all()
