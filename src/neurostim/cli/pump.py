@@ -80,14 +80,9 @@ def _print_report(report: CheckReport, file: Path) -> None:
     for row in rows:
         table.add_row(*row)
     console.print(table)
-    if report.findings:
-        findings = Table(title="findings")
-        for col in ("severity", "code", "field", "message"):
-            findings.add_column(col, overflow="fold")
-        for f in report.findings:
-            style = "bold red" if f.severity == "error" else "yellow"
-            findings.add_row(f"[{style}]{f.severity}[/]", f.code, f.field, f.message)
-        console.print(findings)
+    for f in report.findings:
+        style = "bold red" if f.severity == "error" else "yellow"
+        console.print(f"[{style}]{f.severity}[/] {f.code} [dim]({f.field})[/]: {f.message}")
     verdict = "[bold green]VALID[/]" if report.valid else "[bold red]REFUSED[/]"
     console.print(f"{verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
 

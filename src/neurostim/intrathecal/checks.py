@@ -168,7 +168,9 @@ def _check_bolus(program: PumpProgram, pump: PumpProfile, drug: Drug, r: CheckRe
             "error",
             "BOLUS_WITHOUT_LOCKOUT",
             "patient_bolus.lockout_h",
-            f"patient_bolus.lockout_h = {pb.lockout_h}: a patient bolus needs a lockout > 0 h",
+            "patient_bolus.lockout_h is "
+            + ("missing" if pb.lockout_h is None else f"{pb.lockout_h:g} h")
+            + ": a patient bolus needs a lockout > 0 h",
         )
     elif pb.lockout_h * pb.max_per_24h > 24.0 + 1e-9:
         r.add(
