@@ -15,11 +15,13 @@ from neurostim.fibers.recruitment import (
     LeadPlacement,
     RecruitmentResult,
     dorsal_column_population,
+    phi_per_ma,
     program_contacts,
     program_drive,
     recruitment,
     straight_fibers,
 )
+from neurostim.field import Medium
 from neurostim.testing import assert_close
 
 PROGRAMS = Path(__file__).resolve().parents[2] / "examples" / "programs"
@@ -194,3 +196,19 @@ def test_bad_input_raises_input_error(tonic) -> None:
         program_drive(load_program(PROGRAMS / "multiplexed.toml"))
     with pytest.raises(InputError, match="dt_us"):
         program_drive(tonic, dt_ms=0.007)  # 300 us is not a multiple of 7 us
+
+
+def test_field_per_ma_is_signed_and_uses_the_medium(tmp_path: Path) -> None:
+    # independent: the analytic anisotropic point source (Nicholson & Freeman 1975) of a cathode
+    # carrying -1 mA per mA of amplitude; white-matter-like tensor, long axis along the cord (z)
+    program = _monopolar_point_program(tmp_path)
+    drive = program_drive(program)
+    ids, contacts = program_contacts(program)
+    points = np.array([[0.0, 1.0, z] for z in (-3.0, 0.0, 2.0)] + [[1.5, 0.5, 0.0]])
+    sigma = (0.083, 0.083, 0.6)
+    got = phi_per_ma(drive, ids, contacts, points, Medium(sigma))
+    sx, sy, sz = sigma
+    x, y, z = points.T
+    expected = -1e3 / (4 * np.pi * np.sqrt(sy * sz * x**2 + sx * sz * y**2 + sx * sy * z**2))
+    # a 20 um ring seen from >= 1 mm is a point to ~1e-4
+    assert_close(got, expected, rtol=1e-3, what="potential per mA of amplitude", unit="mV/mA")
