@@ -57,6 +57,7 @@ from neurostim.intrathecal.program import (
 )
 from neurostim.intrathecal.pumps import PumpProfile, get_pump, load_pump_profiles
 from neurostim.intrathecal.report import CheckReport, Finding
+from neurostim.intrathecal.spread import length_constants_cm, spread_fraction
 from neurostim.intrathecal.titration import TitrationStep, increase_findings, review_titration
 
 __all__ = [
@@ -101,6 +102,7 @@ __all__ = [
     "history_rate_steps",
     "implanted_catheter_length_cm",
     "increase_findings",
+    "length_constants_cm",
     "load_drug_library",
     "load_program",
     "load_pump_profiles",
@@ -113,6 +115,7 @@ __all__ = [
     "review_titration",
     "shipped_drug_library",
     "simulate_pump",
+    "spread_fraction",
     "steady_state_ng_per_ml",
     "time_to_fraction_h",
     "to_intrathecal_morphine_mg",
