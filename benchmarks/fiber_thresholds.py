@@ -23,6 +23,7 @@ from dataclasses import replace
 import numpy as np
 
 from neurostim.fibers import ProtocolCase, _kernel, mrg_diameters_um, simulate
+from neurostim.fibers._numpy_reference import simulate_numpy
 from neurostim.fibers.batch import run_thresholds
 
 WAVEFORMS = ("monophasic-cathodic", "biphasic-cathodic-first", "monophasic-anodic")
@@ -77,21 +78,25 @@ def kernel_share(cases: list[ProtocolCase], tol: float) -> tuple[float, float]:
     return total, spent[0]
 
 
-def gate_share() -> float:
-    """Fraction of a 10 um, 41-node, 5 ms simulation spent on the node channels."""
+def step_costs() -> tuple[float, float, float]:
+    """Microseconds per step per case (10 um, 41 nodes): compiled kernel, the same kernel with
+    the node channels frozen out (passive fiber), and the NumPy implementation (batch of 64)."""
     c = ProtocolCase("mrg", 10.0, 1.0, "monophasic-cathodic", 0.1)
     g = c.geometry()
     passive = replace(
         g, active_sections=g.active_sections[:1], active_area_cm2=g.active_area_cm2[:1]
     )
     phi, w = c.phi_mv_per_ma(g), c.unit_waveform()
-    out = []
-    for geo in (g, passive, g, passive):
-        t = time.perf_counter()
+    best = {}
+    for name, geo in (("full", g), ("passive", passive)) * 3:
+        t = time.process_time()
         simulate(geo, phi, np.full(32, -0.01), w)
-        out.append(time.perf_counter() - t)
-    full, pas = min(out[0], out[2]), min(out[1], out[3])
-    return 1.0 - pas / full
+        us = (time.process_time() - t) / 32 / w.size * 1e6
+        best[name] = min(best.get(name, np.inf), us)
+    t = time.process_time()
+    simulate_numpy(g, np.tile(phi, (64, 1)), np.full(64, -0.01), w, 0.005, 50)
+    numpy_us = (time.process_time() - t) / 64 / 50 * 1e6
+    return best["full"], best["passive"], numpy_us
 
 
 def peak_memory_gb(n_cases: int) -> tuple[float, float]:
@@ -148,7 +153,7 @@ def main() -> None:
         agree = f"max {rel.max():.2%}, median {np.median(rel):.2%} (both at {args.tolerance:.0%})"
         nrn_note = f"mean of {len(sub)} cases, one process, verification runs off"
     total, kern = kernel_share(cases[: min(100, len(cases))], args.tolerance)
-    gates = gate_share()
+    full_us, passive_us, numpy_us = step_costs()
     mem_gb, mem_s = peak_memory_gb(args.memory_cases)
 
     print(f"machine: {machine()}")
@@ -165,7 +170,10 @@ def main() -> None:
     print(f"| ratio NEURON/neurostim | {nrn_s / ns_s:.0f}x |")
     print(f"| agreement on the NEURON cases | {agree} |")
     print(f"| share of time in the compiled kernel | {kern / total:.0%} |")
-    print(f"| share of kernel time in node channels (gates) | {gates:.0%} |")
+    print(f"| CPU us per step per case: compiled kernel | {full_us:.1f} |")
+    print(f"| ... of which node channels (kernel minus passive fiber) | "
+          f"{full_us - passive_us:.1f} |")  # fmt: skip
+    print(f"| CPU us per step per case: NumPy batched over 64 cases | {numpy_us:.1f} |")
     print(f"| peak memory, one round of {args.memory_cases} cases | {mem_gb:.2f} GB "
           f"({mem_s:.1f} s for 0.5 ms) |")  # fmt: skip
 

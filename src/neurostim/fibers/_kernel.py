@@ -1,6 +1,7 @@
 """Compiled time-stepping kernel: backward Euler on the two-layer cable, NEURON's staggered scheme.
 
-One step dt from (V, U, gates, E^n) with the new input E^{n+1} [fiber-models.md section 8]:
+One step dt from (V, U, gates, E^n) with the new input E^{n+1} [fiber-models.md section 8]
+(the system is solved through its reduction to the nodes, ``cable.reduce_to_nodes``):
 
 1. channel currents linearised with frozen gates, I_ion = gamma V - eta;
 2. backward Euler for (V', U'), a block-tridiagonal system with 2x2 blocks per section:
@@ -66,16 +67,25 @@ def init_gates(kind, prm, v_mv, n_active):
 def run_cases(
     kind,
     prm,
-    cap_nf,
     g_leak_us,
     e_leak_mv,
     ga_us,
     gp_us,
-    gmy_us,
-    cmy_nf,
-    u_fixed,
-    active,
     active_area_cm2,
+    fixed,
+    active_fixed,
+    dinv,
+    wmul,
+    zeta_l,
+    zeta_r,
+    diag0,
+    lower,
+    upper,
+    c,
+    mcoef,
+    cmy_dt,
+    eta0,
+    sa,
     nodes,
     det_node,
     phi_mv,
@@ -102,40 +112,37 @@ def run_cases(
     v_trace_sec,
     v_trace,
 ):
-    """Advance every case ``n_steps`` (or until its AP at the detection node).
+    """Advance every case ``n_steps`` (or until its outcome is decided).
 
-    Shapes: per-section arrays (n_sections,), couplings (n_sections - 1,), ``phi_mv`` (n_cases,
+    Geometry and step factors come from ``cable.reduce_to_nodes`` (per-section arrays
+    (n_sections,), couplings (n_sections - 1,), node arrays (n_fixed,)). ``phi_mv`` (n_cases,
     n_sections) unit-current potentials, ``amp`` (n_cases,), ``wave`` (n_waves, n_steps),
     ``wave_idx`` (n_cases,), ``istim_na`` (n_steps,) intracellular current into section
-    ``istim_sec`` (ignored when < 0), state ``v``, ``u`` (n_cases, n_sections) and ``gates``
-    (n_cases, n_active, 4) updated in place, detector outputs (n_cases, n_nodes),
-    ``steps_done``/``status`` (n_cases,), ``v_trace`` (n_cases, n_trace, n_steps) for the
-    sections ``v_trace_sec``. status: 0 ok, 1 non-finite voltage.
+    ``istim_sec`` (ignored when < 0); state ``v``, ``u`` (n_cases, n_sections) and ``gates``
+    (n_cases, n_active, 4) updated in place; detector outputs (n_cases, n_nodes);
+    ``steps_done``/``status`` (n_cases,) (status 0 ok, 1 non-finite voltage); ``v_trace``
+    (n_cases, n_trace, n_steps) for the sections ``v_trace_sec``.
 
-    With ``quiet_mv`` > 0 a case also stops once its waveform is over (step >= ``wave_end``
-    of its wave) and every node has stayed within ``quiet_mv`` of its resting potential
-    ``v_rest_nodes`` (n_nodes,) for ``QUIET_STEPS`` consecutive steps without an AP.
+    With ``stop_on_detect`` a case stops at its first AP at the detection node. With
+    ``quiet_mv`` > 0 it also stops once its waveform is over (step >= ``wave_end`` of its wave)
+    and every node has stayed within ``quiet_mv`` of its resting potential ``v_rest_nodes``
+    (n_nodes,) for ``QUIET_STEPS`` consecutive steps without an AP.
     """
     n_cases, n = v.shape
-    n_act = active.size
+    n_act = active_fixed.size
+    n_f = fixed.size
     n_nodes = nodes.size
     n_tr = v_trace_sec.size
-    c = cap_nf / dt
-    mcoef = gmy_us + cmy_nf / dt
-    cmy_dt = cmy_nf / dt
-    sa = np.zeros(n)
-    sp = np.zeros(n)
-    for i in range(n - 1):
-        sa[i] += ga_us[i]
-        sa[i + 1] += ga_us[i]
-        sp[i] += gp_us[i]
-        sp[i + 1] += gp_us[i]
     for k in range(n_cases):
-        gam = np.empty(n)
-        eta = np.empty(n)
-        dinv = np.empty((n, 4))
-        rp = np.empty((n, 2))
-        e_new = np.empty(n)
+        gamf = np.empty(n_f)
+        etaf = np.empty(n_f)
+        rp0 = np.empty(n)
+        rp1 = np.empty(n)
+        zv = np.empty(n)
+        zu = np.empty(n)
+        cp = np.empty(n_f)
+        dp = np.empty(n_f)
+        vf = np.empty(n_f)
         firing = np.zeros(n_nodes, dtype=np.bool_)
         v_old = np.empty(n_nodes)
         for j in range(n_nodes):
@@ -144,92 +151,107 @@ def run_cases(
         a_k = amp[k]
         vk = v[k]
         uk = u[k]
+        ph = phi_mv[k]
         done = 0
         quiet_run = 0
         end_k = wave_end[w]
         for step in range(n_steps):
             s_new = a_k * wave[w, step]
             s_old = a_k * wave[w, step - 1] if step > 0 else 0.0
-            for i in range(n):
-                gam[i] = g_leak_us[i]
-                eta[i] = g_leak_us[i] * e_leak_mv[i]
-                e_new[i] = s_new * phi_mv[k, i]
+            i_in = istim_na[step] if istim_sec >= 0 else 0.0
+            for j in range(n_nodes):
+                v_old[j] = vk[nodes[j]]
+            # linearised currents at the nodes (gates frozen)
+            for f in range(n_f):
+                i = fixed[f]
+                gamf[f] = g_leak_us[i]
+                etaf[f] = g_leak_us[i] * e_leak_mv[i]
             for j in range(n_act):
                 gg, ge = _channel_g(
                     kind, gates[k, j, 0], gates[k, j, 1], gates[k, j, 2], gates[k, j, 3], prm
                 )
-                i = active[j]
-                gam[i] += gg * active_area_cm2[j] * 1e6
-                eta[i] += ge * active_area_cm2[j] * 1e6
-            i_in = istim_na[step] if istim_sec >= 0 else 0.0
-            for j in range(n_nodes):
-                v_old[j] = vk[nodes[j]]
-            # forward elimination
-            for i in range(n):
-                cg = c[i] + gam[i]
-                d00 = cg + sa[i]
-                d01 = sa[i]
-                r0 = c[i] * vk[i] + eta[i]
+                f = active_fixed[j]
+                gamf[f] += gg * active_area_cm2[j] * 1e6
+                etaf[f] += ge * active_area_cm2[j] * 1e6
+            # internodes: response z with the bounding node voltages at zero
+            for f in range(n_f - 1):
+                a = fixed[f] + 1
+                b = fixed[f + 1] - 1
+                if a > b:
+                    continue
+                for i in range(a, b + 1):
+                    en = s_new * ph[i]
+                    r0 = c[i] * vk[i] + eta0[i]
+                    r1 = mcoef[i] * en - cmy_dt[i] * (s_old * ph[i] - uk[i])
+                    r1 -= c[i] * vk[i] + eta0[i]
+                    if i == a:
+                        e_l = s_new * ph[a - 1]
+                        r0 += ga_us[a - 1] * e_l
+                        r1 += gp_us[a - 1] * e_l
+                    else:
+                        r0 -= wmul[i, 0] * rp0[i - 1] + wmul[i, 1] * rp1[i - 1]
+                        r1 -= wmul[i, 2] * rp0[i - 1] + wmul[i, 3] * rp1[i - 1]
+                    if i == b:
+                        e_r = s_new * ph[b + 1]
+                        r0 += ga_us[b] * e_r
+                        r1 += gp_us[b] * e_r
+                    rp0[i] = r0
+                    rp1[i] = r1
+                z0 = 0.0
+                z1 = 0.0
+                for i in range(b, a - 1, -1):
+                    s0 = rp0[i]
+                    s1 = rp1[i]
+                    if i < b:
+                        s0 += ga_us[i] * (z0 + z1)
+                        s1 += gp_us[i] * z1
+                    z0 = dinv[i, 0] * s0 + dinv[i, 1] * s1
+                    z1 = dinv[i, 2] * s0 + dinv[i, 3] * s1
+                    zv[i] = z0
+                    zu[i] = z1
+            # tridiagonal system in the node voltages (Thomas)
+            diag_prev = 1.0
+            for f in range(n_f):
+                i = fixed[f]
+                en = s_new * ph[i]
+                rhs = c[i] * vk[i] + etaf[f] - sa[i] * en
                 if i == istim_sec:
-                    r0 += i_in
-                if u_fixed[i]:
-                    d10 = 0.0
-                    d11 = 1.0
-                    r1 = e_new[i]
-                else:
-                    d10 = -cg
-                    d11 = mcoef[i] + sp[i]
-                    r1 = (
-                        mcoef[i] * e_new[i]
-                        - cmy_dt[i] * (s_old * phi_mv[k, i] - uk[i])
-                        - c[i] * vk[i]
-                        - eta[i]
-                    )
-                if i > 0:
-                    ga = ga_us[i - 1]
-                    gpl = 0.0 if u_fixed[i] else gp_us[i - 1]
-                    gpu = 0.0 if u_fixed[i - 1] else gp_us[i - 1]
-                    # L = [[-ga, -ga], [0, -gpl]], Uprev = [[-ga, -ga], [0, -gpu]]
-                    q0 = dinv[i - 1, 0]
-                    q1 = dinv[i - 1, 1]
-                    q2 = dinv[i - 1, 2]
-                    q3 = dinv[i - 1, 3]
-                    w00 = -ga * (q0 + q2)
-                    w01 = -ga * (q1 + q3)
-                    w10 = -gpl * q2
-                    w11 = -gpl * q3
-                    # D -= W @ Uprev
-                    d00 -= -ga * w00
-                    d01 -= -ga * w00 - gpu * w01
-                    d10 -= -ga * w10
-                    d11 -= -ga * w10 - gpu * w11
-                    r0 -= w00 * rp[i - 1, 0] + w01 * rp[i - 1, 1]
-                    r1 -= w10 * rp[i - 1, 0] + w11 * rp[i - 1, 1]
-                det = d00 * d11 - d01 * d10
-                dinv[i, 0] = d11 / det
-                dinv[i, 1] = -d01 / det
-                dinv[i, 2] = -d10 / det
-                dinv[i, 3] = d00 / det
-                rp[i, 0] = r0
-                rp[i, 1] = r1
-            # back substitution: x_i = Dinv_i (r'_i - U_i x_{i+1})
-            x0 = 0.0
-            x1 = 0.0
-            for i in range(n - 1, -1, -1):
-                r0 = rp[i, 0]
-                r1 = rp[i, 1]
-                if i < n - 1:
-                    ga = ga_us[i]
-                    gpu = 0.0 if u_fixed[i] else gp_us[i]
-                    r0 += ga * (x0 + x1)
-                    r1 += gpu * x1
-                x0 = dinv[i, 0] * r0 + dinv[i, 1] * r1
-                x1 = dinv[i, 2] * r0 + dinv[i, 3] * r1
-                vk[i] = x0
-                uk[i] = x1
+                    rhs += i_in
+                if f > 0:
+                    if fixed[f - 1] < i - 1:
+                        rhs += ga_us[i - 1] * (zv[i - 1] + zu[i - 1])
+                    else:
+                        rhs += ga_us[i - 1] * s_new * ph[i - 1]
+                if f < n_f - 1:
+                    if fixed[f + 1] > i + 1:
+                        rhs += ga_us[i] * (zv[i + 1] + zu[i + 1])
+                    else:
+                        rhs += ga_us[i] * s_new * ph[i + 1]
+                diag = diag0[f] + gamf[f]
+                if f > 0:
+                    m_f = lower[f] / diag_prev
+                    diag -= m_f * upper[f - 1]
+                    rhs -= m_f * dp[f - 1]
+                cp[f] = diag
+                dp[f] = rhs
+                diag_prev = diag
+            vf[n_f - 1] = dp[n_f - 1] / cp[n_f - 1]
+            for f in range(n_f - 2, -1, -1):
+                vf[f] = (dp[f] - upper[f] * vf[f + 1]) / cp[f]
+            # back to every section
+            for f in range(n_f):
+                i = fixed[f]
+                vk[i] = vf[f]
+                uk[i] = s_new * ph[i]
+                if f < n_f - 1:
+                    v_l = vf[f]
+                    v_r = vf[f + 1]
+                    for i2 in range(i + 1, fixed[f + 1]):
+                        vk[i2] = zv[i2] - v_l * zeta_l[i2, 0] - v_r * zeta_r[i2, 0]
+                        uk[i2] = zu[i2] - v_l * zeta_l[i2, 1] - v_r * zeta_r[i2, 1]
             # gates with the new voltage (cnexp)
             for j in range(n_act):
-                vv = vk[active[j]]
+                vv = vk[fixed[active_fixed[j]]]
                 r = _gates(kind, vv, prm)
                 for gi in range(4):
                     xinf = r[2 * gi]

@@ -111,6 +111,10 @@ def default_placements(
     ]
 
 
+def _xyz(a: NDArray[np.float64]) -> tuple[float, float, float]:
+    return (float(a[0]), float(a[1]), float(a[2]))
+
+
 def program_contacts(
     program: Program, placements: list[LeadPlacement] | None = None
 ) -> tuple[list[str], list[Contact]]:
@@ -131,12 +135,12 @@ def program_contacts(
         frame = place.frame()
         for c in lead.contacts:
             cid = f"L{k + 1}.{c.id}"
-            centre = tuple(float(v) for v in place.to_tissue_mm(c.position_mm))
+            centre = _xyz(place.to_tissue_mm(c.position_mm))
             if c.shape == "ring" and c.diameter_mm and c.length_mm:
-                contacts.append(RingContact(centre, tuple(frame[:, 2]), c.diameter_mm, c.length_mm))
+                contacts.append(RingContact(centre, _xyz(frame[:, 2]), c.diameter_mm, c.length_mm))
             elif c.shape == "rectangle" and c.width_mm and c.length_mm:
                 contacts.append(
-                    RectangleContact(centre, tuple(frame[:, 0]), tuple(frame[:, 2]),
+                    RectangleContact(centre, _xyz(frame[:, 0]), _xyz(frame[:, 2]),
                                      c.width_mm, c.length_mm)
                 )  # fmt: skip
             else:

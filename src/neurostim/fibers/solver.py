@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 from neurostim.fibers import _kernel
+from neurostim.fibers.cable import NodeReduction, reduce_to_nodes
 from neurostim.fibers.geometry import CableGeometry
 
 MODEL_KIND = {"mrg": 0, "sundt": 1}
@@ -28,6 +29,7 @@ INIT_DT_MS = 5.0
 INIT_STEPS = 40
 
 _REST_CACHE: dict[tuple, tuple] = {}
+_REDUCTION_CACHE: dict[tuple, NodeReduction] = {}
 
 
 @dataclass(frozen=True)
@@ -61,30 +63,28 @@ class SimulationResult:
     v_trace_mv: NDArray[np.float64] | None
 
 
-def _kernel_args(g: CableGeometry) -> tuple:
+def _key(g: CableGeometry) -> tuple:
+    return (g.model, g.diameter_um, g.n_sections, g.temperature_c, float(g.length_um.sum()))
+
+
+def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
+    key = (*_key(g), float(dt_ms))
+    red = _REDUCTION_CACHE.get(key)
+    if red is None:
+        red = _REDUCTION_CACHE[key] = reduce_to_nodes(g, dt_ms)
     return (
-        MODEL_KIND[g.model],
-        g.channel_params,
-        g.capacitance_nf,
-        g.g_leak_us,
-        g.e_leak_mv,
-        g.g_axial_us,
-        g.g_periaxonal_us,
-        g.g_myelin_us,
-        g.c_myelin_nf,
-        g.u_fixed,
-        g.active_sections,
-        g.active_area_cm2,
-        g.node_sections,
-        g.detection_node,
-    )
+        MODEL_KIND[g.model], g.channel_params, g.g_leak_us, g.e_leak_mv, g.g_axial_us,
+        g.g_periaxonal_us, g.active_area_cm2, red.fixed, red.active_fixed, red.dinv, red.w,
+        red.zeta_l, red.zeta_r, red.diag0, red.lower, red.upper, red.c, red.m, red.cmy,
+        red.eta0, red.sa, g.node_sections, g.detection_node,
+    )  # fmt: skip
 
 
 def resting_state(
     g: CableGeometry,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """State after initialisation: v_mv, u_mv of shape (n_sections,), gates (n_active, 4)."""
-    key = (g.model, g.diameter_um, g.n_sections, g.temperature_c, float(g.length_um.sum()))
+    key = _key(g)
     if key not in _REST_CACHE:
         n = g.n_sections
         v = np.full((1, n), g.v_rest_mv)
@@ -116,7 +116,7 @@ def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec,
     istim = np.zeros(n_steps) if istim_na is None else np.asarray(istim_na, np.float64)
     rest = np.zeros(n_nodes) if v_rest_nodes is None else np.asarray(v_rest_nodes, np.float64)
     _kernel.run_cases(
-        *_kernel_args(g),
+        *_kernel_args(g, dt),
         phi, amp, wave, wave_idx, int(istim_sec), istim, float(dt), int(n_steps), bool(stop),
         float(quiet_mv), _wave_end(wave), rest, v, u, gates, ap_count, ap_time, ap_interp, last,
         steps, status, rec, trace,

@@ -1,0 +1,153 @@
+"""Assembly of the cable system and its reduction to the nodes (Schur complement).
+
+Backward Euler on the two-layer cable gives a block-tridiagonal system with 2x2 blocks
+(V, U per section; fiber-models.md section 8). The internodal sections are passive, so their
+part of the matrix is the same at every step. ``reduce_to_nodes`` factorises each internode
+once (block Thomas) and expresses its solution as
+
+    x_internode = z - V_left zeta_L - V_right zeta_R,
+
+z being the internode's response to its own right-hand side with the bounding node voltages at
+zero, and zeta_L, zeta_R its responses to a unit voltage at either bounding node. Substituting
+this into the node equations leaves a tridiagonal system in the node voltages alone whose only
+time-varying entries are the channel conductances on its diagonal. Per step the kernel then
+does a forward/back sweep with precomputed factors per internode section (no divisions) and one
+tridiagonal solve over the nodes. The result is the same backward-Euler solution, to rounding
+(tests/fibers/test_solver.py compares with the plain block-Thomas NumPy implementation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.errors import InputError
+from neurostim.fibers.geometry import CableGeometry
+
+
+@dataclass(frozen=True)
+class NodeReduction:
+    """Precomputed factors for one geometry and time step (arrays over sections unless noted).
+
+    fixed : (n_fixed,) sections whose periaxonal potential is tied to the bath (the nodes).
+    active_fixed : (n_active,) position of each active section in ``fixed``.
+    dinv, w : (n_sections, 4) block-Thomas inverse diagonal blocks and multipliers of the
+        internode sections (row-major 2x2).
+    zeta_l, zeta_r : (n_sections, 2) internode responses to unit left/right node voltage.
+    diag0, lower, upper : (n_fixed,) node tridiagonal system without the channel conductances.
+    c, m, cmy, eta0, sa : (n_sections,) C/dt, G_my + C_my/dt, C_my/dt, passive g E, sum of G_a.
+    """
+
+    fixed: NDArray[np.int64]
+    active_fixed: NDArray[np.int64]
+    dinv: NDArray[np.float64]
+    w: NDArray[np.float64]
+    zeta_l: NDArray[np.float64]
+    zeta_r: NDArray[np.float64]
+    diag0: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    c: NDArray[np.float64]
+    m: NDArray[np.float64]
+    cmy: NDArray[np.float64]
+    eta0: NDArray[np.float64]
+    sa: NDArray[np.float64]
+
+
+def _inv2(d: NDArray[np.float64]) -> NDArray[np.float64]:
+    det = d[0, 0] * d[1, 1] - d[0, 1] * d[1, 0]
+    return np.array([[d[1, 1], -d[0, 1]], [-d[1, 0], d[0, 0]]]) / det
+
+
+def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
+    """Factorise the internodes of ``g`` for the step ``dt_ms`` (see the module docstring)."""
+    n = g.n_sections
+    fixed = np.flatnonzero(g.u_fixed).astype(np.int64)
+    if not (g.u_fixed[0] and g.u_fixed[-1]):
+        raise InputError("geometry", g.model, "the first and last sections must be nodes")
+    pos = np.full(n, -1)
+    pos[fixed] = np.arange(fixed.size)
+    active_fixed = pos[g.active_sections].astype(np.int64)
+    if np.any(active_fixed < 0):
+        raise InputError("geometry", g.model, "channels are supported at nodes only")
+    ga, gp = g.g_axial_us, g.g_periaxonal_us
+    c = g.capacitance_nf / dt_ms
+    cmy = g.c_myelin_nf / dt_ms
+    m = g.g_myelin_us + cmy
+    sa = np.zeros(n)
+    sp = np.zeros(n)
+    sa[:-1] += ga
+    sa[1:] += ga
+    sp[:-1] += gp
+    sp[1:] += gp
+    dinv = np.zeros((n, 4))
+    w = np.zeros((n, 4))
+    zeta_l = np.zeros((n, 2))
+    zeta_r = np.zeros((n, 2))
+    n_f = fixed.size
+    diag0 = c[fixed] + sa[fixed]
+    lower = np.zeros(n_f)
+    upper = np.zeros(n_f)
+    for f in range(n_f - 1):
+        a, b = fixed[f] + 1, fixed[f + 1] - 1
+        if a > b:  # adjacent nodes: -G_a (V_j + E_j)
+            lower[f + 1] = -ga[fixed[f]]
+            upper[f] = -ga[fixed[f]]
+            continue
+        blocks = {}
+        for i in range(a, b + 1):
+            cg = c[i] + g.g_leak_us[i]
+            d = np.array([[cg + sa[i], sa[i]], [-cg, m[i] + sp[i]]])
+            if i > a:
+                low = np.array([[-ga[i - 1], -ga[i - 1]], [0.0, -gp[i - 1]]])
+                up_prev = low  # symmetric couplings inside an internode
+                wi = low @ blocks[i - 1]
+                d = d - wi @ up_prev
+                w[i] = wi.ravel()
+            blocks[i] = _inv2(d)
+            dinv[i] = blocks[i].ravel()
+
+        def solve(rhs: NDArray[np.float64], a: int = a, b: int = b) -> NDArray[np.float64]:
+            rp = rhs.copy()
+            for i in range(a + 1, b + 1):
+                rp[i] -= w[i].reshape(2, 2) @ rp[i - 1]
+            x = np.zeros_like(rp)
+            for i in range(b, a - 1, -1):
+                s = rp[i].copy()
+                if i < b:
+                    s -= np.array([[-ga[i], -ga[i]], [0.0, -gp[i]]]) @ x[i + 1]
+                x[i] = dinv[i].reshape(2, 2) @ s
+            return x
+
+        rhs = np.zeros((n, 2))
+        rhs[a, 0] = -ga[a - 1]
+        zeta_l[a : b + 1] = solve(rhs)[a : b + 1]
+        rhs = np.zeros((n, 2))
+        rhs[b, 0] = -ga[b]
+        zeta_r[a : b + 1] = solve(rhs)[a : b + 1]
+        # node f is the left node of this internode, node f + 1 its right node
+        diag0[f] += ga[a - 1] * (zeta_l[a, 0] + zeta_l[a, 1])
+        upper[f] = ga[a - 1] * (zeta_r[a, 0] + zeta_r[a, 1])
+        diag0[f + 1] += ga[b] * (zeta_r[b, 0] + zeta_r[b, 1])
+        lower[f + 1] = ga[b] * (zeta_l[b, 0] + zeta_l[b, 1])
+    return NodeReduction(
+        fixed=fixed,
+        active_fixed=active_fixed,
+        dinv=dinv,
+        w=w,
+        zeta_l=zeta_l,
+        zeta_r=zeta_r,
+        diag0=diag0,
+        lower=lower,
+        upper=upper,
+        c=c,
+        m=m,
+        cmy=cmy,
+        eta0=g.g_leak_us * g.e_leak_mv,
+        sa=sa,
+    )
+
+
+__all__ = ["NodeReduction", "reduce_to_nodes"]
