@@ -37,7 +37,8 @@ from neurostim.fibers.recruitment import (
 )
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
-CIRCUIT_MS = {"duration_ms": 2000.0, "stim_start_ms": 500.0}
+CIRCUIT_DURATION_MS = 2000.0
+CIRCUIT_STIM_START_MS = 500.0
 
 
 def main(out_dir: str | Path = "out") -> int:
@@ -152,13 +153,13 @@ def _num(x: float) -> float | None:
 def _circuit(rate_hz: float, result: RecruitmentResult, console: Console) -> None:
     """Feed the recruited fraction (bounds if some fibers are undetermined) to the circuit."""
     low = result.recruited_fraction
-    fractions = (
-        [low] if result.undetermined_fraction == 0 else [low, low + result.undetermined_fraction]
-    )
-    stim = [Condition(program=TonicTrain(rate_hz=rate_hz), recruitment=f, **CIRCUIT_MS)
+    high = low + result.undetermined_fraction
+    fractions = [min(f, 1.0) for f in ([low] if high == low else [low, high])]
+    stim = [Condition(program=TonicTrain(rate_hz=rate_hz), recruitment=f,
+                      duration_ms=CIRCUIT_DURATION_MS, stim_start_ms=CIRCUIT_STIM_START_MS)
             for f in fractions]  # fmt: skip
     batch = simulate([*stim, stim[0].unstimulated()])
-    window = (CIRCUIT_MS["stim_start_ms"], CIRCUIT_MS["duration_ms"])
+    window = (CIRCUIT_STIM_START_MS, CIRCUIT_DURATION_MS)
     rates = noci_rate_hz(batch, window)
     for i, f in enumerate(fractions):
         status = "" if batch.status[i] == "ok" else f" [red]{batch.status[i]}[/red]"
