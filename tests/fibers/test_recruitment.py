@@ -212,3 +212,20 @@ def test_field_per_ma_is_signed_and_uses_the_medium(tmp_path: Path) -> None:
     expected = -1e3 / (4 * np.pi * np.sqrt(sy * sz * x**2 + sx * sz * y**2 + sx * sy * z**2))
     # a 20 um ring seen from >= 1 mm is a point to ~1e-4
     assert_close(got, expected, rtol=1e-3, what="potential per mA of amplitude", unit="mV/mA")
+
+
+def test_paddle_transverse_bipole_leaves_the_midline_fiber_quiet() -> None:
+    # rectangles of a paddle, cathode E3 at x = -1.5 mm, anode E11 at x = +1.5 mm (same row):
+    # the plane x = 0 has zero potential by symmetry, so the fiber there never fires
+    program = parse_program_text(
+        'stimulator = "generic-rechargeable-16"\nleads = ["paddle-16"]\n[[trains]]\n'
+        'waveform = "tonic"\namplitude_ma = 3.0\npulse_width_us = 200\nrate_hz = 50\n'
+        'contacts = { "L1.E3" = -100, "L1.E11" = 100 }\n'
+    )
+    fibers = straight_fibers(np.array([-1.5, 0.0]), 2.0, 10.0, z_center_mm=10.0)
+    r = recruitment(program, fibers, max_amplitude_ma=50.0)
+    assert r.status.tolist() == ["ok", "not-bracketed"]
+    assert r.lower_ma[1] == 50.0 and np.isnan(r.threshold_ma[1])
+    recruited, determined = r.states([3.0, 60.0])
+    assert recruited.tolist() == [[True, False], [True, False]]
+    assert determined.tolist() == [[True, True], [True, False]]

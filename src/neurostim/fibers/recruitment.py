@@ -44,7 +44,8 @@ from neurostim.fibers._population import (
     straight_fibers,
 )
 from neurostim.fibers.cases import PULSE_START_MS
-from neurostim.fibers.threshold import find_thresholds
+from neurostim.fibers.geometry import CableGeometry
+from neurostim.fibers.threshold import activating_function_estimate_ma, find_thresholds
 from neurostim.field import Contact, Medium, RectangleContact, RingContact, unit_potentials_mv
 from neurostim.units import MS_TO_US, S_TO_US, US_TO_MS
 
@@ -406,10 +407,12 @@ def recruitment(
         geometry = population.fiber(idx[0]).geometry
         points = np.concatenate([population.section_points_mm(i) for i in idx])
         phi = -phi_per_ma(drive, ids, contacts, points, medium).reshape(len(idx), -1)
+        polarity = np.full(len(idx), -1.0)
         r = find_thresholds(
-            geometry, phi, drive.waveform, np.full(len(idx), -1.0),
-            pulse_width_ms=drive.pulse_width_ms, dt_ms=dt_ms, tstop_ms=tstop_ms,
-            tolerance_rel=tolerance_rel, max_amplitude_ma=max_amplitude_ma,
+            geometry, phi, drive.waveform, polarity,
+            estimate_ma=_first_estimate_ma(geometry, phi, polarity, drive, max_amplitude_ma),
+            dt_ms=dt_ms, tstop_ms=tstop_ms, tolerance_rel=tolerance_rel,
+            max_amplitude_ma=max_amplitude_ma,
         )  # fmt: skip
         thr[idx], lo[idx], hi[idx] = -r.threshold_ma, r.lower_ma, r.upper_ma
         n_sims[idx], init[idx], status[idx] = r.n_sims, r.initiation_node, r.status
@@ -424,6 +427,25 @@ def recruitment(
         amplitude_ma=drive.amplitude_ma,
         drive=drive,
     )
+
+
+def _first_estimate_ma(
+    geometry: CableGeometry,
+    phi: NDArray[np.float64],
+    polarity: NDArray[np.float64],
+    drive: ProgramDrive,
+    max_amplitude_ma: float,
+) -> NDArray[np.float64]:
+    """The engine's activating-function estimate, kept within (0, max_amplitude_ma].
+
+    A fiber in a plane of zero potential (e.g. midway across a transverse bipole) has
+    phi = 0: the engine's estimate would divide by zero; it starts at the largest amplitude.
+    """
+    pw = np.full(phi.shape[0], drive.pulse_width_ms)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        est = activating_function_estimate_ma(geometry, phi, polarity, pw)
+    return np.where(np.isfinite(est) & (est > 0), np.minimum(est, max_amplitude_ma),
+                    max_amplitude_ma)  # fmt: skip
 
 
 def active_contact_center_mm(
