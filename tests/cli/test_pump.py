@@ -150,3 +150,14 @@ def test_simulate_refuses_invalid_unless_asked(tmp_path) -> None:
     assert allowed.exit_code == 0
     bad_days = run("simulate", str(EXAMPLES / "ziconotide-start.toml"), "--days", "0")
     assert bad_days.exit_code == 2
+
+
+def test_simulate_with_program_changes(tmp_path) -> None:
+    continuous = str(EXAMPLES / "morphine-continuous.toml")
+    titrated = str(EXAMPLES / "morphine-titrated.toml")
+    result = run("simulate", continuous, "--days", "20", "--change", f"7:{titrated}", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["events"]["PROGRAM_CHANGE"] == 1
+    for bad in ("seven:" + titrated, "7", f"7:{EXAMPLES / 'refused-ziconotide.toml'}"):
+        out = run("simulate", continuous, "--days", "20", "--change", bad)
+        assert out.exit_code == 2 and "--change" in out.stderr, bad

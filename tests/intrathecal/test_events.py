@@ -185,3 +185,57 @@ def test_concentration_change_at_refill_flushes_through_the_path() -> None:
     assert_close(sim.delivered_ml[day > 90].sum(), 1.0, rtol=1e-9, what="new rate", unit="mL")
     with pytest.raises(InputError):
         simulate_pump(build(p1()), SimulationOptions(days=1, refill_concentration=0.0))
+
+
+def test_program_change_moves_the_refill_like_the_planning_arithmetic() -> None:
+    # P1 changed on day 30 from 2.0 to 3.0 mg/day: 20 - 30 x 0.2 = 14 mL left by the pump's
+    # estimate; (14 - 2) / 0.3 = 40 days more -> refill on day 70 (as refill_date_after_change)
+    opts = SimulationOptions(
+        days=80, residual_sd_ml=0.0, program_changes=((30.0, build(p1(dose_per_day=3.0))),)
+    )
+    sim = simulate_pump(build(p1()), opts)
+    change = sim.events_of("PROGRAM_CHANGE")
+    assert len(change) == 1 and change[0].detail["next_refill_day"] == 70.0
+    assert [e.time_h / 24 for e in sim.events_of("REFILL")] == [70.0]
+    assert sim.events_of("REFILL")[0].detail["ratio"] == pytest.approx(1.0)
+    per_day = sim.basal_dose.reshape(-1, 96).sum(axis=1)
+    assert_close(
+        per_day[[0, 29, 30, 79]], [2.0, 2.0, 3.0, 3.0], rtol=1e-9, what="dose", unit="mg/d"
+    )
+
+
+def test_titration_in_the_simulation_equals_the_analytic_history() -> None:
+    from neurostim.intrathecal import concentration_for_history
+
+    zico = {"drug": "ziconotide", "concentration": 25.0}
+    first = build(p1(**zico, dose_per_day=2.4))
+    steps = ((2.0, build(p1(**zico, dose_per_day=4.8))), (3.0, build(p1(**zico, dose_per_day=7.2))))
+    sim = simulate_pump(first, SimulationOptions(days=6, program_changes=steps))
+    pk = get_pk("ziconotide")
+    assert pk is not None
+    history = [(0.0, first)] + [(d * 24, prog) for d, prog in steps]
+    analytic = concentration_for_history(history, sim.time_h, "ug", pk)
+    assert_close(sim.csf_concentration_ng_per_ml, analytic, rtol=1e-9, atol=1e-9, what="C(t)")
+    assert_close(sim.csf_concentration_ng_per_ml[-1], 7.2e3 / (0.38 * 1440), rtol=0.005, what="Css")
+
+
+def test_program_change_errors_and_lockout() -> None:
+    bolus = {"dose": 0.25, "duration_min": 10, "lockout_h": 2, "max_per_24h": 4}
+    first = build(p1(patient_bolus=bolus))
+    opts = SimulationOptions(
+        days=2,
+        bolus_requests_per_day=48,
+        seed=5,
+        program_changes=((1.0, build(p1(patient_bolus=bolus))),),
+    )
+    sim = simulate_pump(first, opts)
+    after = [e for e in sim.events_of("BOLUS_REQUEST") if 24 <= e.time_h < 26]
+    assert after and all(e.detail["decision"] == "lockout" for e in after)  # lockout restarts
+    for change, field in (
+        ((1.0, build(p1(drug="hydromorphone"))), "program_changes[0]"),
+        ((1.0, build(p1(concentration=25.0))), "program_changes[0].concentration"),
+        ((0.0, build(p1())), "program_changes[0].day"),
+    ):
+        with pytest.raises(InputError) as exc:
+            simulate_pump(first, SimulationOptions(days=2, program_changes=(change,)))
+        assert exc.value.field == field

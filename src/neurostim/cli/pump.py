@@ -14,6 +14,7 @@ from neurostim.cli._common import EXIT_INVALID, console, fail, guarded, print_js
 from neurostim.errors import InputError
 from neurostim.intrathecal import (
     CheckReport,
+    PumpProgram,
     SimulationOptions,
     check_program,
     load_drug_library,
@@ -87,6 +88,28 @@ def _print_report(report: CheckReport, file: Path) -> None:
     console.print(f"{verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
 
 
+def _changes(
+    specs: list[str], lib: DrugLibrary, start: dt.date | None
+) -> tuple[tuple[float, PumpProgram], ...]:
+    """Parse ``DAY:FILE`` options; each program is checked and must be valid."""
+    out = []
+    for spec in specs:
+        day_text, sep, path = spec.partition(":")
+        try:
+            day = float(day_text)
+        except ValueError:
+            day = math.nan
+        if not sep or not path or math.isnan(day):
+            raise InputError("--change", spec, "must be DAY:FILE, e.g. 14:new_program.toml")
+        program = load_program(Path(path), lib)
+        report = check_program(program, library=lib, start_date=start)
+        if not report.valid:
+            first = report.errors[0]
+            raise InputError("--change", spec, f"program refused: {first.field}: {first.message}")
+        out.append((day, program))
+    return tuple(out)
+
+
 @app.command("check")
 @guarded
 def check(
@@ -142,6 +165,11 @@ def simulate(
         "--refill-concentration",
         help="Refill with this concentration (same doses, new rate); old drug flushes first.",
     ),
+    change: list[str] | None = typer.Option(
+        None,
+        "--change",
+        help="DAY:FILE reprograms the pump that day (repeatable; same pump, drug, concentration).",
+    ),
     allow_invalid: bool = typer.Option(
         False, "--allow-invalid", help="Simulate a refused program (to study the hazard)."
     ),
@@ -172,6 +200,7 @@ def simulate(
         catheter_port_error_at_refill=port_error_at_refill,
         mri_at_day=mri_at_day,
         refill_concentration=refill_concentration,
+        program_changes=_changes(change or [], lib, start),
         start_date=start,
     )
     sim = simulate_pump(program, opts, lib)

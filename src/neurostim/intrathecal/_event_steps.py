@@ -51,6 +51,10 @@ class SimulationOptions:
     """From the first refill on, the reservoir holds this concentration and the pump is
     reprogrammed to the same doses (rate = dose / new concentration); the old concentration in
     the fluid path reaches the patient first."""
+    program_changes: tuple[tuple[float, PumpProgram], ...] = ()
+    """``(day, program)`` reprogramming events (same pump, drug and concentration): doses change,
+    the lockout restarts and the next refill moves (:func:`refill_date_after_change` logic with
+    the pump's own reservoir estimate)."""
     valve_reset_after_h: float = 24.0
     """Prometra II: hours until a clinician resets the closed Flow Activated Valve."""
 

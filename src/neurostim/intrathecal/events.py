@@ -20,6 +20,10 @@ A fixed time step (default 15 min) advances the pump; events happen inside it:
   catheter's content follows through the FIFO when flow resumes), the Prometra II Flow Activated
   Valve closes and delivery and boluses stop until it is reset (``FLOW_VALVE_CLOSED``), the
   SynchroMed motor stalls during the scan (``MOTOR_STALL``, representative);
+* reprogramming (``program_changes``: same pump, drug, concentration) changes the doses,
+  restarts the bolus lockout and moves the next refill like
+  :func:`~neurostim.intrathecal.refill_date_after_change`, with the pump's own reservoir
+  estimate (fill minus logged delivery);
 * the fluid path (pump dead volume + catheter) is a FIFO: drug leaves the tip only after the
   fluid ahead of it (saline when not primed).
 
@@ -135,15 +139,12 @@ def simulate_pump(
         first_days = min(refill_days, first_stable or math.inf)
         later_days = min(later_refill_days, later_stable or math.inf)
     refill_every_h = interval_h(later_days)
+    changes = _checked_changes(program, options)
     pb = program.patient_bolus
-    gate = BolusGate(
-        lockout_h=(pb.lockout_h or 0.0) if pb else 0.0,
-        max_per_24h=pb.max_per_24h if pb else 0,
-        enabled=pb is not None,
-        last_programming_h=0.0,
-    )
+    gate = _gate(program, 0.0)
     bolus_ml = pb.dose / conc if pb else 0.0
     bolus_ml_per_h = bolus_ml / (pb.duration_min / MIN_PER_HOUR) if pb else 0.0
+    last_fill_h, change_i = 0.0, 0
     initial_path_conc = conc if options.primed else 0.0
     conc_in = np.empty(n)
     eri_h = eos_h = math.inf
@@ -182,6 +183,46 @@ def simulate_pump(
             )
             if pump.mri_hazard == "dump" and v > 0:
                 v = 0.0
+        while change_i < len(changes) and changes[change_i][0] < t1:
+            t_change, new = changes[change_i]
+            if not math.isclose(new.concentration, conc):
+                raise InputError(
+                    f"program_changes[{change_i}].concentration",
+                    new.concentration,
+                    f"must equal the reservoir's {conc:g} at day {t_change / 24:g}; a new "
+                    "concentration needs a refill (refill_concentration)",
+                )
+            old_basal, program = program.basal_dose_per_day(), new
+            pb, gate = program.patient_bolus, _gate(program, t_change)
+            bolus_ml = pb.dose / conc if pb else 0.0
+            bolus_ml_per_h = bolus_ml / (pb.duration_min / MIN_PER_HOUR) if pb else 0.0
+            lra, residual = alarm_ml(program, pump), refill_residual_ml(program, pump)
+            new_worst = calc.daily_volume_ml(program.worst_case_dose_per_day(), conc)
+            if options.refill_every_days is None:
+                estimate_ml = last_fill_ml - logged_ml  # what the programmer shows
+                elapsed_d = (t_change - last_fill_h) / HOURS_PER_DAY
+                remaining_d = calc.days_until_volume(estimate_ml, residual, new_worst)
+                stable = stability_days(program.model_copy(update={"first_fill": False}), drug)
+                due_d = min(elapsed_d + remaining_d, stable or math.inf)
+                next_refill_h = last_fill_h + interval_h(due_d)
+                refill_every_h = interval_h(
+                    min(
+                        calc.days_until_volume(program.fill_ml, residual, new_worst),
+                        stable or math.inf,
+                    )
+                )
+            events.append(
+                PumpEvent(
+                    t_change,
+                    "PROGRAM_CHANGE",
+                    {
+                        "old_dose_per_day": old_basal,
+                        "new_dose_per_day": program.basal_dose_per_day(),
+                        "next_refill_day": next_refill_h / HOURS_PER_DAY,
+                    },
+                )
+            )
+            change_i += 1
         running = t0 < eos_h and t0 >= paused_until_h
         while req_i < len(requests) and requests[req_i] < t1:
             t_req = requests[req_i]
@@ -227,6 +268,7 @@ def simulate_pump(
             if port_error:
                 direct_dose[i] += program.fill_ml * conc
             gate.reprogram(next_refill_h)
+            last_fill_h = next_refill_h
             low_alarmed = empty_alarmed = False
             n_refills += 1
             next_refill_h += refill_every_h
@@ -256,6 +298,38 @@ def simulate_pump(
     )
     sim.low_reservoir_alarm_ml = lra
     return sim
+
+
+def _gate(program: PumpProgram, programmed_h: float) -> BolusGate:
+    """A bolus gate for ``program``, its lockout running from ``programmed_h``."""
+    pb = program.patient_bolus
+    return BolusGate(
+        lockout_h=(pb.lockout_h or 0.0) if pb else 0.0,
+        max_per_24h=pb.max_per_24h if pb else 0,
+        enabled=pb is not None,
+        last_programming_h=programmed_h,
+    )
+
+
+def _checked_changes(
+    program: PumpProgram, options: SimulationOptions
+) -> list[tuple[float, PumpProgram]]:
+    """Program changes in hours, checked: increasing days > 0, same pump and drug."""
+    out = []
+    previous_h = 0.0
+    for k, (day, new) in enumerate(options.program_changes):
+        t_h = day * HOURS_PER_DAY
+        if not t_h > previous_h:
+            raise InputError(f"program_changes[{k}].day", day, "must be > 0 and increasing")
+        if (new.pump, new.drug) != (program.pump, program.drug):
+            raise InputError(
+                f"program_changes[{k}]",
+                f"{new.pump}/{new.drug}",
+                f"must keep pump {program.pump} and drug {program.drug}",
+            )
+        out.append((t_h, new))
+        previous_h = t_h
+    return out
 
 
 def _with_pk(
