@@ -158,6 +158,17 @@ def test_simulate_with_program_changes(tmp_path) -> None:
     result = run("simulate", continuous, "--days", "20", "--change", f"7:{titrated}", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["events"]["PROGRAM_CHANGE"] == 1
+    table = run(
+        "simulate",
+        continuous,
+        "--days",
+        "3",
+        "--change",
+        f"1:{titrated}",
+        "--bolus-requests-per-day",
+        "4",
+    )
+    assert table.exit_code == 0 and "PROGRAM_CHANGE" in table.stdout
     for bad in ("seven:" + titrated, "7", f"7:{EXAMPLES / 'refused-ziconotide.toml'}"):
         out = run("simulate", continuous, "--days", "20", "--change", bad)
         assert out.exit_code == 2 and "--change" in out.stderr, bad

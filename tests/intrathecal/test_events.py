@@ -239,3 +239,17 @@ def test_program_change_errors_and_lockout() -> None:
         with pytest.raises(InputError) as exc:
             simulate_pump(first, SimulationOptions(days=2, program_changes=(change,)))
         assert exc.value.field == field
+
+
+def test_program_change_keeps_first_fill_stability_and_fixed_refills() -> None:
+    # ziconotide first fill (refill within 14 days); a change on day 5 keeps the day-14 refill
+    zico = {"drug": "ziconotide", "concentration": 25.0, "first_fill": True}
+    first = build(p1(**zico, dose_per_day=2.4))
+    change = ((5.0, build(p1(**zico, dose_per_day=4.8))),)
+    sim = simulate_pump(first, SimulationOptions(days=20, program_changes=change))
+    assert sim.events_of("PROGRAM_CHANGE")[0].detail["next_refill_day"] == 14.0
+    assert [e.time_h / 24 for e in sim.events_of("REFILL")] == [14.0]
+    # with a fixed refill interval a change does not move the refills
+    fixed = SimulationOptions(days=20, refill_every_days=10, program_changes=change)
+    sim = simulate_pump(first, fixed)
+    assert [e.time_h / 24 for e in sim.events_of("REFILL")] == [10.0, 20.0]

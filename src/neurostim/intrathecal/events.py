@@ -144,7 +144,7 @@ def simulate_pump(
     gate = _gate(program, 0.0)
     bolus_ml = pb.dose / conc if pb else 0.0
     bolus_ml_per_h = bolus_ml / (pb.duration_min / MIN_PER_HOUR) if pb else 0.0
-    last_fill_h, change_i = 0.0, 0
+    last_fill_h, change_i, initial_first_fill = 0.0, 0, program.first_fill
     initial_path_conc = conc if options.primed else 0.0
     conc_in = np.empty(n)
     eri_h = eos_h = math.inf
@@ -202,8 +202,12 @@ def simulate_pump(
                 estimate_ml = last_fill_ml - logged_ml  # what the programmer shows
                 elapsed_d = (t_change - last_fill_h) / HOURS_PER_DAY
                 remaining_d = calc.days_until_volume(estimate_ml, residual, new_worst)
+                in_first_fill = initial_first_fill and n_refills == 0
+                stable_now = stability_days(
+                    program.model_copy(update={"first_fill": in_first_fill}), drug
+                )
                 stable = stability_days(program.model_copy(update={"first_fill": False}), drug)
-                due_d = min(elapsed_d + remaining_d, stable or math.inf)
+                due_d = min(elapsed_d + remaining_d, stable_now or math.inf)
                 next_refill_h = last_fill_h + interval_h(due_d)
                 refill_every_h = interval_h(
                     min(
