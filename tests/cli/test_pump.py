@@ -155,8 +155,20 @@ def test_simulate_refuses_invalid_unless_asked(tmp_path) -> None:
 def test_simulate_with_program_changes(tmp_path) -> None:
     continuous = str(EXAMPLES / "morphine-continuous.toml")
     titrated = str(EXAMPLES / "morphine-titrated.toml")
-    result = run("simulate", continuous, "--days", "20", "--change", f"7:{titrated}", "--json")
+    png = tmp_path / "titration.png"
+    result = run(
+        "simulate",
+        continuous,
+        "--days",
+        "20",
+        "--change",
+        f"7:{titrated}",
+        "--json",
+        "--plot",
+        str(png),
+    )
     assert result.exit_code == 0, result.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
     assert json.loads(result.stdout)["events"]["PROGRAM_CHANGE"] == 1
     table = run(
         "simulate",

@@ -211,6 +211,9 @@ def simulate(
             f"{file.name}: {program.drug} {program.concentration:g} {sim.unit}/mL, "
             f"{program.mode}, {program.basal_dose_per_day():g} {sim.unit}/day basal"
         )
+        if opts.program_changes:
+            last = opts.program_changes[-1][1].basal_dose_per_day()
+            title += f" -> {len(opts.program_changes)} change(s), last {last:g} {sim.unit}/day"
         plot_simulation(sim, plot, title)
     kinds = Counter(e.kind for e in sim.events)
     decisions = Counter(e.detail["decision"] for e in sim.events_of("BOLUS_REQUEST"))

@@ -72,7 +72,7 @@ def plot_simulation(sim: PumpSimulation, path: str | Path, title: str = "") -> N
             color="grey",
             ls="--",
             lw=0.8,
-            label=f"steady state of the mean basal rate {sim.steady_state_ng_per_ml:.3g} ng/mL",
+            label=f"steady state, last program {sim.steady_state_ng_per_ml:.3g} ng/mL",
         )
         ax.legend(loc="upper right", fontsize=8)
     ax.set_ylabel("CSF conc. (ng/mL)")
