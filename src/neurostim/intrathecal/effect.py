@@ -83,6 +83,6 @@ def effect_over_time(
     counted from the first step).
     """
     ce = effect_site_ng_per_ml(concentration_ng_per_ml, dt_h, params.ke0_half_life_h)
-    t_h = (np.arange(ce.size) + 1) * dt_h
+    t_h = (np.arange(ce.size, dtype=np.float64) + 1.0) * dt_h
     ec50 = tolerant_ec50(params.ec50_ng_per_ml, t_h, tolerance_max_shift, tolerance_tau_h)
     return emax_fraction(ce, ec50, params.hill)

@@ -283,7 +283,7 @@ def simulate_pump(
         if not empty_alarmed and want > 0 and v <= 1e-9:  # empty at the end of this step
             events.append(PumpEvent(t1, "EMPTY_RESERVOIR", {"undelivered_ml": want - got}))
             empty_alarmed = True
-    time_h = (np.arange(n) + 1) * dt_h
+    time_h = (np.arange(n, dtype=np.float64) + 1.0) * dt_h
     tip = fluid_path_output(delivered, conc_in, initial_path_conc, pump, options) + direct_dose
     shift = options.tolerance_max_shift if drug.opioid else 0.0
     sim = _with_pk(

@@ -48,7 +48,7 @@ def plot_simulation(sim: PumpSimulation, path: str | Path, title: str = "") -> N
     day_index = np.minimum(((sim.time_h - 1e-9) // HOURS_PER_DAY).astype(int), n_days - 1)
     basal = np.bincount(day_index, weights=sim.basal_dose, minlength=n_days)
     bolus = np.bincount(day_index, weights=sim.bolus_dose, minlength=n_days)
-    x = np.arange(n_days) + 0.5
+    x = np.arange(n_days, dtype=np.float64) + 0.5
     axes[1].bar(x, basal, width=0.9, color="tab:blue", label="basal")
     axes[1].bar(x, bolus, width=0.9, bottom=basal, color="tab:orange", label="patient bolus")
     axes[1].set_ylabel(f"dose ({sim.unit}/day)")
