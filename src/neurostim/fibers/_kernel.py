@@ -13,9 +13,11 @@ One step dt from (V, U, gates, E^n) with the new input E^{n+1} [fiber-models.md 
 4. AP detectors (NEURON APCount, -30 mV) at every node on V'.
 
 Cases are independent; each runs its own time loop and stops on its own once its outcome is
-decided. The kernel is serial: parallelism comes from processes (``batch.run_thresholds``,
-local or Dask), which on a shared machine beat Numba threads (measured: OpenMP threads spinning
-on a loaded 2-core machine were 3x slower than one thread).
+decided. ``_lanes.run_lanes`` runs the same arithmetic over 8 cases at a time (SIMD); this
+one-case-at-a-time version serves single cases (initialisation, CV). Both are serial:
+parallelism comes from processes (``batch.run_thresholds``, local or Dask), which on a shared
+machine beat Numba threads (measured: OpenMP threads spinning on a loaded 2-core machine were
+3x slower than one thread).
 """
 
 from __future__ import annotations

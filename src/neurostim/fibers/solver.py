@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
-from neurostim.fibers import _kernel
+from neurostim.fibers import _kernel, _lanes
 from neurostim.fibers.cable import NodeReduction, reduce_to_nodes
 from neurostim.fibers.geometry import CableGeometry
 
@@ -115,7 +115,7 @@ def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec,
         trace = np.zeros((n_cases, 0, 0))
     istim = np.zeros(n_steps) if istim_na is None else np.asarray(istim_na, np.float64)
     rest = np.zeros(n_nodes) if v_rest_nodes is None else np.asarray(v_rest_nodes, np.float64)
-    _kernel.run_cases(
+    (_lanes.run_lanes if n_cases > 1 else _kernel.run_cases)(
         *_kernel_args(g, dt),
         phi, amp, wave, wave_idx, int(istim_sec), istim, float(dt), int(n_steps), bool(stop),
         float(quiet_mv), _wave_end(wave), rest, v, u, gates, ap_count, ap_time, ap_interp, last,

@@ -1,0 +1,279 @@
+"""The step kernel over LANES cases at once: the same arithmetic as ``_kernel.run_cases``,
+with the case index innermost so that the compiler vectorises the sweeps (SIMD) and the
+sweeps' dependency chains of several cases overlap.
+
+Each lane holds one case; when its case is decided (AP at the detection node, quiet fiber, or
+end of the window) the lane loads the next pending case from its resting state, so lanes do not
+idle while others finish. Every lane keeps its own step counter and waveform. Results are
+identical to ``_kernel.run_cases`` to rounding (tests/fibers/test_solver.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS, _channel_g, _gates
+
+LANES = 8
+
+
+@njit(cache=True, error_model="numpy")
+def run_lanes(
+    kind, prm, g_leak_us, e_leak_mv, ga_us, gp_us, active_area_cm2, fixed, active_fixed,
+    dinv, wmul, zeta_l, zeta_r, diag0, lower, upper, c, mcoef, cmy_dt, eta0, sa, nodes,
+    det_node, phi_mv, amp, wave, wave_idx, istim_sec, istim_na, dt, n_steps, stop_on_detect,
+    quiet_mv, wave_end, v_rest_nodes, v, u, gates, ap_count, ap_time, ap_time_interp,
+    last_ap_time, steps_done, status, v_trace_sec, v_trace,
+):  # fmt: skip
+    """Same arguments and outputs as ``_kernel.run_cases`` (see there)."""
+    n_cases, n = v.shape
+    n_act = active_fixed.size
+    n_f = fixed.size
+    n_nodes = nodes.size
+    n_tr = v_trace_sec.size
+    L = LANES
+    vb = np.zeros((n, L))
+    ub = np.zeros((n, L))
+    phb = np.zeros((n, L))
+    gb = np.zeros((n_act, 4, L))
+    rp0 = np.zeros((n, L))
+    rp1 = np.zeros((n, L))
+    zv = np.zeros((n, L))
+    zu = np.zeros((n, L))
+    gamf = np.zeros((n_f, L))
+    etaf = np.zeros((n_f, L))
+    cp = np.zeros((n_f, L))
+    dp = np.zeros((n_f, L))
+    vf = np.zeros((n_f, L))
+    s_new = np.zeros(L)
+    s_old = np.zeros(L)
+    i_in = np.zeros(L)
+    case = np.full(L, -1, np.int64)
+    step = np.zeros(L, np.int64)
+    quiet_run = np.zeros(L, np.int64)
+    firing = np.zeros((n_nodes, L), np.bool_)
+    v_old = np.zeros((n_nodes, L))
+    next_case = 0
+    n_live = 0
+    # fill the lanes
+    for ln in range(L):
+        if next_case < n_cases:
+            k = next_case
+            next_case += 1
+            case[ln] = k
+            n_live += 1
+            for i in range(n):
+                vb[i, ln] = v[k, i]
+                ub[i, ln] = u[k, i]
+                phb[i, ln] = phi_mv[k, i]
+            for j in range(n_act):
+                for gi in range(4):
+                    gb[j, gi, ln] = gates[k, j, gi]
+            for j in range(n_nodes):
+                firing[j, ln] = v[k, nodes[j]] >= AP_THRESHOLD_MV
+    while n_live > 0:
+        for ln in range(L):
+            k = case[ln]
+            if k >= 0:
+                w = wave_idx[k]
+                s_new[ln] = amp[k] * wave[w, step[ln]]
+                s_old[ln] = amp[k] * wave[w, step[ln] - 1] if step[ln] > 0 else 0.0
+                i_in[ln] = istim_na[step[ln]] if istim_sec >= 0 else 0.0
+            else:
+                s_new[ln] = 0.0
+                s_old[ln] = 0.0
+                i_in[ln] = 0.0
+        for j in range(n_nodes):
+            for ln in range(L):
+                v_old[j, ln] = vb[nodes[j], ln]
+        for f in range(n_f):
+            i = fixed[f]
+            for ln in range(L):
+                gamf[f, ln] = g_leak_us[i]
+                etaf[f, ln] = g_leak_us[i] * e_leak_mv[i]
+        for j in range(n_act):
+            f = active_fixed[j]
+            area = active_area_cm2[j] * 1e6
+            for ln in range(L):
+                gg, ge = _channel_g(
+                    kind, gb[j, 0, ln], gb[j, 1, ln], gb[j, 2, ln], gb[j, 3, ln], prm
+                )
+                gamf[f, ln] += gg * area
+                etaf[f, ln] += ge * area
+        # internodes
+        for f in range(n_f - 1):
+            a = fixed[f] + 1
+            b = fixed[f + 1] - 1
+            if a > b:
+                continue
+            for i in range(a, b + 1):
+                ci = c[i]
+                mi = mcoef[i]
+                cm = cmy_dt[i]
+                e0 = eta0[i]
+                for ln in range(L):
+                    p = phb[i, ln]
+                    r0 = ci * vb[i, ln] + e0
+                    r1 = mi * s_new[ln] * p - cm * (s_old[ln] * p - ub[i, ln]) - ci * vb[i, ln] - e0
+                    rp0[i, ln] = r0
+                    rp1[i, ln] = r1
+                if i == a:
+                    g0 = ga_us[a - 1]
+                    g1 = gp_us[a - 1]
+                    for ln in range(L):
+                        e_l = s_new[ln] * phb[a - 1, ln]
+                        rp0[i, ln] += g0 * e_l
+                        rp1[i, ln] += g1 * e_l
+                else:
+                    w0 = wmul[i, 0]
+                    w1 = wmul[i, 1]
+                    w2 = wmul[i, 2]
+                    w3 = wmul[i, 3]
+                    for ln in range(L):
+                        q0 = rp0[i - 1, ln]
+                        q1 = rp1[i - 1, ln]
+                        rp0[i, ln] -= w0 * q0 + w1 * q1
+                        rp1[i, ln] -= w2 * q0 + w3 * q1
+                if i == b:
+                    g0 = ga_us[b]
+                    g1 = gp_us[b]
+                    for ln in range(L):
+                        e_r = s_new[ln] * phb[b + 1, ln]
+                        rp0[i, ln] += g0 * e_r
+                        rp1[i, ln] += g1 * e_r
+            d0 = dinv[b, 0]
+            d1 = dinv[b, 1]
+            d2 = dinv[b, 2]
+            d3 = dinv[b, 3]
+            for ln in range(L):
+                zv[b, ln] = d0 * rp0[b, ln] + d1 * rp1[b, ln]
+                zu[b, ln] = d2 * rp0[b, ln] + d3 * rp1[b, ln]
+            for i in range(b - 1, a - 1, -1):
+                g0 = ga_us[i]
+                g1 = gp_us[i]
+                d0 = dinv[i, 0]
+                d1 = dinv[i, 1]
+                d2 = dinv[i, 2]
+                d3 = dinv[i, 3]
+                for ln in range(L):
+                    s0 = rp0[i, ln] + g0 * (zv[i + 1, ln] + zu[i + 1, ln])
+                    s1 = rp1[i, ln] + g1 * zu[i + 1, ln]
+                    zv[i, ln] = d0 * s0 + d1 * s1
+                    zu[i, ln] = d2 * s0 + d3 * s1
+        # node tridiagonal system
+        for f in range(n_f):
+            i = fixed[f]
+            for ln in range(L):
+                rhs = c[i] * vb[i, ln] + etaf[f, ln] - sa[i] * s_new[ln] * phb[i, ln]
+                if i == istim_sec:
+                    rhs += i_in[ln]
+                if f > 0:
+                    if fixed[f - 1] < i - 1:
+                        rhs += ga_us[i - 1] * (zv[i - 1, ln] + zu[i - 1, ln])
+                    else:
+                        rhs += ga_us[i - 1] * s_new[ln] * phb[i - 1, ln]
+                if f < n_f - 1:
+                    if fixed[f + 1] > i + 1:
+                        rhs += ga_us[i] * (zv[i + 1, ln] + zu[i + 1, ln])
+                    else:
+                        rhs += ga_us[i] * s_new[ln] * phb[i + 1, ln]
+                diag = diag0[f] + gamf[f, ln]
+                if f > 0:
+                    m_f = lower[f] / cp[f - 1, ln]
+                    diag -= m_f * upper[f - 1]
+                    rhs -= m_f * dp[f - 1, ln]
+                cp[f, ln] = diag
+                dp[f, ln] = rhs
+        for ln in range(L):
+            vf[n_f - 1, ln] = dp[n_f - 1, ln] / cp[n_f - 1, ln]
+        for f in range(n_f - 2, -1, -1):
+            for ln in range(L):
+                vf[f, ln] = (dp[f, ln] - upper[f] * vf[f + 1, ln]) / cp[f, ln]
+        for f in range(n_f):
+            i = fixed[f]
+            for ln in range(L):
+                vb[i, ln] = vf[f, ln]
+                ub[i, ln] = s_new[ln] * phb[i, ln]
+            if f < n_f - 1:
+                for i2 in range(i + 1, fixed[f + 1]):
+                    zl0 = zeta_l[i2, 0]
+                    zl1 = zeta_l[i2, 1]
+                    zr0 = zeta_r[i2, 0]
+                    zr1 = zeta_r[i2, 1]
+                    for ln in range(L):
+                        v_l = vf[f, ln]
+                        v_r = vf[f + 1, ln]
+                        vb[i2, ln] = zv[i2, ln] - v_l * zl0 - v_r * zr0
+                        ub[i2, ln] = zu[i2, ln] - v_l * zl1 - v_r * zr1
+        # gates, detection, exits: per lane
+        for ln in range(L):
+            k = case[ln]
+            if k < 0:
+                continue
+            for j in range(n_act):
+                r = _gates(kind, vb[fixed[active_fixed[j]], ln], prm)
+                for gi in range(4):
+                    xinf = r[2 * gi]
+                    gb[j, gi, ln] = xinf + (gb[j, gi, ln] - xinf) * math.exp(-dt / r[2 * gi + 1])
+            st = step[ln]
+            t_new = (st + 1) * dt
+            for tr in range(n_tr):
+                v_trace[k, tr, st] = vb[v_trace_sec[tr], ln]
+            for j in range(n_nodes):
+                vv = vb[nodes[j], ln]
+                if vv >= AP_THRESHOLD_MV:
+                    if not firing[j, ln]:
+                        firing[j, ln] = True
+                        if ap_count[k, j] == 0:
+                            ap_time[k, j] = t_new
+                            vo = v_old[j, ln]
+                            ap_time_interp[k, j] = st * dt + dt * (AP_THRESHOLD_MV - vo) / (vv - vo)
+                        ap_count[k, j] += 1
+                        last_ap_time[k, j] = t_new
+                elif firing[j, ln]:
+                    firing[j, ln] = False
+            step[ln] = st + 1
+            finished = step[ln] >= n_steps
+            if not math.isfinite(vb[nodes[det_node], ln]):
+                status[k] = 1
+                finished = True
+            elif stop_on_detect and ap_count[k, det_node] > 0:
+                finished = True
+            elif quiet_mv > 0.0 and st >= wave_end[wave_idx[k]]:
+                calm = True
+                for j in range(n_nodes):
+                    if firing[j, ln] or abs(vb[nodes[j], ln] - v_rest_nodes[j]) > quiet_mv:
+                        calm = False
+                        break
+                quiet_run[ln] = quiet_run[ln] + 1 if calm else 0
+                if quiet_run[ln] >= QUIET_STEPS:
+                    finished = True
+            if finished:
+                steps_done[k] = step[ln]
+                for i in range(n):
+                    v[k, i] = vb[i, ln]
+                    u[k, i] = ub[i, ln]
+                for j in range(n_act):
+                    for gi in range(4):
+                        gates[k, j, gi] = gb[j, gi, ln]
+                case[ln] = -1
+                n_live -= 1
+                if next_case < n_cases:
+                    k2 = next_case
+                    next_case += 1
+                    case[ln] = k2
+                    n_live += 1
+                    step[ln] = 0
+                    quiet_run[ln] = 0
+                    for i in range(n):
+                        vb[i, ln] = v[k2, i]
+                        ub[i, ln] = u[k2, i]
+                        phb[i, ln] = phi_mv[k2, i]
+                    for j in range(n_act):
+                        for gi in range(4):
+                            gb[j, gi, ln] = gates[k2, j, gi]
+                    for j in range(n_nodes):
+                        firing[j, ln] = v[k2, nodes[j]] >= AP_THRESHOLD_MV
