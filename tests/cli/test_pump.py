@@ -148,6 +148,29 @@ def test_simulate_refuses_invalid_unless_asked(tmp_path) -> None:
         "simulate", str(EXAMPLES / "refused-ziconotide.toml"), "--days", "2", "--allow-invalid"
     )
     assert allowed.exit_code == 0
+    fault = run(
+        "simulate",
+        str(EXAMPLES / "baclofen-spinal.toml"),
+        "--days",
+        "4",
+        "--json",
+        "--catheter-fault",
+        "disconnection",
+        "--catheter-fault-day",
+        "1",
+    )
+    assert json.loads(fault.stdout)["events"]["CATHETER_DISCONNECTION"] == 1
+    occlusion = run(
+        "simulate",
+        str(EXAMPLES / "baclofen-spinal.toml"),
+        "--days",
+        "2",
+        "--catheter-fault",
+        "occlusion",
+    )
+    assert occlusion.exit_code == 0
+    typo = run("simulate", str(EXAMPLES / "baclofen-spinal.toml"), "--catheter-fault", "kink")
+    assert typo.exit_code == 2 and "--catheter-fault" in typo.stderr
     bad_days = run("simulate", str(EXAMPLES / "ziconotide-start.toml"), "--days", "0")
     assert bad_days.exit_code == 2
 

@@ -253,3 +253,24 @@ def test_program_change_keeps_first_fill_stability_and_fixed_refills() -> None:
     fixed = SimulationOptions(days=20, refill_every_days=10, program_changes=change)
     sim = simulate_pump(first, fixed)
     assert [e.time_h / 24 for e in sim.events_of("REFILL")] == [10.0, 20.0]
+
+
+def test_catheter_occlusion_and_disconnection() -> None:
+    # P1 from day 10: occlusion keeps 20 - 10 x 0.2 = 18 mL in the reservoir and the refill on
+    # day 90 withdraws it: ratio (20 - 18) / 18 = 0.111, flagged; nothing reaches the CSF
+    occl = SimulationOptions(
+        days=91, residual_sd_ml=0.0, catheter_fault="occlusion", catheter_fault_at_day=10
+    )
+    sim = simulate_pump(build(p1()), occl)
+    refill = sim.events_of("REFILL")[0]
+    assert refill.detail["withdrawn_ml"] == pytest.approx(18.0)
+    assert refill.detail["ratio"] == pytest.approx(2.0 / 18.0, abs=1e-4)  # rounded to 1e-4
+    assert refill.detail["flagged"]
+    assert sim.tip_dose[sim.time_h > 240].sum() == 0.0
+    assert sim.events_of("CATHETER_OCCLUSION")[0].detail == {"alarm": False}
+    # disconnection: the reservoir drains as programmed, the CSF concentration decays to ~0
+    disc = SimulationOptions(days=20, catheter_fault="disconnection", catheter_fault_at_day=10)
+    sim = simulate_pump(build(p1()), disc)
+    assert_close(sim.reservoir_ml[-1], 20.0 - 20 * 0.2, rtol=1e-9, what="drains", unit="mL")
+    assert sim.csf_concentration_ng_per_ml[-1] < 1e-6 * sim.steady_state_ng_per_ml
+    assert not sim.events_of("LOW_RESERVOIR") and not sim.events_of("EMPTY_RESERVOIR")

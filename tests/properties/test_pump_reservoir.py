@@ -26,6 +26,7 @@ from neurostim.intrathecal import SimulationOptions, parse_program, simulate_pum
     pump=st.sampled_from(["prometra-20", "prometra-ii-40", "synchromed-ii-20"]),
     mri_at_day=st.sampled_from([None, 0.5, 5.0]),
     refill_conc=st.sampled_from([None, 5.0, 25.0]),
+    fault=st.sampled_from([None, "occlusion", "disconnection"]),
     seed=st.integers(0, 2**16),
 )
 def test_reservoir_never_negative(
@@ -41,6 +42,7 @@ def test_reservoir_never_negative(
     pump: str,
     mri_at_day: float | None,
     refill_conc: float | None,
+    fault: str | None,
     seed: int,
 ) -> None:
     program = parse_program(
@@ -72,6 +74,8 @@ def test_reservoir_never_negative(
         residual_sd_ml=0.0,
         mri_at_day=mri_at_day,
         refill_concentration=refill_conc,
+        catheter_fault=fault,
+        catheter_fault_at_day=2.0,
     )
     sim = simulate_pump(program, opts)
     assert np.all(sim.reservoir_ml >= 0.0)

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections import Counter
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.table import Table
@@ -88,6 +89,16 @@ def _print_report(report: CheckReport, file: Path) -> None:
     console.print(f"{verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
 
 
+def _fault(value: str | None) -> Literal["occlusion", "disconnection"] | None:
+    if value is None:
+        return None
+    if value == "occlusion":
+        return "occlusion"
+    if value == "disconnection":
+        return "disconnection"
+    raise InputError("--catheter-fault", value, "choose occlusion or disconnection")
+
+
 def _changes(
     specs: list[str], lib: DrugLibrary, start: dt.date | None
 ) -> tuple[tuple[float, PumpProgram], ...]:
@@ -165,6 +176,10 @@ def simulate(
         "--refill-concentration",
         help="Refill with this concentration (same doses, new rate); old drug flushes first.",
     ),
+    catheter_fault: str | None = typer.Option(
+        None, "--catheter-fault", help="occlusion | disconnection (no alarm sounds)."
+    ),
+    catheter_fault_day: float = typer.Option(0.0, "--catheter-fault-day", help="Day of the fault."),
     change: list[str] | None = typer.Option(
         None,
         "--change",
@@ -201,6 +216,8 @@ def simulate(
         mri_at_day=mri_at_day,
         refill_concentration=refill_concentration,
         program_changes=_changes(change or [], lib, start),
+        catheter_fault=_fault(catheter_fault),
+        catheter_fault_at_day=catheter_fault_day,
         start_date=start,
     )
     sim = simulate_pump(program, opts, lib)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,6 +51,11 @@ class SimulationOptions:
     """From the first refill on, the reservoir holds this concentration and the pump is
     reprogrammed to the same doses (rate = dose / new concentration); the old concentration in
     the fluid path reaches the patient first."""
+    catheter_fault: Literal["occlusion", "disconnection"] | None = None
+    """From ``catheter_fault_at_day``: occlusion (nothing flows, the reservoir stays full, the
+    next refill's reconciliation flags it) or disconnection (the reservoir drains, nothing
+    reaches the CSF: withdrawal). Neither sounds an alarm."""
+    catheter_fault_at_day: float = 0.0
     program_changes: tuple[tuple[float, PumpProgram], ...] = ()
     """``(day, program)`` reprogramming events (same pump, drug and concentration): doses change,
     the lockout restarts and the next refill moves (:func:`refill_date_after_change` logic with

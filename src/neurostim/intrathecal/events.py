@@ -20,6 +20,8 @@ A fixed time step (default 15 min) advances the pump; events happen inside it:
   catheter's content follows through the FIFO when flow resumes), the Prometra II Flow Activated
   Valve closes and delivery and boluses stop until it is reset (``FLOW_VALVE_CLOSED``), the
   SynchroMed motor stalls during the scan (``MOTOR_STALL``, representative);
+* catheter faults (``catheter_fault``): occlusion (no flow; the reconciliation flags it) or
+  disconnection (the reservoir drains, nothing reaches the CSF); neither sounds an alarm;
 * reprogramming (``program_changes``: same pump, drug, concentration) changes the doses,
   restarts the bolus lockout and moves the next refill like
   :func:`~neurostim.intrathecal.refill_date_after_change`, with the pump's own reservoir
@@ -156,6 +158,11 @@ def simulate_pump(
         eos_h = (plan.eos_date - start).days * 24.0
 
     events: list[PumpEvent] = []
+    fault_h = math.inf
+    if options.catheter_fault is not None:
+        fault_h = options.catheter_fault_at_day * HOURS_PER_DAY
+        kind = "CATHETER_" + options.catheter_fault.upper()
+        events.append(PumpEvent(fault_h, kind, {"alarm": False}))
     reservoir = np.empty(n)
     delivered = np.zeros(n)
     basal = np.zeros(n)
@@ -244,7 +251,11 @@ def simulate_pump(
         pending_ml -= want_bolus
         want = (want_basal + want_bolus) * options.accuracy_factor
         logged_ml += want_basal + want_bolus
-        got = min(want, max(v, 0.0))
+        got = (
+            0.0
+            if t0 >= fault_h and options.catheter_fault == "occlusion"
+            else min(want, max(v, 0.0))
+        )
         v -= got
         delivered[i] = got
         share = got / want if want > 0 else 0.0
@@ -284,7 +295,9 @@ def simulate_pump(
             events.append(PumpEvent(t1, "EMPTY_RESERVOIR", {"undelivered_ml": want - got}))
             empty_alarmed = True
     time_h = (np.arange(n, dtype=np.float64) + 1.0) * dt_h
-    tip = fluid_path_output(delivered, conc_in, initial_path_conc, pump, options) + direct_dose
+    tip = fluid_path_output(delivered, conc_in, initial_path_conc, pump, options)
+    tip[time_h > fault_h] = 0.0  # nothing reaches the CSF past a blocked or open catheter
+    tip += direct_dose
     shift = options.tolerance_max_shift if drug.opioid else 0.0
     sim = _with_pk(
         program,
