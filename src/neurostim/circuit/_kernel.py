@@ -1,4 +1,4 @@
-"""The time-stepping kernel: all conditions of a batch in one compiled, parallel loop.
+"""The time-stepping kernel: all conditions of a batch in one compiled loop.
 
 Scheme (NEURON's fixed-step staggered method, the one the published model ran with):
 at each step, (1) events due at t are added to the synapse states, (2) membrane currents are
@@ -8,9 +8,12 @@ are advanced to t + dt by exponential Euler at the new potential, the Ca pools b
 and the synapse states by their exact exponential decay. Spikes are detected as upward
 crossings of the threshold at each soma and delivered ``delay_steps`` later through a ring buffer.
 
-Numba: a NumPy version that advances all conditions together per step costs ~60 array
-operations per step on small arrays; it was measured (docs/circuit.md) to be far slower than this
-loop, which keeps each condition's state in cache and runs conditions in parallel (``prange``).
+Why Numba: a NumPy version advancing all conditions together needs, per step, a Python loop of
+~2 x n_compartments vector operations for the tridiagonal solve alone; on (100, 82) arrays that
+solve costs more than this whole kernel's step for 100 conditions (measurement in
+docs/circuit.md). The kernel releases the GIL (``nogil``); :func:`~neurostim.circuit.simulate`
+runs slices of the condition axis in threads, one per core (no ``prange``: the same speed here
+and a third of the compile time).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from neurostim.circuit.channels import (
     FARADAY_C_PER_MOL,
@@ -77,7 +80,7 @@ def build_voltage_table(dt_ms, mg_out_mm):
     return tab
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def run_kernel(
     cap_nf,
     area_um2,
@@ -121,21 +124,24 @@ def run_kernel(
     mg_out_mm,
     ca_out_mm,
     v_init_mv,
-    max_spikes,
+    tab,
+    c_start,
+    c_stop,
+    spike_times,
+    n_spikes,
+    overflow,
 ):
-    """Advance every condition; return (spike_times_ms, n_spikes, overflow).
+    """Advance conditions ``c_start:c_stop``, writing their spikes into the output arrays.
 
     Shapes: weights_us (n_cond, n_conn), bias_na (n_cond, n_cells), ev_ptr (n_cond + 1),
-    ev_step/ev_fiber (n_events,). Returns spike_times_ms (n_cond, n_cells, max_spikes),
-    n_spikes (n_cond, n_cells) int64, overflow (n_cond,) bool.
+    ev_step/ev_fiber (n_events,), tab from :func:`build_voltage_table`. Outputs (written in
+    place): spike_times (n_cond, n_cells, max_spikes) NaN-padded, n_spikes (n_cond, n_cells)
+    int64, overflow (n_cond,) bool.
     """
-    n_cond = weights_us.shape[0]
     n_cells = soma_index.shape[0]
     n = cap_nf.shape[0]
     n_groups = group_comp.shape[0]
-    spike_times = np.full((n_cond, n_cells, max_spikes), np.nan)
-    n_spikes = np.zeros((n_cond, n_cells), dtype=np.int64)
-    overflow = np.zeros(n_cond, dtype=np.bool_)
+    max_spikes = spike_times.shape[2]
     decay_r = np.exp(-dt_ms / group_tau_rise_ms)
     decay_d = np.exp(-dt_ms / group_tau_decay_ms)
     factor = np.empty(n_groups)
@@ -147,7 +153,6 @@ def run_kernel(
     to_ma_cm2 = 1.0 / (area_um2 * 1e-2)  # nA in a compartment -> mA/cm2
     to_na = area_um2 * 1e-2  # mA/cm2 -> nA
 
-    tab = build_voltage_table(dt_ms, mg_out_mm)
     n_v = tab.shape[0]
     # the gates each compartment actually has (CSR over compartments)
     gate_ptr = np.zeros(n + 1, dtype=np.int64)
@@ -170,7 +175,7 @@ def run_kernel(
                 gate_cols[cnt] = q
                 cnt += 1
         gate_ptr[i + 1] = cnt
-    for c in prange(n_cond):
+    for c in range(c_start, c_stop):
         v = np.full(n, v_init_mv)
         gate = np.empty((n, 10))
         vj = np.empty(n, dtype=np.int64)
@@ -337,4 +342,3 @@ def run_kernel(
                         kc = cell_conn[q]
                         ring[target, conn_group[kc]] += w[kc]
                 v_soma_prev[k] = vs
-    return spike_times, n_spikes, overflow

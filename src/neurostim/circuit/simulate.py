@@ -14,13 +14,16 @@ within 5 % over a 5 s window.
 
 from __future__ import annotations
 
+import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.circuit._kernel import run_kernel
+from neurostim.circuit._kernel import build_voltage_table, run_kernel
 from neurostim.circuit.afferents import (
     SpikeTrains,
     evoked_spikes,
@@ -208,6 +211,7 @@ def simulate(
     dt_ms: float = DEFAULT_DT_MS,
     network: Network | None = None,
     max_rate_hz: float = 1500.0,
+    n_threads: int | None = None,
 ) -> BatchResult:
     """Simulate every condition in one batched run.
 
@@ -218,6 +222,8 @@ def simulate(
     network : a prebuilt network (default: the Zhang 2014 network, fine=False).
     max_rate_hz : size of the spike buffer per cell; a cell that exceeds it sets the
         condition's status to "spike-buffer-overflow".
+    n_threads : threads over the condition axis (default: numba's thread count, i.e. the
+        cores). Results do not depend on it.
     """
     conditions = tuple(conditions)
     if not conditions:
@@ -241,7 +247,12 @@ def simulate(
     cell_conn = [[k for k, pre in enumerate(net.conn_pre) if pre == c] for c in net.cell_names]
     meta = net.meta
     max_spikes = int(max_rate_hz * duration_ms / 1000.0) + 16
-    times, counts, overflow = run_kernel(
+    n_cond = len(conditions)
+    times = np.full((n_cond, net.n_cells, max_spikes), np.nan)
+    counts = np.zeros((n_cond, net.n_cells), dtype=np.int64)
+    overflow = np.zeros(n_cond, dtype=np.bool_)
+    tab = build_voltage_table(float(dt_ms), float(meta["mg_out_mm"]))
+    args = (
         net.capacitance_nf,
         net.area_um2,
         net.g_axial_us,
@@ -284,8 +295,20 @@ def simulate(
         float(meta["mg_out_mm"]),
         float(meta["ca_out_mm"]),
         V_INIT_MV,
-        max_spikes,
+        tab,
     )
+    n_threads = max(1, min(n_threads or numba.config.NUMBA_NUM_THREADS, n_cond))
+    bounds = np.linspace(0, n_cond, n_threads + 1).astype(int)
+    if n_threads == 1:
+        run_kernel(*args, 0, n_cond, times, counts, overflow)
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            futures = [
+                pool.submit(run_kernel, *args, int(a), int(b), times, counts, overflow)
+                for a, b in itertools.pairwise(bounds)
+            ]
+            for f in futures:
+                f.result()
     status = tuple("spike-buffer-overflow" if o else "ok" for o in overflow)
     return BatchResult(
         conditions=conditions,
