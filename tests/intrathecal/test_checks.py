@@ -127,7 +127,12 @@ def test_modes_stopped_and_single_bolus() -> None:
     assert s["refill_date"] is None and s["days_to_empty"] is None and s["daily_volume_ml"] == 0
     single = {**stopped, "mode": "single-bolus", "single_bolus": {"dose": 1.0, "duration_min": 60}}
     report = check_program(build(single))
-    assert report.valid and report.summary["max_daily_dose"] == 0.0
+    assert report.valid and report.summary["max_daily_dose"] == 1.0
+    # a single ziconotide bolus of 25 ug exceeds the 19.2 ug/day maximum: refused
+    zico = {**single, "drug": "ziconotide", "concentration": 100.0}
+    zico["single_bolus"] = {"dose": 25.0, "duration_min": 60}
+    refused = check_program(build(zico))
+    assert [(e.code, e.field) for e in refused.errors] == [("DOSE_ABOVE_MAX", "single_bolus.dose")]
 
 
 def test_user_library_can_add_a_hard_limit(tmp_path) -> None:

@@ -97,7 +97,7 @@ def add_calculations(
         "unit": drug.unit,
         "mode": program.mode,
         "daily_dose": round(program.basal_dose_per_day(), 9),
-        "max_daily_dose": round(program.worst_case_dose_per_day(), 9),
+        "max_daily_dose": round(program.max_dose_in_24h(), 9),
         "drug_max_daily_dose": limit,
         "daily_volume_ml": round(basal_ml, 9),
         "worst_case_daily_volume_ml": round(worst_ml, 9),

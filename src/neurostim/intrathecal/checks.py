@@ -197,22 +197,23 @@ def _check_bolus(program: PumpProgram, pump: PumpProfile, drug: Drug, r: CheckRe
 
 def _check_doses(program: PumpProgram, drug: Drug, r: CheckReport) -> None:
     unit = f"{drug.unit}/day"
-    basal = program.basal_dose_per_day()
-    worst = program.worst_case_dose_per_day()
-    basal_field = "flex" if program.mode == "flex" else "dose_per_day"
+    worst = program.max_dose_in_24h()
+    basal_field = {"flex": "flex", "single-bolus": "single_bolus.dose"}.get(
+        program.mode, "dose_per_day"
+    )
     limit = drug.max_dose_for(program.label_region)
     if limit is not None and worst > limit * (1 + 1e-9):
-        field = basal_field if basal > limit * (1 + 1e-9) else "patient_bolus.max_per_24h"
+        programmed = worst - program.bolus_dose_per_day()
+        field = basal_field if programmed > limit * (1 + 1e-9) else "patient_bolus.max_per_24h"
+        what = "single bolus" if program.mode == "single-bolus" else "basal"
         r.add(
             "error",
             "DOSE_ABOVE_MAX",
             field,
-            f"worst-case daily dose {worst:g} {unit} (basal {basal:g} + "
+            f"worst-case daily dose {worst:g} {unit} ({what} {programmed:g} + "
             f"{program.bolus_dose_per_day():g} in patient boluses) is above {drug.id}'s maximum "
             f"{limit:g} {unit} ({program.label_region.upper()})",
         )
-    if program.mode == "single-bolus" and program.single_bolus is not None:
-        worst = max(worst, program.single_bolus.dose)
     for adv in drug.advisory:
         if adv.quantity == "dose_per_day" and worst > adv.limit:
             r.add(

@@ -188,8 +188,16 @@ class PumpProgram(BaseModel):
         return self.patient_bolus.max_per_24h * self.patient_bolus.dose
 
     def worst_case_dose_per_day(self) -> float:
-        """Basal plus every allowed patient bolus, drug unit per day."""
+        """Basal plus every allowed patient bolus, drug unit per day (the refill arithmetic)."""
         return self.basal_dose_per_day() + self.bolus_dose_per_day()
+
+    def max_dose_in_24h(self) -> float:
+        """Largest dose the patient can receive in 24 h: the worst case, or a single bolus with
+        every allowed patient bolus (single-bolus mode), drug unit per day (the dose limits)."""
+        worst = self.worst_case_dose_per_day()
+        if self.mode == "single-bolus" and self.single_bolus is not None:
+            return worst + self.single_bolus.dose
+        return worst
 
     def dose_per_hour_at(self, hour_of_day: float) -> float:
         """Programmed basal dose per hour at a time of day (hours after midnight)."""
