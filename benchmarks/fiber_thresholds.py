@@ -22,7 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from neurostim.fibers import ProtocolCase, _kernel, mrg_diameters_um, simulate
+from neurostim.fibers import ProtocolCase, _kernel, _lanes, mrg_diameters_um, simulate
 from neurostim.fibers._numpy_reference import simulate_numpy
 from neurostim.fibers.batch import run_thresholds
 
@@ -61,20 +61,23 @@ def machine() -> str:
 def kernel_share(cases: list[ProtocolCase], tol: float) -> tuple[float, float]:
     """Wall seconds of the whole search and of the compiled kernel alone."""
     spent = [0.0]
-    inner = _kernel.run_cases
+    inner = (_kernel.run_cases, _lanes.run_lanes)
 
-    def timed(*a):
-        t = time.perf_counter()
-        inner(*a)
-        spent[0] += time.perf_counter() - t
+    def wrap(fn):
+        def timed(*a):
+            t = time.perf_counter()
+            fn(*a)
+            spent[0] += time.perf_counter() - t
 
-    _kernel.run_cases = timed
+        return timed
+
+    _kernel.run_cases, _lanes.run_lanes = wrap(inner[0]), wrap(inner[1])
     try:
         t0 = time.perf_counter()
         run_thresholds(cases, tolerance_rel=tol)
         total = time.perf_counter() - t0
     finally:
-        _kernel.run_cases = inner
+        _kernel.run_cases, _lanes.run_lanes = inner
     return total, spent[0]
 
 

@@ -14,6 +14,7 @@ v_rest steady state, then 40 steps of 5 ms with no stimulus; computed once per g
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +65,14 @@ class SimulationResult:
 
 
 def _key(g: CableGeometry) -> tuple:
-    return (g.model, g.diameter_um, g.n_sections, g.temperature_c, float(g.length_um.sum()))
+    """Cache key from every array and number the solver uses (two geometries built the same
+    way share it; any difference in coefficients gives a new key)."""
+    h = hashlib.sha1(g.model.encode())
+    for a in (g.capacitance_nf, g.g_leak_us, g.e_leak_mv, g.g_axial_us, g.g_periaxonal_us,
+              g.g_myelin_us, g.c_myelin_nf, g.u_fixed, g.active_sections, g.active_area_cm2,
+              g.node_sections, g.channel_params):  # fmt: skip
+        h.update(np.ascontiguousarray(a).tobytes())
+    return (g.model, g.n_sections, g.v_rest_mv, h.hexdigest())
 
 
 def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
