@@ -4,7 +4,14 @@ Sagalajev et al. 2024 synchrony network, driven by afferent spike trains.
 See docs/circuit.md for the model, its sources, validation and limits.
 """
 
-from neurostim.circuit.afferents import SpikeTrains, ongoing_trains, pain_state, renewal_train
+from neurostim.circuit.afferents import (
+    SpikeTrains,
+    ongoing_trains,
+    pain_state,
+    renewal_train,
+    windup_volleys,
+)
+from neurostim.circuit.device_adapter import program_from_device
 from neurostim.circuit.network import Network, build_network, load_parameters
 from neurostim.circuit.outputs import (
     locked_to_pulses,
@@ -21,6 +28,12 @@ from neurostim.circuit.programs import (
     MultiplexedProgram,
     TonicTrain,
 )
+from neurostim.circuit.sagalajev import (
+    SynchronyResult,
+    async_input,
+    simulate_synchrony,
+    sync_input,
+)
 from neurostim.circuit.simulate import BatchResult, Condition, simulate
 from neurostim.circuit.sweep import SweepSpec, run_sweep, summarize
 
@@ -34,7 +47,9 @@ __all__ = [
     "Network",
     "SpikeTrains",
     "SweepSpec",
+    "SynchronyResult",
     "TonicTrain",
+    "async_input",
     "build_network",
     "load_parameters",
     "locked_to_pulses",
@@ -43,10 +58,14 @@ __all__ = [
     "pain_proxy_nrs",
     "pain_state",
     "percent_inhibition",
+    "program_from_device",
     "rate_over_time_hz",
     "renewal_train",
     "run_sweep",
     "simulate",
+    "simulate_synchrony",
     "summarize",
+    "sync_input",
     "window_rate_hz",
+    "windup_volleys",
 ]
