@@ -37,6 +37,8 @@ from neurostim.circuit.channels import (
 )
 
 CA_REST_MM = 50.0e-6
+CA_STEP_MM = 2.0e-7
+CA_TABLE_MAX_MM = 5.0e-3
 V_MIN_MV = -200.0
 V_MAX_MV = 150.0
 V_STEP_MV = 0.01
@@ -78,6 +80,38 @@ def build_voltage_table(dt_ms, mg_out_mm):
         tab[j, COL_GHK_IN] = ghk_mc_per_cm3(v, 1.0, 0.0)
         tab[j, COL_MG] = mg_block(v, mg_out_mm)
     return tab
+
+
+@njit(cache=True)
+def build_calcium_table(dt_ms):
+    """(m_inf, 1 - exp(-dt/tau)) of I_KCa and I_CAN on a Ca_i grid (0-5 uM, 0.2 nM steps).
+
+    Shape (n_ca, 4); above the grid the kernel evaluates the rates directly.
+    """
+    n_ca = int(CA_TABLE_MAX_MM / CA_STEP_MM + 0.5) + 2
+    tab = np.empty((n_ca, 4))
+    for j in range(n_ca):
+        mi, tm = kca_rates(j * CA_STEP_MM)
+        tab[j, 0], tab[j, 1] = mi, 1.0 - math.exp(-dt_ms / tm)
+        mi, tm = can_rates(j * CA_STEP_MM)
+        tab[j, 2], tab[j, 3] = mi, 1.0 - math.exp(-dt_ms / tm)
+    return tab
+
+
+@njit(cache=True, inline="always")
+def _ca_gate(ca_tab, cai, col, dt_ms):
+    x = cai / CA_STEP_MM
+    if x < ca_tab.shape[0] - 1:
+        j = int(x)
+        fr = x - j
+        inf = ca_tab[j, col] * (1.0 - fr) + ca_tab[j + 1, col] * fr
+        fac = ca_tab[j, col + 1] * (1.0 - fr) + ca_tab[j + 1, col + 1] * fr
+        return inf, fac
+    if col == 0:
+        mi, tm = kca_rates(cai)
+    else:
+        mi, tm = can_rates(cai)
+    return mi, 1.0 - math.exp(-dt_ms / tm)
 
 
 @njit(cache=True, nogil=True)
@@ -125,6 +159,7 @@ def run_kernel(
     ca_out_mm,
     v_init_mv,
     tab,
+    ca_tab,
     c_start,
     c_stop,
     spike_times,
@@ -134,7 +169,8 @@ def run_kernel(
     """Advance conditions ``c_start:c_stop``, writing their spikes into the output arrays.
 
     Shapes: weights_us (n_cond, n_conn), bias_na (n_cond, n_cells), ev_ptr (n_cond + 1),
-    ev_step/ev_fiber (n_events,), tab from :func:`build_voltage_table`. Outputs (written in
+    ev_step/ev_fiber (n_events,), tab from :func:`build_voltage_table`, ca_tab from
+    :func:`build_calcium_table`. Outputs (written in
     place): spike_times (n_cond, n_cells, max_spikes) NaN-padded, n_spikes (n_cond, n_cells)
     int64, overflow (n_cond,) bool.
     """
@@ -317,11 +353,11 @@ def run_kernel(
                         drive = 0.0
                     cai[i] += dt_ms * (drive + (CA_REST_MM - cai[i]) / ca_tau_ms[i])
                     if g_kca_us[i] > 0.0:
-                        mi, tm = kca_rates(cai[i])
-                        m_kca[i] += (1.0 - math.exp(-dt_ms / tm)) * (mi - m_kca[i])
+                        mi, fac = _ca_gate(ca_tab, cai[i], 0, dt_ms)
+                        m_kca[i] += fac * (mi - m_kca[i])
                     if g_can_us[i] > 0.0:
-                        mi, tm = can_rates(cai[i])
-                        m_can[i] += (1.0 - math.exp(-dt_ms / tm)) * (mi - m_can[i])
+                        mi, fac = _ca_gate(ca_tab, cai[i], 2, dt_ms)
+                        m_can[i] += fac * (mi - m_can[i])
             for g in range(n_groups):
                 syn_a[g] *= decay_r[g]
                 syn_b[g] *= decay_d[g]

@@ -23,7 +23,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.circuit._kernel import build_voltage_table, run_kernel
+from neurostim.circuit._kernel import build_calcium_table, build_voltage_table, run_kernel
 from neurostim.circuit.afferents import (
     SpikeTrains,
     evoked_spikes,
@@ -296,6 +296,7 @@ def simulate(
         float(meta["ca_out_mm"]),
         V_INIT_MV,
         tab,
+        build_calcium_table(float(dt_ms)),
     )
     n_threads = max(1, min(n_threads or numba.config.NUMBA_NUM_THREADS, n_cond))
     bounds = np.linspace(0, n_cond, n_threads + 1).astype(int)
