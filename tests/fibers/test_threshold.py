@@ -60,3 +60,14 @@ def test_lock_step_equals_one_by_one() -> None:
     together = protocol_thresholds(cases, tolerance_rel=0.01).threshold_ma
     alone = [protocol_thresholds([c], tolerance_rel=0.01).threshold_ma[0] for c in cases]
     np.testing.assert_array_equal(together, alone)
+
+
+def test_unstable_status_on_non_finite_field() -> None:
+    case = ProtocolCase("mrg", 10.0, 1.0, "monophasic-cathodic", 0.1)
+    g = case.geometry()
+    phi = case.phi_mv_per_ma(g)
+    phi[g.node_sections[20]] = np.nan
+    r = find_thresholds(g, np.stack([phi, case.phi_mv_per_ma(g)]), case.unit_waveform(), -1.0,
+                        tolerance_rel=0.05)  # fmt: skip
+    assert list(r.status) == ["unstable", "ok"]
+    assert np.isnan(r.threshold_ma[0]) and np.isfinite(r.threshold_ma[1])
