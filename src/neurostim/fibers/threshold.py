@@ -5,10 +5,13 @@ first-phase current:
 
 1. **Bracket from below.** The first trial is the estimate divided by ``first_factor``. While a
    trial shows any AP (at the detection node, or only locally: a blocked or partial response),
-   divide by ``down_factor``. From the first trial with no AP anywhere (``lo``), multiply by
-   ``up_factor`` (<= 5, smaller than the first excitation window, which is 5x threshold or
-   wider) until the detection node fires (``hi``). Approaching from below in such steps keeps
-   the search out of the block window (section 12).
+   divide by ``down_factor``. The first trial with no AP anywhere is ``lo``: in the protocol's
+   physics it lies below threshold (the block window always shows local firing, section 12).
+   The lowest supra-threshold trial so far is ``hi``; it is kept only if hi <= 4 lo
+   (``MAX_BRACKET_RATIO``), because then [lo, hi] lies inside the first excitation window,
+   which spans threshold to 5x threshold or more. Otherwise multiply lo by ``up_factor``
+   (<= 4) until the detection node fires. Approaching from below in such steps keeps the
+   search out of the block window.
 2. **Bisect** (arithmetic mean) until (hi - lo)/hi < ``tolerance_rel``; report (lo + hi)/2.
 3. **Status** per case: ``ok``; ``not-bracketed`` (no supra-threshold amplitude below
    ``max_amplitude_ma`` or no quiet one above ``min_amplitude_ma``); ``block-suspected`` (the
@@ -46,6 +49,8 @@ stopped short of the detection node). MRG: one or two nodes are a passive excurs
 -30 mV under the electrode during a short strong pulse. Sundt (8.3 um compartments): a local
 response just below threshold covers about 5 compartments (40 um); a blocked AP at 7x threshold
 covers about 21 (175 um)."""
+MAX_BRACKET_RATIO = 4.0
+"""Largest hi/lo accepted as a first bracket (the first excitation window is >= 5x wide)."""
 QUIET_MV = 1.0
 """A sub-threshold trial stops once the waveform is over and every node has stayed within this
 many mV of rest for 20 steps (0.1 ms at dt 5 us): a fiber back at rest with no input cannot fire
@@ -117,8 +122,8 @@ def find_thresholds(
     dt_ms: float = 0.005,
     tstop_ms: float = 5.0,
     tolerance_rel: float = 1e-3,
-    first_factor: float = 1.25,
-    down_factor: float = 1.5,
+    first_factor: float = 1.0,
+    down_factor: float = 1.25,
     up_factor: float = 1.25,
     min_amplitude_ma: float = 1e-5,
     max_amplitude_ma: float = 1e3,
@@ -146,8 +151,8 @@ def find_thresholds(
     """
     if not 0 < tolerance_rel < 1:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 1)")
-    if not 1 < up_factor <= 5:
-        raise InputError("up_factor", up_factor, "must lie in (1, 5]")
+    if not 1 < up_factor <= MAX_BRACKET_RATIO:
+        raise InputError("up_factor", up_factor, f"must lie in (1, {MAX_BRACKET_RATIO}]")
     phi = np.atleast_2d(np.asarray(phi_mv_per_ma, float))
     n_cases = max(phi.shape[0], np.size(polarity), 1 if wave_index is None else len(wave_index))
     phi = np.broadcast_to(phi, (n_cases, geometry.n_sections))
@@ -188,13 +193,14 @@ def find_thresholds(
                 hi[k] = trial[k]
                 t = res.first_ap_time_ms[j]
                 init_node[k] = int(np.nanargmin(t))
-            elif np.isnan(lo[k]) and np.isnan(hi[k]) and any_ap[j]:
+            elif np.isnan(lo[k]) and any_ap[j]:
                 pass  # local firing before any quiet trial: keep going down
             else:
                 lo[k] = trial[k]
                 lo_local[k] = int((res.ap_count[j] > 0).sum()) >= min_block
+            if not np.isnan(lo[k]) and hi[k] > MAX_BRACKET_RATIO * lo[k]:
+                hi[k] = np.nan  # too far above lo to be sure it is in the first window
             if np.isnan(lo[k]):
-                hi[k] = np.nan  # a supra-threshold bound only counts once reached from below
                 trial[k] = trial[k] / down_factor
                 if trial[k] < min_amplitude_ma:
                     status[k], active[k] = "not-bracketed", False
