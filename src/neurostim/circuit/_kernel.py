@@ -158,6 +158,7 @@ def run_kernel(
     mg_out_mm,
     ca_out_mm,
     v_init_mv,
+    e_can_mv,
     tab,
     ca_tab,
     c_start,
@@ -286,7 +287,7 @@ def run_kernel(
                 if g_can_us[i] > 0.0:
                     gx = g_can_us[i] * m_can[i] ** 2
                     gsum += gx
-                    gesum += gx * (-20.0)
+                    gesum += gx * e_can_mv
                 if g_na_mel_us[i] > 0.0:
                     gx = g_na_mel_us[i] * gate[i, M_MEL] ** 3 * gate[i, H_MEL]
                     gsum += gx

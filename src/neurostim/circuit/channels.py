@@ -19,7 +19,10 @@ equations are from pain-circuit.md s1.4, checked against the published mod files
 - Ca-activated K (``iKCa.mod``): r = (Ca_i / 1 uM)^2, m_inf = r/(1 + r),
   tau = max(0.1, 1/(0.03 (1 + r)) / 3^((36 - 22)/10)); I = g m^3 (V - E_K).
 - Ca-activated cation (``iCaAN.mod``): r = (Ca_i / 0.5 uM)^2, m_inf = r/(1 + r),
-  tau = max(0.1, 40/(0.002 (1 + r)) / 3^1.4); I = g m^2 (V + 20).
+  tau = max(0.1, 40/(0.002 (1 + r)) / 3^1.4); I = g m^2 (V - E_CAN). The spec writes E_CAN =
+  -20 mV (the mod file's PARAMETER); as NEURON runs the published model it is 0 mV (the default
+  of the new ion ``can``, which no template sets), the value used here (``e_can_mv`` in
+  zhang2014.toml).
 - Melnick 2004 SG Na (``B_NA.mod``) and inactivating K_DR (``KDRI.mod``), q = 3^((36 - 23)/10).
 """
 

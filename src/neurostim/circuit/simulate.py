@@ -295,6 +295,7 @@ def simulate(
         float(meta["mg_out_mm"]),
         float(meta["ca_out_mm"]),
         V_INIT_MV,
+        float(meta["e_can_mv"]),
         tab,
         build_calcium_table(float(dt_ms)),
     )
