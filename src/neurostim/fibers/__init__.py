@@ -9,6 +9,19 @@ from neurostim.fibers.batch import protocol_thresholds
 from neurostim.fibers.cases import ProtocolCase, point_source_phi_mv_per_ma, pulse_waveform
 from neurostim.fibers.geometry import CableGeometry, points_along_polyline
 from neurostim.fibers.mrg import MRGFiber, mrg_diameters_um, mrg_geometry
+from neurostim.fibers.recruitment import (
+    FiberPopulation,
+    LeadPlacement,
+    ProgramDrive,
+    RecruitmentResult,
+    active_contact_center_mm,
+    default_placements,
+    dorsal_column_population,
+    program_contacts,
+    program_drive,
+    recruitment,
+    straight_fibers,
+)
 from neurostim.fibers.solver import SimulationResult, resting_state, simulate
 from neurostim.fibers.sundt import SundtFiber, sundt_geometry
 from neurostim.fibers.threshold import STATUSES, ThresholdResult, find_thresholds
@@ -17,20 +30,31 @@ from neurostim.fibers.velocity import conduction_velocity
 __all__ = [
     "STATUSES",
     "CableGeometry",
+    "FiberPopulation",
+    "LeadPlacement",
     "MRGFiber",
+    "ProgramDrive",
     "ProtocolCase",
+    "RecruitmentResult",
     "SimulationResult",
     "SundtFiber",
     "ThresholdResult",
+    "active_contact_center_mm",
     "conduction_velocity",
+    "default_placements",
+    "dorsal_column_population",
     "find_thresholds",
     "mrg_diameters_um",
     "mrg_geometry",
     "point_source_phi_mv_per_ma",
     "points_along_polyline",
+    "program_contacts",
+    "program_drive",
     "protocol_thresholds",
     "pulse_waveform",
+    "recruitment",
     "resting_state",
     "simulate",
+    "straight_fibers",
     "sundt_geometry",
 ]
