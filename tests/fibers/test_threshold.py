@@ -71,3 +71,13 @@ def test_unstable_status_on_non_finite_field() -> None:
                         tolerance_rel=0.05)  # fmt: skip
     assert list(r.status) == ["unstable", "ok"]
     assert np.isnan(r.threshold_ma[0]) and np.isfinite(r.threshold_ma[1])
+
+
+def test_zero_field_is_not_bracketed_without_warnings() -> None:
+    # A fiber the field does not reach: no finite first estimate, no threshold, a status.
+    case = ProtocolCase("mrg", 10.0, 1.0, "monophasic-cathodic", 0.1)
+    g = case.geometry()
+    r = find_thresholds(g, np.zeros(g.n_sections), case.unit_waveform(), -1.0,
+                        tolerance_rel=0.05, max_amplitude_ma=10.0)  # fmt: skip
+    assert r.status[0] == "not-bracketed" and np.isnan(r.threshold_ma[0])
+    assert r.n_sims[0] <= 3

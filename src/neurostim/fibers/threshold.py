@@ -106,8 +106,9 @@ def activating_function_estimate_ma(
     est = np.empty(phi.shape[0])
     for name, sel in (("cathodic", pol < 0), ("anodic", pol >= 0)):
         k, tau, b = ESTIMATE[name]
-        est[sel] = (k * (1.0 + tau / pw) / (drive**b * peak ** (1.0 - b)))[sel]
-    return est
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero field: no finite estimate
+            est[sel] = (k * (1.0 + tau / pw) / (drive**b * peak ** (1.0 - b)))[sel]
+    return np.where(np.isfinite(est), est, np.inf)
 
 
 def find_thresholds(
@@ -163,6 +164,9 @@ def find_thresholds(
         pw = np.broadcast_to(np.asarray(pulse_width_ms, float), (n_cases,))
         estimate_ma = activating_function_estimate_ma(geometry, phi, pol, pw)
     trial = np.abs(np.broadcast_to(np.asarray(estimate_ma, float), (n_cases,))) / first_factor
+    # The first trial stays inside the search range; a field too weak for a finite estimate
+    # starts at the ceiling and ends not-bracketed if it stays quiet there.
+    trial = np.clip(np.nan_to_num(trial, nan=max_amplitude_ma), min_amplitude_ma, max_amplitude_ma)
     lo = np.full(n_cases, np.nan)
     hi = np.full(n_cases, np.nan)
     lo_local = np.zeros(n_cases, bool)
