@@ -3,15 +3,15 @@
 Reference values are the [C] numbers of /work/shared/reference/pain-circuit.md (the published
 NEURON model run under the s3 row-1 protocol), quoted below with their table. Tolerances:
 
-- +-20 % on a rate, the acceptance band the spec sets for a re-implementation (s1.4, "within
-  +-20 %"); it is also wider than 3 seed-to-seed SDs of the reference where that SD is largest
-  (WDR at 0 Hz: 3.6 Hz = 5.4 %, so 3 SD = 16 %), so a pass is not luck of the seeds.
-- +-3 Hz on the small EX rates (reference SD up to 1.9 Hz at >= 50 Hz).
+- Five-seed means: 3 standard errors of the difference of the two 5-seed means (from the
+  reference SD and the SD measured in the run) plus 5 % of the value for the systematic part
+  (NEURON vs this integrator). This is tighter than the +-20 % the spec allows a
+  re-implementation (s1.4), which the 50 Hz point is checked against.
 - Shape criteria (inhibition 5-60 Hz, minimum near 20 Hz, crossover near 80 Hz) as in the text
   under table 3a.
 
-Known deviations, kept visible as strict xfails: WDR at 50 Hz reads 15 +- 1 Hz against 24.4 +-
-1.3 (the WDR follows fewer pulses at 50 Hz than in NEURON), so the minimum of the curve lies at
+Known deviations, kept visible as strict xfails: WDR at 50 Hz reads 17.6 +- 1.3 Hz against 24.4
++- 1.3 (the WDR follows fewer pulses at 50 Hz than in NEURON), so the minimum of the curve lies at
 40-60 Hz instead of 20 Hz (see docs/circuit.md).
 """
 
@@ -63,21 +63,35 @@ def test_20hz_wdr_fires_once_per_pulse_and_nothing_else() -> None:
     assert np.all(wdr[:2] > 40.0), "unstimulated WDR should carry the ongoing nociceptive drive"
 
 
+def _tolerance_hz(ref_sd: float, here: np.ndarray) -> float:
+    """3 standard errors of the difference of two 5-seed means, plus 5 % of the value for the
+    systematic part (NEURON vs this integrator, dt and segments)."""
+    return 3.0 * float(np.sqrt((ref_sd**2 + here.std(ddof=1) ** 2) / here.size))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("rate", [0, 20, 100, 500])
+@pytest.mark.parametrize("rate", [0, 20, 50, 100, 500])
 def test_table_3a_five_seed_values(rate: int) -> None:
+    """WDR and EX 5-seed means; WDR at 50 Hz is the strict xfail below."""
     wdr, ex, _ = _run([rate], SEEDS)
-    assert_close(wdr.mean(), REF_WDR[rate][0], rtol=0.20, what=f"WDR at {rate} Hz", unit="Hz")
-    assert_close(
-        ex.mean(), REF_EX[rate][0], rtol=0.20, atol=3.0, what=f"EX at {rate} Hz", unit="Hz"
-    )
+    checks = [("EX", ex[0], REF_EX[rate])]
+    if rate != 50:
+        checks.append(("WDR", wdr[0], REF_WDR[rate]))
+    for name, here, (ref, sd) in checks:
+        assert_close(
+            here.mean(),
+            ref,
+            rtol=0.05,
+            atol=_tolerance_hz(sd, here),
+            what=f"{name} at {rate} Hz (mean of 5 seeds)",
+            unit="Hz",
+        )
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="known deviation: WDR follows fewer 50 Hz pulses")
 def test_table_3a_wdr_50hz() -> None:
-    wdr, ex, _ = _run([50], SEEDS)
-    assert_close(ex.mean(), REF_EX[50][0], atol=3.0, what="EX at 50 Hz", unit="Hz")
+    wdr, _, _ = _run([50], SEEDS)
     assert_close(wdr.mean(), REF_WDR[50][0], rtol=0.20, what="WDR at 50 Hz", unit="Hz")
 
 
@@ -112,8 +126,9 @@ def test_gaba_a_block() -> None:
     """Table 3c: GABA_A blocked, WDR 136.5 +- 2.5 (no SCS) and 155.4 +- 1.5 Hz (20 Hz); SCS no
     longer inhibits; EX about 1.4 x its intact rate and independent of SCS."""
     wdr, ex, noci = _run([0, 20], SEEDS, block="gaba-a")
-    assert_close(wdr[0].mean(), 136.5, rtol=0.20, what="WDR, GABA_A blocked, no SCS", unit="Hz")
-    assert_close(wdr[1].mean(), 155.4, rtol=0.20, what="WDR, GABA_A blocked, 20 Hz", unit="Hz")
+    tol0, tol1 = _tolerance_hz(2.5, wdr[0]), _tolerance_hz(1.5, wdr[1])
+    assert_close(wdr[0].mean(), 136.5, rtol=0.05, atol=tol0, what="WDR, GABA_A, no SCS", unit="Hz")
+    assert_close(wdr[1].mean(), 155.4, rtol=0.05, atol=tol1, what="WDR, GABA_A, 20 Hz", unit="Hz")
     assert wdr[1].mean() > wdr[0].mean(), "with GABA_A blocked SCS must not inhibit"
     assert_close(noci[1].mean(), noci[0].mean(), rtol=0.1, what="r_noci unchanged", unit="Hz")
     assert_close(ex[1].mean(), ex[0].mean(), rtol=0.05, what="EX independent of SCS", unit="Hz")
