@@ -61,3 +61,14 @@ def test_recruitment_fraction_and_burst_cycle() -> None:
         NET, Condition(program=CycledProgram(TonicTrain(50.0), 0.5, 0.5), **COMMON)
     )
     assert cyc.pulse_times_ms.size == 50  # 2 s at 50 Hz, on half the time
+
+
+def test_collateral_failure_rises_with_rate() -> None:
+    def evoked_per_pulse(rate: float) -> float:
+        cond = Condition(program=TonicTrain(rate), collateral_failure_per_khz=0.5, **COMMON)
+        tr, _ = build_inputs(NET, cond)
+        return _abeta(tr, True).size / 15 / tr.pulse_times_ms.size
+
+    # expected survival 1 - 0.5 x rate_khz: 0.95 at 100 Hz, 0.5 at 1 kHz (binomial noise < 0.03)
+    assert abs(evoked_per_pulse(100.0) - 0.95) < 0.03
+    assert abs(evoked_per_pulse(1000.0) - 0.5) < 0.03

@@ -120,8 +120,8 @@ def plot_raster(
     base = int(tr.fiber.max()) + 3 if tr.fiber.size else 0
     for k, cell in enumerate(result.cell_names):
         s = result.spikes(condition, cell)
-        ax.scatter(s, np.full(s.size, base + 2 * k), s=6, marker="|", c=f"C{k}")
-    ax.set_yticks([base + 2 * k for k in range(len(result.cell_names))], list(result.cell_names))
+        ax.scatter(s, np.full(s.size, base + 6 * k), s=6, marker="|", c=f"C{k}")
+    ax.set_yticks([base + 6 * k for k in range(len(result.cell_names))], list(result.cell_names))
     ax.set_ylabel("fibre index / cell")
     ax.legend(loc="upper right", fontsize=7)
     centres, rates = rate_over_time_hz(result, "wdr", 100.0)

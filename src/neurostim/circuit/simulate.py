@@ -59,6 +59,8 @@ class Condition:
     duration_ms, stim_start_ms, stim_stop_ms : the run and the stimulation window.
     extra_spikes : optional (times_ms, fiber) arrays added to the natural input (e.g. the
         wind-up volleys), subject to collision like natural spikes.
+    collateral_failure_per_khz : probability per kHz of mean pulse rate that an evoked spike
+        fails in the collaterals (s2, Rogers 2024, [ours]); None = afferents.toml (0).
     """
 
     program: Any = None
@@ -73,6 +75,7 @@ class Condition:
     stim_start_ms: float = 1000.0
     stim_stop_ms: float | None = None
     extra_spikes: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
+    collateral_failure_per_khz: float | None = None
     label: dict[str, Any] = field(default_factory=dict)
 
     def unstimulated(self) -> Condition:
@@ -115,6 +118,12 @@ def build_inputs(net: Network, cond: Condition) -> tuple[SpikeTrains, NDArray[np
     aff = load_parameters("afferents")
     if not np.isfinite(cond.duration_ms) or not 0.0 < cond.duration_ms <= 600_000.0:
         raise InputError("duration_ms", cond.duration_ms, "must be in (0, 600000] ms")
+    if cond.collateral_failure_per_khz is not None and not (
+        0.0 <= cond.collateral_failure_per_khz <= 1.0
+    ):
+        raise InputError(
+            "collateral_failure_per_khz", cond.collateral_failure_per_khz, "must be in [0, 1]"
+        )
     if not np.isfinite(cond.nociceptive_scale) or cond.nociceptive_scale < 0:
         raise InputError("nociceptive_scale", cond.nociceptive_scale, "must be >= 0")
     state = pain_state(cond.pain_state)
@@ -157,6 +166,15 @@ def build_inputs(net: Network, cond: Condition) -> tuple[SpikeTrains, NDArray[np
                 )
             natural[off : off + n] = nat
             evoked[off : off + n] = ev
+        failure = cond.collateral_failure_per_khz
+        if failure is None:
+            failure = aff["khz"]["collateral_failure_per_khz"]
+        if failure > 0.0 and pulse_ms.size:
+            # collaterals fail to follow fast trains (Rogers 2024) [ours]: each evoked spike is
+            # lost with probability failure x (mean pulse rate in kHz), capped at 1
+            span_s = max(pulse_ms[-1] - pulse_ms[0], 1000.0 / max(pulse_ms.size, 1)) / 1000.0
+            p_fail = min(1.0, failure * pulse_ms.size / span_s / 1000.0)
+            evoked = [ev[rng_stim.random(ev.size) >= p_fail] for ev in evoked]
         if isinstance(prog, KilohertzTrain) and prog.interneuron_drive_na:
             for cell in ("in", "in_s"):
                 bias[net.cell_names.index(cell)] = prog.interneuron_drive_na
