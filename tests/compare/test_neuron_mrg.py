@@ -65,11 +65,12 @@ def test_threshold_matches_reference(validation_dir: Path, d, dist, wf, pw) -> N
         tolerance_rel=float(row["tolerance_rel"]),
     )
     assert res["status"] == "ok", res
-    # thresholds within 1 % of NEURON + PyFibers (both use the 0.1 % bisection of the protocol)
+    # thresholds within 0.2 % of NEURON + PyFibers (issue: 1 %): both bisect to 0.1 % and
+    # report a midpoint (±0.05 % each); the full table agrees within 0.08 % (docs/compare.md)
     assert_close(
         res["threshold_ma"],
         float(row["threshold_ma"]),
-        rtol=0.01,
+        rtol=0.002,
         what=f"MRG {d} um at {dist} mm, {wf} {pw} ms",
         unit="mA",
     )

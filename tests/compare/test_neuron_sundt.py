@@ -28,10 +28,13 @@ def test_rest_is_the_unbalanced_leak_steady_state() -> None:
     assert_close(v[1:-1], -59.93112, atol=2e-5, what="Sundt rest", unit="mV")
 
 
-def test_conduction_velocity_1um() -> None:
-    # §10.2: 601 compartments, dt 1 us, detector times at 150 and 450: 0.4948 m/s; AP times are
-    # quantised to 1 us, so agreement within 0.5 % is one step per detector
-    assert_close(neuron_sundt_cv(1.0), 0.4948, rtol=0.005, what="Sundt 1 um CV", unit="m/s")
+@pytest.mark.parametrize(("d_um", "cv_m_per_s"), [(0.5, 0.3495), (1.0, 0.4948), (2.0, 0.7003)])
+def test_conduction_velocity(d_um: float, cv_m_per_s: float) -> None:
+    # §10.2: 601 compartments, dt 1 us, detector times at 150 and 450; AP times are quantised
+    # to 1 us, so agreement within 0.5 % is one step per detector
+    assert_close(
+        neuron_sundt_cv(d_um), cv_m_per_s, rtol=0.005, what=f"Sundt {d_um} um CV", unit="m/s"
+    )
 
 
 @pytest.mark.slow
