@@ -3,10 +3,12 @@
 pain-circuit.md s1.5:
 
 - ``r_total``: all WDR spikes in a window (Hz).
-- ``r_noci``: WDR spikes *not* time-locked to a stimulation pulse, i.e. whose lag after the most
-  recent pulse lies outside [1, 6] ms. In the published model the WDR at 20 Hz fires exactly one
-  spike per pulse and nothing else, so r_total (20 Hz) misreads a complete block of the
-  nociceptive signal as 30 % of baseline; r_noci reads 0.
+- ``r_noci``: WDR spikes *not* time-locked to a stimulation pulse, i.e. with no pulse 1-6 ms
+  before them. When the lock windows of the pulses cover more than 90 % of the time (pulse
+  intervals under ~5.5 ms, e.g. tonic above ~180 Hz), locking cannot be told apart and r_noci
+  is NaN (undefined) rather than a misleading number. In the published model the WDR at 20 Hz
+  fires exactly one spike per pulse and nothing else, so r_total (20 Hz) misreads a complete
+  block of the nociceptive signal as 30 % of baseline; r_noci reads 0.
 - percent inhibition: 100 (1 - r / r_0) with r_0 the unstimulated run with the same seed.
 - pain proxy (a *proxy*, no published transfer function exists; s4):
   NRS = clip(NRS_0 (r_noci / r_noci,0)^gamma, 0, 10), gamma = 1 by default.
@@ -21,6 +23,7 @@ from neurostim.circuit.simulate import BatchResult
 from neurostim.errors import InputError
 
 LOCK_WINDOW_MS = (1.0, 6.0)
+MAX_LOCK_COVERAGE = 0.9
 
 
 def window_rate_hz(
@@ -41,21 +44,46 @@ def locked_to_pulses(
     pulses_ms: NDArray[np.float64],
     lag_ms: tuple[float, float] = LOCK_WINDOW_MS,
 ) -> NDArray[np.bool_]:
-    """Mask (n_spikes,): True where a spike follows its latest pulse by a lag in ``lag_ms``."""
+    """Mask (n_spikes,): True where some pulse precedes the spike by a lag within ``lag_ms``."""
     if pulses_ms.size == 0 or spikes_ms.size == 0:
         return np.zeros(spikes_ms.size, dtype=bool)
-    k = np.searchsorted(pulses_ms, spikes_ms, side="right") - 1
+    # the latest pulse at least lag_ms[0] before the spike; locked if it is within lag_ms[1]
+    k = np.searchsorted(pulses_ms, spikes_ms - lag_ms[0], side="right") - 1
     lag = spikes_ms - pulses_ms[np.maximum(k, 0)]
-    return (k >= 0) & (lag >= lag_ms[0]) & (lag <= lag_ms[1])
+    return (k >= 0) & (lag <= lag_ms[1])
+
+
+def lock_coverage(
+    pulses_ms: NDArray[np.float64],
+    window_ms: tuple[float, float],
+    lag_ms: tuple[float, float] = LOCK_WINDOW_MS,
+) -> float:
+    """Fraction of ``window_ms`` that lies 1-6 ms after some pulse (0 without pulses)."""
+    start, stop = window_ms
+    if pulses_ms.size == 0:
+        return 0.0
+    lo = np.clip(pulses_ms + lag_ms[0], start, stop)
+    hi = np.clip(pulses_ms + lag_ms[1], start, stop)
+    # union of the sorted intervals [lo, hi): clip each start to the previous running end
+    ends = np.maximum.accumulate(hi)
+    starts = np.maximum(lo, np.concatenate([[start], ends[:-1]]))
+    return float(np.clip(hi - starts, 0.0, None).sum() / (stop - start))
 
 
 def noci_rate_hz(
     result: BatchResult, window_ms: tuple[float, float], cell: str = "wdr"
 ) -> NDArray[np.float64]:
-    """Rate (n_cond,) of spikes not locked to a stimulation pulse (r_noci of s1.5)."""
+    """Rate (n_cond,) of spikes not locked to a stimulation pulse (r_noci of s1.5).
+
+    NaN for a condition whose pulses leave less than 10 % of the window outside the lock
+    windows (see the module docstring).
+    """
     start, stop = window_ms
     out = np.empty(len(result.conditions))
     for i, tr in enumerate(result.inputs):
+        if lock_coverage(tr.pulse_times_ms, window_ms) > MAX_LOCK_COVERAGE:
+            out[i] = np.nan
+            continue
         s = result.spikes(i, cell)
         s = s[(s >= start) & (s < stop)]
         out[i] = (~locked_to_pulses(s, tr.pulse_times_ms)).sum() / ((stop - start) / 1000.0)

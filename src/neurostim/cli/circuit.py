@@ -122,7 +122,12 @@ def sweep(
         cols = ("wdr_hz", "wdr_noci_hz", "ex_hz", "in_hz", "inhibition_pct")
         sums = {c: summarize(rows, c) for c in cols}
         for rate in sorted(sums["wdr_hz"]):
-            cells = [f"{sums[c][rate][0]:.1f} ± {sums[c][rate][1]:.1f}" for c in cols]
+            cells = [
+                "undefined"
+                if sums[c][rate][0] != sums[c][rate][0]  # NaN: r_noci undefined
+                else f"{sums[c][rate][0]:.1f} ± {sums[c][rate][1]:.1f}"
+                for c in cols
+            ]
             table.add_row(f"{rate:g}", *cells)
         console.print(table)
         if output is not None:
