@@ -18,6 +18,7 @@ pytestmark = pytest.mark.neuron
 
 from neurostim.compare import (  # noqa: E402
     neuron_cv,
+    neuron_response,
     neuron_resting_potential_mv,
     neuron_threshold,
 )
@@ -116,3 +117,27 @@ def test_threshold_at_fine_dt_matches_fiber_models_10_3() -> None:
     )
     assert res["status"] == "ok", res
     assert_close(res["threshold_ma"], -0.120366, rtol=1e-3, what="MRG 10 um, dt 1 us", unit="mA")
+
+
+def test_train_at_1_01x_threshold_gives_exactly_two_aps(validation_dir: Path) -> None:
+    # PROTOCOL.md §9: at 1.01x the train threshold the detection node counts exactly 2 APs
+    # (pulse 1 and one later pulse; 16 um at 0.5 mm: the second at about 121 ms, pulse 7)
+    rows = _rows(validation_dir, "mrg_thresholds.csv")
+    row = next(
+        r
+        for r in rows
+        if float(r["diameter_um"]) == 16.0
+        and float(r["distance_mm"]) == 0.5
+        and int(r["n_pulses"]) == 10
+    )
+    res = neuron_response(
+        16.0,
+        0.5,
+        "biphasic-cathodic-first",
+        0.2,
+        1.01 * float(row["threshold_ma"]),
+        n_pulses=10,
+        rate_hz=50.0,
+        tstop_ms=float(row["tstop_ms"]),
+    )
+    assert res["ap_counts"][res["detect_node"]] == 2

@@ -9,6 +9,7 @@ Protocol: shared/validation/PROTOCOL.md; agreement with its CSVs: docs/compare.m
 from neurostim.compare._mechanisms import NeuronUnavailableError, neuron_available
 from neurostim.compare.neuron_mrg import (
     neuron_cv,
+    neuron_response,
     neuron_resting_potential_mv,
     neuron_threshold,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "NeuronUnavailableError",
     "neuron_available",
     "neuron_cv",
+    "neuron_response",
     "neuron_resting_potential_mv",
     "neuron_sundt_cv",
     "neuron_sundt_resting_state",

@@ -274,6 +274,49 @@ def neuron_threshold(
     return result
 
 
+def neuron_response(
+    diameter_um: float,
+    distance_mm: float,
+    waveform: str,
+    pulse_width_ms: float,
+    amplitude_ma: float,
+    n_pulses: int = 1,
+    rate_hz: float = 0.0,
+    n_nodes: int | None = None,
+    dt_ms: float = 0.005,
+    tstop_ms: float = 5.0,
+    temperature_c: float = 37.0,
+    *,
+    pulse_start_ms: float = 0.1,
+) -> dict:
+    """One full-length MRG simulation at a given signed amplitude (no search, no early stop).
+
+    Returns
+    -------
+    dict
+        ``ap_counts``: ndarray of shape (n_nodes,), APs counted at each node by tstop;
+        ``first_ap_ms``: ndarray of shape (n_nodes,), first AP time per node (NaN: none);
+        ``detect_node``: int, ⌊0.9·(n_nodes − 1)⌋; ``seconds``: float.
+    """
+    t0 = time.perf_counter()
+    if not np.isfinite(amplitude_ma):
+        raise InputError("amplitude_ma", amplitude_ma, "must be a finite signed current (mA)")
+    _check_positive(distance_mm, "distance_mm", "mm")
+    w, _ = protocol_waveform(
+        waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
+    )
+    if n_nodes is None:
+        n_nodes = 61 if waveform == "monophasic-anodic" else 41
+    fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
+    first = fiber.run(_phi_mv(fiber, distance_mm), amplitude_ma, w, dt_ms)
+    return {
+        "ap_counts": fiber.ap_counts(),
+        "first_ap_ms": first,
+        "detect_node": int(0.9 * (n_nodes - 1)),
+        "seconds": time.perf_counter() - t0,
+    }
+
+
 def neuron_cv(
     diameter_um: float,
     n_nodes: int = 41,
