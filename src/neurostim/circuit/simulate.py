@@ -23,7 +23,12 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.circuit._kernel import build_calcium_table, build_voltage_table, run_kernel
+from neurostim.circuit._kernel import (
+    LANES,
+    build_calcium_table,
+    build_voltage_table,
+    run_kernel,
+)
 from neurostim.circuit.afferents import (
     SpikeTrains,
     evoked_spikes,
@@ -318,7 +323,9 @@ def simulate(
         build_calcium_table(float(dt_ms)),
     )
     n_threads = max(1, min(n_threads or numba.config.NUMBA_NUM_THREADS, n_cond))
-    bounds = np.linspace(0, n_cond, n_threads + 1).astype(int)
+    # slices aligned to the kernel's SIMD blocks of LANES conditions
+    n_blocks = -(-n_cond // LANES)
+    bounds = np.minimum(np.linspace(0, n_blocks, n_threads + 1).astype(int) * LANES, n_cond)
     if n_threads == 1:
         run_kernel(*args, 0, n_cond, times, counts, overflow)
     else:
