@@ -14,14 +14,18 @@ SHARED = REPO_ROOT.parent / "shared"
 VALIDATION_DIR = SHARED / "validation"
 REFERENCE_DIR = SHARED / "reference"
 EXAMPLES_DIR = REPO_ROOT / "examples"
+VENDORED_VALIDATION_DIR = REPO_ROOT / "tests" / "reference" / "data"
 
 
 @pytest.fixture(scope="session")
 def validation_dir() -> Path:
-    """The NEURON reference data (``../shared/validation``); skips when it is absent."""
-    if not VALIDATION_DIR.is_dir():
-        pytest.skip("../shared/validation is not beside this checkout")
-    return VALIDATION_DIR
+    """The NEURON reference data: ``../shared/validation`` when it is beside the checkout, else
+    the copies in ``tests/reference/data`` (see its README)."""
+    if (VALIDATION_DIR / "mrg_thresholds.csv").is_file():
+        return VALIDATION_DIR
+    if (VENDORED_VALIDATION_DIR / "mrg_thresholds.csv").is_file():
+        return VENDORED_VALIDATION_DIR
+    pytest.fail("no reference data: neither ../shared/validation nor tests/reference/data")
 
 
 @pytest.fixture(scope="session")
