@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 from neurostim.fibers import _kernel, _lanes
+from neurostim.fibers._backends import BACKENDS, run_backend
 from neurostim.fibers.cable import NodeReduction, reduce_to_nodes
 from neurostim.fibers.geometry import CableGeometry
 
@@ -158,6 +159,7 @@ def simulate(
     intracellular_na: NDArray[np.float64] | None = None,
     record_sections: NDArray[np.int64] | None = None,
     quiet_mv: float = 0.0,
+    backend: str = "numba",
 ) -> SimulationResult:
     """Simulate n_cases fiber cases of one geometry from the resting state.
 
@@ -183,7 +185,13 @@ def simulate(
         If > 0 (and no intracellular stimulus), also stop a case once its waveform is over and
         every node has stayed within ``quiet_mv`` of rest for 20 steps: the outcome "no AP" is
         then decided (see ``threshold.QUIET_MV``). 0 runs the whole window.
+    backend : {"numba", "numpy", "jax"}
+        ``"numba"``: compiled kernels with early exit. ``"numpy"`` (reference, slow) and
+        ``"jax"`` (the ``gpu`` extra) run every case over the whole window and mask the steps
+        after its stop, giving the same result fields (``_backends.py``).
     """
+    if backend not in BACKENDS:
+        raise InputError("backend", backend, f"must be one of {', '.join(BACKENDS)}")
     amp = np.atleast_1d(np.asarray(amplitude_ma, dtype=np.float64))
     n_cases = amp.size
     n_sec = geometry.n_sections
@@ -206,12 +214,19 @@ def simulate(
     v = np.array(np.broadcast_to(v0, (n_cases, n_sec)))
     u = np.array(np.broadcast_to(u0, (n_cases, n_sec)))
     gates = np.array(np.broadcast_to(g0, (n_cases, *g0.shape)))
-    cnt, t1, ti, tl, steps, status, trace = _run(
-        geometry, v, u, gates, _writable(phi), amp, _writable(wave),
-        widx, dt_ms, n_steps, stop_on_detect, intracellular_section, intracellular_na,
-        record_sections, quiet_mv if intracellular_section < 0 else 0.0,
-        v0[geometry.node_sections],
-    )  # fmt: skip
+    quiet_mv = quiet_mv if intracellular_section < 0 else 0.0
+    if backend != "numba":
+        cnt, t1, ti, tl, steps, status, trace = run_backend(
+            backend, geometry, (v0, u0, g0), phi, amp, wave, widx, _wave_end(wave), dt_ms,
+            n_steps, stop_on_detect=stop_on_detect, quiet_mv=quiet_mv,
+            istim_sec=intracellular_section, istim_na=intracellular_na, rec=record_sections,
+        )  # fmt: skip
+    else:
+        cnt, t1, ti, tl, steps, status, trace = _run(
+            geometry, v, u, gates, _writable(phi), amp, _writable(wave),
+            widx, dt_ms, n_steps, stop_on_detect, intracellular_section, intracellular_na,
+            record_sections, quiet_mv, v0[geometry.node_sections],
+        )  # fmt: skip
     return SimulationResult(
         ap_count=cnt,
         first_ap_time_ms=t1,

@@ -131,6 +131,7 @@ def find_thresholds(
     max_rounds: int = 80,
     quiet_mv: float = QUIET_MV,
     progress: Callable[[int], None] | None = None,
+    backend: str = "numba",
 ) -> ThresholdResult:
     """Activation thresholds of n_cases cases of one geometry, searched in lock-step.
 
@@ -149,6 +150,8 @@ def find_thresholds(
         Stop when (hi - lo)/hi < tolerance_rel (default 0.1 %).
     progress : callable, optional
         Called with the number of cases finished in each round.
+    backend : {"numba", "numpy", "jax"}
+        Passed to ``simulate`` (the same thresholds; "jax" needs the ``gpu`` extra).
     """
     if not 0 < tolerance_rel < 1:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 1)")
@@ -183,6 +186,7 @@ def find_thresholds(
         res = simulate(
             geometry, phi[idx], pol[idx] * trial[idx], waveform, wave_index=widx[idx],
             dt_ms=dt_ms, tstop_ms=tstop_ms, stop_on_detect=True, quiet_mv=quiet_mv,
+            backend=backend,
         )  # fmt: skip
         n_sims[idx] += 1
         any_ap = res.ap_count.sum(axis=1) > 0

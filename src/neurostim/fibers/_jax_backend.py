@@ -1,0 +1,462 @@
+"""The backward-Euler step in JAX: ``simulate(..., backend="jax")`` (the ``gpu`` extra).
+
+The same equations as ``_kernel.run_cases`` and ``_numpy_reference.simulate_numpy``
+[fiber-models.md section 8]: channel currents linearised with frozen gates, backward Euler for
+(V', U') on the two-layer cable, gates advanced by cnexp with the new voltage, -30 mV AP
+detectors at every node. Written for an accelerator:
+
+- **batch axis first**: every array carries the cases on axis 0 and one ``jax.lax.scan`` over
+  the time steps advances all of them in lock-step, jit-compiled once per shape;
+- **internodes as dense solves**: the passive internode blocks are the same at every step, so
+  their 2L x 2L inverses (L sections, 2 unknowns each) are formed once in NumPy and applied as
+  one batched matrix product per step (``einsum``); internodes of unequal length are padded
+  with zero rows. The internode solution x = z - V_left zeta_L - V_right zeta_R leaves a
+  tridiagonal system in the node voltages (``cable.py`` explains the reduction; the factors
+  here are computed independently of ``reduce_to_nodes``, from the dense inverses);
+- **node system** by ``jax.lax.linalg.tridiagonal_solve`` (LAPACK gtsv on CPU, cuSPARSE on
+  GPU); a scan-based Thomas sweep is kept for comparison (``TRIDIAGONAL``).
+
+No early exit: a scan runs the whole window. Stopping (``stop_on_detect``, ``quiet_mv``, a
+non-finite voltage) is applied as a mask: once a case's stop condition holds, its detector
+outputs, ``steps_done`` and trace stop changing, so the ``SimulationResult`` is the one of the
+compiled kernel, at the cost of the steps a stopped case would have skipped.
+
+Float64 throughout, scoped: calls run inside ``jax.enable_x64(True)`` so importing this module
+does not change the process-wide JAX configuration of other code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.fibers.geometry import CableGeometry
+
+AP_THRESHOLD_MV = -30.0
+QUIET_STEPS = 20
+TRIDIAGONAL = "lapack"
+"""Node solve: ``"lapack"`` (``jax.lax.linalg.tridiagonal_solve``) or ``"thomas"`` (a scan)."""
+
+
+@dataclass(frozen=True)
+class JaxCable:
+    """Step factors of one geometry and time step (NumPy arrays, float64 unless noted).
+
+    Internode arrays are padded to ``n_max`` sections; node arrays have n_fixed entries.
+
+    int_sections : int, (n_internodes, n_max) section of each internode position (0 if pad).
+    int_inverse : (n_internodes, 2 n_max, 2 n_max) inverse of the internode block system,
+        unknowns ordered (V, U) per section, zero rows/columns for padding.
+    bound_left, bound_right : (n_internodes, n_max, 2) coefficients of the bounding nodes'
+        E' in the internode right side (G_a, G_p at the first/last position).
+    zeta_l, zeta_r : (n_sections, 2) internode response to a unit left/right node voltage.
+    diag0, lower, upper : (n_fixed,) node tridiagonal system without the gated channels.
+    rhs_left_adj, rhs_right_adj : (n_fixed,) G_a to a neighbouring node (0 if none).
+    rhs_left_int, rhs_right_int : (n_fixed,) G_a to a neighbouring internode (0 if none).
+    idx_left_int, idx_right_int : int, (n_fixed,) flat position of that internode section.
+    sec_node, sec_left, sec_right, sec_int : int, (n_sections,) for each section: its node
+        index (nodes), the bounding nodes and flat internode position (internode sections).
+    """
+
+    fixed: NDArray[np.bool_]
+    fixed_sections: NDArray[np.int64]
+    active_fixed: NDArray[np.int64]
+    int_sections: NDArray[np.int64]
+    int_inverse: NDArray[np.float64]
+    bound_left: NDArray[np.float64]
+    bound_right: NDArray[np.float64]
+    zeta_l: NDArray[np.float64]
+    zeta_r: NDArray[np.float64]
+    diag0: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    rhs_left_adj: NDArray[np.float64]
+    rhs_right_adj: NDArray[np.float64]
+    rhs_left_int: NDArray[np.float64]
+    rhs_right_int: NDArray[np.float64]
+    idx_left_int: NDArray[np.int64]
+    idx_right_int: NDArray[np.int64]
+    sec_node: NDArray[np.int64]
+    sec_left: NDArray[np.int64]
+    sec_right: NDArray[np.int64]
+    sec_int: NDArray[np.int64]
+    c: NDArray[np.float64]
+    m: NDArray[np.float64]
+    cmy: NDArray[np.float64]
+    eta0: NDArray[np.float64]
+    sa: NDArray[np.float64]
+
+
+def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
+    """Factor the internodes of ``g`` for the step ``dt_ms`` (dense inverses, see above)."""
+    n = g.n_sections
+    fixed = g.u_fixed.astype(bool)
+    fixed_sections = np.flatnonzero(fixed)
+    n_f = fixed_sections.size
+    pos = np.full(n, -1)
+    pos[fixed_sections] = np.arange(n_f)
+    active_fixed = pos[g.active_sections]
+    ga, gp = g.g_axial_us, g.g_periaxonal_us
+    c = g.capacitance_nf / dt_ms
+    cmy = g.c_myelin_nf / dt_ms
+    m = g.g_myelin_us + cmy
+    sa = np.zeros(n)
+    sp = np.zeros(n)
+    sa[:-1] += ga
+    sa[1:] += ga
+    sp[:-1] += gp
+    sp[1:] += gp
+    spans = [
+        (fixed_sections[f] + 1, fixed_sections[f + 1] - 1)
+        for f in range(n_f - 1)
+        if fixed_sections[f + 1] > fixed_sections[f] + 1
+    ]
+    n_int = len(spans)
+    n_max = max((b - a + 1 for a, b in spans), default=0)
+    int_sections = np.zeros((n_int, n_max), np.int64)
+    inverse = np.zeros((n_int, 2 * n_max, 2 * n_max))
+    bound_left = np.zeros((n_int, n_max, 2))
+    bound_right = np.zeros((n_int, n_max, 2))
+    zeta_l = np.zeros((n, 2))
+    zeta_r = np.zeros((n, 2))
+    sec_int = np.zeros(n, np.int64)
+    sec_left = np.zeros(n, np.int64)
+    sec_right = np.zeros(n, np.int64)
+    diag0 = c[fixed_sections] + sa[fixed_sections]
+    lower = np.zeros(n_f)
+    upper = np.zeros(n_f)
+    rhs_left_adj = np.zeros(n_f)
+    rhs_right_adj = np.zeros(n_f)
+    rhs_left_int = np.zeros(n_f)
+    rhs_right_int = np.zeros(n_f)
+    idx_left_int = np.zeros(n_f, np.int64)
+    idx_right_int = np.zeros(n_f, np.int64)
+    for f in range(n_f - 1):
+        i, j = fixed_sections[f], fixed_sections[f + 1]
+        if j == i + 1:  # adjacent nodes couple through -G_a (V_j + E'_j)
+            lower[f + 1] = upper[f] = -ga[i]
+            rhs_right_adj[f] = rhs_left_adj[f + 1] = ga[i]
+    for k, (a, b) in enumerate(spans):
+        size = b - a + 1
+        secs = np.arange(a, b + 1)
+        int_sections[k, :size] = secs
+        mat = np.zeros((2 * size, 2 * size))
+        for p, s in enumerate(secs):
+            cg = c[s] + g.g_leak_us[s]
+            mat[2 * p : 2 * p + 2, 2 * p : 2 * p + 2] = [[cg + sa[s], sa[s]], [-cg, m[s] + sp[s]]]
+            if p > 0:
+                coupling = [[-ga[s - 1], -ga[s - 1]], [0.0, -gp[s - 1]]]
+                mat[2 * p : 2 * p + 2, 2 * p - 2 : 2 * p] = coupling
+                mat[2 * p - 2 : 2 * p, 2 * p : 2 * p + 2] = coupling
+        inv = np.linalg.inv(mat)
+        inverse[k, : 2 * size, : 2 * size] = inv
+        bound_left[k, 0] = ga[a - 1], gp[a - 1]
+        bound_right[k, size - 1] = ga[b], gp[b]
+        zeta_l[a : b + 1] = (-ga[a - 1] * inv[:, 0]).reshape(size, 2)
+        zeta_r[a : b + 1] = (-ga[b] * inv[:, 2 * size - 2]).reshape(size, 2)
+        f_left, f_right = pos[a - 1], pos[b + 1]
+        sec_int[a : b + 1] = k * n_max + np.arange(size)
+        sec_left[a : b + 1] = f_left
+        sec_right[a : b + 1] = f_right
+        # node equations: -G_a (V + U) of the adjacent internode section
+        diag0[f_left] += ga[a - 1] * zeta_l[a].sum()
+        upper[f_left] = ga[a - 1] * zeta_r[a].sum()
+        rhs_right_int[f_left] = ga[a - 1]
+        idx_right_int[f_left] = k * n_max
+        diag0[f_right] += ga[b] * zeta_r[b].sum()
+        lower[f_right] = ga[b] * zeta_l[b].sum()
+        rhs_left_int[f_right] = ga[b]
+        idx_left_int[f_right] = k * n_max + size - 1
+    return JaxCable(
+        fixed=fixed, fixed_sections=fixed_sections, active_fixed=active_fixed,
+        int_sections=int_sections, int_inverse=inverse, bound_left=bound_left,
+        bound_right=bound_right, zeta_l=zeta_l, zeta_r=zeta_r, diag0=diag0, lower=lower,
+        upper=upper, rhs_left_adj=rhs_left_adj, rhs_right_adj=rhs_right_adj,
+        rhs_left_int=rhs_left_int, rhs_right_int=rhs_right_int, idx_left_int=idx_left_int,
+        idx_right_int=idx_right_int, sec_node=np.maximum(pos, 0), sec_left=sec_left,
+        sec_right=sec_right, sec_int=sec_int, c=c, m=m, cmy=cmy,
+        eta0=g.g_leak_us * g.e_leak_mv, sa=sa,
+    )  # fmt: skip
+
+
+# --- channel kinetics (channels.py, written with jax.numpy) -------------------------------
+
+
+def _ex(x):
+    return jnp.where(x < -100.0, 0.0, jnp.exp(x))
+
+
+def _lin(v, a, b, c):
+    z = (v + b) / c
+    small = jnp.abs(z) < 1e-6
+    return jnp.where(small, a * c, a * (v + b) / (1.0 - _ex(jnp.where(small, 1.0, -z))))
+
+
+def _lin_minus(v, a, b, c):
+    z = (v + b) / c
+    small = jnp.abs(z) < 1e-6
+    return jnp.where(small, a * c, -a * (v + b) / (1.0 - _ex(jnp.where(small, -1.0, z))))
+
+
+def mrg_node_rates(v, q1, q2, q3):
+    """(m_inf, tau_m, h_inf, tau_h, p_inf, tau_p, s_inf, tau_s) of the MRG node, any shape."""
+    a_p = q1 * jnp.where(v < -150.0, 8.6725e-4, _lin(v, 0.01, 27.0, 10.2))
+    b_p = q1 * jnp.where(v > 150.0, 1.5855e-5, _lin_minus(v, 0.00025, 34.0, 10.0))
+    a_m = q1 * jnp.where(v < -150.0, 0.15733, _lin(v, 1.86, 21.4, 10.3))
+    b_m = q1 * jnp.where(v > 150.0, 5.7268e-3, _lin_minus(v, 0.086, 25.7, 9.16))
+    a_h = q2 * jnp.where(v > 150.0, 3.2594e-3, _lin_minus(v, 0.062, 114.0, 11.0))
+    b_h = q2 * jnp.where(v < -150.0, 1.4054e-3, 2.3 / (1.0 + _ex(-(v + 31.8) / 13.4)))
+    a_s = q3 * jnp.where(v < -150.0, 3.3484e-5, 0.3 / (1.0 + _ex((v + 80.0 - 27.0) / -5.0)))
+    b_s = q3 * jnp.where(v < -150.0, 3.3484e-6, 0.03 / (1.0 + _ex((v + 80.0 + 10.0) / -1.0)))
+    t_m, t_h = 1.0 / (a_m + b_m), 1.0 / (a_h + b_h)
+    t_p, t_s = 1.0 / (a_p + b_p), 1.0 / (a_s + b_s)
+    return a_m * t_m, t_m, a_h * t_h, t_h, a_p * t_p, t_p, a_s * t_s, t_s
+
+
+def _f_trap(x, y):
+    small = jnp.abs(x / y) < 1e-6
+    safe = jnp.where(small, y, x)
+    return jnp.where(small, y * (1.0 - x / (2.0 * y)), safe / (jnp.exp(safe / y) - 1.0))
+
+
+def sundt_rates(v, q, kt):
+    """(m_inf, tau_m, h_inf, tau_h, n_inf, tau_n, l_inf, tau_l) of the Sundt model, any shape."""
+    a_m = 0.32 * q * _f_trap(-45.9 - v, 4.0)
+    b_m = 0.28 * q * _f_trap(v + 18.9, 5.0)
+    a_h = 0.128 * q * jnp.exp(-(v + 54.0) / 18.0)
+    b_h = 4.0 * q / (1.0 + jnp.exp(-(v + 31.0) / 5.0))
+    t_m, t_h = 1.0 / (a_m + b_m), 1.0 / (a_h + b_h)
+    a_n = jnp.exp(-5.0 * kt * (v + 32.0))
+    t_n = jnp.exp(-2.0 * kt * (v + 32.0)) / (0.03 * q * (1.0 + a_n))
+    a_l = jnp.exp(2.0 * kt * (v + 61.0))
+    t_l = a_l / (0.001 * q * (1.0 + a_l))
+    return a_m * t_m, t_m, a_h * t_h, t_h, 1.0 / (1.0 + a_n), t_n, 1.0 / (1.0 + a_l), t_l
+
+
+def _rates(kind, v, prm):
+    if kind == "mrg":
+        return mrg_node_rates(v, prm[5], prm[6], prm[7])
+    return sundt_rates(v, prm[4], prm[5])
+
+
+def _channel_g(kind, gates, prm):
+    """Conductance density (S/cm2) and conductance x reversal, shape of gates[..., 0]."""
+    m, h, p, s = gates[..., 0], gates[..., 1], gates[..., 2], gates[..., 3]
+    if kind == "mrg":
+        g_na = prm[0] * m**3 * h + prm[1] * p**3
+        g_k = prm[2] * s
+        return g_na + g_k, g_na * prm[3] + g_k * prm[4]
+    g_na = prm[0] * m**3 * h
+    g_k = prm[1] * p**3 * s
+    return g_na + g_k, g_na * prm[2] + g_k * prm[3]
+
+
+# --- linear solves -----------------------------------------------------------------------
+
+
+def _thomas(dl, d, du, b):
+    """Tridiagonal solve by a scan over the unknowns; all arguments (n_cases, n)."""
+    du_prev = jnp.concatenate([jnp.zeros_like(du[:, :1]), du[:, :-1]], axis=1)
+
+    def forward(prev, row):
+        cp_prev, dp_prev = prev
+        dl_i, d_i, du_prev_i, b_i = row
+        mult = dl_i / cp_prev
+        out = (d_i - mult * du_prev_i, b_i - mult * dp_prev)
+        return out, out
+
+    init = (jnp.ones_like(d[:, 0]), jnp.zeros_like(d[:, 0]))
+    _, (cp, dp) = jax.lax.scan(forward, init, (dl.T, d.T, du_prev.T, b.T))
+
+    def backward(x_next, row):
+        cp_i, dp_i, du_i = row
+        x = (dp_i - du_i * x_next) / cp_i
+        return x, x
+
+    _, x = jax.lax.scan(backward, jnp.zeros_like(d[:, 0]), (cp, dp, du.T), reverse=True)
+    return x.T
+
+
+def _tridiagonal(dl, d, du, b, method):
+    if method == "thomas":
+        return _thomas(dl, d, du, b)
+    return jax.lax.linalg.tridiagonal_solve(dl, d, du, b[..., None])[..., 0]
+
+
+# --- the time loop -----------------------------------------------------------------------
+
+
+@partial(jax.jit, static_argnames=("kind", "stop_on_detect", "quiet", "tridiagonal"))
+def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, stop_on_detect,
+         quiet, tridiagonal):  # fmt: skip
+    """Scan over the steps; ``drive``/``drive_old`` (n_steps, n_cases) source current now and
+    one step earlier, ``istim`` (n_steps,), ``steps`` (n_steps,) step index."""
+    prm, phi, area_us, g_leak, e_leak, nodes, rec, det, istim_node, rest, quiet_mv, dt = geo
+    nc = phi.shape[0]
+    fx = cab["fixed_sections"]
+    n_int, n_max = cab["int_sections"].shape
+    int_secs = cab["int_sections"]
+    # node-equation constants
+    gam_leak = g_leak[fx]
+    eta_leak = (g_leak * e_leak)[fx]
+    lower = jnp.broadcast_to(cab["lower"], (nc, fx.size))
+    upper = jnp.broadcast_to(cab["upper"], (nc, fx.size))
+    left_adj = jnp.clip(fx - 1, 0)
+    right_adj = jnp.clip(fx + 1, 0, phi.shape[1] - 1)
+    is_fixed = cab["fixed"]
+
+    def step(carry, x):
+        (v, u, gates, firing, count, t_first, t_interp, t_last, done, status, quiet_run,
+         running) = carry  # fmt: skip
+        s_new, s_old, i_in, k = x
+        e_new = s_new[:, None] * phi
+        e_old = s_old[:, None] * phi
+        gg, ge = _channel_g(kind, gates, prm)
+        gam = (gam_leak + jnp.zeros((nc, 1))).at[:, cab["active_fixed"]].add(gg * area_us)
+        eta = (eta_leak + jnp.zeros((nc, 1))).at[:, cab["active_fixed"]].add(ge * area_us)
+        rhs = cab["c"][fx] * v[:, fx] + eta - cab["sa"][fx] * e_new[:, fx]
+        rhs = rhs + jnp.where(fx == istim_node, i_in, 0.0)
+        rhs = rhs + cab["rhs_left_adj"] * e_new[:, left_adj]
+        rhs = rhs + cab["rhs_right_adj"] * e_new[:, right_adj]
+        if n_int:
+            vi, ui = v[:, int_secs], u[:, int_secs]
+            en, eo = e_new[:, int_secs], e_old[:, int_secs]
+            ci, ei = cab["c"][int_secs], cab["eta0"][int_secs]
+            r0 = ci * vi + ei
+            r1 = cab["m"][int_secs] * en - cab["cmy"][int_secs] * (eo - ui) - ci * vi - ei
+            e_l = e_new[:, fx[cab["int_left"]]][:, :, None]
+            e_r = e_new[:, fx[cab["int_right"]]][:, :, None]
+            r0 = r0 + cab["bound_left"][..., 0] * e_l + cab["bound_right"][..., 0] * e_r
+            r1 = r1 + cab["bound_left"][..., 1] * e_l + cab["bound_right"][..., 1] * e_r
+            r = jnp.stack([r0, r1], axis=-1).reshape(nc, n_int, 2 * n_max)
+            z = jnp.einsum("kij,ckj->cki", cab["int_inverse"], r).reshape(nc, n_int * n_max, 2)
+            zsum = z[..., 0] + z[..., 1]
+            rhs = rhs + cab["rhs_left_int"] * zsum[:, cab["idx_left_int"]]
+            rhs = rhs + cab["rhs_right_int"] * zsum[:, cab["idx_right_int"]]
+        vf = _tridiagonal(lower, cab["diag0"] + gam, upper, rhs, tridiagonal)
+        v_node = vf[:, cab["sec_node"]]
+        if n_int:
+            v_l, v_r = vf[:, cab["sec_left"]], vf[:, cab["sec_right"]]
+            zs = z[:, cab["sec_int"]]
+            v_int = zs[..., 0] - v_l * cab["zeta_l"][:, 0] - v_r * cab["zeta_r"][:, 0]
+            u_int = zs[..., 1] - v_l * cab["zeta_l"][:, 1] - v_r * cab["zeta_r"][:, 1]
+            v_new = jnp.where(is_fixed, v_node, v_int)
+            u_new = jnp.where(is_fixed, e_new, u_int)
+        else:
+            v_new, u_new = v_node, e_new
+        rates = _rates(kind, v_new[:, fx[cab["active_fixed"]]], prm)
+        gates_new = jnp.stack(
+            [rates[2 * i] + (gates[..., i] - rates[2 * i]) * jnp.exp(-dt / rates[2 * i + 1])
+             for i in range(4)],
+            axis=-1,
+        )  # fmt: skip
+        # detectors (masked once a case has stopped)
+        t_new = (k + 1) * dt
+        v_old_nodes, v_nodes = v[:, nodes], v_new[:, nodes]
+        above = v_nodes >= AP_THRESHOLD_MV
+        onset = above & ~firing & running[:, None]
+        first = onset & (count == 0)
+        crossing = k * dt + dt * (AP_THRESHOLD_MV - v_old_nodes) / (v_nodes - v_old_nodes)
+        t_first = jnp.where(first, t_new, t_first)
+        t_interp = jnp.where(first, crossing, t_interp)
+        t_last = jnp.where(onset, t_new, t_last)
+        count = count + onset
+        firing = jnp.where(running[:, None], above, firing)
+        done = jnp.where(running, k + 1, done)
+        unstable = ~jnp.isfinite(v_nodes[:, det])
+        status = jnp.where(running & unstable, 1, status)
+        stop = unstable
+        if stop_on_detect:
+            stop = stop | (count[:, det] > 0)
+        if quiet:
+            calm = ~jnp.any(firing | (jnp.abs(v_nodes - rest) > quiet_mv), axis=1)
+            calm_run = jnp.where(calm, quiet_run + 1, 0)
+            quiet_run = jnp.where(running & (k >= wave_end), calm_run, quiet_run)
+            stop = stop | ((k >= wave_end) & (quiet_run >= QUIET_STEPS))
+        record = jnp.where(running[:, None], v_new[:, rec], 0.0)
+        running = running & ~stop
+        carry = (v_new, u_new, gates_new, firing, count, t_first, t_interp, t_last, done,
+                 status, quiet_run, running)  # fmt: skip
+        return carry, record
+
+    final, trace = jax.lax.scan(step, state, (drive, drive_old, istim, steps))
+    return final, trace
+
+
+def simulate_jax(
+    g: CableGeometry,
+    dt_ms: float,
+    n_steps: int,
+    v0: NDArray[np.float64],
+    u0: NDArray[np.float64],
+    gates0: NDArray[np.float64],
+    phi: NDArray[np.float64],
+    amp: NDArray[np.float64],
+    wave: NDArray[np.float64],
+    wave_idx: NDArray[np.int64],
+    wave_end: NDArray[np.int64],
+    *,
+    stop_on_detect: bool,
+    quiet_mv: float,
+    istim_sec: int,
+    istim_na: NDArray[np.float64] | None,
+    rec: NDArray[np.int64],
+    v_rest_nodes: NDArray[np.float64],
+) -> tuple:
+    """Advance n_cases cases from (v0, u0, gates0) for ``n_steps`` steps of ``dt_ms``.
+
+    ``v0``, ``u0`` (n_sections,), ``gates0`` (n_active, 4) initial state shared by all cases;
+    ``phi`` (n_cases, n_sections), ``amp`` (n_cases,), ``wave`` (n_waves, >= n_steps),
+    ``wave_idx`` (n_cases,), ``wave_end`` (n_waves,) (``solver._wave_end``), ``rec``
+    (n_recorded,) sections to trace. Returns NumPy arrays (ap_count, first_ap_time_ms,
+    first_crossing_ms, last_ap_time_ms, steps_done, status, trace (n_cases, n_recorded,
+    n_steps)), with the meanings of ``solver.SimulationResult``.
+    """
+    cab = prepare(g, dt_ms)
+    nc, n_nodes = amp.size, g.n_nodes
+    drive = amp[:, None] * wave[wave_idx, :n_steps]
+    drive_old = np.concatenate([np.zeros((nc, 1)), drive[:, :-1]], axis=1)
+    istim = np.zeros(n_steps) if istim_na is None or istim_sec < 0 else np.asarray(istim_na)
+    fixed_pos = np.flatnonzero(cab.fixed_sections == istim_sec)
+    istim_node = int(cab.fixed_sections[fixed_pos[0]]) if fixed_pos.size else -1
+    # nodes bounding each internode (indices into fixed_sections)
+    first = cab.int_sections[:, 0] if cab.int_sections.size else np.zeros(0, np.int64)
+    int_left, int_right = cab.sec_left[first], cab.sec_right[first]
+    arrays = {name: getattr(cab, name) for name in cab.__dataclass_fields__}
+    arrays.update(int_left=int_left, int_right=int_right)
+    with jax.enable_x64(True):
+        cab_j = {k: jnp.asarray(a) for k, a in arrays.items()}
+        geo = (
+            jnp.asarray(g.channel_params), jnp.asarray(phi), jnp.asarray(g.active_area_cm2 * 1e6),
+            jnp.asarray(g.g_leak_us), jnp.asarray(g.e_leak_mv),
+            jnp.asarray(g.node_sections), jnp.asarray(rec), g.detection_node, istim_node,
+            jnp.asarray(v_rest_nodes), float(quiet_mv), float(dt_ms),
+        )  # fmt: skip
+        v = np.broadcast_to(v0, (nc, v0.size))
+        firing = v[:, g.node_sections] >= AP_THRESHOLD_MV
+        nan = np.full((nc, n_nodes), np.nan)
+        state = (
+            jnp.asarray(v), jnp.asarray(np.broadcast_to(u0, (nc, u0.size))),
+            jnp.asarray(np.broadcast_to(gates0, (nc, *gates0.shape))), jnp.asarray(firing),
+            jnp.zeros((nc, n_nodes), jnp.int64), jnp.asarray(nan), jnp.asarray(nan),
+            jnp.asarray(nan), jnp.zeros(nc, jnp.int64), jnp.zeros(nc, jnp.int64),
+            jnp.zeros(nc, jnp.int64), jnp.ones(nc, bool),
+        )  # fmt: skip
+        final, trace = _run(
+            cab_j, geo, state, jnp.asarray(drive.T), jnp.asarray(drive_old.T),
+            jnp.asarray(istim[:n_steps]), jnp.arange(n_steps), jnp.asarray(wave_end[wave_idx]),
+            kind=g.model, stop_on_detect=bool(stop_on_detect), quiet=bool(quiet_mv > 0),
+            tridiagonal=TRIDIAGONAL,
+        )  # fmt: skip
+        out = [np.asarray(a) for a in final[4:10]]
+        trace = np.asarray(trace).transpose(1, 2, 0)
+    count, t_first, t_interp, t_last, done, status = out
+    return count, t_first, t_interp, t_last, done, status, trace
+
+
+__all__ = ["JaxCable", "mrg_node_rates", "prepare", "simulate_jax", "sundt_rates"]
