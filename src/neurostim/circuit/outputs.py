@@ -107,7 +107,7 @@ def rate_over_time_hz(
 
 
 def percent_inhibition(
-    rate_hz: NDArray[np.float64], control_hz: NDArray[np.float64]
+    rate_hz: NDArray[np.float64] | float, control_hz: NDArray[np.float64] | float
 ) -> NDArray[np.float64]:
     """100 (1 - rate / control), NaN where the control is 0 (shapes broadcast)."""
     rate_hz, control_hz = np.asarray(rate_hz, float), np.asarray(control_hz, float)

@@ -20,6 +20,7 @@ enters the circuit:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +28,12 @@ from numpy.typing import NDArray
 from neurostim.errors import InputError
 
 KHZ_REGIMES = ("none", "async", "block")
+
+
+class _PulseTrain(Protocol):
+    """Anything with ``pulses(start_ms, stop_ms) -> (pulse_ms, scale)``: every program here."""
+
+    def pulses(self, start_ms: float, stop_ms: float) -> tuple[NDArray, NDArray]: ...
 
 
 def _positive(name: str, value: float, upper: float | None = None) -> None:
@@ -129,7 +136,7 @@ class MultiplexedProgram:
 class CycledProgram:
     """A train gated on for ``on_s`` then off for ``off_s``, repeating from the start."""
 
-    train: object
+    train: _PulseTrain
     on_s: float = 1.0
     off_s: float = 1.0
 

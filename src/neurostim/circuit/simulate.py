@@ -322,7 +322,9 @@ def simulate(
         tab,
         build_calcium_table(float(dt_ms)),
     )
-    n_threads = max(1, min(n_threads or numba.config.NUMBA_NUM_THREADS, n_cond))
+    # numba.config sets NUMBA_NUM_THREADS at runtime, so its stubs do not declare it
+    n_default: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    n_threads = max(1, min(n_threads or n_default, n_cond))
     # slices aligned to the kernel's SIMD blocks of LANES conditions
     n_blocks = -(-n_cond // LANES)
     bounds = np.minimum(np.linspace(0, n_blocks, n_threads + 1).astype(int) * LANES, n_cond)

@@ -18,7 +18,7 @@ import numpy as np
 from neurostim.circuit.network import BLOCKS, REALIZATIONS
 from neurostim.circuit.outputs import noci_rate_hz, percent_inhibition, window_rate_hz
 from neurostim.circuit.programs import BurstTrain, KilohertzTrain, TonicTrain
-from neurostim.circuit.simulate import Condition, simulate
+from neurostim.circuit.simulate import DEFAULT_DT_MS, Condition, simulate
 from neurostim.errors import InputError
 
 PARADIGMS = ("tonic", "burst", "khz")
@@ -154,10 +154,10 @@ def run_sweep(
     window = (spec.window_s[0] * 1000.0, spec.window_s[1] * 1000.0)
     per_cell: dict[str, list[float]] = {k: [] for k in ("wdr", "ex", "in", "in_s", "noci")}
     status: list[str] = []
-    kwargs = {} if dt_ms is None else {"dt_ms": dt_ms}
+    step_ms = DEFAULT_DT_MS if dt_ms is None else dt_ms
     done = 0
     for i in range(0, len(todo), chunk):
-        res = simulate(todo[i : i + chunk], **kwargs)
+        res = simulate(todo[i : i + chunk], dt_ms=step_ms)
         for cell in ("wdr", "ex", "in", "in_s"):
             per_cell[cell] += list(window_rate_hz(res, cell, window))
         per_cell["noci"] += list(noci_rate_hz(res, window))

@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -104,7 +105,7 @@ def _check_n_nodes(n_nodes: int) -> None:
         raise InputError("n_nodes", n_nodes, "must be an odd integer >= 5")
 
 
-def build_mrg_fiber(diameter_um: float, n_nodes: int = 41, temperature_c: float = 37.0):
+def build_mrg_fiber(diameter_um: float, n_nodes: int = 41, temperature_c: float = 37.0) -> NrnFiber:
     """Build the protocol's MRG fiber in NEURON (PROTOCOL.md §1).
 
     Returns
@@ -122,9 +123,11 @@ def build_mrg_fiber(diameter_um: float, n_nodes: int = 41, temperature_c: float 
     xg_myelin = 0.001 / (2 * nl)
     xc_myelin = 0.1 / (2 * nl)
 
-    sections, node_idx, lengths = [], [], []
+    sections: list[Any] = []  # NEURON h.Section objects (untyped)
+    node_idx: list[int] = []
+    lengths: list[float] = []
 
-    def add(name: str, length_um: float) -> object:
+    def add(name: str, length_um: float) -> Any:
         sec = h.Section(name=f"{name}{len(sections)}")
         sec.nseg = 1
         sec.L = length_um

@@ -15,6 +15,7 @@ docs/compare.md for the numbers).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,7 +50,7 @@ def build_sundt_fiber(
     if int(n_sections) != n_sections or n_sections < 5 or n_sections % 2 == 0:
         raise InputError("n_sections", n_sections, "must be an odd integer >= 5")
     h = load_mechanisms()
-    sections = []
+    sections: list[Any] = []
     for k in range(n_sections):
         sec = h.Section(name=f"sundt{k}")
         sec.nseg = 1
@@ -74,7 +75,7 @@ def build_sundt_fiber(
         if sections:
             sec.connect(sections[-1](1), 0)
         sections.append(sec)
-    z_um = (np.arange(n_sections) + 0.5) * segment_length_um
+    z_um = (np.arange(n_sections, dtype=np.float64) + 0.5) * segment_length_um
     return NrnFiber(h, sections, list(range(n_sections)), z_um, V_REST_MV, temperature_c)
 
 

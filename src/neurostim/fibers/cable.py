@@ -96,7 +96,7 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
             lower[f + 1] = -ga[fixed[f]]
             upper[f] = -ga[fixed[f]]
             continue
-        blocks = {}
+        blocks: dict[int, NDArray[np.float64]] = {}
         for i in range(a, b + 1):
             cg = c[i] + g.g_leak_us[i]
             d = np.array([[cg + sa[i], sa[i]], [-cg, m[i] + sp[i]]])

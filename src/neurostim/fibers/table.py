@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import cast
 
 from neurostim.errors import InputError
 from neurostim.fibers.cases import ProtocolCase
@@ -63,7 +64,7 @@ def read_cases_csv(path: str | Path) -> tuple[list[ProtocolCase], list[dict[str,
             if v is None:
                 raise InputError(f"line {line}: {k}", "", "is required")
             base[k] = v
-        n_pulses = nums["n_pulses"] or 1
+        n_pulses = cast(int, nums["n_pulses"] or 1)  # OPTIONAL_NUMBERS reads it as int
         waveform = r["waveform"].strip()
         try:
             case = ProtocolCase(
@@ -71,7 +72,7 @@ def read_cases_csv(path: str | Path) -> tuple[list[ProtocolCase], list[dict[str,
                 waveform="train" if n_pulses > 1 else waveform,
                 n_pulses=n_pulses,
                 rate_hz=nums["rate_hz"] or 0.0,
-                n_nodes=nums["n_nodes"],
+                n_nodes=cast("int | None", nums["n_nodes"]),
                 dt_ms=nums["dt_ms"],
                 tstop_ms=nums["tstop_ms"],
                 temperature_c=37.0 if nums["temperature_c"] is None else nums["temperature_c"],
