@@ -184,6 +184,14 @@ def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
     )  # fmt: skip
 
 
+def _float64():
+    """Scoped float64: ``jax.enable_x64`` (newer JAX) or ``jax.experimental.enable_x64``."""
+    scope = getattr(jax, "enable_x64", None)
+    if scope is None:  # pragma: no cover - JAX < 0.6
+        from jax.experimental import enable_x64 as scope
+    return scope(True)
+
+
 # --- channel kinetics (channels.py, written with jax.numpy) -------------------------------
 
 
@@ -429,7 +437,7 @@ def simulate_jax(
     int_left, int_right = cab.sec_left[first], cab.sec_right[first]
     arrays = {name: getattr(cab, name) for name in cab.__dataclass_fields__}
     arrays.update(int_left=int_left, int_right=int_right)
-    with jax.enable_x64(True):
+    with _float64():
         cab_j = {k: jnp.asarray(a) for k, a in arrays.items()}
         geo = (
             jnp.asarray(g.channel_params), jnp.asarray(phi), jnp.asarray(g.active_area_cm2 * 1e6),
