@@ -94,9 +94,9 @@ def test_intracellular_stimulus(jax) -> None:
     istim[:20] = 2.0  # nA into node 2 for 0.1 ms
     kw = dict(n_steps=N_STEPS, intracellular_section=int(g.node_sections[2]),
               intracellular_na=istim, record_sections=g.node_sections)  # fmt: skip
-    zero = np.zeros((2, g.n_sections))
-    res = simulate(g, zero, np.zeros(2), np.zeros(N_STEPS), backend="jax", **kw)
-    ref = simulate(g, zero, np.zeros(2), np.zeros(N_STEPS), **kw)
+    zero = np.zeros((3, g.n_sections))  # 3 cases: JAX pads the batch to 4
+    res = simulate(g, zero, np.zeros(3), np.zeros(N_STEPS), backend="jax", **kw)
+    ref = simulate(g, zero, np.zeros(3), np.zeros(N_STEPS), **kw)
     assert ref.detected.all()
     _assert_same_detection(res, ref, "intracellular, JAX vs Numba")
     assert_close(res.v_trace_mv, ref.v_trace_mv, rtol=RTOL, atol=ATOL_MV,

@@ -421,12 +421,20 @@ def simulate_jax(
     ``v0``, ``u0`` (n_sections,), ``gates0`` (n_active, 4) initial state shared by all cases;
     ``phi`` (n_cases, n_sections), ``amp`` (n_cases,), ``wave`` (n_waves, >= n_steps),
     ``wave_idx`` (n_cases,), ``wave_end`` (n_waves,) (``solver._wave_end``), ``rec``
-    (n_recorded,) sections to trace. Returns NumPy arrays (ap_count, first_ap_time_ms,
-    first_crossing_ms, last_ap_time_ms, steps_done, status, trace (n_cases, n_recorded,
-    n_steps)), with the meanings of ``solver.SimulationResult``.
+    (n_recorded,) sections to trace. The batch runs padded to the next power of two.
+    Returns NumPy arrays (ap_count, first_ap_time_ms, first_crossing_ms, last_ap_time_ms,
+    steps_done, status, trace (n_cases, n_recorded, n_steps)), with the meanings of
+    ``solver.SimulationResult``.
     """
     cab = prepare(g, dt_ms)
-    nc, n_nodes = amp.size, g.n_nodes
+    # pad the batch to a power of two with silent cases: a threshold search shrinks its batch
+    # every round, and each new shape would cost a compilation
+    n_real, n_nodes = amp.size, g.n_nodes
+    nc = 1 << max(n_real - 1, 0).bit_length()
+    if nc > n_real:
+        phi = np.concatenate([phi, np.zeros((nc - n_real, phi.shape[1]))])
+        amp = np.concatenate([amp, np.zeros(nc - n_real)])
+        wave_idx = np.concatenate([wave_idx, np.zeros(nc - n_real, np.int64)])
     drive = amp[:, None] * wave[wave_idx, :n_steps]
     drive_old = np.concatenate([np.zeros((nc, 1)), drive[:, :-1]], axis=1)
     istim = np.zeros(n_steps) if istim_na is None or istim_sec < 0 else np.asarray(istim_na)
@@ -461,8 +469,8 @@ def simulate_jax(
             kind=g.model, stop_on_detect=bool(stop_on_detect), quiet=bool(quiet_mv > 0),
             tridiagonal=TRIDIAGONAL,
         )  # fmt: skip
-        out = [np.asarray(a) for a in final[4:10]]
-        trace = np.asarray(trace).transpose(1, 2, 0)
+        out = [np.asarray(a)[:n_real] for a in final[4:10]]
+        trace = np.asarray(trace).transpose(1, 2, 0)[:n_real]
     count, t_first, t_interp, t_last, done, status = out
     return count, t_first, t_interp, t_last, done, status, trace
 
