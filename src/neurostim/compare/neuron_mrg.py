@@ -31,16 +31,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from neurostim.compare._common import check_odd_count, check_positive, phi_mv
 from neurostim.compare._mechanisms import load_mechanisms
 from neurostim.compare._nrn_run import NrnFiber
 from neurostim.compare._nrn_search import threshold_search
 from neurostim.compare._protocol import protocol_waveform
 from neurostim.errors import InputError
-from neurostim.field import point_source_potential_mv
 
 RHO_AXOPLASM_OHM_CM = 70.0
 V_REST_MV = -80.0
-SIGMA_S_PER_M = 0.2
 NODE_LENGTH_UM = 1.0
 MYSA_LENGTH_UM = 3.0
 SPACE_NODE_UM = 0.002
@@ -100,11 +99,6 @@ def _periaxonal_mohm_per_cm(diameter_um: float, space_um: float) -> float:
     return RHO_AXOPLASM_OHM_CM * 100.0 / (np.pi * ((r + space_um) ** 2 - r**2))
 
 
-def _check_n_nodes(n_nodes: int) -> None:
-    if int(n_nodes) != n_nodes or n_nodes < 5 or n_nodes % 2 == 0:
-        raise InputError("n_nodes", n_nodes, "must be an odd integer >= 5")
-
-
 def build_mrg_fiber(diameter_um: float, n_nodes: int = 41, temperature_c: float = 37.0) -> NrnFiber:
     """Build the protocol's MRG fiber in NEURON (PROTOCOL.md §1).
 
@@ -113,7 +107,7 @@ def build_mrg_fiber(diameter_um: float, n_nodes: int = 41, temperature_c: float 
     NrnFiber
         With 11·(n_nodes − 1) + 1 sections; ``z_um`` of shape (n_sections,).
     """
-    _check_n_nodes(n_nodes)
+    check_odd_count(n_nodes, "n_nodes")
     g = mrg_geometry(diameter_um)
     h = load_mechanisms()
     big_d = g.fiber_diameter_um
@@ -184,14 +178,6 @@ def build_mrg_fiber(diameter_um: float, n_nodes: int = 41, temperature_c: float 
     return NrnFiber(h, sections, node_idx, z_um, V_REST_MV, temperature_c)
 
 
-def _phi_mv(fiber: NrnFiber, distance_mm: float) -> NDArray[np.float64]:
-    """Potential per mA at every compartment centre; source over the centre node."""
-    z_mm = fiber.z_um * 1e-3
-    z_c = z_mm[fiber.node_sections[(fiber.n_nodes - 1) // 2]]
-    points = np.stack([np.zeros_like(z_mm), np.zeros_like(z_mm), z_mm], axis=1)
-    return point_source_potential_mv(1.0, [0.0, distance_mm, z_c], points, SIGMA_S_PER_M)
-
-
 def _rough_guess_ma(diameter_um: float, distance_mm: float, waveform: str, pw_ms: float) -> float:
     """A first guess (magnitude) for the bracket: Weiss strength-duration with a 0.1 ms
     chronaxie, distance^1.6, 1/diameter, anodic x5, biphasic x1.15. Anchored on PROTOCOL.md
@@ -199,11 +185,6 @@ def _rough_guess_ma(diameter_um: float, distance_mm: float, waveform: str, pw_ms
     base = 0.061 * (1.0 + 0.1 / pw_ms) * distance_mm**1.6 * (10.0 / diameter_um)
     factor = {"monophasic-anodic": 5.0, "biphasic-cathodic-first": 1.15}.get(waveform, 1.0)
     return base * factor
-
-
-def _check_positive(value: float, field: str, unit: str) -> None:
-    if not (np.isfinite(value) and value > 0):
-        raise InputError(field, value, f"must be a positive number ({unit})")
 
 
 def neuron_threshold(
@@ -257,19 +238,19 @@ def neuron_threshold(
         int, local minima of the first AP time over the nodes at 1.01x threshold).
     """
     t0 = time.perf_counter()
-    _check_positive(distance_mm, "distance_mm", "mm")
-    _check_positive(tolerance_rel, "tolerance_rel", "relative")
-    _check_positive(temperature_c + 273.15, "temperature_c", "°C above absolute zero")
+    check_positive(distance_mm, "distance_mm", "mm")
+    check_positive(tolerance_rel, "tolerance_rel", "relative")
+    check_positive(temperature_c + 273.15, "temperature_c", "°C above absolute zero")
     w, sign = protocol_waveform(
         waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
     )
     if n_nodes is None:
         n_nodes = 61 if waveform == "monophasic-anodic" else 41
     fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
-    phi = _phi_mv(fiber, distance_mm)
+    phi = phi_mv(fiber, distance_mm)
     if guess_ma is None:
         guess_ma = _rough_guess_ma(diameter_um, distance_mm, waveform, pulse_width_ms)
-    _check_positive(guess_ma, "guess_ma", "mA")
+    check_positive(guess_ma, "guess_ma", "mA")
     result = threshold_search(
         fiber, phi, w, sign, dt_ms, tstop_ms, tolerance_rel, guess_ma, verify=verify
     )
@@ -304,14 +285,14 @@ def neuron_response(
     t0 = time.perf_counter()
     if not np.isfinite(amplitude_ma):
         raise InputError("amplitude_ma", amplitude_ma, "must be a finite signed current (mA)")
-    _check_positive(distance_mm, "distance_mm", "mm")
+    check_positive(distance_mm, "distance_mm", "mm")
     w, _ = protocol_waveform(
         waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
     )
     if n_nodes is None:
         n_nodes = 61 if waveform == "monophasic-anodic" else 41
     fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
-    first = fiber.run(_phi_mv(fiber, distance_mm), amplitude_ma, w, dt_ms)
+    first = fiber.run(phi_mv(fiber, distance_mm), amplitude_ma, w, dt_ms)
     return {
         "ap_counts": fiber.ap_counts(),
         "first_ap_ms": first,
@@ -332,7 +313,7 @@ def neuron_cv(
     ⌊0.25(N−1)⌋ and ⌊0.75(N−1)⌋ (10 and 30 for 41 nodes), linearly interpolated between steps;
     CV = Δz/Δt. Ve = 0; initialisation as for thresholds.
     """
-    _check_positive(dt_ms, "dt_ms", "ms")
+    check_positive(dt_ms, "dt_ms", "ms")
     fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
     h = fiber.h
     stim = h.IClamp(fiber.segments[fiber.node_sections[2]])

@@ -20,22 +20,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from neurostim.compare._common import check_odd_count, check_positive, phi_mv
 from neurostim.compare._mechanisms import load_mechanisms
 from neurostim.compare._nrn_run import NrnFiber
 from neurostim.compare._nrn_search import threshold_search
 from neurostim.compare._protocol import protocol_waveform
-from neurostim.errors import InputError
-from neurostim.field import point_source_potential_mv
 
 V_REST_MV = -60.0
 SEGMENT_LENGTH_UM = 8.333
 RA_OHM_CM = 100.0
-SIGMA_S_PER_M = 0.2
-
-
-def _check(value: float, field: str, what: str) -> None:
-    if not (np.isfinite(value) and value > 0):
-        raise InputError(field, value, f"must be a positive number ({what})")
 
 
 def build_sundt_fiber(
@@ -45,10 +38,9 @@ def build_sundt_fiber(
     segment_length_um: float = SEGMENT_LENGTH_UM,
 ) -> NrnFiber:
     """Build the Sundt C-fiber: ``n_sections`` compartments, all of them detectors ("nodes")."""
-    _check(diameter_um, "diameter_um", "µm")
-    _check(segment_length_um, "segment_length_um", "µm")
-    if int(n_sections) != n_sections or n_sections < 5 or n_sections % 2 == 0:
-        raise InputError("n_sections", n_sections, "must be an odd integer >= 5")
+    check_positive(diameter_um, "diameter_um", "µm")
+    check_positive(segment_length_um, "segment_length_um", "µm")
+    check_odd_count(n_sections, "n_sections")
     h = load_mechanisms()
     sections: list[Any] = []
     for k in range(n_sections):
@@ -114,19 +106,16 @@ def neuron_sundt_threshold(
     anywhere" does not apply; the protection against a block window is the approach from below.
     """
     t0 = time.perf_counter()
-    _check(distance_mm, "distance_mm", "mm")
-    _check(tolerance_rel, "tolerance_rel", "relative")
+    check_positive(distance_mm, "distance_mm", "mm")
+    check_positive(tolerance_rel, "tolerance_rel", "relative")
     w, sign = protocol_waveform(
         waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
     )
     fiber = build_sundt_fiber(diameter_um, n_sections, temperature_c)
-    z_mm = fiber.z_um * 1e-3
-    z_c = z_mm[(n_sections - 1) // 2]
-    points = np.stack([np.zeros_like(z_mm), np.zeros_like(z_mm), z_mm], axis=1)
-    phi = point_source_potential_mv(1.0, [0.0, distance_mm, z_c], points, SIGMA_S_PER_M)
+    phi = phi_mv(fiber, distance_mm)
     if guess_ma is None:
         guess_ma = _rough_guess_ma(diameter_um, distance_mm, waveform, pulse_width_ms)
-    _check(guess_ma, "guess_ma", "mA")
+    check_positive(guess_ma, "guess_ma", "mA")
     result = threshold_search(
         fiber,
         phi,
@@ -155,7 +144,7 @@ def neuron_sundt_cv(
     end with v ≥ −30 mV, not interpolated) at compartments ⌊0.25(N−1)⌋ and ⌊0.75(N−1)⌋;
     tstop 30 ms.
     """
-    _check(dt_ms, "dt_ms", "ms")
+    check_positive(dt_ms, "dt_ms", "ms")
     fiber = build_sundt_fiber(diameter_um, n_sections, temperature_c)
     h = fiber.h
     stim = h.IClamp(fiber.segments[1])
