@@ -103,6 +103,17 @@ def test_intracellular_stimulus(jax) -> None:
                  what="nodal V, intracellular", unit="mV")  # fmt: skip
 
 
+def test_non_finite_voltage_stops_the_case(jax) -> None:
+    case = ProtocolCase("mrg", 10.0, 1.0, "monophasic-cathodic", 0.1, n_nodes=11)
+    g = case.geometry()
+    kw = dict(n_steps=N_STEPS, record_sections=g.node_sections)
+    amps = np.array([np.inf, -0.2, np.nan])
+    res = simulate(g, case.phi_mv_per_ma(g), amps, case.unit_waveform(), backend="jax", **kw)
+    ref = simulate(g, case.phi_mv_per_ma(g), amps, case.unit_waveform(), **kw)
+    np.testing.assert_array_equal(ref.unstable, [True, False, True])
+    _assert_same_detection(res, ref, "non-finite input, JAX vs Numba")
+
+
 def test_threshold_through_jax_equals_default(jax) -> None:
     case = ProtocolCase("mrg", 10.0, 1.0, "monophasic-cathodic", 0.1, n_nodes=11)
     g = case.geometry()

@@ -436,7 +436,8 @@ def simulate_jax(
         amp = np.concatenate([amp, np.zeros(nc - n_real)])
         wave_idx = np.concatenate([wave_idx, np.zeros(nc - n_real, np.int64)])
     drive = amp[:, None] * wave[wave_idx, :n_steps]
-    drive_old = np.concatenate([np.zeros((nc, 1)), drive[:, :-1]], axis=1)
+    drive_old = np.zeros_like(drive)
+    drive_old[:, 1:] = drive[:, :-1]
     istim = np.zeros(n_steps) if istim_na is None or istim_sec < 0 else np.asarray(istim_na)
     fixed_pos = np.flatnonzero(cab.fixed_sections == istim_sec)
     istim_node = int(cab.fixed_sections[fixed_pos[0]]) if fixed_pos.size else -1
