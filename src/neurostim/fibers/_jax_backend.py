@@ -435,7 +435,8 @@ def simulate_jax(
         phi = np.concatenate([phi, np.zeros((nc - n_real, phi.shape[1]))])
         amp = np.concatenate([amp, np.zeros(nc - n_real)])
         wave_idx = np.concatenate([wave_idx, np.zeros(nc - n_real, np.int64)])
-    drive = amp[:, None] * wave[wave_idx, :n_steps]
+    with np.errstate(invalid="ignore"):  # inf x 0 -> NaN, as in the kernel: status unstable
+        drive = amp[:, None] * wave[wave_idx, :n_steps]
     drive_old = np.zeros_like(drive)
     drive_old[:, 1:] = drive[:, :-1]
     istim = np.zeros(n_steps) if istim_na is None or istim_sec < 0 else np.asarray(istim_na)
