@@ -11,6 +11,33 @@ from neurostim.fibers.cases import ProtocolCase, polarity
 from neurostim.fibers.threshold import ThresholdResult, find_thresholds
 
 
+def _group_key(case: ProtocolCase) -> tuple:
+    """Cases with the same key share one geometry and run in one lock-step batch."""
+    return (case.model, case.diameter_um, *case.resolved(), case.temperature_c)
+
+
+def _empty_result(n_cases: int) -> ThresholdResult:
+    """A result to fill in: NaN thresholds and brackets, status "ok", initiation node -1."""
+    return ThresholdResult(
+        np.full(n_cases, np.nan),
+        np.full(n_cases, np.nan),
+        np.full(n_cases, np.nan),
+        np.zeros(n_cases, np.int64),
+        np.full(n_cases, "ok", dtype="<U16"),
+        np.full(n_cases, -1, np.int64),
+    )
+
+
+def _store(out: ThresholdResult, idx: list[int], r: ThresholdResult) -> None:
+    """Write the results ``r`` of the cases ``idx`` into ``out``."""
+    out.threshold_ma[idx] = r.threshold_ma
+    out.lower_ma[idx] = r.lower_ma
+    out.upper_ma[idx] = r.upper_ma
+    out.n_sims[idx] = r.n_sims
+    out.status[idx] = r.status
+    out.initiation_node[idx] = r.initiation_node
+
+
 def protocol_thresholds(
     cases: Sequence[ProtocolCase],
     *,
@@ -22,16 +49,10 @@ def protocol_thresholds(
     Cases sharing model, diameter, node count, dt, tstop and temperature form one lock-step
     batch. Returns a ThresholdResult of shape (n_cases,).
     """
-    n = len(cases)
-    thr = np.full(n, np.nan)
-    lo = np.full(n, np.nan)
-    hi = np.full(n, np.nan)
-    n_sims = np.zeros(n, np.int64)
-    status = np.full(n, "ok", dtype="<U16")
-    init = np.full(n, -1, np.int64)
+    out = _empty_result(len(cases))
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, c in enumerate(cases):
-        groups[(c.model, c.diameter_um, *c.resolved(), c.temperature_c)].append(i)
+        groups[_group_key(c)].append(i)
     for key, idx in groups.items():
         members = [cases[i] for i in idx]
         g = members[0].geometry()
@@ -44,16 +65,15 @@ def protocol_thresholds(
             pulse_width_ms=np.array([c.pulse_width_ms for c in members]),
             dt_ms=dt, tstop_ms=tstop, tolerance_rel=tolerance_rel, progress=progress,
         )  # fmt: skip
-        thr[idx], lo[idx], hi[idx] = r.threshold_ma, r.lower_ma, r.upper_ma
-        n_sims[idx], status[idx], init[idx] = r.n_sims, r.status, r.initiation_node
-    return ThresholdResult(thr, lo, hi, n_sims, status, init)
+        _store(out, idx, r)
+    return out
 
 
 def _chunks(cases: Sequence[ProtocolCase], chunk_size: int) -> list[list[int]]:
     """Case indices grouped by geometry, then split into chunks of at most ``chunk_size``."""
     groups: dict[tuple, list[int]] = defaultdict(list)
     for i, c in enumerate(cases):
-        groups[(c.model, c.diameter_um, *c.resolved(), c.temperature_c)].append(i)
+        groups[_group_key(c)].append(i)
     return [
         idx[j : j + chunk_size] for idx in groups.values() for j in range(0, len(idx), chunk_size)
     ]
@@ -78,18 +98,8 @@ def run_thresholds(
     ``progress`` is called with the number of cases finished (per round in-process, per chunk
     otherwise). Results are in input order.
     """
-    n = len(cases)
-    thr = np.full(n, np.nan)
-    lo = np.full(n, np.nan)
-    hi = np.full(n, np.nan)
-    n_sims = np.zeros(n, np.int64)
-    status = np.full(n, "ok", dtype="<U16")
-    init = np.full(n, -1, np.int64)
+    out = _empty_result(len(cases))
     chunks = _chunks(cases, chunk_size)
-
-    def store(idx: list[int], r: ThresholdResult) -> None:
-        thr[idx], lo[idx], hi[idx] = r.threshold_ma, r.lower_ma, r.upper_ma
-        n_sims[idx], status[idx], init[idx] = r.n_sims, r.status, r.initiation_node
 
     if scheduler is not None:
         from dask.distributed import Client, as_completed
@@ -102,7 +112,7 @@ def run_thresholds(
             }
             for fut in as_completed(futures):
                 idx = futures[fut]
-                store(idx, fut.result())
+                _store(out, idx, fut.result())
                 if progress is not None:
                     progress(len(idx))
         finally:
@@ -118,14 +128,15 @@ def run_thresholds(
                 for idx in chunks
             }
             for fut in done(futs):
-                store(futs[fut], fut.result())
+                _store(out, futs[fut], fut.result())
                 if progress is not None:
                     progress(len(futs[fut]))
     else:
         for idx in chunks:
-            store(idx, protocol_thresholds([cases[i] for i in idx], tolerance_rel=tolerance_rel,
-                                           progress=progress))  # fmt: skip
-    return ThresholdResult(thr, lo, hi, n_sims, status, init)
+            chunk = [cases[i] for i in idx]
+            r = protocol_thresholds(chunk, tolerance_rel=tolerance_rel, progress=progress)
+            _store(out, idx, r)
+    return out
 
 
 __all__ = ["protocol_thresholds", "run_thresholds"]
