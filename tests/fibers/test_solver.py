@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from neurostim.fibers import ProtocolCase, simulate
+from neurostim.errors import InputError
+from neurostim.fibers import ProtocolCase, mrg_geometry, simulate
 from neurostim.fibers._numpy_reference import simulate_numpy
 from neurostim.testing import assert_close
 
@@ -36,3 +38,12 @@ def test_no_stimulus_stays_at_rest() -> None:
     # settling is not complete at t = 0 (fiber-models.md 10.1); drift stays below 0.01 mV
     assert np.abs(v - v[:, :1]).max() < 0.01
     assert res.ap_count.sum() == 0
+
+
+def test_intracellular_stimulus_off_a_node_is_refused() -> None:
+    # The kernels apply an intracellular current at nodes only: elsewhere it would be ignored.
+    g = mrg_geometry(10.0, 21)
+    internode = int(g.node_sections[5]) + 3
+    with pytest.raises(InputError, match="intracellular_section"):
+        simulate(g, np.zeros(g.n_sections), np.zeros(1), np.zeros(10), tstop_ms=0.05,
+                 intracellular_section=internode, intracellular_na=np.ones(10))  # fmt: skip

@@ -210,6 +210,15 @@ def simulate(
     widx = np.zeros(n_cases, np.int64) if wave_index is None else np.asarray(wave_index, np.int64)
     if widx.shape != (n_cases,) or (widx.size and (widx.min() < 0 or widx.max() >= wave.shape[0])):
         raise InputError("wave_index", widx.shape, f"must be (n_cases,) indices < {wave.shape[0]}")
+    if intracellular_section >= 0 and intracellular_section not in set(
+        np.asarray(geometry.node_sections).tolist()
+    ):
+        raise InputError(
+            "intracellular_section",
+            intracellular_section,
+            "the intracellular stimulus is applied at nodes only; choose one of the geometry's "
+            "node_sections (or -1 for none)",
+        )
     v0, u0, g0 = resting_state(geometry)
     v = np.array(np.broadcast_to(v0, (n_cases, n_sec)))
     u = np.array(np.broadcast_to(u0, (n_cases, n_sec)))
