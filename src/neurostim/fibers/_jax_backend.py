@@ -12,7 +12,8 @@ detectors at every node. Written for an accelerator:
   one batched matrix product per step (``einsum``); internodes of unequal length are padded
   with zero rows. The internode solution x = z - V_left zeta_L - V_right zeta_R leaves a
   tridiagonal system in the node voltages (``cable.py`` explains the reduction; the factors
-  here are computed independently of ``reduce_to_nodes``, from the dense inverses);
+  here are computed independently of ``reduce_to_nodes``, from the dense inverses; only the
+  per-section terms of ``cable.step_coefficients`` are shared);
 - **node system** by ``jax.lax.linalg.tridiagonal_solve`` (LAPACK gtsv on CPU, cuSPARSE on
   GPU); a scan-based Thomas sweep is kept for comparison (``TRIDIAGONAL``).
 
@@ -35,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 from numpy.typing import NDArray
 
+from neurostim.fibers.cable import step_coefficients
 from neurostim.fibers.geometry import CableGeometry
 
 AP_THRESHOLD_MV = -30.0
@@ -102,15 +104,7 @@ def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
     pos[fixed_sections] = np.arange(n_f)
     active_fixed = pos[g.active_sections]
     ga, gp = g.g_axial_us, g.g_periaxonal_us
-    c = g.capacitance_nf / dt_ms
-    cmy = g.c_myelin_nf / dt_ms
-    m = g.g_myelin_us + cmy
-    sa = np.zeros(n)
-    sp = np.zeros(n)
-    sa[:-1] += ga
-    sa[1:] += ga
-    sp[:-1] += gp
-    sp[1:] += gp
+    c, cmy, m, sa, sp = step_coefficients(g, dt_ms)
     spans = [
         (fixed_sections[f] + 1, fixed_sections[f + 1] - 1)
         for f in range(n_f - 1)

@@ -61,6 +61,37 @@ def _inv2(d: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.array([[d[1, 1], -d[0, 1]], [-d[1, 0], d[0, 0]]]) / det
 
 
+def step_coefficients(
+    g: CableGeometry, dt_ms: float
+) -> tuple[
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+]:
+    """Per-section terms of the backward-Euler matrix for the step ``dt_ms``.
+
+    Returns
+    -------
+    c, cmy, m, sa, sp : ndarrays of shape (n_sections,)
+        C/dt, C_my/dt, G_my + C_my/dt, and the sums of G_a and of G_p over each section's
+        neighbours.
+    """
+    n = g.n_sections
+    ga, gp = g.g_axial_us, g.g_periaxonal_us
+    c = g.capacitance_nf / dt_ms
+    cmy = g.c_myelin_nf / dt_ms
+    m = g.g_myelin_us + cmy
+    sa = np.zeros(n)
+    sp = np.zeros(n)
+    sa[:-1] += ga
+    sa[1:] += ga
+    sp[:-1] += gp
+    sp[1:] += gp
+    return c, cmy, m, sa, sp
+
+
 def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
     """Factorise the internodes of ``g`` for the step ``dt_ms`` (see the module docstring)."""
     n = g.n_sections
@@ -73,15 +104,7 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
     if np.any(active_fixed < 0):
         raise InputError("geometry", g.model, "channels are supported at nodes only")
     ga, gp = g.g_axial_us, g.g_periaxonal_us
-    c = g.capacitance_nf / dt_ms
-    cmy = g.c_myelin_nf / dt_ms
-    m = g.g_myelin_us + cmy
-    sa = np.zeros(n)
-    sp = np.zeros(n)
-    sa[:-1] += ga
-    sa[1:] += ga
-    sp[:-1] += gp
-    sp[1:] += gp
+    c, cmy, m, sa, sp = step_coefficients(g, dt_ms)
     dinv = np.zeros((n, 4))
     w = np.zeros((n, 4))
     zeta_l = np.zeros((n, 2))
