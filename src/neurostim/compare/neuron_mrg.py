@@ -31,10 +31,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.compare._common import check_odd_count, check_positive, phi_mv
+from neurostim.compare._common import (
+    check_odd_count,
+    check_positive,
+    phi_mv,
+    timed_threshold_search,
+)
 from neurostim.compare._mechanisms import load_mechanisms
 from neurostim.compare._nrn_run import NrnFiber
-from neurostim.compare._nrn_search import threshold_search
 from neurostim.compare._protocol import protocol_waveform
 from neurostim.errors import InputError
 
@@ -187,6 +191,28 @@ def _rough_guess_ma(diameter_um: float, distance_mm: float, waveform: str, pw_ms
     return base * factor
 
 
+def _protocol_fiber(
+    diameter_um: float,
+    waveform: str,
+    pulse_width_ms: float,
+    n_pulses: int,
+    rate_hz: float,
+    n_nodes: int | None,
+    dt_ms: float,
+    tstop_ms: float,
+    temperature_c: float,
+    pulse_start_ms: float,
+) -> tuple[NrnFiber, NDArray[np.float64], float]:
+    """The protocol's unit waveform and sign, and the fiber it runs on (``n_nodes`` None: 61
+    nodes for the anodic waveform, 41 otherwise; PROTOCOL.md §7)."""
+    w, sign = protocol_waveform(
+        waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
+    )
+    if n_nodes is None:
+        n_nodes = 61 if waveform == "monophasic-anodic" else 41
+    return build_mrg_fiber(diameter_um, n_nodes, temperature_c), w, sign
+
+
 def neuron_threshold(
     diameter_um: float,
     distance_mm: float,
@@ -241,21 +267,15 @@ def neuron_threshold(
     check_positive(distance_mm, "distance_mm", "mm")
     check_positive(tolerance_rel, "tolerance_rel", "relative")
     check_positive(temperature_c + 273.15, "temperature_c", "°C above absolute zero")
-    w, sign = protocol_waveform(
-        waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
-    )
-    if n_nodes is None:
-        n_nodes = 61 if waveform == "monophasic-anodic" else 41
-    fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
-    phi = phi_mv(fiber, distance_mm)
+    fiber, w, sign = _protocol_fiber(
+        diameter_um, waveform, pulse_width_ms, n_pulses, rate_hz, n_nodes, dt_ms, tstop_ms,
+        temperature_c, pulse_start_ms,
+    )  # fmt: skip
     if guess_ma is None:
         guess_ma = _rough_guess_ma(diameter_um, distance_mm, waveform, pulse_width_ms)
-    check_positive(guess_ma, "guess_ma", "mA")
-    result = threshold_search(
-        fiber, phi, w, sign, dt_ms, tstop_ms, tolerance_rel, guess_ma, verify=verify
+    return timed_threshold_search(
+        fiber, distance_mm, w, sign, dt_ms, tstop_ms, tolerance_rel, guess_ma, t0, verify=verify
     )
-    result["seconds"] = time.perf_counter() - t0  # fiber build included
-    return result
 
 
 def neuron_response(
@@ -286,17 +306,15 @@ def neuron_response(
     if not np.isfinite(amplitude_ma):
         raise InputError("amplitude_ma", amplitude_ma, "must be a finite signed current (mA)")
     check_positive(distance_mm, "distance_mm", "mm")
-    w, _ = protocol_waveform(
-        waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
-    )
-    if n_nodes is None:
-        n_nodes = 61 if waveform == "monophasic-anodic" else 41
-    fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
+    fiber, w, _ = _protocol_fiber(
+        diameter_um, waveform, pulse_width_ms, n_pulses, rate_hz, n_nodes, dt_ms, tstop_ms,
+        temperature_c, pulse_start_ms,
+    )  # fmt: skip
     first = fiber.run(phi_mv(fiber, distance_mm), amplitude_ma, w, dt_ms)
     return {
         "ap_counts": fiber.ap_counts(),
         "first_ap_ms": first,
-        "detect_node": int(0.9 * (n_nodes - 1)),
+        "detect_node": int(0.9 * (fiber.n_nodes - 1)),
         "seconds": time.perf_counter() - t0,
     }
 

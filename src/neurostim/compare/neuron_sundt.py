@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.compare._common import check_odd_count, check_positive, phi_mv
+from neurostim.compare._common import check_odd_count, check_positive, timed_threshold_search
 from neurostim.compare._mechanisms import load_mechanisms
 from neurostim.compare._nrn_run import NrnFiber
-from neurostim.compare._nrn_search import threshold_search
 from neurostim.compare._protocol import protocol_waveform
 
 V_REST_MV = -60.0
@@ -112,24 +111,21 @@ def neuron_sundt_threshold(
         waveform, pulse_width_ms, n_pulses, rate_hz, dt_ms, tstop_ms, pulse_start_ms
     )
     fiber = build_sundt_fiber(diameter_um, n_sections, temperature_c)
-    phi = phi_mv(fiber, distance_mm)
     if guess_ma is None:
         guess_ma = _rough_guess_ma(diameter_um, distance_mm, waveform, pulse_width_ms)
-    check_positive(guess_ma, "guess_ma", "mA")
-    result = threshold_search(
+    return timed_threshold_search(
         fiber,
-        phi,
+        distance_mm,
         w,
         sign,
         dt_ms,
         tstop_ms,
         tolerance_rel,
         guess_ma,
+        t0,
         verify=verify,
         no_ap_anywhere_below=False,
     )
-    result["seconds"] = time.perf_counter() - t0  # fiber build included
-    return result
 
 
 def neuron_sundt_cv(
