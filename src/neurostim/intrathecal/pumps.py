@@ -8,7 +8,8 @@ Two families are modelled (reference ``intrathecal.md`` §1.1):
   allowed patient bolus taken; empty the reservoir before MRI.
 
 Every field listed in a profile's ``representative`` was not found in a retrieved source; it is a
-placeholder to be replaced with the IFU value (a user file merged over the shipped one).
+representative value of the right order, to be replaced with the IFU value (a user file merged
+over the shipped one).
 """
 
 from __future__ import annotations
