@@ -25,7 +25,6 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import lfilter
 
 from neurostim.intrathecal.pharmacokinetics import EffectParameters
 
@@ -44,6 +43,8 @@ def effect_site_ng_per_ml(
     -------
     ndarray of shape (n_steps,)
     """
+    from scipy.signal import lfilter  # scipy.signal takes ~1 s to import: load it on use
+
     c = np.asarray(concentration_ng_per_ml, dtype=np.float64)
     if ke0_half_life_h == 0:
         return c.copy()

@@ -32,7 +32,6 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from scipy.signal import lfilter
 
 from neurostim.errors import InputError
 from neurostim.intrathecal._loading import input_error_from, read_shipped
@@ -147,6 +146,8 @@ def csf_amount_ng(
     -------
     amount_ng : ndarray of shape (n_steps,)
     """
+    from scipy.signal import lfilter  # scipy.signal takes ~1 s to import: load it on use
+
     k = pk.elimination_rate_per_h
     a = math.exp(-k * dt_h)
     x = np.asarray(input_ng_per_h, dtype=np.float64) * ((1.0 - a) / k)
