@@ -5,12 +5,13 @@ Run ``python examples/demo.py [OUT_DIR]`` (default ``out/``).
 1. For each program in examples/programs/ it validates the program against its stimulator
    profile, computes the safety and battery figures, prints one summary table, and writes
    ``<program>.png`` (the per-contact current over three cycles) and ``summary.json``.
-2. End to end for the tonic example (device -> field -> fibers -> circuit): the thresholds of a
-   small representative dorsal-column population of MRG fibers (36 fibers, 3 diameters, depths
-   1-4 mm) under the program's first pulse in a homogeneous 0.2 S/m medium
-   (docs/recruitment.md), the recruitment curve (``recruitment.png``, ``recruitment.json``),
-   and the recruited fraction fed into a short simulation of the dorsal-horn circuit
-   (docs/circuit.md), whose WDR inhibition is printed.
+2. End to end for the tonic example (device -> field -> fibers -> circuit) in one call of
+   ``neurostim.pipeline.run`` (docs/pipeline.md): the thresholds of a small representative
+   dorsal-column population of MRG fibers (36 fibers, 3 diameters, depths 1-4 mm) under the
+   program's first pulse in a homogeneous 0.2 S/m medium, the recruitment curve
+   (``recruitment.png``), each circuit Abeta afferent driven by its own fiber's threshold in a
+   short simulation of the dorsal-horn circuit (docs/circuit.md), whose WDR inhibition is
+   printed; every stage's numbers in ``pipeline.json``.
 
 Exit code 0 when every program that is meant to be valid is valid.
 """
@@ -26,19 +27,13 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from neurostim.circuit import Condition, TonicTrain, noci_rate_hz, percent_inhibition, simulate
 from neurostim.device import check_program, load_program
 from neurostim.device.plotting import plot_waveform, waveform_for_plot
-from neurostim.fibers.recruitment import (
-    RecruitmentResult,
-    active_contact_center_mm,
-    dorsal_column_population,
-    recruitment,
-)
+from neurostim.pipeline import CircuitSettings, PipelineResult, RecruitmentResult, run
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
-CIRCUIT_DURATION_MS = 2000.0
-CIRCUIT_STIM_START_MS = 500.0
+CIRCUIT_DURATION_S = 2.0
+CIRCUIT_STIM_START_S = 0.5
 
 
 def main(out_dir: str | Path = "out") -> int:
@@ -87,87 +82,62 @@ def main(out_dir: str | Path = "out") -> int:
     return 1 if n_invalid else 0
 
 
-def end_to_end(out: Path, console: Console) -> RecruitmentResult:
-    """Tonic program -> dorsal-column recruitment -> dorsal-horn circuit; plot and print."""
+def end_to_end(out: Path, console: Console) -> PipelineResult:
+    """Tonic program -> fibers -> dorsal-horn circuit in one ``neurostim.pipeline.run``."""
     start = time.perf_counter()
     path = sorted(PROGRAMS.glob("tonic*.toml"))[0]
     program = load_program(path)
-    centre = active_contact_center_mm(program)
-    population = dorsal_column_population(z_center_mm=float(centre[2]))
-    result = recruitment(program, population, tolerance_rel=0.02)
-    amplitudes, recruited, undetermined = result.curve()
-    statuses = {
-        str(k): int(n) for k, n in zip(*np.unique(result.status, return_counts=True), strict=True)
-    }
+    result = run(
+        program,
+        tolerance_rel=0.02,
+        circuit=CircuitSettings(duration_s=CIRCUIT_DURATION_S, stim_start_s=CIRCUIT_STIM_START_S),
+    )
+    rec, population = result.recruitment, result.population
+    amplitudes, recruited, _ = rec.curve()
+    statuses = result.to_dict()["statuses"]
     console.print(
         f"[bold]{path.stem}[/bold] end to end: {population.n_fibers} dorsal-column MRG fibers "
         f"(homogeneous 0.2 S/m, default lead placement), statuses {statuses}"
     )
     table = Table(title="Thresholds (mA of the program amplitude), median over x and node offset")
     table.add_column("diameter (um)")
-    depths = sorted({float(v[0, 1]) for v in population.vertices_mm})
+    depth_of = np.array([v[0, 1] for v in population.vertices_mm])
+    depths = sorted({float(d) for d in depth_of})
     for depth in depths:
         table.add_column(f"{depth:g} mm")
-    depth_of = np.array([v[0, 1] for v in population.vertices_mm])
     for d in np.unique(population.diameter_um):
         cells = []
         for depth in depths:
-            sel = (population.diameter_um == d) & (depth_of == depth) & (result.status == "ok")
-            cells.append(f"{np.median(result.threshold_ma[sel]):.2f}" if sel.any() else "-")
+            sel = (population.diameter_um == d) & (depth_of == depth) & (rec.status == "ok")
+            cells.append(f"{np.median(rec.threshold_ma[sel]):.2f}" if sel.any() else "-")
         table.add_row(f"{d:g}", *cells)
     console.print(table)
     half = amplitudes[np.argmax(recruited >= 0.5)] if recruited.max() >= 0.5 else np.nan
     console.print(
-        f"recruited at {result.amplitude_ma:g} mA: {result.recruited_fraction:.0%} "
-        f"(+{result.undetermined_fraction:.0%} undetermined); 50 % recruited at {half:.2f} mA"
+        f"recruited at {rec.amplitude_ma:g} mA: {rec.recruited_fraction:.0%} "
+        f"(+{rec.undetermined_fraction:.0%} undetermined); 50 % recruited at {half:.2f} mA"
     )
-    _plot_recruitment(result, population.diameter_um, depth_of, out / "recruitment.png", path.stem)
-    (out / "recruitment.json").write_text(
-        json.dumps(
-            {
-                "program": path.name,
-                "amplitude_ma": result.amplitude_ma,
-                "recruited_fraction": result.recruited_fraction,
-                "undetermined_fraction": result.undetermined_fraction,
-                "fibers": [
-                    {"diameter_um": float(d), "depth_mm": float(y), "threshold_ma": _num(t),
-                     "status": str(s)}
-                    for d, y, t, s in zip(population.diameter_um, depth_of, result.threshold_ma,
-                                          result.status, strict=True)
-                ],
-                "curve": {"amplitude_ma": amplitudes.tolist(), "recruited": recruited.tolist(),
-                          "undetermined": undetermined.tolist()},
-            },
-            indent=2,
-        ) + "\n"
-    )  # fmt: skip
-    _circuit(program.trains[0].rate_hz, result, console)
-    console.print(f"end to end in {time.perf_counter() - start:.1f} s; recruitment.png in {out}/")
-    return result
-
-
-def _num(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
-
-
-def _circuit(rate_hz: float, result: RecruitmentResult, console: Console) -> None:
-    """Feed the recruited fraction (bounds if some fibers are undetermined) to the circuit."""
-    low = result.recruited_fraction
-    high = low + result.undetermined_fraction
-    fractions = [min(f, 1.0) for f in ([low] if high == low else [low, high])]
-    stim = [Condition(program=TonicTrain(rate_hz=rate_hz), recruitment=f,
-                      duration_ms=CIRCUIT_DURATION_MS, stim_start_ms=CIRCUIT_STIM_START_MS)
-            for f in fractions]  # fmt: skip
-    batch = simulate([*stim, stim[0].unstimulated()])
-    window = (CIRCUIT_STIM_START_MS, CIRCUIT_DURATION_MS)
-    rates = noci_rate_hz(batch, window)
-    for i, f in enumerate(fractions):
-        status = "" if batch.status[i] == "ok" else f" [red]{batch.status[i]}[/red]"
+    _plot_recruitment(rec, population.diameter_um, depth_of, out / "recruitment.png", path.stem)
+    (out / "pipeline.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    circuit = result.circuit
+    assert circuit is not None
+    rate_hz = program.trains[0].rate_hz
+    n_aff = result.afferents.fiber_index.size
+    for b, bound in enumerate(circuit.bounds):
+        n_rec = int(np.sum((result.afferents.margin_lower, result.afferents.margin_upper)[b] >= 1))
+        status = "" if np.all(circuit.status[b] == "ok") else f" [red]{circuit.status[b]}[/red]"
         console.print(
-            f"dorsal horn at {rate_hz:g} Hz, Abeta recruitment {f:.2f}: WDR non-pulse-locked rate "
-            f"{rates[i]:.1f} Hz vs {rates[-1]:.1f} Hz unstimulated, inhibition "
-            f"{percent_inhibition(rates[i], rates[-1]):.0f} %{status}"
+            f"dorsal horn at {rate_hz:g} Hz ({bound}: {n_rec}/{n_aff} Abeta afferents recruited, "
+            f"each from its own fiber's threshold): WDR non-pulse-locked rate "
+            f"{circuit.noci_rate_hz[b].mean():.1f} Hz vs "
+            f"{circuit.noci_rate_unstimulated_hz.mean():.1f} Hz unstimulated, inhibition "
+            f"{circuit.inhibition_percent[b]:.0f} %{status}"
         )
+    console.print(
+        f"end to end in {time.perf_counter() - start:.1f} s; recruitment.png and pipeline.json "
+        f"in {out}/"
+    )
+    return result
 
 
 def _plot_recruitment(

@@ -25,10 +25,17 @@ def test_demo_checks_and_plots_every_example(tmp_path: Path, examples_dir: Path)
     assert all(s["valid"] for s in summary)
     # end to end: the tonic program's recruitment curve and its per-fiber thresholds
     assert (tmp_path / "out" / "recruitment.png").read_bytes()[:4] == b"\x89PNG"
-    rec = json.loads((tmp_path / "out" / "recruitment.json").read_text())
+    rec = json.loads((tmp_path / "out" / "pipeline.json").read_text())
     assert rec["program"].startswith("tonic") and len(rec["fibers"]) == 36
     statuses = {f["status"] for f in rec["fibers"]}
     assert statuses <= {"ok", "not-bracketed", "block-suspected", "end-excitation", "unstable"}
     low, unknown = rec["recruited_fraction"], rec["undetermined_fraction"]
     assert 0.0 <= low <= low + unknown <= 1.0 + 1e-12
     assert (np.diff(rec["curve"]["recruited"]) >= 0).all()
+    # the circuit ran on per-fiber margins: one afferent per population fiber share
+    aff = rec["afferents"]
+    assert len(aff["fiber_index"]) == len(aff["margin_lower"]) == 30
+    assert set(aff["fiber_index"]) <= set(range(36))
+    circuit = rec["circuit"]
+    assert circuit["unstimulated"]["status"] == ["ok"]
+    assert [row["bound"] for row in circuit["stimulated"]] in (["recruited"], ["lower", "upper"])

@@ -11,7 +11,6 @@ from neurostim.circuit.afferents import (
     renewal_train,
     windup_volleys,
 )
-from neurostim.circuit.device_adapter import program_from_device
 from neurostim.circuit.network import Network, build_network, load_parameters
 from neurostim.circuit.outputs import (
     locked_to_pulses,
@@ -58,7 +57,6 @@ __all__ = [
     "pain_proxy_nrs",
     "pain_state",
     "percent_inhibition",
-    "program_from_device",
     "rate_over_time_hz",
     "renewal_train",
     "run_sweep",

@@ -56,7 +56,13 @@ class Condition:
     seed : int, seeds the natural trains (stream 0) and the stimulation draws (stream 1).
     block : "none" or "gaba-a".
     realization : "foreman" (surround inhibition) or "windup" (none).
-    recruitment : fraction of Abeta fibres (local and surround) recruited by a pulse.
+    recruitment : fraction of Abeta fibres (local and surround) recruited by a pulse, with
+        thresholds spread lognormally (afferents.toml ``threshold_spread``); ignored when
+        ``abeta_margins`` is given.
+    abeta_margins : optional ndarray (n_abeta + n_abeta_surround,): each Abeta fibre's pulse
+        amplitude over its own threshold (local fibres first, then surround), from a fibre
+        model (``neurostim.pipeline``); a fibre fires on a pulse when margin x the pulse's
+        amplitude scale >= 1 (and the recovery cycle allows). No spread is drawn then.
     recovery_cycle : apply the axon's recovery cycle (False: every pulse recruits every
         recruited fibre, the published protocol).
     pain_state : named ongoing-activity state of afferents.toml.
@@ -73,6 +79,7 @@ class Condition:
     block: str = "none"
     realization: str = "foreman"
     recruitment: float = 1.0
+    abeta_margins: NDArray[np.float64] | None = None
     recovery_cycle: bool = False
     pain_state: str = "protocol_row1"
     nociceptive_scale: float = 1.0
@@ -150,11 +157,15 @@ def build_inputs(net: Network, cond: Condition) -> tuple[SpikeTrains, NDArray[np
     if prog is not None:
         pulse_ms, scale = prog.pulses(cond.stim_start_ms, stop)
         lat = aff["scs_latency"]
+        given = _given_margins(net, cond.abeta_margins)
         for group in ("abeta", "abeta_surround"):
             off, n = net.fiber_offset(group), int(net.n_fibers[net.fiber_group_names.index(group)])
-            margins = fiber_margins(
-                rng_stim, n, cond.recruitment, aff["threshold_spread"]["log_sd"]
-            )
+            if given is None:
+                margins = fiber_margins(
+                    rng_stim, n, cond.recruitment, aff["threshold_spread"]["log_sd"]
+                )
+            else:
+                margins, given = given[:n], given[n:]
             rng_lat = (lat[f"{group}_min_ms"], lat[f"{group}_max_ms"])
             nat = natural[off : off + n]
             if isinstance(prog, KilohertzTrain):
@@ -184,6 +195,19 @@ def build_inputs(net: Network, cond: Condition) -> tuple[SpikeTrains, NDArray[np
             for cell in ("in", "in_s"):
                 bias[net.cell_names.index(cell)] = prog.interneuron_drive_na
     return merge_trains(natural, evoked, pulse_ms), bias
+
+
+def _given_margins(net: Network, margins: NDArray[np.float64] | None) -> NDArray[np.float64] | None:
+    """Per-fibre margins of a condition, checked against the network's Abeta fibre count."""
+    if margins is None:
+        return None
+    m = np.asarray(margins, dtype=np.float64)
+    n = sum(int(net.n_fibers[net.fiber_group_names.index(g)]) for g in ("abeta", "abeta_surround"))
+    if m.shape != (n,):
+        raise InputError("abeta_margins", m.shape, f"expected shape ({n},): local then surround")
+    if not np.all(np.isfinite(m)) or np.any(m < 0):
+        raise InputError("abeta_margins", "non-finite or negative", "margins must be finite, >= 0")
+    return m
 
 
 def _khz_spikes(rng, prog, pulse_ms, margins, natural, latency, cond):

@@ -2,24 +2,16 @@
 
 MRG myelinated double cable and Sundt C-fiber as PyFibers 0.13.0 builds them on NEURON 9,
 NEURON's backward-Euler scheme batched over thousands of cases, AP detection and lock-step
-threshold search. See docs/fibers.md.
+threshold search, fiber populations in tissue coordinates. See docs/fibers.md.
 """
 
 from neurostim.fibers.batch import protocol_thresholds
 from neurostim.fibers.cases import ProtocolCase, point_source_phi_mv_per_ma, pulse_waveform
 from neurostim.fibers.geometry import CableGeometry, points_along_polyline
 from neurostim.fibers.mrg import MRGFiber, mrg_diameters_um, mrg_geometry
-from neurostim.fibers.recruitment import (
+from neurostim.fibers.populations import (
     FiberPopulation,
-    LeadPlacement,
-    ProgramDrive,
-    RecruitmentResult,
-    active_contact_center_mm,
-    default_placements,
     dorsal_column_population,
-    program_contacts,
-    program_drive,
-    recruitment,
     straight_fibers,
 )
 from neurostim.fibers.solver import SimulationResult, resting_state, simulate
@@ -31,28 +23,20 @@ __all__ = [
     "STATUSES",
     "CableGeometry",
     "FiberPopulation",
-    "LeadPlacement",
     "MRGFiber",
-    "ProgramDrive",
     "ProtocolCase",
-    "RecruitmentResult",
     "SimulationResult",
     "SundtFiber",
     "ThresholdResult",
-    "active_contact_center_mm",
     "conduction_velocity",
-    "default_placements",
     "dorsal_column_population",
     "find_thresholds",
     "mrg_diameters_um",
     "mrg_geometry",
     "point_source_phi_mv_per_ma",
     "points_along_polyline",
-    "program_contacts",
-    "program_drive",
     "protocol_thresholds",
     "pulse_waveform",
-    "recruitment",
     "resting_state",
     "simulate",
     "straight_fibers",

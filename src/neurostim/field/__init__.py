@@ -1,11 +1,20 @@
 """neurostim.field: extracellular potentials of stimulation contacts.
 
-Analytic volume conductors (infinite homogeneous media, isotropic or with a diagonal
-anisotropic conductivity): point sources, finite ring and rectangle contacts as distributed
-sources, unit-current potentials per contact and their superposition with a program's current
-shares and waveform. Equations, sources and validation: docs/field.md.
+One interface, :class:`VolumeConductor`: the unit-current potential of each placed contact at
+any points, shape (n_contacts, n_points), and one superposition of those columns with a
+program's current shares and waveform (:func:`superpose_mv`). Shipped: analytic media (infinite
+homogeneous, isotropic or with a diagonal anisotropic conductivity) with point sources and
+finite ring and rectangle contacts as distributed sources. Equations, sources and validation:
+docs/field.md.
 """
 
+from neurostim.field.conductor import (
+    HomogeneousConductor,
+    VolumeConductor,
+    conductor_from_spec,
+    conductor_names,
+    register_conductor,
+)
 from neurostim.field.contacts import (
     Contact,
     RectangleContact,
@@ -22,10 +31,15 @@ from neurostim.field.superposition import superpose_mv
 __all__ = [
     "DEFAULT_MIN_DISTANCE_MM",
     "Contact",
+    "HomogeneousConductor",
     "Medium",
     "RectangleContact",
     "RingContact",
+    "VolumeConductor",
+    "conductor_from_spec",
+    "conductor_names",
     "point_source_potential_mv",
+    "register_conductor",
     "superpose_mv",
     "unit_potentials_mv",
 ]

@@ -1,4 +1,4 @@
-"""Adapter: a device program (:class:`neurostim.device.Program`) -> a circuit pulse program.
+"""Program -> circuit pulses: the timing of a device program as a circuit pulse program.
 
 Maps the *timing* of each train (the circuit sees pulses, pain-circuit.md s2):
 
@@ -12,9 +12,9 @@ Maps the *timing* of each train (the circuit sees pulses, pain-circuit.md s2):
 
 Each train's amplitude enters as a relative ``amplitude_scale`` (its amplitude over the largest
 train's), which the recovery cycle uses; *which fibres* a pulse recruits (the recruitment
-fraction) is not derivable from the program alone: give it on the :class:`Condition`, from the
-fibre layer's thresholds. A kilohertz train inside a multiplexed program is treated as pulses
-through the recovery cycle, not with the regime model.
+fraction) is not derivable from the program alone: it comes from the fiber thresholds
+(:mod:`neurostim.pipeline.afferents`). A kilohertz train inside a multiplexed program is
+treated as pulses through the recovery cycle, not with the regime model.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from neurostim.circuit.programs import (
     MultiplexedProgram,
     TonicTrain,
 )
+from neurostim.device import Program
 
 
-def program_from_device(device_program: Any, *, khz_regime: str = "async") -> Any:
+def circuit_program(device_program: Program, *, khz_regime: str = "async") -> Any:
     """Circuit program of a :class:`neurostim.device.Program` (see the module docstring)."""
     trains = list(device_program.trains)
     top = max(float(t.amplitude_ma) for t in trains) or 1.0
@@ -56,3 +57,6 @@ def program_from_device(device_program: Any, *, khz_regime: str = "async") -> An
         on_s, cycle_s = dosing.cycle()
         program = CycledProgram(program, on_s=on_s, off_s=cycle_s - on_s)
     return program
+
+
+__all__ = ["circuit_program"]

@@ -9,19 +9,23 @@ import pytest
 
 from neurostim.device import load_program, parse_program_text, synthesize_waveform
 from neurostim.errors import InputError
-from neurostim.fibers import MRGFiber, ProtocolCase, protocol_thresholds
-from neurostim.fibers.recruitment import (
+from neurostim.fibers import (
     FiberPopulation,
+    MRGFiber,
+    ProtocolCase,
+    dorsal_column_population,
+    protocol_thresholds,
+    straight_fibers,
+)
+from neurostim.field import HomogeneousConductor, Medium
+from neurostim.pipeline import (
     LeadPlacement,
     RecruitmentResult,
-    dorsal_column_population,
     phi_per_ma,
     program_contacts,
     program_drive,
     recruitment,
-    straight_fibers,
 )
-from neurostim.field import Medium
 from neurostim.testing import assert_close
 
 PROGRAMS = Path(__file__).resolve().parents[2] / "examples" / "programs"
@@ -206,7 +210,7 @@ def test_field_per_ma_is_signed_and_uses_the_medium(tmp_path: Path) -> None:
     ids, contacts = program_contacts(program)
     points = np.array([[0.0, 1.0, z] for z in (-3.0, 0.0, 2.0)] + [[1.5, 0.5, 0.0]])
     sigma = (0.083, 0.083, 0.6)
-    got = phi_per_ma(drive, ids, contacts, points, Medium(sigma))
+    got = phi_per_ma(drive, ids, contacts, points, HomogeneousConductor(Medium(sigma)))
     sx, sy, sz = sigma
     x, y, z = points.T
     expected = -1e3 / (4 * np.pi * np.sqrt(sy * sz * x**2 + sx * sz * y**2 + sx * sy * z**2))

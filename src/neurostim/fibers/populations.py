@@ -1,6 +1,6 @@
 """Fiber populations in tissue coordinates: straight fibers, polylines, a dorsal-column grid.
 
-Tissue coordinates (mm), the frame of :mod:`neurostim.fibers.recruitment`: z along the cord
+Tissue coordinates (mm), the frame of :mod:`neurostim.pipeline.placement`: z along the cord
 axis, x mediolateral (0 = dorsal midline), y dorsoventral, growing ventrally (into the cord).
 The default lead placement puts every lead axis at y = 0, so a fiber's y is its depth below
 the lead axis (below the contact face for a paddle).

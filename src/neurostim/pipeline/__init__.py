@@ -1,0 +1,43 @@
+"""neurostim.pipeline: the couplings between the stages, and one call through all of them.
+
+Program (``neurostim.device``) -> lead placement in tissue -> unit-current potentials from any
+volume conductor (``neurostim.field``) -> fiber thresholds (``neurostim.fibers``) -> per-fiber
+drive of the dorsal-horn circuit's afferents -> circuit output (``neurostim.circuit``).
+:func:`run` does all of it; each step is public for callers that need only part of it.
+See docs/pipeline.md.
+"""
+
+from neurostim.pipeline.afferents import MARGIN_ALWAYS, AfferentInput, afferent_input
+from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
+from neurostim.pipeline.placement import (
+    DEFAULT_LEAD_SPACING_MM,
+    LeadPlacement,
+    active_contact_center_mm,
+    default_placements,
+    program_contacts,
+)
+from neurostim.pipeline.pulses import circuit_program
+from neurostim.pipeline.recruitment import RecruitmentResult, phi_per_ma, recruitment
+from neurostim.pipeline.run import CircuitOutput, CircuitSettings, PipelineResult, run
+
+__all__ = [
+    "DEFAULT_LEAD_SPACING_MM",
+    "MARGIN_ALWAYS",
+    "AfferentInput",
+    "CircuitOutput",
+    "CircuitSettings",
+    "LeadPlacement",
+    "PipelineResult",
+    "ProgramDrive",
+    "RecruitmentResult",
+    "active_contact_center_mm",
+    "afferent_input",
+    "circuit_program",
+    "default_placements",
+    "phi_per_ma",
+    "pick_train",
+    "program_contacts",
+    "program_drive",
+    "recruitment",
+    "run",
+]

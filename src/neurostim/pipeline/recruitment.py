@@ -1,0 +1,270 @@
+"""Program-driven recruitment: which fibers of a population one program train recruits.
+
+::
+
+    Program ──program_drive──────► I_k(t) = A i_k w(t), first unit of one train, solver dt
+    leads + LeadPlacement ───────► contacts in the tissue frame (placement.py)
+    VolumeConductor ─────────────► V_k(x) at every section centre of every fiber (mV per mA)
+    superpose_mv(V, i_k) ────────► phi(x) = Σ_k i_k V_k(x), the field per mA of amplitude
+    find_thresholds (one lock-step batch per fiber geometry) ──► threshold amplitude per fiber
+
+The volume conductor is any :class:`neurostim.field.VolumeConductor` (default: homogeneous,
+isotropic 0.2 S/m); this module never computes a potential itself. The engine's sign convention
+is kept: a cathodic-first source of magnitude A is ``amplitude = -A`` times ``-phi`` (positive
+under the cathode), polarity -1; thresholds are reported as program amplitudes A > 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from neurostim.device import Program
+from neurostim.errors import InputError
+from neurostim.fibers import FiberPopulation, find_thresholds
+from neurostim.fibers.geometry import CableGeometry
+from neurostim.fibers.threshold import activating_function_estimate_ma
+from neurostim.field import (
+    Contact,
+    VolumeConductor,
+    conductor_from_spec,
+    superpose_mv,
+)
+from neurostim.pipeline.drive import ProgramDrive, program_drive
+from neurostim.pipeline.placement import LeadPlacement, program_contacts
+
+MAX_TSTOP_MS = 1000.0
+"""Longest simulated window of one threshold search (ms)."""
+
+
+def phi_per_ma(
+    drive: ProgramDrive,
+    contact_ids: list[str],
+    contacts: list[Contact],
+    points_mm: NDArray[np.float64],
+    conductor: VolumeConductor,
+) -> NDArray[np.float64]:
+    """Σ_k i_k V_k(x): potential in the first phase per mA of amplitude, shape (n_points,).
+
+    Only the contacts the train drives are evaluated; the sum is
+    :func:`neurostim.field.superpose_mv` (static field, shares i_k).
+    """
+    shares = drive.shares(contact_ids)
+    used = np.flatnonzero(shares)
+    if used.size == 0:
+        raise InputError("contacts", drive.contact_ids, "the train drives no lead contact")
+    v = conductor.unit_potentials_mv([contacts[j] for j in used], points_mm)
+    return superpose_mv(v, shares=shares[used])
+
+
+@dataclass(frozen=True)
+class RecruitmentResult:
+    """Thresholds of a population under one program train, and its recruitment.
+
+    Attributes
+    ----------
+    threshold_ma : ndarray of shape (n_fibers,)
+        Train amplitude (mA, > 0) at which each fiber fires at its detection node; NaN where the
+        search did not bracket. Meaningful as a threshold only where ``status == "ok"``.
+    status : ndarray of str, shape (n_fibers,)
+        The engine's status per fiber (``neurostim.fibers.STATUSES``).
+    lower_ma, upper_ma : ndarray of shape (n_fibers,)
+        Final search bracket (amplitudes that did not / did fire).
+    n_sims : ndarray of int, shape (n_fibers,)
+    initiation_node : ndarray of int, shape (n_fibers,)
+    weight : ndarray of shape (n_fibers,)
+        Population shares.
+    amplitude_ma : float
+        The program's (train's) amplitude.
+    drive : ProgramDrive
+    conductor : dict
+        The volume conductor's description (``VolumeConductor.describe()``).
+    """
+
+    threshold_ma: NDArray[np.float64]
+    status: NDArray[np.str_]
+    lower_ma: NDArray[np.float64]
+    upper_ma: NDArray[np.float64]
+    n_sims: NDArray[np.int64]
+    initiation_node: NDArray[np.int64]
+    weight: NDArray[np.float64]
+    amplitude_ma: float
+    drive: ProgramDrive
+    conductor: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_fibers(self) -> int:
+        return int(self.threshold_ma.size)
+
+    def states(self, amplitude_ma: ArrayLike) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Recruited and determined flags, each of shape (n_amplitudes, n_fibers).
+
+        ``ok`` fibers: recruited iff amplitude >= threshold. A ``not-bracketed`` fiber that
+        never fired (quiet up to ``lower_ma``) is not recruited up to ``lower_ma`` and
+        undetermined above. Every other status is undetermined at every amplitude.
+        """
+        a = np.atleast_1d(np.asarray(amplitude_ma, np.float64))[:, None]
+        ok = self.status == "ok"
+        quiet = (self.status == "not-bracketed") & np.isfinite(self.lower_ma)
+        quiet &= ~np.isfinite(self.upper_ma)
+        recruited = ok & (a >= self.threshold_ma)
+        determined = ok | (quiet & (a <= self.lower_ma))
+        return recruited, determined
+
+    def fractions(self, amplitude_ma: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Weighted recruited and undetermined fractions, each of shape (n_amplitudes,).
+
+        The recruited fraction counts ``ok`` fibers only: it is a lower bound, and recruited +
+        undetermined an upper bound.
+        """
+        recruited, determined = self.states(amplitude_ma)
+        return recruited @ self.weight, (~determined) @ self.weight
+
+    @property
+    def recruited_fraction(self) -> float:
+        """Weighted fraction recruited at the program's amplitude (``ok`` fibers only)."""
+        return float(self.fractions(self.amplitude_ma)[0][0])
+
+    @property
+    def undetermined_fraction(self) -> float:
+        """Weighted fraction whose state at the program's amplitude is not known."""
+        return float(self.fractions(self.amplitude_ma)[1][0])
+
+    def curve(
+        self, amplitude_ma: ArrayLike | None = None, n_points: int = 201
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Recruitment curve: amplitudes (n_points,), recruited and undetermined fractions.
+
+        Default amplitudes: 0 to 1.1 x max(program amplitude, largest ``ok`` threshold).
+        """
+        if amplitude_ma is None:
+            ok = self.threshold_ma[self.status == "ok"]
+            top = max(self.amplitude_ma, float(ok.max()) if ok.size else 0.0)
+            amplitude_ma = np.linspace(0.0, 1.1 * top, n_points)
+        a = np.asarray(amplitude_ma, np.float64)
+        recruited, undetermined = self.fractions(a)
+        return a, recruited, undetermined
+
+
+def _check_search(tstop_ms: float, tolerance_rel: float, max_amplitude_ma: float) -> None:
+    checks = (
+        ("tstop_ms", tstop_ms, 0.0, MAX_TSTOP_MS, "ms"),
+        ("tolerance_rel", tolerance_rel, 1e-6, 0.5, ""),
+        ("max_amplitude_ma", max_amplitude_ma, 1e-6, 1e6, "mA"),
+    )
+    for name, value, lo, hi, unit in checks:
+        if not (isinstance(value, int | float) and np.isfinite(value) and lo < value <= hi):
+            raise InputError(name, value, f"must be in ({lo:g}, {hi:g}] {unit}".rstrip())
+
+
+def recruitment(
+    program: Program,
+    population: FiberPopulation,
+    *,
+    conductor: VolumeConductor | str | dict[str, Any] | None = None,
+    placements: list[LeadPlacement] | None = None,
+    train_index: int | None = None,
+    dt_ms: float = 0.005,
+    tstop_ms: float | None = None,
+    tolerance_rel: float = 0.01,
+    max_amplitude_ma: float = 1e3,
+) -> RecruitmentResult:
+    """Threshold of every fiber of ``population`` for one train of ``program``.
+
+    Parameters
+    ----------
+    program : Program
+        A validated program (``neurostim.device.load_program``).
+    population : FiberPopulation
+        Fibers in tissue coordinates (see ``dorsal_column_population``, ``straight_fibers``).
+    conductor : VolumeConductor, name or table, optional
+        The volume conductor (default: homogeneous, isotropic 0.2 S/m); see
+        :func:`neurostim.field.conductor_from_spec`.
+    placements : list of LeadPlacement, optional
+        One per lead (default ``default_placements``).
+    train_index : int, optional
+        Train of a multiplexed program (required when there are several).
+    dt_ms : float
+        Solver and waveform step (default 0.005 ms, the validation protocol's).
+    tstop_ms : float, optional
+        Simulated window; default max(5 ms, end of the waveform + 3 ms).
+    tolerance_rel : float
+        Relative width of the final threshold bracket (default 1 %).
+    max_amplitude_ma : float
+        Largest amplitude tried; a fiber quiet up to it is ``not-bracketed``.
+
+    Returns
+    -------
+    RecruitmentResult
+        Arrays of shape (n_fibers,) in population order. Fibers are searched in one lock-step
+        ``find_thresholds`` call per fiber geometry (diameter, node count).
+    """
+    conductor = conductor_from_spec(conductor)
+    drive = program_drive(program, train_index=train_index, dt_ms=dt_ms)
+    ids, contacts = program_contacts(program, placements)
+    if tstop_ms is None:
+        tstop_ms = max(5.0, drive.end_ms + 3.0)
+    _check_search(tstop_ms, tolerance_rel, max_amplitude_ma)
+    if tstop_ms < drive.end_ms:
+        raise InputError(
+            "tstop_ms", tstop_ms, f"must cover the waveform (>= {drive.end_ms:g} ms) here"
+        )
+    n = population.n_fibers
+    thr, lo, hi = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    n_sims = np.zeros(n, np.int64)
+    init = np.full(n, -1, np.int64)
+    status = np.full(n, "ok", dtype="<U16")
+    groups: dict[tuple[float, int], list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[(float(population.diameter_um[i]), int(population.n_nodes[i]))].append(i)
+    for idx in groups.values():
+        geometry = population.fiber(idx[0]).geometry
+        points = np.concatenate([population.section_points_mm(i) for i in idx])
+        phi = -phi_per_ma(drive, ids, contacts, points, conductor).reshape(len(idx), -1)
+        polarity = np.full(len(idx), -1.0)
+        r = find_thresholds(
+            geometry, phi, drive.waveform, polarity,
+            estimate_ma=_first_estimate_ma(geometry, phi, polarity, drive, max_amplitude_ma),
+            dt_ms=drive.dt_ms, tstop_ms=tstop_ms, tolerance_rel=tolerance_rel,
+            max_amplitude_ma=max_amplitude_ma,
+        )  # fmt: skip
+        thr[idx], lo[idx], hi[idx] = -r.threshold_ma, r.lower_ma, r.upper_ma
+        n_sims[idx], init[idx], status[idx] = r.n_sims, r.initiation_node, r.status
+    return RecruitmentResult(
+        threshold_ma=thr,
+        status=status,
+        lower_ma=lo,
+        upper_ma=hi,
+        n_sims=n_sims,
+        initiation_node=init,
+        weight=population.weight.copy(),
+        amplitude_ma=drive.amplitude_ma,
+        drive=drive,
+        conductor=conductor.describe(),
+    )
+
+
+def _first_estimate_ma(
+    geometry: CableGeometry,
+    phi: NDArray[np.float64],
+    polarity: NDArray[np.float64],
+    drive: ProgramDrive,
+    max_amplitude_ma: float,
+) -> NDArray[np.float64]:
+    """The engine's activating-function estimate, kept within (0, max_amplitude_ma].
+
+    A fiber in a plane of zero potential (e.g. midway across a transverse bipole) has
+    phi = 0: the engine's estimate would divide by zero; it starts at the largest amplitude.
+    """
+    pw = np.full(phi.shape[0], drive.pulse_width_ms)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        est = activating_function_estimate_ma(geometry, phi, polarity, pw)
+    return np.where(np.isfinite(est) & (est > 0), np.minimum(est, max_amplitude_ma),
+                    max_amplitude_ma)  # fmt: skip
+
+
+__all__ = ["RecruitmentResult", "phi_per_ma", "recruitment"]
