@@ -131,7 +131,8 @@ def end_to_end(out: Path, console: Console) -> PipelineResult:
             f"each from its own fiber's threshold): WDR non-pulse-locked rate "
             f"{circuit.noci_rate_hz[b].mean():.1f} Hz vs "
             f"{circuit.noci_rate_unstimulated_hz.mean():.1f} Hz unstimulated, inhibition "
-            f"{circuit.inhibition_percent[b]:.0f} %{status}"
+            f"{circuit.inhibition_percent[b]:.0f} % (total rate "
+            f"{circuit.inhibition_total_percent[b]:.0f} %){status}"
         )
     console.print(
         f"end to end in {time.perf_counter() - start:.1f} s; recruitment.png and pipeline.json "
