@@ -10,6 +10,7 @@ import typer
 
 from neurostim import __version__
 from neurostim.cli import circuit, devices, fiber, program, pump
+from neurostim.cli.run import run_command
 
 app = typer.Typer(
     name="neurostim",
@@ -23,6 +24,7 @@ app.add_typer(program.app, name="program")
 app.add_typer(pump.app, name="pump")
 app.add_typer(fiber.app, name="fiber")
 app.add_typer(circuit.app, name="circuit")
+app.command("run")(run_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,150 @@
+"""``neurostim run``: one program through field, fibers and the dorsal-horn circuit."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
+from neurostim.device import check_program
+from neurostim.errors import InputError
+from neurostim.field import HomogeneousConductor, Medium
+from neurostim.pipeline import CircuitSettings, PipelineResult, run
+from neurostim.pipeline.plots import check_plot_path, plot_run
+
+
+def _floats(text: str, field: str, n: int | None = None) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise InputError(field, text, "must be comma-separated numbers") from None
+    if not values or (n is not None and len(values) not in (1, n)):
+        raise InputError(field, text, f"give 1{'' if n is None else f' or {n}'} number(s)")
+    return values
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise InputError("seeds", text, "must be comma-separated integers, e.g. 1,2,3") from None
+    return seeds
+
+
+def _write_json_atomic(obj: dict, path: Path) -> None:
+    if path.suffix.lower() != ".json":
+        raise InputError("output", str(path), "must end in .json")
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        tmp.write_text(json.dumps(obj, indent=2) + "\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _print(result: PipelineResult) -> None:
+    d = result.to_dict()
+    rec = result.recruitment
+    console.print(
+        f"[bold]{escape(result.program.name or 'program')}[/bold], train {result.train_index}: "
+        f"{rec.amplitude_ma:g} mA; {result.population.n_fibers} fibers, statuses "
+        f"{escape(str(d['statuses']))}; conductor {escape(str(rec.conductor))}"
+    )
+    console.print(
+        f"recruited {rec.recruited_fraction:.1%} of the population "
+        f"(+{rec.undetermined_fraction:.1%} undetermined)"
+    )
+    c = result.circuit
+    if c is None:
+        return
+    t = Table(title=f"Dorsal-horn WDR output, {c.window_ms[0]:g}-{c.window_ms[1]:g} ms")
+    for col in ("condition", "Abeta recruited", "WDR total (Hz)", "r_noci (Hz)", "inhibition %",
+                "status"):  # fmt: skip
+        t.add_column(col, justify="right")
+    n_aff = result.afferents.fiber_index.size
+    t.add_row("unstimulated", "-", f"{c.wdr_rate_unstimulated_hz.mean():.1f}",
+              f"{c.noci_rate_unstimulated_hz.mean():.1f}", "-", ",".join(c.status[-1]))  # fmt: skip
+    for b, bound in enumerate(c.bounds):
+        margins = (result.afferents.margin_lower, result.afferents.margin_upper)[b]
+        t.add_row(
+            bound,
+            f"{int((margins >= 1).sum())}/{n_aff}",
+            f"{c.wdr_rate_hz[b].mean():.1f}",
+            f"{c.noci_rate_hz[b].mean():.1f}",
+            f"{c.inhibition_percent[b]:.0f} (total {c.inhibition_total_percent[b]:.0f})",
+            ",".join(c.status[b]),
+        )
+    console.print(t)
+
+
+def run_command(
+    file: Path = typer.Argument(..., help="Program TOML file."),
+    train: int | None = typer.Option(None, help="Train of a multiplexed program (0-based)."),
+    sigma: str = typer.Option(
+        "0.2", help="Tissue conductivity, S/m: one value, or sx,sy,sz (z along the cord)."
+    ),
+    seeds: str = typer.Option("1", help="Circuit seeds, comma-separated."),
+    duration_s: float = typer.Option(3.0, help="Simulated circuit time per condition (s)."),
+    stim_start_s: float = typer.Option(1.0, help="Stimulation onset in the circuit run (s)."),
+    recovery_cycle: bool = typer.Option(False, help="Apply the axon recovery cycle."),
+    khz_regime: str = typer.Option("async", help="Circuit model of a kHz train: async|block|none."),
+    tolerance_rel: float = typer.Option(0.01, help="Relative width of each threshold bracket."),
+    no_circuit: bool = typer.Option(False, "--no-circuit", help="Stop after the fibers."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the result as JSON."),
+    plot: Path | None = typer.Option(None, help="Write a figure (.png, .pdf, .svg)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Run a program end to end: fiber thresholds, afferent input, dorsal-horn output.
+
+    Exit code 0: done; 1: the program breaks a device limit (see `neurostim program check`);
+    2: malformed input (file, option value out of range).
+    """
+    sx = _floats(sigma, "sigma", 3)
+    conductor = HomogeneousConductor(Medium(sx[0] if len(sx) == 1 else (sx[0], sx[1], sx[2])))
+    settings = None
+    if not no_circuit:
+        settings = CircuitSettings(
+            duration_s=duration_s, stim_start_s=stim_start_s,
+            settle_s=min(0.5, 0.5 * (duration_s - stim_start_s)), seeds=_seeds(seeds),
+            recovery_cycle=recovery_cycle, khz_regime=khz_regime,
+        )  # fmt: skip
+    if plot is not None:
+        check_plot_path(plot)
+    if output is not None and output.suffix.lower() != ".json":
+        raise InputError("output", str(output), "must end in .json")
+    checked = check_program(file)
+    if not checked.valid:
+        first = checked.errors[0]
+        raise fail(
+            f"{first.field} = {first.value!r}: {first.message} (see `neurostim program check`)",
+            EXIT_INVALID,
+        )
+    try:
+        with err_console.status("fiber thresholds ...") as status:
+            result = run(
+                checked.program, conductor=conductor, train_index=train,
+                tolerance_rel=tolerance_rel, circuit=settings, run_circuit=not no_circuit,
+                progress=lambda stage: status.update(f"{stage} ..."),
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        raise fail("interrupted; nothing was written", 130) from None
+    data = result.to_dict()
+    if output is not None:
+        _write_json_atomic(data, output)
+    if plot is not None:
+        plot_run(result, plot)
+    if json_out:
+        print_json(data)
+    else:
+        _print(result)
+        for path in (output, plot):
+            if path is not None:
+                console.print(f"wrote {escape(str(path))}")
+
+
+run_command = guarded(run_command)

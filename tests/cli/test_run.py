@@ -1,0 +1,119 @@
+"""``neurostim run``: one program end to end from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from neurostim.cli import app
+
+runner = CliRunner()
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "programs"
+
+
+def _one_error_line(result) -> str:
+    lines = result.stderr.strip().splitlines() if result.stderr else result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def test_run_writes_json_and_plot(tmp_path: Path) -> None:
+    out, png = tmp_path / "run.json", tmp_path / "run.png"
+    r = runner.invoke(
+        app,
+        ["run", str(EXAMPLES / "tonic.toml"), "--duration-s", "1.5", "--stim-start-s", "0.5",
+         "-o", str(out), "--plot", str(png)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "Dorsal-horn WDR output" in r.output
+    data = json.loads(out.read_text())
+    for key in ("program", "amplitude_ma", "conductor", "fibers", "curve", "afferents", "circuit"):
+        assert key in data
+    assert data["conductor"]["conductor"] == "homogeneous"
+    assert len(data["fibers"]) == 36 and len(data["afferents"]["fiber_index"]) == 30
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_run_json_without_circuit() -> None:
+    r = runner.invoke(
+        app,
+        ["run", str(EXAMPLES / "tonic.toml"), "--no-circuit", "--json", "--sigma", "0.1,0.1,0.6"],
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["circuit"] is None
+    assert data["conductor"]["sigma_xyz_s_per_m"] == [0.1, 0.1, 0.6]
+
+
+def test_program_breaking_a_device_limit_exits_1(tmp_path: Path) -> None:
+    text = (
+        (EXAMPLES / "tonic.toml").read_text().replace("amplitude_ma = 5.0", "amplitude_ma = 30.0")
+    )
+    (tmp_path / "p.toml").write_text(text)
+    r = runner.invoke(app, ["run", str(tmp_path / "p.toml"), "--no-circuit"])
+    assert r.exit_code == 1
+    assert "amplitude_ma" in _one_error_line(r)
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--sigma", "nan"], "sigma"),
+        (["--sigma", "-0.2"], "sigma"),
+        (["--sigma", "0.1,0.2"], "sigma"),
+        (["--sigma", "abc"], "sigma"),
+        (["--seeds", "x"], "seeds"),
+        (["--seeds", ""], "seeds"),
+        (["--duration-s", "inf"], "duration_s"),
+        (["--duration-s", "1e9"], "duration_s"),
+        (["--stim-start-s", "5"], "stim_start_s"),
+        (["--khz-regime", "fast"], "khz_regime"),
+        (["--tolerance-rel", "0"], "tolerance_rel"),
+        (["--train", "3"], "train_index"),
+        (["--plot", "x.xyz"], "plot"),
+        (["-o", "x.csv"], "output"),
+    ],
+)
+def test_bad_options_give_one_line_and_exit_2(args, field, tmp_path: Path) -> None:
+    r = runner.invoke(app, ["run", str(EXAMPLES / "tonic.toml"), *args], catch_exceptions=False)
+    assert r.exit_code == 2, r.output
+    assert field in _one_error_line(r)
+    assert not list(tmp_path.iterdir())
+
+
+def test_unreadable_program_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "bin.toml").write_bytes(b"\x00\xff\xfe garbage")
+    for path in (tmp_path / "bin.toml", tmp_path / "missing.toml", tmp_path):
+        r = runner.invoke(app, ["run", str(path)])
+        assert r.exit_code == 2, r.output
+        _one_error_line(r)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sigma=st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=8)),
+    duration=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.just(-1.0)),
+    seeds=st.text(max_size=6),
+)
+def test_fuzz_options_never_traceback(sigma: str, duration: float, seeds: str) -> None:
+    # at least one of the options is out of range or malformed in nearly every draw, so the run
+    # stops at validation; any draw that is valid must run to exit 0
+    r = runner.invoke(
+        app,
+        ["run", str(EXAMPLES / "tonic.toml"), "--sigma", sigma, "--duration-s", repr(duration),
+         "--seeds", seeds, "--tolerance-rel", "0.2", "--json"],
+    )  # fmt: skip
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.exit_code in (0, 2), r.output
+    if r.exit_code == 2:
+        line = _one_error_line(r)
+        assert any(f in line for f in ("sigma", "duration_s", "seeds", "settle_s", "stim_start_s"))
