@@ -15,6 +15,7 @@ SUBPACKAGES = [
     "neurostim.circuit",
     "neurostim.intrathecal",
     "neurostim.compare",
+    "neurostim.pipeline",
 ]
 
 
