@@ -117,3 +117,33 @@ def test_fuzz_options_never_traceback(sigma: str, duration: float, seeds: str) -
     if r.exit_code == 2:
         line = _one_error_line(r)
         assert any(f in line for f in ("sigma", "duration_s", "seeds", "settle_s", "stim_start_s"))
+
+
+def test_population_options_build_the_grid() -> None:
+    r = runner.invoke(
+        app,
+        ["run", str(EXAMPLES / "tonic.toml"), "--no-circuit", "--json", "--diameters-um", "10",
+         "--class-fractions", "1", "--depths-mm", "1.5", "--x-mm", "0,2"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    fibers = json.loads(r.stdout)["fibers"]
+    assert [(f["diameter_um"], f["x_mm"], f["y_mm"]) for f in fibers] == [
+        (10.0, 0.0, 1.5),
+        (10.0, 2.0, 1.5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--diameters-um", "9", "--class-fractions", "1"], "diameter_um"),
+        (["--class-fractions", "0.5,0.5"], "class_fractions"),
+        (["--depths-mm", "2,nan"], "depths_mm"),
+        (["--x-mm", "inf"], "x_mm"),
+        (["--depths-mm", ",".join(["1"] * 2000)], "x_mm"),
+    ],
+)
+def test_bad_population_options_exit_2(args, field) -> None:
+    r = runner.invoke(app, ["run", str(EXAMPLES / "tonic.toml"), "--no-circuit", *args])
+    assert r.exit_code == 2, r.output
+    assert field in _one_error_line(r)

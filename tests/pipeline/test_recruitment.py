@@ -233,3 +233,16 @@ def test_paddle_transverse_bipole_leaves_the_midline_fiber_quiet() -> None:
     recruited, determined = r.states([3.0, 60.0])
     assert recruited.tolist() == [[True, False], [True, False]]
     assert determined.tolist() == [[True, True], [True, False]]
+
+
+def test_work_beyond_the_memory_budget_is_refused_before_it_starts(tonic, monkeypatch) -> None:
+    import importlib
+
+    module = importlib.import_module("neurostim.pipeline.recruitment")
+
+    fibers = straight_fibers(np.zeros(4), 1.0, 10.0)
+    need = module.check_memory(fibers, 2)
+    assert need > 0
+    monkeypatch.setattr(module, "memory_budget_bytes", lambda: need - 1)
+    with pytest.raises(InputError, match=r"population.*GiB"):
+        recruitment(tonic, fibers)

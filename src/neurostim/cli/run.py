@@ -13,9 +13,13 @@ from rich.table import Table
 from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
 from neurostim.device import check_program
 from neurostim.errors import InputError
+from neurostim.fibers import dorsal_column_population
 from neurostim.field import HomogeneousConductor, Medium
-from neurostim.pipeline import CircuitSettings, PipelineResult, run
+from neurostim.pipeline import CircuitSettings, PipelineResult, active_contact_center_mm, run
 from neurostim.pipeline.plots import check_plot_path, plot_run
+
+MAX_CLI_FIBERS = 5000
+"""Largest dorsal-column grid ``neurostim run`` builds (the library takes any size that fits)."""
 
 
 def _floats(text: str, field: str, n: int | None = None) -> list[float]:
@@ -94,6 +98,12 @@ def run_command(
     recovery_cycle: bool = typer.Option(False, help="Apply the axon recovery cycle."),
     khz_regime: str = typer.Option("async", help="Circuit model of a kHz train: async|block|none."),
     tolerance_rel: float = typer.Option(0.01, help="Relative width of each threshold bracket."),
+    diameters_um: str = typer.Option(
+        "5.7,10,16", help="Dorsal-column fiber diameters (um), MRG classes."
+    ),
+    class_fractions: str = typer.Option("0.70,0.25,0.05", help="Share of each diameter class."),
+    depths_mm: str = typer.Option("1,2,3,4", help="Fiber depths below the lead axis (mm)."),
+    x_mm: str = typer.Option("-1,0,1", help="Mediolateral fiber positions (mm)."),
     no_circuit: bool = typer.Option(False, "--no-circuit", help="Stop after the fibers."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the result as JSON."),
     plot: Path | None = typer.Option(None, help="Write a figure (.png, .pdf, .svg)."),
@@ -117,6 +127,16 @@ def run_command(
         check_plot_path(plot)
     if output is not None and output.suffix.lower() != ".json":
         raise InputError("output", str(output), "must end in .json")
+    grid = {
+        "diameters_um": _floats(diameters_um, "diameters_um"),
+        "class_fractions": _floats(class_fractions, "class_fractions"),
+        "depths_mm": _floats(depths_mm, "depths_mm"),
+        "x_mm": _floats(x_mm, "x_mm"),
+    }
+    if len(grid["diameters_um"]) * len(grid["depths_mm"]) * len(grid["x_mm"]) > MAX_CLI_FIBERS:
+        raise InputError(
+            "diameters_um x depths_mm x x_mm", "grid", f"at most {MAX_CLI_FIBERS} fibers here"
+        )
     checked = check_program(file)
     if not checked.valid:
         first = checked.errors[0]
@@ -124,10 +144,12 @@ def run_command(
             f"{first.field} = {first.value!r}: {first.message} (see `neurostim program check`)",
             EXIT_INVALID,
         )
+    centre = active_contact_center_mm(checked.program, train_index=train)
+    population = dorsal_column_population(z_center_mm=float(centre[2]), **grid)
     try:
         with err_console.status("fiber thresholds ...") as status:
             result = run(
-                checked.program, conductor=conductor, train_index=train,
+                checked.program, population=population, conductor=conductor, train_index=train,
                 tolerance_rel=tolerance_rel, circuit=settings, run_circuit=not no_circuit,
                 progress=lambda stage: status.update(f"{stage} ..."),
             )  # fmt: skip

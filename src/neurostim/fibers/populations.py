@@ -204,8 +204,8 @@ def dorsal_column_population(
     if depths.size == 0 or not np.all(np.isfinite(depths) & (depths > 0)):
         raise InputError("depths_mm", tuple(depths_mm), "must be positive depths (mm)")
     xs = np.asarray(x_mm, np.float64)
-    if xs.size == 0:
-        raise InputError("x_mm", tuple(x_mm), "give at least one mediolateral position")
+    if xs.size == 0 or not np.all(np.isfinite(xs)):
+        raise InputError("x_mm", tuple(x_mm), "give finite mediolateral positions (mm)")
     d, y, x = np.meshgrid(np.asarray(diameters_um, np.float64), depths, xs, indexing="ij")
     w = np.broadcast_to(fractions[:, None, None] / (depths.size * xs.size), d.shape)
     offset = np.zeros(d.size)

@@ -16,6 +16,7 @@ under the cathode), polarity -1; thresholds are reported as program amplitudes A
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,47 @@ from neurostim.pipeline.placement import LeadPlacement, program_contacts
 
 MAX_TSTOP_MS = 1000.0
 """Longest simulated window of one threshold search (ms)."""
+MEMORY_FRACTION = 0.5
+"""Share of the machine's physical memory one recruitment may plan to use."""
+_ARRAYS_PER_SECTION = 40
+"""float64 arrays per fiber section held at once (coordinates, field, solver state) [ours]."""
+
+
+def memory_budget_bytes() -> int:
+    """``MEMORY_FRACTION`` of the physical memory (bytes); 4 GiB where it cannot be read."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 8 * 2**30
+    return int(MEMORY_FRACTION * total)
+
+
+def check_memory(population: FiberPopulation, n_contacts: int) -> int:
+    """Estimated peak bytes of one recruitment; InputError above ``memory_budget_bytes``."""
+    n_sections = np.array([population.fiber(i).geometry.n_sections for i in _firsts(population)])
+    counts = np.array([len(v) for v in _groups(population).values()])
+    need = int(np.max(counts * n_sections) * (_ARRAYS_PER_SECTION + n_contacts) * 8)
+    budget = memory_budget_bytes()
+    if need > budget:
+        raise InputError(
+            "population",
+            f"{population.n_fibers} fibers",
+            f"would need about {need / 2**30:.1f} GiB, above the budget of "
+            f"{budget / 2**30:.1f} GiB ({MEMORY_FRACTION:.0%} of this machine's memory); "
+            "split the population into several calls",
+        )
+    return need
+
+
+def _groups(population: FiberPopulation) -> dict[tuple[float, int], list[int]]:
+    groups: dict[tuple[float, int], list[int]] = defaultdict(list)
+    for i in range(population.n_fibers):
+        groups[(float(population.diameter_um[i]), int(population.n_nodes[i]))].append(i)
+    return groups
+
+
+def _firsts(population: FiberPopulation) -> list[int]:
+    return [idx[0] for idx in _groups(population).values()]
 
 
 def phi_per_ma(
@@ -218,10 +260,8 @@ def recruitment(
     n_sims = np.zeros(n, np.int64)
     init = np.full(n, -1, np.int64)
     status = np.full(n, "ok", dtype="<U16")
-    groups: dict[tuple[float, int], list[int]] = defaultdict(list)
-    for i in range(n):
-        groups[(float(population.diameter_um[i]), int(population.n_nodes[i]))].append(i)
-    for idx in groups.values():
+    check_memory(population, int(np.count_nonzero(drive.shares(ids))))
+    for idx in _groups(population).values():
         geometry = population.fiber(idx[0]).geometry
         points = np.concatenate([population.section_points_mm(i) for i in idx])
         phi = -phi_per_ma(drive, ids, contacts, points, conductor).reshape(len(idx), -1)
@@ -267,4 +307,4 @@ def _first_estimate_ma(
                     max_amplitude_ma)  # fmt: skip
 
 
-__all__ = ["RecruitmentResult", "phi_per_ma", "recruitment"]
+__all__ = ["RecruitmentResult", "check_memory", "memory_budget_bytes", "phi_per_ma", "recruitment"]
