@@ -145,7 +145,10 @@ def run_command(
             EXIT_INVALID,
         )
     centre = active_contact_center_mm(checked.program, train_index=train)
-    population = dorsal_column_population(z_center_mm=float(centre[2]), **grid)
+    population = dorsal_column_population(
+        x_mm=grid["x_mm"], depths_mm=grid["depths_mm"], diameters_um=grid["diameters_um"],
+        class_fractions=grid["class_fractions"], z_center_mm=float(centre[2]),
+    )  # fmt: skip
     try:
         with err_console.status("fiber thresholds ...") as status:
             result = run(
