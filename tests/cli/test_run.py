@@ -76,7 +76,7 @@ def test_program_breaking_a_device_limit_exits_1(tmp_path: Path) -> None:
         (["--stim-start-s", "5"], "stim_start_s"),
         (["--khz-regime", "fast"], "khz_regime"),
         (["--tolerance-rel", "0"], "tolerance_rel"),
-        (["--train", "3"], "train_index"),
+        (["--train-index", "3"], "train_index"),
         (["--plot", "x.xyz"], "plot"),
         (["-o", "x.csv"], "output"),
     ],

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -67,28 +68,38 @@ def _print(result: PipelineResult) -> None:
     if c is None:
         return
     t = Table(title=f"Dorsal-horn WDR output, {c.window_ms[0]:g}-{c.window_ms[1]:g} ms")
-    for col in ("condition", "Abeta recruited", "WDR total (Hz)", "r_noci (Hz)", "inhibition %",
-                "status"):  # fmt: skip
-        t.add_column(col, justify="right")
+    for col in ("condition", "Abeta recruited", "WDR total (Hz)", "r_noci (Hz)",
+                "inhibition r_noci %", "inhibition total %", "status"):  # fmt: skip
+        t.add_column(col, justify="right", no_wrap=col == "condition")
     n_aff = result.afferents.fiber_index.size
-    t.add_row("unstimulated", "-", f"{c.wdr_rate_unstimulated_hz.mean():.1f}",
-              f"{c.noci_rate_unstimulated_hz.mean():.1f}", "-", ",".join(c.status[-1]))  # fmt: skip
+    rest = (c.wdr_rate_unstimulated_hz.mean(), c.noci_rate_unstimulated_hz.mean())
+    t.add_row("off", "-", _rate(rest[0]), _rate(rest[1]), "-", "-", ",".join(c.status[-1]))
     for b, bound in enumerate(c.bounds):
         margins = (result.afferents.margin_lower, result.afferents.margin_upper)[b]
         t.add_row(
             bound,
             f"{int((margins >= 1).sum())}/{n_aff}",
             f"{c.wdr_rate_hz[b].mean():.1f}",
-            f"{c.noci_rate_hz[b].mean():.1f}",
-            f"{c.inhibition_percent[b]:.0f} (total {c.inhibition_total_percent[b]:.0f})",
+            _rate(c.noci_rate_hz[b].mean()),
+            _rate(c.inhibition_percent[b], ".0f"),
+            _rate(c.inhibition_total_percent[b], ".0f"),
             ",".join(c.status[b]),
         )
     console.print(t)
+    if not np.all(np.isfinite(c.noci_rate_hz)):
+        console.print(
+            "undefined: r_noci cannot tell pulse-locked spikes apart when the pulses' 1-6 ms "
+            "lock windows cover more than 90 % of the time (fast trains); use the total rate"
+        )
+
+
+def _rate(value: float, spec: str = ".1f") -> str:
+    return format(value, spec) if np.isfinite(value) else "undefined"
 
 
 def run_command(
     file: Path = typer.Argument(..., help="Program TOML file."),
-    train: int | None = typer.Option(None, help="Train of a multiplexed program (0-based)."),
+    train_index: int | None = typer.Option(None, help="Train of a multiplexed program (0-based)."),
     sigma: str = typer.Option(
         "0.2", help="Tissue conductivity, S/m: one value, or sx,sy,sz (z along the cord)."
     ),
@@ -144,7 +155,7 @@ def run_command(
             f"{first.field} = {first.value!r}: {first.message} (see `neurostim program check`)",
             EXIT_INVALID,
         )
-    centre = active_contact_center_mm(checked.program, train_index=train)
+    centre = active_contact_center_mm(checked.program, train_index=train_index)
     population = dorsal_column_population(
         x_mm=grid["x_mm"], depths_mm=grid["depths_mm"], diameters_um=grid["diameters_um"],
         class_fractions=grid["class_fractions"], z_center_mm=float(centre[2]),
@@ -152,8 +163,9 @@ def run_command(
     try:
         with err_console.status("fiber thresholds ...") as status:
             result = run(
-                checked.program, population=population, conductor=conductor, train_index=train,
-                tolerance_rel=tolerance_rel, circuit=settings, run_circuit=not no_circuit,
+                checked.program, population=population, conductor=conductor,
+                train_index=train_index, tolerance_rel=tolerance_rel, circuit=settings,
+                run_circuit=not no_circuit,
                 progress=lambda stage: status.update(f"{stage} ..."),
             )  # fmt: skip
     except KeyboardInterrupt:
