@@ -147,3 +147,17 @@ def test_bad_population_options_exit_2(args, field) -> None:
     r = runner.invoke(app, ["run", str(EXAMPLES / "tonic.toml"), "--no-circuit", *args])
     assert r.exit_code == 2, r.output
     assert field in _one_error_line(r)
+
+
+def test_undefined_rates_are_null_in_json() -> None:
+    # 10 kHz: the 1-6 ms lock windows cover the whole time, r_noci is undefined (null), never NaN
+    r = runner.invoke(
+        app,
+        ["run", str(EXAMPLES / "high-frequency-10khz.toml"), "--duration-s", "1.0",
+         "--stim-start-s", "0.5", "--json", "--depths-mm", "1", "--x-mm", "0"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "NaN" not in r.stdout
+    row = json.loads(r.stdout)["circuit"]["stimulated"][0]
+    assert row["noci_rate_hz"] is None and row["inhibition_percent"] is None
+    assert row["wdr_rate_hz"] is not None

@@ -157,17 +157,18 @@ class CircuitOutput:
         return bool(np.all(self.status == "ok"))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary; an undefined rate (r_noci under a fast train) is null."""
         rows = []
         for b, bound in enumerate(self.bounds):
             rows.append(
                 {
                     "bound": bound,
-                    "wdr_rate_hz": float(self.wdr_rate_hz[b].mean()),
-                    "noci_rate_hz": float(self.noci_rate_hz[b].mean()),
-                    "inhibition_percent": float(self.inhibition_percent[b]),
-                    "inhibition_total_percent": float(self.inhibition_total_percent[b]),
-                    "per_seed_wdr_rate_hz": self.wdr_rate_hz[b].tolist(),
-                    "per_seed_noci_rate_hz": self.noci_rate_hz[b].tolist(),
+                    "wdr_rate_hz": _num(self.wdr_rate_hz[b].mean()),
+                    "noci_rate_hz": _num(self.noci_rate_hz[b].mean()),
+                    "inhibition_percent": _num(self.inhibition_percent[b]),
+                    "inhibition_total_percent": _num(self.inhibition_total_percent[b]),
+                    "per_seed_wdr_rate_hz": [_num(x) for x in self.wdr_rate_hz[b]],
+                    "per_seed_noci_rate_hz": [_num(x) for x in self.noci_rate_hz[b]],
                     "status": self.status[b].tolist(),
                 }
             )
@@ -175,8 +176,8 @@ class CircuitOutput:
             "seeds": list(self.seeds),
             "window_ms": list(self.window_ms),
             "unstimulated": {
-                "wdr_rate_hz": float(self.wdr_rate_unstimulated_hz.mean()),
-                "noci_rate_hz": float(self.noci_rate_unstimulated_hz.mean()),
+                "wdr_rate_hz": _num(self.wdr_rate_unstimulated_hz.mean()),
+                "noci_rate_hz": _num(self.noci_rate_unstimulated_hz.mean()),
                 "status": self.status[-1].tolist(),
             },
             "stimulated": rows,
