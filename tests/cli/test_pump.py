@@ -32,12 +32,14 @@ def test_check_json_keys_and_p2_refill_date() -> None:
         "refill_date",
     ):
         assert key in data
-    assert data["valid"] is True and data["refill_date"] == "2025-04-17"  # worked case P2
+    assert data["valid"] is True and data["reservoir_refill_date"] == "2025-04-17"  # worked case P2
+    # morphine's 90-day stability (R30) comes first: 2025-01-01 + 90 days
+    assert data["refill_date"] == "2025-04-01" and data["refill_reason"] == "stability"
     assert all({"code", "message"} <= set(w) for w in data["warnings"])
 
 
 def test_start_date_option_moves_the_refill_date() -> None:
-    # P2: 106 whole days after the fill date
+    # P2: 106 whole days after the fill date (reservoir); stability 90 days (2025-02-01 + 90 d)
     result = run(
         "check",
         str(EXAMPLES / "morphine-prometra-ptc.toml"),
@@ -45,7 +47,9 @@ def test_start_date_option_moves_the_refill_date() -> None:
         "--start-date",
         "2025-02-01",
     )
-    assert json.loads(result.stdout)["refill_date"] == "2025-05-18"
+    data = json.loads(result.stdout)
+    assert data["reservoir_refill_date"] == "2025-05-18"
+    assert data["refill_date"] == "2025-05-02"
     bad = run("check", str(EXAMPLES / "morphine-prometra-ptc.toml"), "--start-date", "soon")
     assert bad.exit_code == 2 and "--start-date" in bad.stderr
 

@@ -126,11 +126,15 @@ def refill(
     rng: np.random.Generator,
     port_error: bool,
     conc: float,
+    reason: str | None = None,
 ) -> tuple[float, float, float]:
-    """Withdraw the residual, reconcile, refill; returns (reservoir, fill, logged delivery)."""
+    """Withdraw the residual, reconcile, refill; returns (reservoir, fill, logged delivery).
+
+    ``reason`` (what set this refill's date) goes into the event's detail."""
     withdrawn = max(v + rng.normal(0.0, options.residual_sd_ml), 0.0)
     expected_residual = last_fill_ml - logged_ml
     detail: dict[str, Any] = {
+        "reason": reason,
         "withdrawn_ml": round(withdrawn, 4),
         "expected_residual_ml": round(expected_residual, 4),
     }
