@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
+import types
+import typing
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+import annotated_types as at
+from pydantic import BaseModel, ValidationError
 
 from neurostim.errors import InputError
 
@@ -30,8 +34,14 @@ def read_shipped(name: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def input_error_from(exc: ValidationError, prefix: str = "") -> InputError:
-    """The first pydantic error as an ``InputError`` (field, value, message); count the rest."""
+def input_error_from(
+    exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> InputError:
+    """The first pydantic error as an ``InputError`` (field, value, message); count the rest.
+
+    With ``model`` (the class validated), a number out of its bounds or not finite gets the
+    field's allowed range in the message.
+    """
     errs = exc.errors()
     first = errs[0]
     field = ".".join(str(p) for p in first["loc"])
@@ -41,7 +51,60 @@ def input_error_from(exc: ValidationError, prefix: str = "") -> InputError:
     value = first.get("input", "")
     if isinstance(value, dict):
         value = "{...}"
-    return InputError(field, value, f"{first['msg']}{more}")
+    elif isinstance(value, dt.date):
+        value = value.isoformat()
+    message = first["msg"].removeprefix("Value error, ")
+    bounds = None if model is None else allowed_range(model, first["loc"])
+    if bounds is not None and first["type"] in _NUMBER_ERRORS:
+        message = f"{message}; allowed range {bounds}"
+    return InputError(field, value, f"{message}{more}")
+
+
+_NUMBER_ERRORS = {
+    "finite_number",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+}
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside ``annotation`` (``M``, ``M | None``, ``tuple[M, ...]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        for arg in typing.get_args(annotation):
+            found = _submodel(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def allowed_range(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | None:
+    """The bounds of the number field at ``loc`` of ``model`` as text, e.g. ``(0, 1000]``."""
+    cls: type[BaseModel] | None = model
+    info = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if cls is None or part not in cls.model_fields:
+            return None
+        info = cls.model_fields[part]
+        cls = _submodel(info.annotation)
+    if info is None:
+        return None
+    lo, hi, lo_open, hi_open = "-inf", "inf", True, True
+    for m in info.metadata:
+        if isinstance(m, at.Gt):
+            lo, lo_open = f"{m.gt:g}", True
+        elif isinstance(m, at.Ge):
+            lo, lo_open = f"{m.ge:g}", False
+        elif isinstance(m, at.Lt):
+            hi, hi_open = f"{m.lt:g}", True
+        elif isinstance(m, at.Le):
+            hi, hi_open = f"{m.le:g}", False
+    return f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'} (finite)"
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -127,7 +127,7 @@ def load_drug_library(user_file: str | Path | None = None) -> DrugLibrary:
         try:
             out[drug_id] = Drug(id=drug_id, **table)
         except ValidationError as exc:
-            raise input_error_from(exc, prefix=f"drugs.{drug_id}") from None
+            raise input_error_from(exc, prefix=f"drugs.{drug_id}", model=Drug) from None
     return out
 
 

@@ -55,13 +55,14 @@ from neurostim.intrathecal._event_steps import (
     interval_h,
     poisson_times,
     refill,
+    validate_options,
 )
 from neurostim.intrathecal._summary import alarm_ml, refill_residual_ml, stability_days
 from neurostim.intrathecal.bolus import BolusGate
 from neurostim.intrathecal.drugs import Drug, DrugLibrary, shipped_drug_library
 from neurostim.intrathecal.effect import effect_over_time
 from neurostim.intrathecal.pharmacokinetics import UNIT_TO_NG, csf_concentration_ng_per_ml, get_pk
-from neurostim.intrathecal.program import PumpProgram
+from neurostim.intrathecal.program import PumpProgram, in_date_range
 from neurostim.intrathecal.pumps import get_pump
 from neurostim.units import HOURS_PER_DAY, MIN_PER_HOUR
 
@@ -114,22 +115,17 @@ def simulate_pump(
     program: PumpProgram, options: SimulationOptions, library: DrugLibrary | None = None
 ) -> PumpSimulation:
     """Run ``program`` for ``options.days`` (see the module docstring)."""
-    if not options.days > 0:
-        raise InputError("days", options.days, "must be > 0")
-    if not 0 < options.dt_h <= 1.0:
-        raise InputError("dt_h", options.dt_h, "must be in (0, 1] h")
     lib = shipped_drug_library() if library is None else library
     if program.drug not in lib:
         raise InputError("drug", program.drug, f"unknown drug; choose one of {sorted(lib)}")
     pump, drug = get_pump(program.pump), lib[program.drug]
+    n = validate_options(options)
     conc, dt_h = program.concentration, options.dt_h
-    n = math.ceil(options.days * HOURS_PER_DAY / dt_h - 1e-9)
     start = options.start_date or program.fill_date or dt.date.today()
+    in_date_range("start_date", start)
     rng = np.random.default_rng(options.seed)
     requests = poisson_times(rng, options.bolus_requests_per_day, n * dt_h)
     lra, residual = alarm_ml(program, pump), refill_residual_ml(program, pump)
-    if options.refill_concentration is not None and not options.refill_concentration > 0:
-        raise InputError("refill_concentration", options.refill_concentration, "must be > 0")
     later_conc = options.refill_concentration or conc
     worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), conc)
     later_worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), later_conc)

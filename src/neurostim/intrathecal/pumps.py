@@ -27,7 +27,7 @@ from neurostim.intrathecal._loading import deep_merge, input_error_from, read_sh
 class PumpProfile(BaseModel):
     """One pump model's limits and behaviour; units in field names."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str
     name: str
@@ -74,7 +74,7 @@ def _build(raw: dict) -> dict[str, PumpProfile]:
         try:
             out[pump_id] = PumpProfile(id=pump_id, **table)
         except ValidationError as exc:
-            raise input_error_from(exc, prefix=f"pumps.{pump_id}") from None
+            raise input_error_from(exc, prefix=f"pumps.{pump_id}", model=PumpProfile) from None
         except TypeError as exc:
             raise InputError(f"pumps.{pump_id}", table, str(exc)) from None
     return out
