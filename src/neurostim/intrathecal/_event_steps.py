@@ -123,7 +123,9 @@ def validate_options(options: SimulationOptions) -> int:
             f"{options.days * HOURS_PER_DAY / MAX_STEPS:.3g} h or fewer days",
         )
     _number("accuracy_factor", options.accuracy_factor, *ACCURACY_RANGE)
-    _number("bolus_requests_per_day", options.bolus_requests_per_day, 0.0, MAX_BOLUS_REQUESTS_PER_DAY)
+    _number(
+        "bolus_requests_per_day", options.bolus_requests_per_day, 0.0, MAX_BOLUS_REQUESTS_PER_DAY
+    )
     expected = options.bolus_requests_per_day * options.days
     if expected > MAX_EXPECTED_REQUESTS:
         raise InputError(
@@ -139,7 +141,10 @@ def validate_options(options: SimulationOptions) -> int:
         _number("mri_at_day", options.mri_at_day, 0.0, options.days, hi_open=True)
     _number("mri_duration_h", options.mri_duration_h, 0.0, MAX_DAYS * HOURS_PER_DAY)
     _number("catheter_fault_at_day", options.catheter_fault_at_day, 0.0, options.days, hi_open=True)
-    if options.catheter_port_error_at_refill is not None and options.catheter_port_error_at_refill < 0:
+    if (
+        options.catheter_port_error_at_refill is not None
+        and options.catheter_port_error_at_refill < 0
+    ):
         raise InputError(
             "catheter_port_error_at_refill",
             options.catheter_port_error_at_refill,

@@ -123,7 +123,9 @@ def add_calculations(
     days_alarm = calc.days_to_low_reservoir_alarm(volume, lra, worst_ml)
     days_refill = calc.days_until_volume(volume, residual, worst_ml)
     stable = stability_limit(program, drug)
-    plan = calc.refill_plan(start, volume, residual, worst_ml, None if stable is None else stable.days)
+    plan = calc.refill_plan(
+        start, volume, residual, worst_ml, None if stable is None else stable.days
+    )
     refill = plan.date
     limit = drug.max_dose_for(program.label_region)
     s = {

@@ -3,9 +3,9 @@
 Per drug: dose unit, commercial products (concentrations), start dose range, titration rule per
 indication (largest increase per step, least interval between steps, and whether breaking it
 refuses or warns), stability in the pump (initial fill, undiluted product, diluted; each drug's
-``stability_source`` says where the days come from), hard limits (maximum dose per day, per label region, and maximum
-concentration) and advisory limits (warnings), each with its source and confidence (reference
-``intrathecal.md`` §2).
+``stability_source`` says where the days come from), hard limits (maximum dose per day, per
+label region, and maximum concentration) and advisory limits (warnings), each with its source and
+confidence (reference ``intrathecal.md`` §2).
 
 Users add drugs or replace limits with a TOML of the same shape merged over the shipped one:
 ``load_drug_library("my_drugs.toml")``. A key given there replaces the shipped key; a new drug id
@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationErro
 
 from neurostim.errors import InputError
 from neurostim.intrathecal._loading import deep_merge, input_error_from, read_shipped, read_toml
-
 
 MAX_STABILITY_DAYS = 3650.0
 """Largest stability a drug file may give (10 years); more is a typo, not a drug."""

@@ -129,13 +129,17 @@ def simulate_pump(
     later_conc = options.refill_concentration or conc
     worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), conc)
     later_worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), later_conc)
+    first_reason: str | None
+    later_reason: str | None
     if options.refill_every_days is not None:
         first_days = later_days = options.refill_every_days
         first_reason = later_reason = "scheduled"
     else:  # the earliest of drug stability, empty and the refill residual (check's refill date)
         later_program = program.model_copy(update={"first_fill": False})
         first_days, first_reason = _due(program.fill_ml, residual, worst_ml, program, drug)
-        later_days, later_reason = _due(program.fill_ml, residual, later_worst_ml, later_program, drug)
+        later_days, later_reason = _due(
+            program.fill_ml, residual, later_worst_ml, later_program, drug
+        )
     refill_every_h = interval_h(later_days)
     changes = _checked_changes(program, options)
     pb = program.patient_bolus

@@ -201,9 +201,7 @@ class PumpProgram(BaseModel):
 
     @field_validator("programmed_at", "therapy_started_at", mode="after")
     @classmethod
-    def _naive_in_range(
-        cls, value: dt.datetime | None, info: ValidationInfo
-    ) -> dt.datetime | None:
+    def _naive_in_range(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
         """In range; a time with a UTC offset becomes UTC without offset, so that times with and
         without an offset compare."""
         if value is None:
