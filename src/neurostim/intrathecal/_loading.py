@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 import types
 import typing
@@ -10,7 +11,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import annotated_types as at
 from pydantic import BaseModel, ValidationError
 
 from neurostim.errors import InputError
@@ -94,17 +94,18 @@ def allowed_range(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | N
         cls = _submodel(info.annotation)
     if info is None:
         return None
-    lo, hi, lo_open, hi_open = "-inf", "inf", True, True
-    for m in info.metadata:
-        if isinstance(m, at.Gt):
-            lo, lo_open = f"{m.gt:g}", True
-        elif isinstance(m, at.Ge):
-            lo, lo_open = f"{m.ge:g}", False
-        elif isinstance(m, at.Lt):
-            hi, hi_open = f"{m.lt:g}", True
-        elif isinstance(m, at.Le):
-            hi, hi_open = f"{m.le:g}", False
-    return f"{'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'} (finite)"
+    limits = {
+        name: getattr(m, name)
+        for m in info.metadata
+        for name in ("gt", "ge", "lt", "le")
+        if hasattr(m, name)
+    }
+    lo, hi = (
+        limits.get("ge", limits.get("gt", -math.inf)),
+        limits.get("le", limits.get("lt", math.inf)),
+    )
+    lo_open, hi_open = "ge" not in limits, "le" not in limits
+    return f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'} (finite)"
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
