@@ -374,6 +374,7 @@ def _simulation_summary(
         "pk_status": sim.pk_status,
         "pk_confidence": None if pk is None else pk.confidence,
         "pk_source": None if pk is None else pk.source,
+        "effect_sources": {} if pk is None else {k: e.source for k, e in pk.effect.items()},
         "alarms": [
             {"day": round(e.time_h / 24, 3), "kind": e.kind}
             for e in sim.events
