@@ -71,8 +71,8 @@ MAX_DT_H = 1.0
 """Largest time step (h): boluses and lockouts are resolved within it."""
 MAX_STEPS = 400_000
 """Work budget: at most this many time steps (10 years at the default 0.25 h is 350,400). A
-step costs about 300 B of memory at peak and some 50-150 us of CPU, so the budget holds a run
-under about 120 MB and a minute."""
+step costs about 350 B of memory and 18 us of CPU (10 years: 123 MB more resident memory and
+6.3 s on the 2-core build machine), so the budget holds a run under about 140 MB and 10 s."""
 MAX_BOLUS_REQUESTS_PER_DAY = 100.0
 """Largest mean rate of patient bolus requests (one every ~15 min, day and night)."""
 MAX_EXPECTED_REQUESTS = 100_000
@@ -119,7 +119,7 @@ def validate_options(options: SimulationOptions) -> int:
             "dt_h",
             options.dt_h,
             f"{options.days:g} days at dt_h = {options.dt_h:g} h is {n_steps:,} steps, above the "
-            f"budget of {MAX_STEPS:,} steps (~120 MB, ~1 min); use dt_h >= "
+            f"budget of {MAX_STEPS:,} steps (~140 MB, ~10 s); use dt_h >= "
             f"{options.days * HOURS_PER_DAY / MAX_STEPS:.3g} h or fewer days",
         )
     _number("accuracy_factor", options.accuracy_factor, *ACCURACY_RANGE)
