@@ -131,3 +131,29 @@ def test_end_of_battery_advice_follows_the_profile() -> None:
 
 def test_none_times_are_accepted() -> None:
     assert build(p1(programmed_at=None, therapy_started_at=None)).programmed_at is None
+
+
+def test_a_run_shorter_than_one_step_is_refused() -> None:
+    with pytest.raises(InputError, match="at least one time step"):
+        validate_options(dataclasses.replace(OK, days=1e-300))
+
+
+def test_toml_files_with_a_bom_too_large_or_not_utf8(tmp_path) -> None:
+    from neurostim.intrathecal import load_program
+    from neurostim.intrathecal._loading import MAX_TOML_BYTES
+
+    bom = tmp_path / "bom.toml"
+    text = (
+        'pump = "synchromed-ii-20"\ndrug = "morphine"\nconcentration = 10.0\nfill_ml = 20.0\n'
+        'mode = "simple-continuous"\ndose_per_day = 2.0\n'
+    )
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_program(bom).dose_per_day == 2.0
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * (MAX_TOML_BYTES + 1))
+    with pytest.raises(InputError, match="larger than"):
+        load_program(big)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b'name = "\xe9"\n')
+    with pytest.raises(InputError, match="UTF-8"):
+        load_program(latin)

@@ -114,6 +114,13 @@ def validate_options(options: SimulationOptions) -> int:
     _number("days", options.days, 0.0, MAX_DAYS, lo_open=True)
     _number("dt_h", options.dt_h, 0.0, MAX_DT_H, lo_open=True)
     n_steps = math.ceil(options.days * HOURS_PER_DAY / options.dt_h - 1e-9)
+    if n_steps < 1:
+        raise InputError(
+            "days",
+            options.days,
+            f"must cover at least one time step of dt_h = {options.dt_h:g} h "
+            f"(days >= {options.dt_h / HOURS_PER_DAY:.3g})",
+        )
     if n_steps > MAX_STEPS:
         raise InputError(
             "dt_h",

@@ -15,17 +15,26 @@ from pydantic import BaseModel, ValidationError
 
 from neurostim.errors import InputError
 
+MAX_TOML_BYTES = 10_000_000
+"""Largest TOML file read (10 MB); a program or drug library is a few kB."""
+
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; a syntax error becomes an ``InputError`` naming the file."""
+    """Read a TOML file (UTF-8, a byte-order mark allowed); a file that is too large, not UTF-8
+    or not TOML becomes an ``InputError`` naming the file."""
     p = Path(path)
     with p.open("rb") as fh:
-        try:
-            return tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(str(p), "", f"not valid TOML: {exc}") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(str(p), "", f"not a UTF-8 text file: {exc.reason}") from None
+        raw = fh.read(MAX_TOML_BYTES + 1)
+    if len(raw) > MAX_TOML_BYTES:
+        raise InputError(
+            str(p), "", f"larger than {MAX_TOML_BYTES:,} bytes: not a TOML file to read"
+        )
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(p), "", f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(str(p), "", f"not a UTF-8 text file: {exc.reason}") from None
 
 
 def read_shipped(name: str) -> dict[str, Any]:

@@ -66,7 +66,7 @@ class Drug(BaseModel):
     name: str
     unit: Literal["mg", "ug"]
     opioid: bool
-    products: tuple[float, ...] = ()
+    products: tuple[PositiveFloat, ...] = ()
     start_dose_per_day: tuple[float, float]
     max_dose_per_day: float | None = Field(default=None, gt=0)
     max_dose_per_day_by_region: dict[str, PositiveFloat] = Field(default_factory=dict)
