@@ -359,3 +359,19 @@ def test_notes_for_hazard_accuracy_and_an_unreached_port_error() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "published flow accuracy" in result.stderr and "not reached" in result.stderr
+
+
+def test_numbers_and_booleans_are_not_coerced(tmp_path) -> None:
+    for extra, field in (
+        ("fill_date = 0.0\n", "fill_date"),
+        ("programmed_at = -1.0\n", "programmed_at"),
+        ("first_fill = 0.0\n", "first_fill"),
+    ):
+        path = tmp_path / "p.toml"
+        path.write_text(PROGRAM + extra)
+        result = run("check", str(path))
+        assert result.exit_code == 2 and field in result.stderr, result.output
+    path = tmp_path / "p.toml"
+    path.write_text(PROGRAM.replace("concentration = 10.0", "concentration = true"))
+    result = run("check", str(path))
+    assert result.exit_code == 2 and "concentration" in result.stderr

@@ -18,7 +18,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    StrictBool,
+    ValidationError,
+    model_validator,
+)
 
 from neurostim.errors import InputError
 from neurostim.intrathecal._loading import deep_merge, input_error_from, read_shipped, read_toml
@@ -37,11 +45,11 @@ class TitrationRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    max_increase_fraction: float | None = Field(default=None, gt=0)
-    max_increase_per_day: float | None = Field(default=None, gt=0)
-    min_interval_h: float = Field(default=0.0, ge=0)
-    advised_interval_h: float | None = Field(default=None, ge=0)
-    max_increases_per_7_days: int | None = Field(default=None, ge=1)
+    max_increase_fraction: float | None = Field(strict=True, default=None, gt=0)
+    max_increase_per_day: float | None = Field(strict=True, default=None, gt=0)
+    min_interval_h: float = Field(strict=True, default=0.0, ge=0)
+    advised_interval_h: float | None = Field(strict=True, default=None, ge=0)
+    max_increases_per_7_days: int | None = Field(strict=True, default=None, ge=1)
     severity: Literal["error", "warning"] = "error"
     source: str
 
@@ -52,7 +60,7 @@ class AdvisoryLimit(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     quantity: Literal["dose_per_day", "concentration"]
-    limit: float = Field(gt=0)
+    limit: float = Field(strict=True, gt=0)
     code: str
     source: str
 
@@ -65,19 +73,23 @@ class Drug(BaseModel):
     id: str
     name: str
     unit: Literal["mg", "ug"]
-    opioid: bool
+    opioid: StrictBool
     products: tuple[PositiveFloat, ...] = ()
     start_dose_per_day: tuple[float, float]
-    max_dose_per_day: float | None = Field(default=None, gt=0)
+    max_dose_per_day: float | None = Field(strict=True, default=None, gt=0)
     max_dose_per_day_by_region: dict[str, PositiveFloat] = Field(default_factory=dict)
-    max_concentration: float | None = Field(default=None, gt=0)
-    stability_days: float | None = Field(default=None, gt=0, le=MAX_STABILITY_DAYS)
-    stability_days_diluted: float | None = Field(default=None, gt=0, le=MAX_STABILITY_DAYS)
-    first_fill_stability_days: float | None = Field(default=None, gt=0, le=MAX_STABILITY_DAYS)
+    max_concentration: float | None = Field(strict=True, default=None, gt=0)
+    stability_days: float | None = Field(strict=True, default=None, gt=0, le=MAX_STABILITY_DAYS)
+    stability_days_diluted: float | None = Field(
+        strict=True, default=None, gt=0, le=MAX_STABILITY_DAYS
+    )
+    first_fill_stability_days: float | None = Field(
+        strict=True, default=None, gt=0, le=MAX_STABILITY_DAYS
+    )
     stability_source: str | None = None
     withdrawal_risk: Literal["none", "low", "moderate", "high"]
-    taper_on_stop: bool
-    no_increase_within_h_of_start: float | None = Field(default=None, ge=0)
+    taper_on_stop: StrictBool
+    no_increase_within_h_of_start: float | None = Field(strict=True, default=None, ge=0)
     titration: dict[str, TitrationRule]
     advisory: tuple[AdvisoryLimit, ...] = ()
     source: str

@@ -51,6 +51,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -111,7 +112,7 @@ class FlexStep(BaseModel):
     model_config = _MODEL
 
     start: str
-    dose_per_hour: float = Field(ge=0, le=MAX_DOSE)
+    dose_per_hour: float = Field(strict=True, ge=0, le=MAX_DOSE)
 
     @field_validator("start")
     @classmethod
@@ -136,8 +137,8 @@ class SingleBolus(BaseModel):
 
     model_config = _MODEL
 
-    dose: float = Field(gt=0, le=MAX_DOSE)
-    duration_min: float = Field(ge=MIN_BOLUS_MIN, le=MAX_BOLUS_MIN)
+    dose: float = Field(strict=True, gt=0, le=MAX_DOSE)
+    duration_min: float = Field(strict=True, ge=MIN_BOLUS_MIN, le=MAX_BOLUS_MIN)
 
 
 class PatientBolus(BaseModel):
@@ -145,10 +146,10 @@ class PatientBolus(BaseModel):
 
     model_config = _MODEL
 
-    dose: float = Field(gt=0, le=MAX_DOSE)
-    duration_min: float = Field(ge=MIN_BOLUS_MIN, le=MAX_BOLUS_MIN)
-    lockout_h: float | None = Field(default=None, ge=0, le=MAX_LOCKOUT_H)
-    max_per_24h: int = Field(ge=1, le=MAX_BOLUSES_PER_24H)
+    dose: float = Field(strict=True, gt=0, le=MAX_DOSE)
+    duration_min: float = Field(strict=True, ge=MIN_BOLUS_MIN, le=MAX_BOLUS_MIN)
+    lockout_h: float | None = Field(strict=True, default=None, ge=0, le=MAX_LOCKOUT_H)
+    max_per_24h: int = Field(strict=True, ge=1, le=MAX_BOLUSES_PER_24H)
 
 
 class Priming(BaseModel):
@@ -156,9 +157,9 @@ class Priming(BaseModel):
 
     model_config = _MODEL
 
-    catheter_trimmed_cm: float | None = Field(default=None, ge=0, le=MAX_CATHETER_CM)
-    catheter_length_cm: float | None = Field(default=None, gt=0, le=MAX_CATHETER_CM)
-    include_pump_dead_volume: bool = True
+    catheter_trimmed_cm: float | None = Field(strict=True, default=None, ge=0, le=MAX_CATHETER_CM)
+    catheter_length_cm: float | None = Field(strict=True, default=None, gt=0, le=MAX_CATHETER_CM)
+    include_pump_dead_volume: StrictBool = True
 
 
 class PumpProgram(BaseModel):
@@ -168,12 +169,12 @@ class PumpProgram(BaseModel):
 
     pump: str
     drug: str
-    concentration: float = Field(ge=MIN_CONCENTRATION, le=MAX_CONCENTRATION)
-    fill_ml: float = Field(gt=0, le=MAX_VOLUME_ML)
-    low_reservoir_alarm_ml: float | None = Field(default=None, ge=0, le=MAX_VOLUME_ML)
+    concentration: float = Field(strict=True, ge=MIN_CONCENTRATION, le=MAX_CONCENTRATION)
+    fill_ml: float = Field(strict=True, gt=0, le=MAX_VOLUME_ML)
+    low_reservoir_alarm_ml: float | None = Field(strict=True, default=None, ge=0, le=MAX_VOLUME_ML)
     indication: Literal["pain", "spinal", "cerebral"] = "pain"
     mode: Mode
-    dose_per_day: float | None = Field(default=None, ge=0, le=MAX_DOSE)
+    dose_per_day: float | None = Field(strict=True, default=None, ge=0, le=MAX_DOSE)
     flex: tuple[FlexStep, ...] = ()
     single_bolus: SingleBolus | None = None
     patient_bolus: PatientBolus | None = None
@@ -182,15 +183,24 @@ class PumpProgram(BaseModel):
     programmed_at: dt.datetime | None = None
     implant_date: dt.date | None = None
     therapy_started_at: dt.datetime | None = None
-    opioid_naive: bool = False
+    opioid_naive: StrictBool = False
     label_region: Literal["us", "eu"] = "us"
-    first_fill: bool = False
+    first_fill: StrictBool = False
 
     @field_validator("fill_date", "implant_date", mode="before")
     @classmethod
     def _date_only(cls, value: object) -> object:
         if isinstance(value, dt.datetime):
             return value.date()
+        if isinstance(value, (bool, int, float)):
+            raise ValueError("must be a date YYYY-MM-DD, not a number")
+        return value
+
+    @field_validator("programmed_at", "therapy_started_at", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: object) -> object:
+        if isinstance(value, (bool, int, float)):
+            raise ValueError("must be a date and time YYYY-MM-DDTHH:MM:SS, not a number")
         return value
 
     @field_validator("fill_date", "implant_date", mode="after")
