@@ -209,9 +209,19 @@ def test_simulate_with_program_changes(tmp_path) -> None:
         "4",
     )
     assert table.exit_code == 0 and "PROGRAM_CHANGE" in table.stdout
-    for bad in ("seven:" + titrated, "7", f"7:{EXAMPLES / 'refused-ziconotide.toml'}"):
+    for bad in ("seven:" + titrated, "7"):
         out = run("simulate", continuous, "--days", "20", "--change", bad)
         assert out.exit_code == 2 and "--change" in out.stderr, bad
+    # a well-formed program that breaks a limit exits 1, as `pump check` does
+    refused = run(
+        "simulate",
+        continuous,
+        "--days",
+        "20",
+        "--change",
+        f"7:{EXAMPLES / 'refused-ziconotide.toml'}",
+    )
+    assert refused.exit_code == 1 and "--change" in refused.stderr
 
 
 ZICO = str(EXAMPLES / "ziconotide-start.toml")

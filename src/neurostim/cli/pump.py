@@ -172,14 +172,18 @@ def _change_days(specs: list[str]) -> tuple[tuple[float, Any], ...]:
 def _with_change_programs(
     opts: SimulationOptions, specs: list[str], lib: DrugLibrary, start: dt.date | None
 ) -> SimulationOptions:
-    """``opts`` with the ``--change`` programs read; each is checked and must be valid."""
+    """``opts`` with the ``--change`` programs read; each is checked and must be valid (a
+    refused one exits 1, as a refused program does)."""
     changes = []
     for (day, _), spec in zip(opts.program_changes, specs, strict=True):
         program = load_program(Path(spec.partition(":")[2]), lib)
         report = check_program(program, library=lib, start_date=start)
-        if not report.valid:
+        if not report.valid:  # a well-formed program that breaks a limit: exit 1
             first = report.errors[0]
-            raise InputError("--change", spec, f"program refused: {first.field}: {first.message}")
+            raise fail(
+                f"--change = {spec!r}: program refused: {first.field}: {first.message}",
+                EXIT_INVALID,
+            )
         changes.append((day, program))
     return dataclasses.replace(opts, program_changes=tuple(changes))
 
