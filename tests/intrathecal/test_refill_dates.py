@@ -200,6 +200,10 @@ def test_program_dates_out_of_range_and_offsets() -> None:
         build(p1(fill_date="9999-12-31"))
     with pytest.raises(InputError, match="programmed_at"):
         build(p1(programmed_at=dt.datetime(1899, 12, 31, 23, 0)))
+    with pytest.raises(InputError, match="not a number"):  # no epoch-seconds dates
+        build(p1(fill_date=0.0))
+    with pytest.raises(InputError, match="not a number"):
+        build(p1(programmed_at=-1.0))
     aware = build(
         p1(programmed_at=dt.datetime(2025, 1, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))))
     )
