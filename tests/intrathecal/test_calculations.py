@@ -64,15 +64,20 @@ def test_p2_prometra_refill_date() -> None:
 
 
 def test_p2_through_check_program() -> None:
-    s = check_program(build(p2())).summary
-    assert s["refill_date"] == "2025-04-17"
-    # morphine is stable 90 days in the pump (R30): refill by 2025-04-01, and a warning says so
+    report = check_program(build(p2()))
+    s = report.summary
+    # P2's reservoir arithmetic: 3.0 mL reached 106 whole days after the fill
+    assert s["reservoir_refill_date"] == "2025-04-17"
+    # morphine is stable 90 days in the pump (R30): the planned refill is 2025-04-01, the earlier
     assert s["stability_refill_date"] == "2025-04-01"
+    assert s["refill_date"] == (dt.date(2025, 1, 1) + dt.timedelta(days=90)).isoformat()
+    assert s["refill_reason"] == "stability"
+    assert "REFILL_BEYOND_STABILITY" in {w.code for w in report.warnings}
     assert_close(s["worst_case_daily_volume_ml"], 0.160, rtol=RTOL, what="P2 v_worst")
     assert_close(s["max_daily_dose"], 3.0 + 4 * 0.25, rtol=RTOL, what="P2 max dose", unit="mg/d")
     without = p2()
     del without["patient_bolus"]
-    assert check_program(build(without)).summary["refill_date"] == "2025-05-22"
+    assert check_program(build(without)).summary["reservoir_refill_date"] == "2025-05-22"
 
 
 def test_p3_catheter_and_drug_front() -> None:

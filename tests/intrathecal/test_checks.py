@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from neurostim.errors import InputError
@@ -124,7 +126,11 @@ def test_modes_stopped_and_single_bolus() -> None:
     stopped = p1(mode="stopped")
     del stopped["dose_per_day"]
     s = check_program(build(stopped)).summary
-    assert s["refill_date"] is None and s["days_to_empty"] is None and s["daily_volume_ml"] == 0
+    assert s["reservoir_refill_date"] is None and s["days_to_empty"] is None
+    assert s["daily_volume_ml"] == 0
+    # nothing flows, but morphine in a stopped pump still expires after its 90 days (R30)
+    assert s["refill_date"] == (dt.date(2025, 1, 1) + dt.timedelta(days=90)).isoformat()
+    assert s["refill_reason"] == "stability"
     single = {**stopped, "mode": "single-bolus", "single_bolus": {"dose": 1.0, "duration_min": 60}}
     report = check_program(build(single))
     assert report.valid and report.summary["max_daily_dose"] == 1.0

@@ -40,5 +40,11 @@ def test_example_numbers() -> None:
     assert bac["daily_dose"] == pytest.approx(300.0) and bac["daily_volume_ml"] == pytest.approx(
         0.6
     )
+    # the comments' refill dates: P2 reservoir 2025-04-17, stability 2025-01-01 + 90 d; ziconotide
+    # first fill 2025-02-03 + 14 d
+    p2 = check_program(load_program(EXAMPLES / "morphine-prometra-ptc.toml")).summary
+    assert (p2["reservoir_refill_date"], p2["refill_date"]) == ("2025-04-17", "2025-04-01")
+    zico = check_program(load_program(EXAMPLES / "ziconotide-start.toml")).summary
+    assert (zico["refill_date"], zico["refill_reason"]) == ("2025-02-17", "stability")
     refused = check_program(load_program(EXAMPLES / "refused-ziconotide.toml"))
     assert {e.code for e in refused.errors} == {"DOSE_ABOVE_MAX", "BOLUS_WITHOUT_LOCKOUT"}

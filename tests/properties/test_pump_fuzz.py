@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from neurostim.errors import InputError
 from neurostim.intrathecal import SimulationOptions, check_program, parse_program, simulate_pump
+from neurostim.intrathecal.program import EARLIEST_DATE, LATEST_DATE
 
 scalars = st.one_of(
     st.none(),
@@ -126,7 +127,7 @@ TYPED = {
     ),
     "opioid_naive": st.booleans(),
     "label_region": st.sampled_from(["us", "eu"]),
-    "implant_date": st.dates(),
+    "implant_date": st.dates(EARLIEST_DATE, LATEST_DATE),
     "first_fill": st.booleans(),
 }
 """Well-typed but possibly unsafe values: these programs load and reach the checker."""

@@ -9,6 +9,7 @@ pump life), ``pharmacokinetics`` and ``effect``. See ``docs/intrathecal.md``.
 from neurostim.intrathecal.bolus import BolusGate, decide_requests
 from neurostim.intrathecal.calculations import (
     BatteryPlan,
+    RefillPlan,
     battery_plan,
     bolus_rate_ml_per_day,
     catheter_volume_ml,
@@ -17,12 +18,14 @@ from neurostim.intrathecal.calculations import (
     days_to_low_reservoir_alarm,
     days_until_volume,
     drug_front_delay_days,
+    earliest_refill_days,
     implanted_catheter_length_cm,
     priming_volume_ml,
     reconciliation_flagged,
     reconciliation_ratio,
     refill_date,
     refill_date_after_change,
+    refill_plan,
     worst_case_daily_volume_ml,
 )
 from neurostim.intrathecal.checks import check_program
@@ -76,6 +79,7 @@ __all__ = [
     "PumpProfile",
     "PumpProgram",
     "PumpSimulation",
+    "RefillPlan",
     "SimulationOptions",
     "SingleBolus",
     "TitrationRule",
@@ -94,6 +98,7 @@ __all__ = [
     "days_until_volume",
     "decide_requests",
     "drug_front_delay_days",
+    "earliest_refill_days",
     "effect_over_time",
     "effect_site_ng_per_ml",
     "emax_fraction",
@@ -112,6 +117,7 @@ __all__ = [
     "reconciliation_ratio",
     "refill_date",
     "refill_date_after_change",
+    "refill_plan",
     "review_titration",
     "shipped_drug_library",
     "simulate_pump",

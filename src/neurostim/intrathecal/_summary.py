@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
+from typing import Literal
 
 from neurostim.intrathecal import calculations as calc
 from neurostim.intrathecal.drugs import Drug
 from neurostim.intrathecal.program import PumpProgram
 from neurostim.intrathecal.pumps import PumpProfile
 from neurostim.intrathecal.report import CheckReport
+
+
+def _iso(date: dt.date | None) -> str | None:
+    return None if date is None else date.isoformat()
 
 
 def _finite(x: float) -> float | None:
@@ -31,16 +37,43 @@ def alarm_ml(program: PumpProgram, pump: PumpProfile) -> float:
     return pump.default_low_reservoir_alarm_ml
 
 
-def stability_days(program: PumpProgram, drug: Drug) -> float | None:
-    """Days the drug stays stable in the pump (first fill / diluted / product)."""
-    if program.first_fill and drug.first_fill_stability_days is not None:
-        return drug.first_fill_stability_days
-    diluted = bool(drug.products) and all(
+@dataclass(frozen=True)
+class StabilityLimit:
+    """The drug's stability limit for one fill: days, which fill, diluted or not, and source."""
+
+    days: float
+    fill: Literal["initial", "later"]
+    diluted: bool
+    source: str
+
+
+def is_diluted(program: PumpProgram, drug: Drug) -> bool:
+    """True when the concentration is none of the drug's products (False with no products)."""
+    return bool(drug.products) and all(
         not math.isclose(program.concentration, p) for p in drug.products
     )
+
+
+def stability_limit(program: PumpProgram, drug: Drug) -> StabilityLimit | None:
+    """The stability that applies to this fill: the drug's first-fill value for an initial fill
+    (``first_fill = true``), else its diluted value for a diluted concentration, else its
+    undiluted value; None when the library gives none."""
+    fill: Literal["initial", "later"] = "initial" if program.first_fill else "later"
+    diluted = is_diluted(program, drug)
+    source = drug.stability_source or "drug library (no stability_source given)"
+    if program.first_fill and drug.first_fill_stability_days is not None:
+        return StabilityLimit(drug.first_fill_stability_days, fill, diluted, source)
     if diluted and drug.stability_days_diluted is not None:
-        return drug.stability_days_diluted
-    return drug.stability_days
+        return StabilityLimit(drug.stability_days_diluted, fill, diluted, source)
+    if drug.stability_days is None:
+        return None
+    return StabilityLimit(drug.stability_days, fill, diluted, source)
+
+
+def stability_days(program: PumpProgram, drug: Drug) -> float | None:
+    """Days the drug stays stable in the pump for this fill (see :func:`stability_limit`)."""
+    limit = stability_limit(program, drug)
+    return None if limit is None else limit.days
 
 
 def transition_message(
@@ -89,7 +122,11 @@ def add_calculations(
         volume = max(volume - program.single_bolus.dose / c, 0.0)
     days_alarm = calc.days_to_low_reservoir_alarm(volume, lra, worst_ml)
     days_refill = calc.days_until_volume(volume, residual, worst_ml)
-    refill = calc.refill_date(start, volume, residual, worst_ml)
+    stable = stability_limit(program, drug)
+    plan = calc.refill_plan(
+        start, volume, residual, worst_ml, None if stable is None else stable.days
+    )
+    refill = plan.date
     limit = drug.max_dose_for(program.label_region)
     s = {
         "pump": pump.id,
@@ -106,54 +143,86 @@ def add_calculations(
         "days_to_low_reservoir_alarm": _finite(days_alarm),
         "days_to_empty": _finite(calc.days_to_empty(volume, basal_ml)),
         "start_date": start.isoformat(),
-        "refill_date": refill.isoformat() if refill else None,
+        "refill_date": _iso(refill),
+        "refill_reason": plan.reason,
+        "reservoir_refill_date": _iso(plan.reservoir_date),
+        "empty_date": _iso(plan.empty_date),
+        "stability_days": None if stable is None else stable.days,
+        "stability_fill": "initial" if program.first_fill else "later",
+        "stability_diluted": is_diluted(program, drug),
+        "stability_source": None if stable is None else stable.source,
+        "drug_name": drug.name,
+        "drug_confidence": drug.confidence,
+        "drug_source": drug.source,
+        "pump_name": pump.name,
+        "pump_family": pump.family,
+        "pump_source": pump.source,
         "mri_rule": pump.mri_rule,
+        "mri_requires_empty_reservoir": pump.mri_requires_empty_reservoir,
         "representative_pump_fields": list(pump.representative),
     }
-    stable = stability_days(program, drug)
-    if stable is not None:
-        s["stability_refill_date"] = (
-            start + dt.timedelta(days=calc.whole_days(stable))
-        ).isoformat()
-    if stable is not None and days_refill > stable:
+    if stable is None:
         r.add(
             "warning",
-            "REFILL_BEYOND_STABILITY",
-            "fill_ml",
-            f"refill due after {_finite(days_refill)} days, beyond {drug.id}'s stability of "
-            f"{stable:g} days: refill by {(start + dt.timedelta(days=stable)).isoformat()}",
+            "STABILITY_UNKNOWN",
+            "drug",
+            f"drug = {drug.id!r} has no stability_days in the drug library: the refill date "
+            "ignores drug stability; add stability_days (and stability_source) to the library",
         )
+    else:
+        s["stability_refill_date"] = _iso(plan.stability_date)
+        if days_refill > stable.days:
+            lasts = (
+                "no flow empties the reservoir"
+                if math.isinf(days_refill)
+                else f"the reservoir lasts {_finite(days_refill)} days to {residual:g} mL"
+            )
+            r.add(
+                "warning",
+                "REFILL_BEYOND_STABILITY",
+                "fill_ml",
+                f"{lasts}, beyond {drug.id}'s stability of {stable.days:g} days "
+                f"({stable.fill} fill, {'diluted' if stable.diluted else 'undiluted'}): refill by "
+                f"{_iso(plan.stability_date)} and discard the rest, or fill less",
+            )
     if program.priming is not None:
         _priming(program, pump, basal_ml, r, s)
     if program.implant_date is not None:
-        plan = calc.battery_plan(
+        battery = calc.battery_plan(
             program.implant_date, pump.battery_life_years, pump.eri_to_eos_days
         )
-        s["eri_date"] = plan.eri_date.isoformat()
-        s["eos_date"] = plan.eos_date.isoformat()
-        if start >= plan.eos_date:
+        s["eri_date"] = battery.eri_date.isoformat()
+        s["eos_date"] = battery.eos_date.isoformat()
+        if start >= battery.eos_date:
             r.add(
                 "error",
                 "END_OF_SERVICE",
                 "implant_date",
-                f"the pump reached end of service on {plan.eos_date}: replace it",
+                f"the pump reached end of service on {battery.eos_date}: {_renew(pump)}",
             )
-        elif start >= plan.eri_date:
+        elif start >= battery.eri_date:
             r.add(
                 "warning",
                 "ERI_REACHED",
                 "implant_date",
-                f"elective replacement indicator since {plan.eri_date}; the pump stops on "
-                f"{plan.eos_date}: schedule replacement",
+                f"elective replacement indicator since {battery.eri_date}; the pump stops on "
+                f"{battery.eos_date}: {_renew(pump)}",
             )
-        if refill is not None and refill > plan.eos_date:
+        if refill is not None and refill > battery.eos_date:
             r.add(
                 "warning",
                 "REFILL_AFTER_EOS",
                 "implant_date",
-                f"refill date {refill} is after battery end of service {plan.eos_date}",
+                f"refill date {refill} is after battery end of service {battery.eos_date}",
             )
     r.summary.update(s)
+
+
+def _renew(pump: PumpProfile) -> str:
+    """What to do at the end of the battery: replace the pump, or service it."""
+    if pump.replacement_at_end_of_battery:
+        return "schedule the pump's replacement"
+    return "schedule the battery service the pump's IFU describes"
 
 
 def _priming(

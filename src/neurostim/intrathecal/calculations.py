@@ -9,6 +9,9 @@ rates in mL per day. Every function is checked against the reference's worked ca
     days to alarm         (V_now - lra_ml) / v_worst
     days to empty         V_now / v_basal
     refill date           fill_date + floor((V_fill - residual_ml) / v_worst) days
+    planned refill        the earliest of: drug stability (fill_date + floor(stability_days)),
+                          the refill residual / low-reservoir alarm, and empty (V_fill / v_worst);
+                          ties go to stability, then empty, then the alarm
     catheter volume       implanted_cm x ml_per_cm, implanted_cm = catheter_length_cm - trimmed_cm
     priming volume        pump_dead_volume_ml + catheter_volume_ml
     drug front at tip     catheter_volume_ml / v_basal  (days, without a priming bolus)
@@ -81,6 +84,19 @@ def whole_days(days: float) -> int:
     return math.floor(days + _FLOOR_EPS)
 
 
+def date_after(start: dt.date, days: float, field: str = "fill_date") -> dt.date:
+    """``start`` plus ``floor(days)`` whole days; a date past year 9999 is an ``InputError``."""
+    try:
+        return start + dt.timedelta(days=whole_days(days))
+    except OverflowError:
+        raise InputError(
+            field,
+            start.isoformat(),
+            f"{start} + {whole_days(days)} days is past the last date Python can hold "
+            "(9999-12-31); use a date from 1900-01-01 to 2199-12-31",
+        ) from None
+
+
 def refill_date(
     fill_date: dt.date, fill_ml: float, residual_ml: float, worst_case_ml_per_day: float
 ) -> dt.date | None:
@@ -92,7 +108,70 @@ def refill_date(
     days = days_until_volume(fill_ml, residual_ml, worst_case_ml_per_day)
     if days > MAX_PLANNING_DAYS:
         return None
-    return fill_date + dt.timedelta(days=whole_days(days))
+    return date_after(fill_date, days)
+
+
+REFILL_REASONS = ("stability", "empty", "low-reservoir-alarm")
+"""What sets a planned refill date, in the order that breaks ties."""
+
+
+def earliest_refill_days(
+    stability_days: float | None, days_to_residual: float, days_to_empty: float
+) -> tuple[float, str | None]:
+    """The earliest of the three limits on a fill, in (fractional) days, and which one it is.
+
+    ``stability_days`` None means no stability limit; ``inf`` days mean never. Returns
+    ``(inf, None)`` when none of the three ever comes. Ties go to ``REFILL_REASONS`` order.
+    """
+    candidates = (
+        (math.inf if stability_days is None else stability_days, "stability"),
+        (days_to_empty, "empty"),
+        (days_to_residual, "low-reservoir-alarm"),
+    )
+    days, reason = min(candidates, key=lambda c: c[0])  # min keeps the first of equal days
+    return (days, reason) if not math.isinf(days) else (math.inf, None)
+
+
+@dataclass(frozen=True)
+class RefillPlan:
+    """Refill dates of one fill: each limit's date and the planned (earliest) one.
+
+    ``reservoir_date``: the reservoir at the refill residual (low-reservoir alarm volume, or the
+    pump's own refill level) with every allowed bolus taken; ``empty_date``: empty at that same
+    worst-case rate; ``stability_date``: the drug's stability for this fill runs out. ``date`` is
+    the earliest and ``reason`` names it (``REFILL_REASONS``); dates are None when they never
+    come (no flow, no stability limit) or lie beyond ``MAX_PLANNING_DAYS``.
+    """
+
+    reservoir_date: dt.date | None
+    empty_date: dt.date | None
+    stability_date: dt.date | None
+    date: dt.date | None
+    reason: str | None
+
+
+def refill_plan(
+    fill_date: dt.date,
+    fill_ml: float,
+    residual_ml: float,
+    worst_case_ml_per_day: float,
+    stability_days: float | None,
+) -> RefillPlan:
+    """Planned refill of a fill: the earliest of stability, empty and the refill residual."""
+    to_residual = days_until_volume(fill_ml, residual_ml, worst_case_ml_per_day)
+    to_empty = days_until_volume(fill_ml, 0.0, worst_case_ml_per_day)
+    days, reason = earliest_refill_days(stability_days, to_residual, to_empty)
+
+    def on(d: float | None) -> dt.date | None:
+        return None if d is None or d > MAX_PLANNING_DAYS else date_after(fill_date, d)
+
+    return RefillPlan(
+        on(to_residual),
+        on(to_empty),
+        on(stability_days),
+        on(days),
+        reason if on(days) is not None else None,
+    )
 
 
 def refill_date_after_change(
@@ -117,7 +196,7 @@ def refill_date_after_change(
     remaining = days_until_volume(reservoir_ml_at_change, residual_ml, new_worst_case_ml_per_day)
     if change_after_days + remaining > MAX_PLANNING_DAYS:
         return None
-    return fill_date + dt.timedelta(days=whole_days(change_after_days + remaining))
+    return date_after(fill_date, change_after_days + remaining)
 
 
 def implanted_catheter_length_cm(catheter_length_cm: float, trimmed_cm: float) -> float:
@@ -152,11 +231,18 @@ def add_years(date: dt.date, years: float) -> dt.date:
     """``date`` plus ``years``: calendar years when whole (29 Feb -> 28 Feb), else 365.25 d each."""
     if float(years).is_integer():
         target = date.year + int(years)
+        if target > dt.MAXYEAR:
+            raise InputError(
+                "implant_date",
+                date.isoformat(),
+                f"{date} + {years:g} years is past year {dt.MAXYEAR}; use a date from "
+                "1900-01-01 to 2199-12-31",
+            )
         try:
             return date.replace(year=target)
         except ValueError:
             return date.replace(year=target, day=28)
-    return date + dt.timedelta(days=round(years * DAYS_PER_YEAR))
+    return date_after(date, round(years * DAYS_PER_YEAR), "implant_date")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from neurostim.errors import InputError
 from neurostim.intrathecal import calculations as calc
 from neurostim.intrathecal._summary import add_calculations, alarm_ml, transition_message
 from neurostim.intrathecal.drugs import Drug, DrugLibrary, shipped_drug_library
-from neurostim.intrathecal.program import PumpProgram
+from neurostim.intrathecal.program import PumpProgram, in_date_range
 from neurostim.intrathecal.pumps import PumpProfile, get_pump
 from neurostim.intrathecal.report import CheckReport
 from neurostim.intrathecal.titration import increase_findings
@@ -66,7 +66,7 @@ def check_program(
             f"drug = {drug.id!r} is not labelled for {pump.name} (labelled: "
             f"{', '.join(pump.labelled_drugs) or 'none'}); confirm off-label use",
         )
-    start = start_date or program.fill_date or dt.date.today()
+    start = in_date_range("start_date", start_date or program.fill_date or dt.date.today())
     add_calculations(program, pump, drug, report, start)
     return report
 

@@ -11,13 +11,28 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from neurostim.errors import InputError
 from neurostim.intrathecal._loading import read_shipped
 
 
+class Route(BaseModel):
+    """One route's ratio to intrathecal morphine (or, for oral, to IV morphine) and its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    per_mg_it_morphine: float | None = Field(default=None, gt=0)
+    per_mg_iv_morphine: float | None = Field(default=None, gt=0)
+    source: str = Field(min_length=1)
+
+
 @lru_cache(maxsize=1)
 def _routes() -> dict:
-    return read_shipped("conversions.toml")["routes"]
+    routes = read_shipped("conversions.toml")["routes"]
+    for table in routes.values():
+        Route(**table)  # the shipped data keep their shape and cite their source
+    return routes
 
 
 def conversion_routes() -> list[str]:

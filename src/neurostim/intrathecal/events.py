@@ -6,8 +6,10 @@ A fixed time step (default 15 min) advances the pump; events happen inside it:
 * patient bolus requests, a Poisson process (seeded ``numpy.random.Generator``), each decided by
   :class:`~neurostim.intrathecal.bolus.BolusGate` (granted or refused: lockout, max per 24 h,
   reservoir); a granted bolus is delivered at ``dose / duration``;
-* refills on the worst-case refill date (whole days after each fill), earlier when the drug's
-  stability in the pump runs out first (ziconotide first fill: 14 days): the nurse withdraws the
+* refills on the planned refill date (whole days after each fill): the earliest of the drug's
+  stability for that fill (ziconotide first fill: 14 days), the reservoir empty and the refill
+  residual, every allowed bolus taken; the ``REFILL`` event's ``reason`` names which (or
+  ``scheduled`` with ``refill_every_days``): the nurse withdraws the
   residual (measured with Gaussian error, ``residual_sd_ml``), the pump's log gives the expected
   delivery, ``ratio = (V_fill - V_withdrawn) / expected`` is flagged outside 0.85-1.15; the lockout
   restarts after the refill;
@@ -53,13 +55,14 @@ from neurostim.intrathecal._event_steps import (
     interval_h,
     poisson_times,
     refill,
+    validate_options,
 )
 from neurostim.intrathecal._summary import alarm_ml, refill_residual_ml, stability_days
 from neurostim.intrathecal.bolus import BolusGate
-from neurostim.intrathecal.drugs import DrugLibrary, shipped_drug_library
+from neurostim.intrathecal.drugs import Drug, DrugLibrary, shipped_drug_library
 from neurostim.intrathecal.effect import effect_over_time
 from neurostim.intrathecal.pharmacokinetics import UNIT_TO_NG, csf_concentration_ng_per_ml, get_pk
-from neurostim.intrathecal.program import PumpProgram
+from neurostim.intrathecal.program import PumpProgram, in_date_range
 from neurostim.intrathecal.pumps import get_pump
 from neurostim.units import HOURS_PER_DAY, MIN_PER_HOUR
 
@@ -112,34 +115,31 @@ def simulate_pump(
     program: PumpProgram, options: SimulationOptions, library: DrugLibrary | None = None
 ) -> PumpSimulation:
     """Run ``program`` for ``options.days`` (see the module docstring)."""
-    if not options.days > 0:
-        raise InputError("days", options.days, "must be > 0")
-    if not 0 < options.dt_h <= 1.0:
-        raise InputError("dt_h", options.dt_h, "must be in (0, 1] h")
     lib = shipped_drug_library() if library is None else library
     if program.drug not in lib:
         raise InputError("drug", program.drug, f"unknown drug; choose one of {sorted(lib)}")
     pump, drug = get_pump(program.pump), lib[program.drug]
+    n = validate_options(options)
     conc, dt_h = program.concentration, options.dt_h
-    n = math.ceil(options.days * HOURS_PER_DAY / dt_h - 1e-9)
     start = options.start_date or program.fill_date or dt.date.today()
+    in_date_range("start_date", start)
     rng = np.random.default_rng(options.seed)
     requests = poisson_times(rng, options.bolus_requests_per_day, n * dt_h)
     lra, residual = alarm_ml(program, pump), refill_residual_ml(program, pump)
-    if options.refill_concentration is not None and not options.refill_concentration > 0:
-        raise InputError("refill_concentration", options.refill_concentration, "must be > 0")
     later_conc = options.refill_concentration or conc
     worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), conc)
-    refill_days = calc.days_until_volume(program.fill_ml, residual, worst_ml)
     later_worst_ml = calc.daily_volume_ml(program.worst_case_dose_per_day(), later_conc)
-    later_refill_days = calc.days_until_volume(program.fill_ml, residual, later_worst_ml)
+    first_reason: str | None
+    later_reason: str | None
     if options.refill_every_days is not None:
         first_days = later_days = options.refill_every_days
-    else:  # the worst-case refill date, or earlier when the drug's stability runs out first
-        first_stable = stability_days(program, drug)
-        later_stable = stability_days(program.model_copy(update={"first_fill": False}), drug)
-        first_days = min(refill_days, first_stable or math.inf)
-        later_days = min(later_refill_days, later_stable or math.inf)
+        first_reason = later_reason = "scheduled"
+    else:  # the earliest of drug stability, empty and the refill residual (check's refill date)
+        later_program = program.model_copy(update={"first_fill": False})
+        first_days, first_reason = _due(program.fill_ml, residual, worst_ml, program, drug)
+        later_days, later_reason = _due(
+            program.fill_ml, residual, later_worst_ml, later_program, drug
+        )
     refill_every_h = interval_h(later_days)
     changes = _checked_changes(program, options)
     pb = program.patient_bolus
@@ -178,6 +178,7 @@ def simulate_pump(
     mri_h = math.inf if options.mri_at_day is None else options.mri_at_day * HOURS_PER_DAY
     paused_until_h = -math.inf
     next_refill_h, n_refills, req_i = interval_h(first_days), 0, 0
+    next_reason = first_reason
     for i in range(n):
         t0, t1 = i * dt_h, (i + 1) * dt_h
         if t0 <= eri_h < t1:
@@ -208,20 +209,24 @@ def simulate_pump(
             if options.refill_every_days is None:
                 estimate_ml = last_fill_ml - logged_ml  # what the programmer shows
                 elapsed_d = (t_change - last_fill_h) / HOURS_PER_DAY
-                remaining_d = calc.days_until_volume(estimate_ml, residual, new_worst)
                 in_first_fill = initial_first_fill and n_refills == 0
                 stable_now = stability_days(
                     program.model_copy(update={"first_fill": in_first_fill}), drug
                 )
-                stable = stability_days(program.model_copy(update={"first_fill": False}), drug)
-                due_d = min(elapsed_d + remaining_d, stable_now or math.inf)
-                next_refill_h = last_fill_h + interval_h(due_d)
-                refill_every_h = interval_h(
-                    min(
-                        calc.days_until_volume(program.fill_ml, residual, new_worst),
-                        stable or math.inf,
-                    )
+                due_d, next_reason = calc.earliest_refill_days(
+                    stable_now,
+                    elapsed_d + calc.days_until_volume(estimate_ml, residual, new_worst),
+                    elapsed_d + calc.days_until_volume(estimate_ml, 0.0, new_worst),
                 )
+                next_refill_h = last_fill_h + interval_h(due_d)
+                later_days, later_reason = _due(
+                    program.fill_ml,
+                    residual,
+                    new_worst,
+                    program.model_copy(update={"first_fill": False}),
+                    drug,
+                )
+                refill_every_h = interval_h(later_days)
             events.append(
                 PumpEvent(
                     t_change,
@@ -276,6 +281,7 @@ def simulate_pump(
                 rng,
                 port_error,
                 conc,
+                next_reason,
             )
             if pb is not None:
                 bolus_ml = pb.dose / conc
@@ -287,6 +293,7 @@ def simulate_pump(
             low_alarmed = empty_alarmed = False
             n_refills += 1
             next_refill_h += refill_every_h
+            next_reason = later_reason
         reservoir[i] = v
         if not low_alarmed and v <= lra + 1e-9:  # tolerate float accumulation
             events.append(PumpEvent(t1, "LOW_RESERVOIR", {"reservoir_ml": round(v, 4)}))
@@ -315,6 +322,17 @@ def simulate_pump(
     )
     sim.low_reservoir_alarm_ml = lra
     return sim
+
+
+def _due(
+    fill_ml: float, residual_ml: float, worst_ml_per_day: float, program: PumpProgram, drug: Drug
+) -> tuple[float, str | None]:
+    """Days from a fill to its planned refill and the reason (stability, empty or alarm)."""
+    return calc.earliest_refill_days(
+        stability_days(program, drug),
+        calc.days_until_volume(fill_ml, residual_ml, worst_ml_per_day),
+        calc.days_until_volume(fill_ml, 0.0, worst_ml_per_day),
+    )
 
 
 def _gate(program: PumpProgram, programmed_h: float) -> BolusGate:

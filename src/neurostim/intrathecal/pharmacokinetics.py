@@ -44,7 +44,7 @@ UNIT_TO_NG = {"mg": MG_TO_NG, "ug": UG_TO_NG}
 class EffectParameters(BaseModel):
     """Emax model on effect-site concentration: E = Ce^hill / (EC50^hill + Ce^hill)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     ke0_half_life_h: float = Field(ge=0)
     hill: float = Field(gt=0)
@@ -55,7 +55,7 @@ class EffectParameters(BaseModel):
 class PKParameters(BaseModel):
     """One-compartment CSF parameters; give ``volume_ml`` or ``half_life_h`` (not both)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     drug: str
     clearance_ml_per_min: float = Field(gt=0)

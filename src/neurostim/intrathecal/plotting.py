@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neurostim.errors import InputError
 from neurostim.intrathecal.events import PumpSimulation
 from neurostim.units import HOURS_PER_DAY
 
@@ -18,8 +19,24 @@ _MARKERS = {
 }
 
 
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def check_plot_path(path: str | Path, field: str = "path") -> None:
+    """Refuse a figure path whose suffix is not one of ``PLOT_SUFFIXES``."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in PLOT_SUFFIXES:
+        raise InputError(
+            field, str(path), f"the figure must end in {', '.join(PLOT_SUFFIXES)}, not {suffix!r}"
+        )
+
+
 def plot_simulation(sim: PumpSimulation, path: str | Path, title: str = "") -> None:
-    """Save a four-panel figure (PNG/SVG/PDF by the suffix of ``path``)."""
+    """Save a four-panel figure (PNG/SVG/PDF by the suffix of ``path``).
+
+    ``title`` is shown as typed: ``$`` is escaped so that matplotlib does not read mathtext.
+    """
+    check_plot_path(path)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -96,6 +113,6 @@ def plot_simulation(sim: PumpSimulation, path: str | Path, title: str = "") -> N
     ax.set_ylabel("effect (% of max)")
     ax.set_xlabel(f"days after {sim.start_date.isoformat()}")
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title.replace("$", r"\$"), fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)

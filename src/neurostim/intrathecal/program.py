@@ -47,7 +47,16 @@ import itertools
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from neurostim.errors import InputError
 from neurostim.intrathecal._loading import input_error_from, read_toml
@@ -57,14 +66,53 @@ from neurostim.units import HOURS_PER_DAY, MIN_PER_HOUR
 
 Mode = Literal["stopped", "single-bolus", "simple-continuous", "flex"]
 
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+"""Dates a program (or ``--start-date``) may carry: 100 years of planning after the last one
+stay inside the calendar Python can hold (year 9999)."""
+MAX_CONCENTRATION = 1e6
+"""Schema bound on ``concentration`` (drug unit per mL); drug maxima are checked separately."""
+MAX_VOLUME_ML = 1000.0
+"""Schema bound on volumes (mL); a fill above the pump's reservoir is a device limit (refused)."""
+MAX_DOSE = 1e6
+"""Schema bound on any dose (drug unit, per day, per hour or per bolus)."""
+MAX_BOLUS_MIN = 10080.0
+"""Schema bound on a bolus duration (one week, in minutes)."""
+MAX_LOCKOUT_H = 168.0
+"""Schema bound on a patient-bolus lockout (one week, in hours)."""
+MAX_BOLUSES_PER_24H = 1440
+"""Schema bound on ``max_per_24h`` (one a minute)."""
+MAX_CATHETER_CM = 1000.0
+"""Schema bound on catheter lengths (cm)."""
+MIN_CONCENTRATION = 1e-6
+"""Smallest ``concentration`` (drug unit per mL): below it no volume arithmetic stays finite."""
+MIN_BOLUS_MIN = 1e-3
+"""Shortest bolus duration (minutes)."""
+
+_MODEL = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def in_date_range(field: str, value: dt.date) -> dt.date:
+    """``value`` when from ``EARLIEST_DATE`` to ``LATEST_DATE``, else an ``InputError``."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise InputError(
+            field, value.isoformat(), f"must be a date from {EARLIEST_DATE} to {LATEST_DATE}"
+        )
+    return value
+
+
+def _check_date(value: dt.date | None, field: str) -> None:
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"{field} must be a date from {EARLIEST_DATE} to {LATEST_DATE}")
+
 
 class FlexStep(BaseModel):
     """One time-of-day step of a flex schedule: from ``start`` until the next step's start."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
     start: str
-    dose_per_hour: float = Field(ge=0)
+    dose_per_hour: float = Field(strict=True, ge=0, le=MAX_DOSE)
 
     @field_validator("start")
     @classmethod
@@ -87,46 +135,46 @@ class FlexStep(BaseModel):
 class SingleBolus(BaseModel):
     """A one-off bolus (single-bolus mode); the pump stops afterwards."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
-    dose: float = Field(gt=0)
-    duration_min: float = Field(gt=0)
+    dose: float = Field(strict=True, gt=0, le=MAX_DOSE)
+    duration_min: float = Field(strict=True, ge=MIN_BOLUS_MIN, le=MAX_BOLUS_MIN)
 
 
 class PatientBolus(BaseModel):
     """Patient-activated bolus (myPTM / PTC): dose, duration, lockout and maximum per 24 h."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
-    dose: float = Field(gt=0)
-    duration_min: float = Field(gt=0)
-    lockout_h: float | None = Field(default=None, ge=0)
-    max_per_24h: int = Field(ge=1)
+    dose: float = Field(strict=True, gt=0, le=MAX_DOSE)
+    duration_min: float = Field(strict=True, ge=MIN_BOLUS_MIN, le=MAX_BOLUS_MIN)
+    lockout_h: float | None = Field(strict=True, default=None, ge=0, le=MAX_LOCKOUT_H)
+    max_per_24h: int = Field(strict=True, ge=1, le=MAX_BOLUSES_PER_24H)
 
 
 class Priming(BaseModel):
     """Priming bolus: pump dead volume plus catheter volume from the implanted length."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
-    catheter_trimmed_cm: float | None = Field(default=None, ge=0)
-    catheter_length_cm: float | None = Field(default=None, gt=0)
-    include_pump_dead_volume: bool = True
+    catheter_trimmed_cm: float | None = Field(strict=True, default=None, ge=0, le=MAX_CATHETER_CM)
+    catheter_length_cm: float | None = Field(strict=True, default=None, gt=0, le=MAX_CATHETER_CM)
+    include_pump_dead_volume: StrictBool = True
 
 
 class PumpProgram(BaseModel):
     """A pump program (see the module docstring for the TOML shape)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = _MODEL
 
     pump: str
     drug: str
-    concentration: float = Field(gt=0)
-    fill_ml: float = Field(gt=0)
-    low_reservoir_alarm_ml: float | None = Field(default=None, ge=0)
+    concentration: float = Field(strict=True, ge=MIN_CONCENTRATION, le=MAX_CONCENTRATION)
+    fill_ml: float = Field(strict=True, gt=0, le=MAX_VOLUME_ML)
+    low_reservoir_alarm_ml: float | None = Field(strict=True, default=None, ge=0, le=MAX_VOLUME_ML)
     indication: Literal["pain", "spinal", "cerebral"] = "pain"
     mode: Mode
-    dose_per_day: float | None = Field(default=None, ge=0)
+    dose_per_day: float | None = Field(strict=True, default=None, ge=0, le=MAX_DOSE)
     flex: tuple[FlexStep, ...] = ()
     single_bolus: SingleBolus | None = None
     patient_bolus: PatientBolus | None = None
@@ -135,15 +183,42 @@ class PumpProgram(BaseModel):
     programmed_at: dt.datetime | None = None
     implant_date: dt.date | None = None
     therapy_started_at: dt.datetime | None = None
-    opioid_naive: bool = False
+    opioid_naive: StrictBool = False
     label_region: Literal["us", "eu"] = "us"
-    first_fill: bool = False
+    first_fill: StrictBool = False
 
     @field_validator("fill_date", "implant_date", mode="before")
     @classmethod
     def _date_only(cls, value: object) -> object:
         if isinstance(value, dt.datetime):
             return value.date()
+        if isinstance(value, (bool, int, float)):
+            raise ValueError("must be a date YYYY-MM-DD, not a number")
+        return value
+
+    @field_validator("programmed_at", "therapy_started_at", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: object) -> object:
+        if isinstance(value, (bool, int, float)):
+            raise ValueError("must be a date and time YYYY-MM-DDTHH:MM:SS, not a number")
+        return value
+
+    @field_validator("fill_date", "implant_date", mode="after")
+    @classmethod
+    def _date_in_range(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        _check_date(value, str(info.field_name))
+        return value
+
+    @field_validator("programmed_at", "therapy_started_at", mode="after")
+    @classmethod
+    def _naive_in_range(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        """In range; a time with a UTC offset becomes UTC without offset, so that times with and
+        without an offset compare."""
+        if value is None:
+            return None
+        _check_date(value.date(), str(info.field_name))
+        if value.utcoffset() is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value
 
     @model_validator(mode="after")
@@ -225,7 +300,7 @@ def parse_program(data: dict, library: DrugLibrary | None = None) -> PumpProgram
     try:
         program = PumpProgram(**data)
     except ValidationError as exc:
-        raise input_error_from(exc) from None
+        raise input_error_from(exc, model=PumpProgram) from None
     except TypeError as exc:  # keys that are not strings
         raise InputError("program", "", str(exc)) from None
     get_pump(program.pump)

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from neurostim.errors import InputError
 from neurostim.intrathecal._loading import deep_merge, input_error_from, read_shipped, read_toml
@@ -27,26 +27,26 @@ from neurostim.intrathecal._loading import deep_merge, input_error_from, read_sh
 class PumpProfile(BaseModel):
     """One pump model's limits and behaviour; units in field names."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str
     name: str
     family: Literal["peristaltic", "valve-gated"]
-    reservoir_ml: float = Field(gt=0)
-    min_rate_ml_per_day: float = Field(gt=0)
-    max_rate_ml_per_day: float = Field(gt=0)
-    flow_accuracy_fraction: float = Field(ge=0, lt=1)
-    default_low_reservoir_alarm_ml: float = Field(ge=0)
-    refill_residual_ml: float | None = Field(default=None, ge=0)
-    battery_life_years: float = Field(gt=0)
-    eri_to_eos_days: int = Field(ge=0)
-    replacement_at_end_of_battery: bool
+    reservoir_ml: float = Field(strict=True, gt=0)
+    min_rate_ml_per_day: float = Field(strict=True, gt=0)
+    max_rate_ml_per_day: float = Field(strict=True, gt=0)
+    flow_accuracy_fraction: float = Field(strict=True, ge=0, lt=1)
+    default_low_reservoir_alarm_ml: float = Field(strict=True, ge=0)
+    refill_residual_ml: float | None = Field(strict=True, default=None, ge=0)
+    battery_life_years: float = Field(strict=True, gt=0)
+    eri_to_eos_days: int = Field(strict=True, ge=0)
+    replacement_at_end_of_battery: StrictBool
     mri_rule: str
-    mri_requires_empty_reservoir: bool
+    mri_requires_empty_reservoir: StrictBool
     mri_hazard: Literal["none", "dump", "valve-closes", "motor-stall"] = "none"
-    catheter_ml_per_cm: float = Field(gt=0)
-    catheter_length_cm: float = Field(gt=0)
-    pump_dead_volume_ml: float = Field(ge=0)
+    catheter_ml_per_cm: float = Field(strict=True, gt=0)
+    catheter_length_cm: float = Field(strict=True, gt=0)
+    pump_dead_volume_ml: float = Field(strict=True, ge=0)
     bolus_device: str
     bolus_forbidden_drugs: tuple[str, ...] = ()
     labelled_drugs: tuple[str, ...] = ()
@@ -74,7 +74,7 @@ def _build(raw: dict) -> dict[str, PumpProfile]:
         try:
             out[pump_id] = PumpProfile(id=pump_id, **table)
         except ValidationError as exc:
-            raise input_error_from(exc, prefix=f"pumps.{pump_id}") from None
+            raise input_error_from(exc, prefix=f"pumps.{pump_id}", model=PumpProfile) from None
         except TypeError as exc:
             raise InputError(f"pumps.{pump_id}", table, str(exc)) from None
     return out

@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
 
 from neurostim.errors import InputError
 from neurostim.intrathecal._loading import read_shipped
 
 
+class SpreadMedium(BaseModel):
+    """One medium's length constant (cm) and its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    length_constant_cm: float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+
 def length_constants_cm() -> dict[str, float]:
-    """Length constants (cm) by medium, from the shipped data."""
+    """Length constants (cm) by medium, from the shipped data (validated with their source)."""
     spread = read_shipped("pharmacology.toml")["spread"]
-    return {name: float(v["length_constant_cm"]) for name, v in spread.items()}
+    return {name: SpreadMedium(**v).length_constant_cm for name, v in spread.items()}
 
 
 def spread_fraction(

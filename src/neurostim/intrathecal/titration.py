@@ -98,7 +98,7 @@ def increase_findings(
                 "TITRATION_STEP",
                 field,
                 f"{field} = {d1:g} {unit} is a step of {step:g} {unit} from {d0:g}; {drug.id} "
-                f"allows at most {rule.max_increase_per_day:g} {unit} per step",
+                f"allows at most {rule.max_increase_per_day:g} {unit} per step ({rule.source})",
             )
         )
     if rule.max_increase_fraction is not None and d0 > 0:
@@ -110,7 +110,8 @@ def increase_findings(
                     "TITRATION_STEP",
                     field,
                     f"{field} = {d1:g} {unit} is +{fraction:.0%} from {d0:g}; {drug.id} "
-                    f"({indication}) allows at most +{rule.max_increase_fraction:.0%} per step",
+                    f"({indication}) allows at most +{rule.max_increase_fraction:.0%} per step "
+                    f"({rule.source})",
                 )
             )
     if hours_since_last_increase is None:
