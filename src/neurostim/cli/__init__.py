@@ -6,14 +6,50 @@ Each command parses its options, calls one public function, prints with Rich and
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from neurostim import __version__
 from neurostim.cli import circuit, devices, fiber, program, pump
 from neurostim.cli.run import run_command
 
+# the click exceptions typer raises (its own copy of click in recent versions, click otherwise)
+_CLICK_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+_NO_ARGS_IS_HELP: Any = getattr(sys.modules[_CLICK_ERROR.__module__], "NoArgsIsHelpError", ())
+
+
+class _OneLineErrors(TyperGroup):
+    """The root command: a usage error (unknown option, a word where a number belongs) is one
+    ``error:`` line on stderr with exit code 2, like every other malformed input."""
+
+    def main(self, standalone_mode: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+        if not standalone_mode:
+            return super().main(standalone_mode=False, **kwargs)
+        try:
+            rv = super().main(standalone_mode=False, **kwargs)
+        except _NO_ARGS_IS_HELP as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except _CLICK_ERROR as exc:
+            one_line = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+            typer.echo(f"error: {one_line}{hint}", err=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        except typer.Abort:
+            typer.echo("error: interrupted", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
     name="neurostim",
+    cls=_OneLineErrors,
     help="Neuromodulation for chronic pain in silico.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
