@@ -4,7 +4,7 @@ McIntyre et al. (2002, J Neurophysiol 87:995-1006) characterise the MRG model by
 strength-duration behaviour under a point electrode: thresholds fall with pulse width towards a
 rheobase, and larger fibers have lower thresholds. This script computes the curves for three
 diameters at 1 mm (cathodic point source, 0.2 S/m, the protocol of
-shared/validation/PROTOCOL.md), fits the Weiss relation I = I_rh (1 + t_ch/PW) and saves a plot.
+docs/reference/PROTOCOL.md), fits the Weiss relation I = I_rh (1 + t_ch/PW) and saves a plot.
 
 Run: python examples/frompapers/McIntyre_2002_strength_duration.py [out.png]
 """

@@ -3,7 +3,7 @@
 Used by benchmarks and by ``@pytest.mark.neuron`` tests to compare neurostim's fiber engine with
 NEURON in the same run. Importing this package does not import NEURON; the first call compiles
 the shipped NMODL mechanisms into a per-user cache (``~/.cache/neurostim/nrn/<hash>``).
-Protocol: shared/validation/PROTOCOL.md; agreement with its CSVs: docs/compare.md.
+Protocol: docs/reference/PROTOCOL.md; agreement with its CSVs: docs/compare.md.
 """
 
 from neurostim.compare._mechanisms import NeuronUnavailableError, neuron_available

@@ -1,4 +1,4 @@
-"""The protocol's threshold search on a NEURON fiber (shared/validation/PROTOCOL.md §5-6).
+"""The protocol's threshold search on a NEURON fiber (docs/reference/PROTOCOL.md §5-6).
 
 Trial outcome: supra-threshold iff the detection node ⌊0.9·(N − 1)⌋ fires by tstop (the run stops
 early once it has). Search: :func:`bracket_and_bisect` (approach from below, bisect to

@@ -1,4 +1,4 @@
-"""Simulator-independent parts of the reference protocol (shared/validation/PROTOCOL.md §3, §5, §6).
+"""Simulator-independent parts of the reference protocol (docs/reference/PROTOCOL.md §3, §5, §6).
 
 - ``protocol_waveform``: the unit waveform w(t_n) per step and the sign of the source current.
 - ``bracket_and_bisect``: the threshold search that approaches threshold from below in small

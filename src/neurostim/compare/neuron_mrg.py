@@ -1,7 +1,7 @@
-"""The MRG myelinated axon in NEURON, run exactly as shared/validation/PROTOCOL.md prescribes.
+"""The MRG myelinated axon in NEURON, run exactly as docs/reference/PROTOCOL.md prescribes.
 
 Model: McIntyre, Richardson & Grill, *J Neurophysiol* 87:995-1006, 2002, as built by PyFibers
-0.13 ``MRG_DISCRETE`` (PROTOCOL.md §1; ``shared/reference/fiber-models.md`` §2-4). Per node
+0.13 ``MRG_DISCRETE`` (PROTOCOL.md §1; ``docs/reference/fiber-models.md`` §2-4). Per node
 period: node (1 µm), MYSA (3 µm), FLUT, STIN ×6, FLUT, MYSA; nseg = 1 everywhere; node channels
 from ``mod/nsmrgnode.mod`` (written from the published equations); MYSA/FLUT/STIN passive with
 NEURON diameter D and per-area values rescaled to the true axon; ``extracellular`` layer 0 is the
@@ -14,7 +14,7 @@ Stimulus: a point source at (0, distance, z of the centre node) in 0.2 S/m
 compartment and held over each step (PROTOCOL.md §3).
 
 What it reproduces (tests/compare/, ``-m neuron``): the thresholds of
-``shared/validation/mrg_thresholds.csv`` within 1 % on a representative subset (full-table
+``tests/reference/data/mrg_thresholds.csv`` within 1 % on a representative subset (full-table
 agreement in docs/compare.md), the three conduction velocities of ``mrg_cv.csv`` within 1 %,
 and the resting potentials of fiber-models.md §10.1 within 1e-3 mV.
 """

@@ -1,4 +1,4 @@
-"""The Sundt unmyelinated C-fiber in NEURON (shared/reference/fiber-models.md §5).
+"""The Sundt unmyelinated C-fiber in NEURON (docs/reference/fiber-models.md §5).
 
 Model: Sundt, Gamper & Jaffe, *J Neurophysiol* 114:3140-3153, 2015, as the straight uniform
 cable of PyFibers 0.13 ``SUNDT``: compartments of 8.333 µm and diameter D (nseg = 1), Ra 100 Ω·cm,

@@ -1,6 +1,6 @@
 """Protocol cases: point-source potentials and waveforms on the step grid.
 
-Implements the stimulation of shared/validation/PROTOCOL.md sections 2-3:
+Implements the stimulation of docs/reference/PROTOCOL.md sections 2-3:
 
 - a monopolar point source at (0, distance, z_c) in a homogeneous isotropic medium
   (sigma = 0.2 S/m), z_c the centre of the middle node: Ve_i = I/(4 pi sigma r_i), so 1 mA at

@@ -1,7 +1,7 @@
 """MRG double-cable myelinated axon (McIntyre, Richardson & Grill 2002) as PyFibers builds it.
 
 Reproduces PyFibers 0.13.0 ``MRG_DISCRETE`` on NEURON 9.0.2 (the reference of
-shared/validation/PROTOCOL.md): nine fiber diameters 5.7-16 um (data/mrg.toml, [MRG] Table 1),
+docs/reference/PROTOCOL.md): nine fiber diameters 5.7-16 um (data/mrg.toml, [MRG] Table 1),
 one compartment per section, the period node, MYSA, FLUT, STIN x6, FLUT, MYSA, a periaxonal
 layer (NEURON ``extracellular`` xraxial/xg/xc) under a finite-impedance myelin, and one passive
 end node per side (Ra = 1e10 ohm cm, which seals the axon at the neighbouring MYSA).

@@ -18,7 +18,7 @@ parameter              default               basis
 =====================  ====================  ==================================================
 ``diameters_um``       5.7, 10.0, 16.0       MRG family (spinal-cord.md §3.1: MRG 5.7-16 um);
                                              the three diameters with NEURON reference
-                                             thresholds in shared/validation
+                                             thresholds in tests/reference/data
 ``class_fractions``    0.70, 0.25, 0.05      [ours]: most DC fibers are small and fibers
                                              > 10.7 um are rare (0.5 % of the superficial DC,
                                              spinal-cord.md §3.1 [Fe02]); no tabulated
@@ -43,7 +43,7 @@ from neurostim.errors import InputError
 from neurostim.fibers.mrg import MRGFiber, mrg_diameters_um, mrg_parameters
 
 DEFAULT_N_NODES = 41
-"""Nodes per fiber, as in the validation protocol (shared/validation/PROTOCOL.md section 1)."""
+"""Nodes per fiber, as in the validation protocol (docs/reference/PROTOCOL.md section 1)."""
 
 
 def _node_spacing_mm(diameter_um: float) -> float:

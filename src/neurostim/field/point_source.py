@@ -21,7 +21,7 @@ I / sqrt(σx σy σz) (the Jacobian of the map), whose solution is I / (4 π sqr
 Sources: Plonsey R, Barr RC, *Bioelectricity: A Quantitative Approach*, 3rd ed., Springer 2007,
 ch. 8 (volume conductors); Nicholson C, Freeman JA, *J Neurophysiol* 38:356-368, 1975
 (point source in a medium with a diagonal conductivity tensor); the reference document
-``shared/reference/fiber-models.md`` §7 (PyFibers' form, identical to the second line above).
+``docs/reference/fiber-models.md`` §7 (PyFibers' form, identical to the second line above).
 
 Validated (tests/field/test_point_source.py): the protocol's anchor 397.887 mV (rtol 1e-6), the
 isotropic limit of the anisotropic formula (rtol 1e-12), and a finite-difference check that the

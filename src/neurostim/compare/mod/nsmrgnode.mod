@@ -5,8 +5,8 @@ Written for neurostim from the published equations of the MRG node:
 McIntyre CC, Richardson AG, Grill WM. Modeling the excitability of mammalian nerve fibers:
 influence of afterpotentials on the recovery cycle. J Neurophysiol 87:995-1006, 2002.
 Rate functions, Q10 factors and the substitute rates beyond +-150 mV as stated in
-neurostim's shared/reference/fiber-models.md section 4 (which matches the PyFibers 0.13
-reference used to produce shared/validation).
+neurostim's docs/reference/fiber-models.md section 4 (which matches the PyFibers 0.13
+reference used to produce tests/reference/data).
 
 I = gnaf m^3 h (v - erev_na) + gnap p^3 (v - erev_na) + gks s (v - erev_k) + gl (v - erev_leak)
 Lin(A, B, C)  =  A (v + B) / (1 - exp(-(v + B) / C)),  A C when |(v + B) / C| < 1e-6

@@ -3,7 +3,7 @@ TITLE Sundt C-fiber delayed-rectifier potassium current (Borg-Graham form) (neur
 COMMENT
 Written for neurostim from the published equations (Borg-Graham LJ 1987 delayed rectifier as
 used by Sundt, Gamper & Jaffe, J Neurophysiol 114:3140-3153, 2015), as stated in neurostim's
-shared/reference/fiber-models.md section 5.
+docs/reference/fiber-models.md section 5.
 
 I = gkbar n^3 l (v - erev_k)
 kT = 1e-3 F / (R (273.16 + T)), F = 9.648e4, R = 8.315;  q = 3^((T - 30)/10)

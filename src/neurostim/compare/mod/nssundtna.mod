@@ -6,7 +6,7 @@ Sundt D, Gamper N, Jaffe DB. Spike propagation through the dorsal root ganglia i
 unmyelinated sensory neuron: a modeling study. J Neurophysiol 114:3140-3153, 2015
 (Traub RD, Miles R 1991 form with activation shifted by -6 mV and inactivation by +6 mV),
 with the shifts folded into the numbers, as stated in neurostim's
-shared/reference/fiber-models.md section 5.
+docs/reference/fiber-models.md section 5.
 
 I = gnabar m^3 h (v - erev_na)
 q = 3^((T - 30)/10);  F(x, y) = x / (exp(x/y) - 1), or y (1 - x/(2y)) when |x/y| < 1e-6
