@@ -5,7 +5,7 @@ Usage: python benchmarks/fiber_thresholds.py [--n-cases 500] [--n-neuron 6] [--t
 
 Prints a Markdown table: seconds per threshold for neurostim (the whole batch, lock-step,
 Numba threads over the machine's cores) and for NEURON (``neurostim.compare.neuron_mrg``, one
-case at a time, the protocol of shared/validation/PROTOCOL.md), their ratio, the agreement on
+case at a time, the protocol of docs/reference/PROTOCOL.md), their ratio, the agreement on
 the cases both ran, peak memory of a 10,000-case batch, a profile of where neurostim's time
 goes, and the machine. NEURON is reported as unavailable when it is not installed.
 """

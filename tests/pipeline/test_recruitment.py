@@ -78,7 +78,7 @@ contacts = {{ "L1.E1" = -100, "case" = 100 }}
 def test_point_like_contact_agrees_with_engine_protocol_case(tmp_path: Path) -> None:
     # Independent check: the engine's own point-source protocol case (PROTOCOL.md sections 2-3:
     # point source 1 mm from a 10 um fiber's centre node, biphasic 0.1 ms, no gap), and the
-    # NEURON reference threshold of that case (shared/validation/mrg_thresholds.csv).
+    # NEURON reference threshold of that case (tests/reference/data/mrg_thresholds.csv).
     program = _monopolar_point_program(tmp_path)
     fibers = straight_fibers(0.0, 1.0, 10.0, z_center_mm=0.0)
     ours = recruitment(program, fibers, tolerance_rel=1e-3)

@@ -1,6 +1,6 @@
 """Zhang 2014 network vs pain-circuit.md s3: frequency response (table 3a), GABA_A block (3c).
 
-Reference values are the [C] numbers of /work/shared/reference/pain-circuit.md (the published
+Reference values are the [C] numbers of docs/reference/pain-circuit.md (the published
 NEURON model run under the s3 row-1 protocol), quoted below with their table. Tolerances:
 
 - Five-seed means: 3 standard errors of the difference of the two 5-seed means (from the

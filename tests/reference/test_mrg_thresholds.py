@@ -1,4 +1,4 @@
-"""MRG extracellular thresholds against NEURON (shared/validation/mrg_thresholds.csv).
+"""MRG extracellular thresholds against NEURON (tests/reference/data/mrg_thresholds.csv).
 
 Issue 5: every threshold within 2 %, the median within 0.5 %. The fast set runs the
 single-pulse rows at 1 mm of all three diameters plus 10 um cathodic 0.1 ms at 0.5 and 3 mm;
