@@ -40,3 +40,13 @@ def test_usage_errors_are_one_line_with_exit_2(args, needle) -> None:
 def test_no_arguments_still_shows_the_help() -> None:
     r = runner.invoke(app, [])
     assert "Usage" in r.output and "run" in r.output
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "neurostim", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0 and r.stdout.startswith("neurostim ")
