@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from neurostim.anatomy._io import rules
@@ -21,6 +22,7 @@ def _fmt(x: float) -> str:
 
 def check_geometry(a: SpinalCordAnatomy) -> None:
     """Raise :class:`InputError` for the first impossible geometry found in ``a``."""
+    _check_thin_layers(a)
     _check_csf(a)
     _check_cord_inside(a)
     _check_grey_and_fibers(a)
@@ -28,6 +30,30 @@ def check_geometry(a: SpinalCordAnatomy) -> None:
     _check_bone_and_outer(a, b)
     _check_lead(a, b)
     _check_length(a)
+
+
+def min_layer_mm(a: SpinalCordAnatomy) -> float:
+    """Thinnest layer that may be present (a rule of ``levels.toml``, relative to the cord)."""
+    return rules()["min_layer_over_cord_diameter"] * min(a.cord_ap_mm, a.cord_transverse_mm)
+
+
+def _check_thin_layers(a: SpinalCordAnatomy) -> None:
+    thin = min_layer_mm(a)
+    for name in (
+        "dcsf_mm",
+        "vcsf_mm",
+        "lateral_csf_mm",
+        "dura_thickness_mm",
+        "epidural_thickness_mm",
+    ):
+        value = getattr(a, name)
+        if 0 < value < thin:
+            raise InputError(
+                name,
+                value,
+                f"too thin to model; allowed 0 (layer absent) or "
+                f">= {_fmt(thin)} mm (0.1 % of the smaller cord diameter)",
+            )
 
 
 def _check_csf(a: SpinalCordAnatomy) -> None:
@@ -53,6 +79,14 @@ def _check_cord_inside(a: SpinalCordAnatomy) -> None:
                 "without CSF the cord cannot move off the midline; allowed 0 mm",
             )
         return
+    if not _cord_fits(a, cord_ml_offset_mm=0.0):
+        need = _min_lateral_csf(a)
+        raise InputError(
+            "lateral_csf_mm",
+            a.lateral_csf_mm,
+            f"too thin to hold the cord with dcsf_mm = {_fmt(a.dcsf_mm)} and vcsf_mm = "
+            f"{_fmt(a.vcsf_mm)}; allowed > {_fmt(need)} mm",
+        )
     limit = _max_offset(a)
     if abs(off) >= limit:
         raise InputError(
@@ -64,20 +98,28 @@ def _check_cord_inside(a: SpinalCordAnatomy) -> None:
         )
 
 
-def _cord_fits(a: SpinalCordAnatomy, offset_mm: float) -> bool:
-    b = a.model_copy(update={"cord_ml_offset_mm": offset_mm}).boundaries()
+def _cord_fits(a: SpinalCordAnatomy, **update: float) -> bool:
+    b = a.model_copy(update=update).boundaries()
     return inside(b["cord"], b["csf"]) < 1.0 - CONTAIN_MARGIN
+
+
+def _bisect(fits: Callable[[float], bool], lo: float, hi: float) -> float:
+    """The boundary between ``fits`` True (at lo) and False (at hi), to 50 halvings."""
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo if fits(lo) else hi
 
 
 def _max_offset(a: SpinalCordAnatomy) -> float:
     """Largest |cord_ml_offset_mm| that keeps the cord strictly inside the dural sac."""
-    lo, hi = 0.0, a.lateral_csf_mm
-    if not _cord_fits(a, lo):  # pragma: no cover - concentric ellipses always nest
-        return 0.0
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if _cord_fits(a, mid) else (lo, mid)
-    return lo
+    return _bisect(lambda x: _cord_fits(a, cord_ml_offset_mm=x), 0.0, a.lateral_csf_mm)
+
+
+def _min_lateral_csf(a: SpinalCordAnatomy) -> float:
+    """Smallest lateral_csf_mm that holds the centred cord, for these dorsal and ventral CSF."""
+    hi = a.lateral_csf_mm + a.dcsf_mm + a.vcsf_mm + a.cord_transverse_mm
+    return _bisect(lambda x: not _cord_fits(a, lateral_csf_mm=x, cord_ml_offset_mm=0.0), 0.0, hi)
 
 
 def _check_grey_and_fibers(a: SpinalCordAnatomy) -> None:
@@ -123,17 +165,18 @@ def _extent(e: Ellipse) -> float:
 def _check_bone_and_outer(a: SpinalCordAnatomy, b: dict[str, Any]) -> None:
     canal = _extent(b["epidural"])
     r_bone = a.bone_outer_radius_mm
-    if 0 < r_bone <= canal:
+    thin = min_layer_mm(a)
+    if 0 < r_bone < canal + thin:
         raise InputError(
             "bone_outer_radius_mm",
             r_bone,
             f"the bone must enclose cord, CSF, dura and epidural space; allowed 0 "
-            f"(no bone) or > {_fmt(canal)} mm for these layers",
+            f"(no bone) or >= {_fmt(canal + thin)} mm for these layers",
         )
     inner = r_bone if r_bone > 0 else canal
     rule = rules()["min_outer_over_cord_diameter"] * max(a.cord_ap_mm, a.cord_transverse_mm)
-    lo = max(inner, rule)
-    if a.outer_radius_mm <= inner or a.outer_radius_mm < rule:
+    lo = max(inner + thin, rule)
+    if a.outer_radius_mm < lo:
         raise InputError(
             "outer_radius_mm",
             a.outer_radius_mm,
