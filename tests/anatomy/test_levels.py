@@ -1,8 +1,8 @@
 """Shipped levels: the defaults are the means of the spinal-cord specification.
 
-Expected numbers are read from the specification (../shared/reference/spinal-cord.md, sections
-cited beside each) and written here; where the specification gives a range, the default is its
-mid-range (patient-clinic.md §1.3: "mean = mid-range"), computed here from the range's ends.
+Expected numbers are read from the project's spinal-cord specification (sections cited beside
+each) and written here; where the specification gives a range, the default is its mid-range (the
+patient/clinic reference §1.3: "mean = mid-range"), computed here from the range's ends.
 """
 
 from __future__ import annotations
@@ -122,3 +122,11 @@ def test_range_ends_of_every_row_are_valid_alone(level: str) -> None:
             if name == "outer_radius_mm":
                 kw["length_mm"] = 1.5 * value
             load_anatomy(level, **kw)
+
+
+def test_docs_table_names_every_parameter() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "anatomy.md").read_text()
+    for name in level_parameters("T10"):
+        assert f"`{name}`" in docs, name

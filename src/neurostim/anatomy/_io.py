@@ -10,7 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
 
-import annotated_types
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
@@ -105,14 +104,14 @@ def allowed_range(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     lo: Any = None
     hi: Any = None
     lo_open = hi_open = False
-    for m in metas:
-        if isinstance(m, annotated_types.Ge):
+    for m in metas:  # pydantic's Ge/Gt/Le/Lt constraint objects
+        if hasattr(m, "ge"):
             lo = m.ge
-        elif isinstance(m, annotated_types.Gt):
+        elif hasattr(m, "gt"):
             lo, lo_open = m.gt, True
-        elif isinstance(m, annotated_types.Le):
+        elif hasattr(m, "le"):
             hi = m.le
-        elif isinstance(m, annotated_types.Lt):
+        elif hasattr(m, "lt"):
             hi, hi_open = m.lt, True
     if lo is None and hi is None:
         return ""
