@@ -90,3 +90,22 @@ def test_malformed_and_missing_files(tmp_path: Path) -> None:
         anatomy_from_toml(bad)
     with pytest.raises(InputError, match="cannot read"):
         anatomy_from_toml(tmp_path / "missing.toml")
+
+
+def test_replace_merges_tables_and_conductivity() -> None:
+    a = load_anatomy("T10")
+    b = a.replace(roots={"bend_radius_mm": 0.6}, conductivity={"dura": 0.05})
+    assert b.roots.bend_radius_mm == 0.6 and b.roots.n_rootlets == a.roots.n_rootlets
+    assert b.conductivity.dura == 0.05 and b.conductivity.csf == a.conductivity.csf
+    assert a.replace(conductivity="twente").conductivity.dura == 0.03
+
+
+def test_replace_validates_like_load() -> None:
+    a = load_anatomy("T10")
+    with pytest.raises(InputError) as err:
+        a.replace(dcsf_mm=float("nan"))
+    assert err.value.field == "dcsf_mm"
+    with pytest.raises(InputError) as err:
+        a.replace(level="X9")
+    assert err.value.field == "level"
+    assert a.replace(level="L1").level == "T12"

@@ -87,15 +87,16 @@ def _check_cord_inside(a: SpinalCordAnatomy) -> None:
             f"too thin to hold the cord with dcsf_mm = {_fmt(a.dcsf_mm)} and vcsf_mm = "
             f"{_fmt(a.vcsf_mm)}; allowed > {_fmt(need)} mm",
         )
+    if _cord_fits(a, cord_ml_offset_mm=off):
+        return
     limit = _max_offset(a)
-    if abs(off) >= limit:
-        raise InputError(
-            "cord_ml_offset_mm",
-            off,
-            f"pushes the cord through the CSF; allowed |offset| < {_fmt(limit)} mm with "
-            f"lateral_csf_mm = {_fmt(a.lateral_csf_mm)}, dcsf_mm = {_fmt(a.dcsf_mm)}, "
-            f"vcsf_mm = {_fmt(a.vcsf_mm)}",
-        )
+    raise InputError(
+        "cord_ml_offset_mm",
+        off,
+        f"pushes the cord through the CSF; allowed |offset| < {_fmt(limit)} mm with "
+        f"lateral_csf_mm = {_fmt(a.lateral_csf_mm)}, dcsf_mm = {_fmt(a.dcsf_mm)}, "
+        f"vcsf_mm = {_fmt(a.vcsf_mm)}",
+    )
 
 
 def _cord_fits(a: SpinalCordAnatomy, **update: float) -> bool:

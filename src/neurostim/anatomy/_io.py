@@ -159,3 +159,25 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
     return out
+
+
+def resolve_level(level: Any) -> str:
+    """The shipped level's name for ``level`` or one of its aliases."""
+    doc = levels_document()
+    if isinstance(level, str) and level in doc["levels"]:
+        return level
+    if isinstance(level, str) and level in doc["aliases"]:
+        return str(doc["aliases"][level])
+    allowed = [*doc["levels"], *sorted(doc["aliases"])]
+    raise InputError("level", level, f"unknown level; allowed: {', '.join(allowed)}")
+
+
+def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` merged into a copy of ``base``: tables recurse, everything else replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out

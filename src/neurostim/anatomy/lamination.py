@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from neurostim.anatomy._io import shipped_text
-from neurostim.anatomy.levels import resolve_level
+from neurostim.anatomy._io import resolve_level, shipped_text
 from neurostim.errors import InputError
 
 COLUMNS = ("dermatome", "x_inner_fraction", "x_outer_fraction", "weight", "tag")

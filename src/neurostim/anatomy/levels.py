@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neurostim.anatomy._io import check_keys, levels_document, read_toml, validated
+from neurostim.anatomy._io import (
+    check_keys,
+    deep_merge,
+    levels_document,
+    read_toml,
+    resolve_level,
+    validated,
+)
 from neurostim.anatomy.conductivity import TISSUES, ConductivitySet
 from neurostim.anatomy.model import SpinalCordAnatomy
 from neurostim.anatomy.parts import Fibers, GreyMatter, Roots
@@ -51,17 +58,6 @@ class ParameterRow:
 def level_names() -> list[str]:
     """The shipped levels, rostral to caudal."""
     return list(levels_document()["levels"])
-
-
-def resolve_level(level: str) -> str:
-    """The shipped level's name for ``level`` or one of its aliases."""
-    doc = levels_document()
-    if isinstance(level, str) and level in doc["levels"]:
-        return level
-    if isinstance(level, str) and level in doc["aliases"]:
-        return str(doc["aliases"][level])
-    allowed = level_names() + sorted(doc["aliases"])
-    raise InputError("level", level, f"unknown level; allowed: {', '.join(allowed)}")
 
 
 def level_parameters(level: str) -> dict[str, ParameterRow]:
@@ -133,7 +129,7 @@ def load_anatomy(
         names the field, the value and the allowed range.
     """
     user: dict[str, Any] = read_toml(file, "anatomy") if file is not None else {}
-    user = _merge(user, overrides)
+    user = deep_merge(user, overrides)
     check_keys(user, allowed_keys(), "")
     for table, model in TABLES.items():
         if table in user:
@@ -141,7 +137,7 @@ def load_anatomy(
                 raise InputError(table, user[table], "expected a table of keys")
             check_keys(user[table], model.model_fields, table)
     chosen = _choose_level(level, file, user.get("level"))
-    data = _merge(level_defaults(chosen), {k: v for k, v in user.items() if k != "level"})
+    data = deep_merge(level_defaults(chosen), {k: v for k, v in user.items() if k != "level"})
     data["level"] = resolve_level(chosen)
     conductivity = data.get("conductivity")
     if isinstance(conductivity, dict) and "name" not in conductivity:
@@ -168,16 +164,6 @@ def _choose_level(level: str | None, file: Any, in_file: Any) -> str:
             f"the anatomy file {file} says level = {in_file!r}; give one level or leave it out",
         )
     return resolve_level(in_file or level or DEFAULT_LEVEL)
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 __all__ = [

@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from neurostim.anatomy._checks import check_geometry
-from neurostim.anatomy._io import validated
+from neurostim.anatomy._io import deep_merge, resolve_level, validated
 from neurostim.anatomy.conductivity import DEFAULT_SET, ConductivitySet, conductivity_set
 from neurostim.anatomy.layers import Ellipse, LayerStack, boundaries, layer_stack
 from neurostim.anatomy.parts import Fibers, GreyMatter, LengthMm, Number, Roots
@@ -95,6 +95,11 @@ class SpinalCordAnatomy(BaseModel):
             return conductivity_set(base).with_values(**table)
         return value
 
+    @field_validator("level")
+    @classmethod
+    def _shipped_level(cls, value: str) -> str:
+        return resolve_level(value)
+
     @model_validator(mode="after")
     def _geometry(self) -> SpinalCordAnatomy:
         check_geometry(self)
@@ -140,9 +145,15 @@ class SpinalCordAnatomy(BaseModel):
 
     # --- copies ---------------------------------------------------------------------------
     def replace(self, **changes: Any) -> SpinalCordAnatomy:
-        """A validated copy with some fields replaced (tables replace whole; see load_anatomy)."""
-        data = self.model_dump()
-        data.update(changes)
+        """A validated copy with some fields replaced; tables merge key by key (as in
+        :func:`~neurostim.anatomy.load_anatomy`), ``conductivity`` takes a set name, a set or a
+        table of tissues starting from the current set."""
+        conductivity = changes.pop("conductivity", None)
+        if isinstance(conductivity, dict) and "name" not in conductivity:
+            conductivity = self.conductivity.with_values(**conductivity)
+        data = deep_merge(self.model_dump(), changes)
+        if conductivity is not None:
+            data["conductivity"] = conductivity
         return validated(SpinalCordAnatomy, data)
 
     def with_posture(self, posture: Literal["supine", "prone"]) -> SpinalCordAnatomy:
