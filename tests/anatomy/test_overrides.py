@@ -109,3 +109,17 @@ def test_replace_validates_like_load() -> None:
         a.replace(level="X9")
     assert err.value.field == "level"
     assert a.replace(level="L1").level == "T12"
+
+
+def test_conductivity_file_named_relative_to_the_anatomy_file(tmp_path: Path) -> None:
+    sub = tmp_path / "sets"
+    sub.mkdir()
+    tissues = {"grey": 0.23, "white_longitudinal": 0.6, "white_transverse": 0.083, "csf": 1.7,
+               "dura": 0.2, "epidural": 0.04, "bone": 0.02, "outer": 0.25}  # fmt: skip
+    rows = "\n".join(f'{t} = {{ value = {v}, tag = "ours", source = "test" }}'
+                     for t, v in tissues.items())  # fmt: skip
+    (sub / "mine.toml").write_text('name = "mine"\n' + rows + "\n")
+    f = tmp_path / "a.toml"
+    f.write_text('level = "T10"\nconductivity = "sets/mine.toml"\n')
+    a = anatomy_from_toml(f)
+    assert (a.conductivity.name, a.conductivity.dura) == ("mine", 0.2)

@@ -119,8 +119,9 @@ def load_anatomy(
         Anatomy TOML (module docstring). Keys it leaves out take the level's defaults.
     **overrides
         Any anatomy key; a table (``roots={"bend_radius_mm": 1.5}``) merges key by key;
-        ``conductivity`` is a set name, a :class:`ConductivitySet` or a table of tissues
-        (``base`` = the set it starts from, default the level's).
+        ``conductivity`` is a set name, a :class:`ConductivitySet`, a table of tissues
+        (``base`` = the set it starts from, default the level's) or the path of a set file
+        (in an anatomy file: relative to that file).
 
     Raises
     ------
@@ -144,6 +145,9 @@ def load_anatomy(
         check_keys(conductivity, (*TISSUES, "base"), "conductivity")
         default = level_defaults(chosen)["conductivity"]
         data["conductivity"] = {"base": default, **conductivity}
+    elif isinstance(conductivity, str) and conductivity.endswith(".toml") and file is not None:
+        path = Path(conductivity)  # a set file named in the anatomy file: relative to it
+        data["conductivity"] = str(path if path.is_absolute() else Path(file).parent / path)
     elif conductivity is not None and not isinstance(conductivity, str | dict | ConductivitySet):
         raise InputError("conductivity", conductivity, "give a set name or a table of tissues")
     return validated(SpinalCordAnatomy, data)
