@@ -16,6 +16,7 @@ SUBPACKAGES = [
     "neurostim.intrathecal",
     "neurostim.compare",
     "neurostim.pipeline",
+    "neurostim.anatomy",
 ]
 
 
