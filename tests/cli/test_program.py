@@ -60,6 +60,11 @@ def test_every_example_checks_as_json(path: Path) -> None:
     if path.stem == "unsafe-but-valid":
         codes = {w["code"] for w in data["warnings"]}
         assert {"charge-density", "shannon-k", "compliance-patient-max"} <= codes
+    elif path.stem == "burst":
+        # at the patient maximum 1.5 mA each contact (50 % share) collects 5 x 0.75 mA x 1 ms
+        # = 3.75 uC before the passive recharge, above 30 uC/cm^2 x 0.1225 cm^2 = 3.675 uC
+        assert {w["code"] for w in data["warnings"]} == {"burst-charge-patient-max"}
+        assert len(data["warnings"]) == 4
     else:
         assert data["warnings"] == [], data["warnings"]
 
@@ -131,4 +136,6 @@ def test_plot_writes_png(tmp_path: Path, examples_dir: Path) -> None:
     assert bad.exit_code == 2
     invalid = write(tmp_path, program_text(amp="99"))
     result = runner.invoke(app, ["program", "plot", str(invalid), "-o", str(out)])
-    assert result.exit_code == 2 and "amplitude_ma" in result.stderr
+    # well formed, refused by the stimulator: exit 1, as from program check
+    assert result.exit_code == 1 and "amplitude_ma" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -73,7 +73,7 @@ def test_valid_program_has_no_issues(tonic_dict: dict[str, Any]) -> None:
     [
         ("amplitude_ma", 30.0, "trains[0].amplitude_ma", "0-25.5 mA"),
         ("amplitude_ma", 5.05, "trains[0].amplitude_ma", "nearest: 5 or 5.1"),
-        ("amplitude_ma", -1.0, "trains[0].amplitude_ma", "below"),
+        ("amplitude_ma", -1.0, "trains[0].amplitude_ma", ">= 0 mA"),
         ("pulse_width_us", 305, "trains[0].pulse_width_us", "10 us steps"),
         ("pulse_width_us", 10, "trains[0].pulse_width_us", "20-1000 us"),
         ("rate_hz", 1500, "trains[0].rate_hz", "2-1200 Hz"),
@@ -313,5 +313,7 @@ def test_empty_dosing_is_always_on(tonic_dict: dict[str, Any]) -> None:
 
 
 def test_huge_integer_is_out_of_range(tonic_dict: dict[str, Any]) -> None:
-    tonic_dict["trains"][0].update(waveform="burst", pulses_per_burst=10**400)
+    tonic_dict["trains"][0].update(
+        waveform="burst", pulses_per_burst=10**400, intraburst_rate_hz=500
+    )
     assert "trains[0].pulses_per_burst" in fields(parse_program(tonic_dict, validate=False))

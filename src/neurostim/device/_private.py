@@ -18,12 +18,17 @@ STEP_TOLERANCE = 1e-6
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """Read a TOML file; unreadable or malformed files raise :class:`InputError`."""
+    """Read a UTF-8 TOML file (a byte-order mark is accepted); unreadable, binary or malformed
+    files raise :class:`InputError`."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise InputError(
-            what, str(path), f"cannot read the file ({exc.__class__.__name__})"
+            what, str(path), f"is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            what, str(path), f"cannot read the file ({exc.strerror or exc.__class__.__name__})"
         ) from None
     return parse_toml_text(text, what, str(path))
 
