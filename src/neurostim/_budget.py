@@ -56,7 +56,12 @@ def check_memory(
         raise InputError(
             field,
             value,
-            f"needs about {estimate_bytes / MIB:,.0f} MiB of memory{detail}, more than the "
-            f"budget of {budget_bytes / MIB:,.0f} MiB; make the work smaller, or raise the "
+            f"needs about {_mib(estimate_bytes)} MiB of memory{detail}, more than the "
+            f"budget of {_mib(budget_bytes)} MiB; make the work smaller, or raise the "
             "budget (--memory-budget-mb)",
         )
+
+
+def _mib(n_bytes: int) -> str:
+    mib = n_bytes / MIB
+    return f"{mib:,.0f}" if mib >= 10 else f"{mib:.2g}"

@@ -60,7 +60,7 @@ def thresholds_command(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Activation thresholds of every case in CASES_CSV, written to OUTPUT."""
-    from neurostim.fibers.batch import run_thresholds
+    from neurostim.fibers.batch import check_thresholds_memory, connect_scheduler, run_thresholds
     from neurostim.fibers.table import read_cases_csv, write_results_csv
 
     check_number("--tolerance-rel", tolerance_rel, low=0.0, high=1.0, low_open=True,
@@ -73,17 +73,24 @@ def thresholds_command(
         raise InputError("--output", str(output), "is the case file; write the results elsewhere")
     workers = workers or (os.cpu_count() or 1)
     cases, rows = read_cases_csv(cases_csv)
+    at_once = 1 if scheduler is not None else workers
+    check_thresholds_memory(cases, chunk_size=chunk_size, workers=at_once, memory_budget_mb=budget)
+    client = connect_scheduler(scheduler) if scheduler is not None else None
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("thresholds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, disable=json_out, transient=False,
-    ) as bar:  # fmt: skip
-        task = bar.add_task("cases", total=len(cases))
-        result = run_thresholds(
-            cases, tolerance_rel=tolerance_rel, scheduler=scheduler, workers=workers,
-            chunk_size=chunk_size, progress=lambda k: bar.advance(task, k),
-            memory_budget_mb=budget,
-        )  # fmt: skip
+    try:
+        with Progress(
+            TextColumn("thresholds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, disable=json_out, transient=False,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("cases", total=len(cases))
+            result = run_thresholds(
+                cases, tolerance_rel=tolerance_rel, scheduler=client, workers=workers,
+                chunk_size=chunk_size, progress=lambda k: bar.advance(task, k),
+                memory_budget_mb=budget,
+            )  # fmt: skip
+    finally:
+        if client is not None:
+            client.close()
     seconds = time.perf_counter() - t0
     write_results_csv(output, rows, result)
     counts = Counter(str(s) for s in result.status)

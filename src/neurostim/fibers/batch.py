@@ -37,7 +37,7 @@ STATE_ARRAYS = 16
 SHARED_ARRAYS = 160
 """Floats per section shared by a chunk: cable and reduction coefficients (about 30) and the
 compiled solver's lane buffers (about 100 for 8 lanes)."""
-SCHEDULER_TIMEOUT_S = 10.0
+SCHEDULER_TIMEOUT_S = 5.0
 """Seconds to wait for a Dask scheduler before giving up."""
 
 
@@ -137,8 +137,43 @@ def _run_chunk(cases: list[ProtocolCase], tolerance_rel: float) -> ThresholdResu
     return protocol_thresholds(cases, tolerance_rel=tolerance_rel)
 
 
-def _connect(scheduler: Any) -> Any:
-    """A Dask client for ``scheduler`` (an address or a Client); InputError if unreachable."""
+def check_thresholds_memory(
+    cases: Sequence[ProtocolCase],
+    *,
+    chunk_size: int = 64,
+    workers: int = 1,
+    memory_budget_mb: float | None = None,
+) -> int:
+    """Raise InputError when :func:`run_thresholds` would need more memory than the budget.
+
+    ``workers``: chunks that run at once (1 for a Dask cluster: one chunk per worker there).
+    The error names the field that makes the work large (a case's ``tstop_ms`` or ``n_nodes``,
+    or ``chunk_size``), its value, the estimate and the budget. Returns the estimate (bytes).
+    """
+    budget = memory_budget_bytes(memory_budget_mb)
+    at_once = workers
+    estimate, worst = thresholds_memory_bytes(cases, chunk_size=chunk_size, workers=at_once)
+    if worst >= 0 and estimate > budget:
+        c = cases[worst]
+        n_nodes, dt, tstop = c.resolved()
+        n_steps, n_sec = round(tstop / dt), c.n_sections()
+        value: float
+        if simulation_bytes(n_sec, n_steps, 1) <= budget:
+            field, value = "chunk_size", chunk_size
+            what = f" with {at_once} chunk(s) at once"
+        elif WAVE_ARRAYS * n_steps >= STATE_ARRAYS * n_sec:
+            field, value = f"case {worst + 1}: tstop_ms", tstop
+            what = f" ({n_steps} steps of dt_ms = {dt:g})"
+        else:
+            field, value = f"case {worst + 1}: n_nodes", n_nodes
+            what = f" ({n_sec} sections)"
+        check_memory(field, value, estimate, budget, what)
+    return estimate
+
+
+def connect_scheduler(scheduler: Any) -> Any:
+    """A Dask client for ``scheduler`` (an address or a Client); InputError if it cannot be
+    reached within SCHEDULER_TIMEOUT_S (the caller closes a client it did not pass in)."""
     try:
         from dask.distributed import Client
     except ImportError:
@@ -186,29 +221,15 @@ def run_thresholds(
         raise InputError("chunk_size", chunk_size, "must be a whole number >= 1")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError("workers", workers, "must be a whole number >= 1")
-    budget = memory_budget_bytes(memory_budget_mb)
-    at_once = 1 if scheduler is not None else workers
-    estimate, worst = thresholds_memory_bytes(cases, chunk_size=chunk_size, workers=at_once)
-    if worst >= 0 and estimate > budget:
-        c = cases[worst]
-        n_nodes, dt, tstop = c.resolved()
-        n_steps, n_sec = round(tstop / dt), c.n_sections()
-        value: float
-        if simulation_bytes(n_sec, n_steps, 1) <= budget:
-            field, value = "chunk_size", chunk_size
-            what = f" with {at_once} chunk(s) at once"
-        elif WAVE_ARRAYS * n_steps >= STATE_ARRAYS * n_sec:
-            field, value = f"case {worst + 1}: tstop_ms", tstop
-            what = f" ({n_steps} steps of dt_ms = {dt:g})"
-        else:
-            field, value = f"case {worst + 1}: n_nodes", n_nodes
-            what = f" ({n_sec} sections)"
-        check_memory(field, value, estimate, budget, what)
+    check_thresholds_memory(
+        cases, chunk_size=chunk_size, workers=1 if scheduler is not None else workers,
+        memory_budget_mb=memory_budget_mb,
+    )  # fmt: skip
     out = _empty_result(len(cases))
     chunks = _chunks(cases, chunk_size)
 
     if scheduler is not None:
-        client = _connect(scheduler)
+        client = connect_scheduler(scheduler)
         from dask.distributed import Client, as_completed
 
         try:
@@ -246,6 +267,8 @@ def run_thresholds(
 
 
 __all__ = [
+    "check_thresholds_memory",
+    "connect_scheduler",
     "protocol_thresholds",
     "run_thresholds",
     "simulation_bytes",
