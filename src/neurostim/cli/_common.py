@@ -30,9 +30,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape as _rich_escape
+from typer.core import TyperCommand
+from typer.exceptions import TyperException
 
 from neurostim.errors import InputError, NeurostimError, SafetyLimitError
 
@@ -90,6 +93,47 @@ def guarded(fn: F) -> F:
             ) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class OneLineErrors(TyperCommand):
+    """A command whose option-parsing errors (a value that is not a number, a missing argument)
+    are one ``error:`` line on stderr with exit code 2, like every other bad input.
+
+    Use as ``@app.command("name", cls=OneLineErrors)``.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except _USAGE_ERRORS as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError" or not hasattr(exc, "format_message"):
+                raise
+            raise _usage_exit(exc, given) from None
+
+
+_USAGE_ERRORS = (click.UsageError, TyperException)
+"""Parsing errors of Click, and of the copy of Click that recent Typer releases carry."""
+
+
+def _usage_exit(exc: Any, args: list[str]) -> typer.Exit:
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    param = getattr(exc, "param", None)
+    if param is not None:
+        names = list(getattr(param, "opts", [])) or [str(param.name).upper()]
+        field = names[0]
+        value: str | None = None
+        for i, arg in enumerate(args):
+            for name in names:
+                if arg == name and i + 1 < len(args):
+                    value = args[i + 1]
+                elif arg.startswith(name + "="):
+                    value = arg.split("=", 1)[1]
+        shown = repr(value) if value is not None else "(missing)"
+        detail = " ".join(str(getattr(exc, "message", "") or message).split()).rstrip(".")
+        message = f"{field} = {shown}: {detail}"
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
 
 
 def check_number(

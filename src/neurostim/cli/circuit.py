@@ -21,6 +21,7 @@ from rich.table import Table
 
 from neurostim.cli._common import (
     IMAGE_SUFFIXES,
+    OneLineErrors,
     check_number,
     check_output,
     console,
@@ -53,7 +54,7 @@ def _parse_rates(text: str) -> tuple[float, ...]:
 MAX_RATES = 1000
 
 
-@app.command()
+@app.command(cls=OneLineErrors)
 @guarded
 def sweep(
     paradigm: str = typer.Option("tonic", help="tonic, burst (rate = burst rate) or khz."),

@@ -9,14 +9,14 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from neurostim.cli._common import console, escape, guarded, print_json
+from neurostim.cli._common import OneLineErrors, console, escape, guarded, print_json
 from neurostim.device import list_leads, list_profiles, load_lead, load_profile
 from neurostim.errors import InputError
 
 app = typer.Typer(help="Lead and stimulator (IPG) catalogs.", no_args_is_help=True)
 
 
-@app.command("list")
+@app.command("list", cls=OneLineErrors)
 @guarded
 def list_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
@@ -63,7 +63,7 @@ def list_command(
     console.print(t)
 
 
-@app.command("show")
+@app.command("show", cls=OneLineErrors)
 @guarded
 def show_command(
     ident: str = typer.Argument(..., metavar="ID", help="A lead or stimulator profile id."),

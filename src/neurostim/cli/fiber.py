@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from neurostim.cli._common import (
+    OneLineErrors,
     check_int,
     check_number,
     check_output,
@@ -27,7 +28,7 @@ from neurostim.cli._common import (
     guarded,
     print_json,
 )
-from neurostim.errors import InputError
+from neurostim.errors import InputError, SolverError
 
 app = typer.Typer(help="Nerve-fiber thresholds and conduction velocity.", no_args_is_help=True)
 
@@ -45,7 +46,7 @@ def _budget(memory_budget_mb: float | None) -> float | None:
     return check_number("--memory-budget-mb", memory_budget_mb, low=0.0, low_open=True)
 
 
-@app.command("thresholds")
+@app.command("thresholds", cls=OneLineErrors)
 @guarded
 def thresholds_command(
     cases_csv: Path = typer.Argument(..., help="Case table (the reference CSV's input columns)."),
@@ -113,7 +114,7 @@ def thresholds_command(
     console.print(t)
 
 
-@app.command("cv")
+@app.command("cv", cls=OneLineErrors)
 @guarded
 def cv_command(
     model: str = typer.Option("mrg", help="mrg or sundt."),
@@ -157,13 +158,26 @@ def cv_command(
     n_sec = n_sections(model, diameter_um, nodes)
     check_memory("--n-nodes", nodes, simulation_bytes(n_sec, n_steps, 1), budget,
                  f" ({n_sec} sections, {n_steps} steps)")  # fmt: skip
-    if model == "mrg":
-        g = mrg_geometry(diameter_um, nodes)
-        cv = conduction_velocity(g, dt_ms=dt, tstop_ms=tstop)
-    else:
-        g = sundt_geometry(diameter_um, nodes)
-        cv = conduction_velocity(g, dt_ms=dt, tstop_ms=tstop, stim_node=1, stim_na=2.0,
-                                 interpolate=False)  # fmt: skip
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):  # checked below
+            if model == "mrg":
+                g = mrg_geometry(diameter_um, nodes)
+                cv = conduction_velocity(g, dt_ms=dt, tstop_ms=tstop)
+            else:
+                g = sundt_geometry(diameter_um, nodes)
+                cv = conduction_velocity(g, dt_ms=dt, tstop_ms=tstop, stim_node=1, stim_na=2.0,
+                                         interpolate=False)  # fmt: skip
+    except SolverError as exc:
+        raise InputError(
+            "--n-nodes", nodes, f"{exc} (dt_ms = {dt:g}); try more nodes or a smaller dt_ms"
+        ) from None
+    if not (np.isfinite(cv) and cv > 0):
+        raise InputError(
+            "--n-nodes",
+            nodes,
+            f"the AP reached both timing nodes in the same step of dt_ms = {dt:g}, so the "
+            "velocity cannot be resolved; use more nodes or a smaller dt_ms",
+        )
     out = {"model": model, "diameter_um": diameter_um, "n_nodes": g.n_nodes, "dt_ms": dt,
            "cv_m_per_s": cv}  # fmt: skip
     if json_out:

@@ -13,7 +13,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from neurostim.cli._common import EXIT_INVALID, console, escape, fail, guarded, print_json
+from neurostim.cli._common import (
+    EXIT_INVALID,
+    OneLineErrors,
+    console,
+    escape,
+    fail,
+    guarded,
+    print_json,
+)
 from neurostim.device import ProgramCheck, check_program, load_program
 from neurostim.device.plotting import (
     MAX_CYCLES,
@@ -92,7 +100,7 @@ def _print_check(result: ProgramCheck, path: Path) -> None:
         console.print("no warnings")
 
 
-@app.command("check")
+@app.command("check", cls=OneLineErrors)
 @guarded
 def check_command(
     file: Path = typer.Argument(..., help="Program TOML file."),
@@ -126,7 +134,7 @@ def check_command(
         raise typer.Exit(EXIT_INVALID)
 
 
-@app.command("plot")
+@app.command("plot", cls=OneLineErrors)
 @guarded
 def plot_command(
     file: Path = typer.Argument(..., help="Program TOML file."),
