@@ -102,7 +102,7 @@ class OneLineErrors(TyperCommand):
     Use as ``@app.command("name", cls=OneLineErrors)``.
     """
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         given = list(args)
         try:
             return super().parse_args(ctx, args)
