@@ -5,7 +5,7 @@ Each problem is a :class:`ValidationIssue` of one of two kinds:
 - ``"malformed"``: the value is outside what the file format allows, whatever the stimulator: a
   non-finite number, a negative amplitude, a pulse width or rate <= 0, ``pulses_per_burst`` < 1,
   a zero share or one outside -100..100 %, a burst key missing or given to a non-burst train,
-  an impedance <= 0, inconsistent or out-of-range dosing, negative or crossed patient limits.
+  an impedance <= 0 or above 1 MOhm, inconsistent or out-of-range dosing, negative or crossed patient limits.
   ``neurostim program check`` exits 2 for these (malformed input).
 - ``"limit"``: a well-formed value the stimulator refuses (exit 1), listed below.
 
@@ -39,6 +39,8 @@ from neurostim.device.timing import train_timing
 
 SHARE_TOLERANCE_PERCENT = 1e-6
 """Tolerance of the 100 % share sums."""
+MAX_IMPEDANCE_OHM = 1e6
+"""Largest impedance a program may set (clinical electrode impedances lie within 0.1-5 kOhm)."""
 MALFORMED = "malformed"
 LIMIT = "limit"
 
@@ -132,9 +134,11 @@ def validate_program(program: Program) -> list[ValidationIssue]:
     _validate_dosing(c, program)
     _validate_patient(c, program)
     for contact_id, z in program.impedance_ohm.items():
-        if not (math.isfinite(z) and z > 0):
+        if not (math.isfinite(z) and 0 < z <= MAX_IMPEDANCE_OHM):
             c.malformed(
-                f"impedance_ohm.{contact_id}", z, "an impedance must be a finite number > 0 ohm"
+                f"impedance_ohm.{contact_id}",
+                z,
+                f"an impedance must be a finite number in (0, {MAX_IMPEDANCE_OHM:g}] ohm",
             )
     return c.issues
 
