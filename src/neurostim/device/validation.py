@@ -5,7 +5,8 @@ Each problem is a :class:`ValidationIssue` of one of two kinds:
 - ``"malformed"``: the value is outside what the file format allows, whatever the stimulator: a
   non-finite number, a negative amplitude, a pulse width or rate <= 0, ``pulses_per_burst`` < 1,
   a zero share or one outside -100..100 %, a burst key missing or given to a non-burst train,
-  an impedance <= 0 or above 1 MOhm, inconsistent or out-of-range dosing, negative or crossed patient limits.
+  an impedance <= 0 or above 1 MOhm, inconsistent or out-of-range dosing, negative or crossed
+  patient limits.
   ``neurostim program check`` exits 2 for these (malformed input).
 - ``"limit"``: a well-formed value the stimulator refuses (exit 1), listed below.
 
