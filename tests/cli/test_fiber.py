@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -244,3 +245,10 @@ def test_output_must_be_a_new_file_place(tmp_path) -> None:
 )
 def test_cv_bad_options(extra: list[str], needle: str) -> None:
     _one_line_exit_2(CliRunner().invoke(app, ["fiber", "cv", *extra]), needle)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_device_files_are_refused_before_reading(tmp_path) -> None:
+    _one_line_exit_2(_thresholds(tmp_path, Path("/dev/zero")), "not a regular file")
+    r = CliRunner().invoke(app, ["program", "check", "/dev/zero"])
+    _one_line_exit_2(r, "not a regular file")

@@ -19,11 +19,14 @@ import math
 from pathlib import Path
 from typing import cast
 
+from neurostim._budget import check_memory, memory_budget_bytes
 from neurostim.errors import InputError
 from neurostim.fibers.cases import SIGMA_S_PER_M, ProtocolCase
 from neurostim.fibers.threshold import ThresholdResult
 
 REQUIRED = ("model", "diameter_um", "distance_mm", "waveform", "pulse_width_ms")
+CSV_MEMORY_FACTOR = 40
+"""Bytes of memory per byte of CSV while it is read (row dicts of strings and the cases)."""
 OPTIONAL_NUMBERS = {
     "n_pulses": int,
     "rate_hz": float,
@@ -86,6 +89,12 @@ def read_cases_csv(path: str | Path) -> tuple[list[ProtocolCase], list[dict[str,
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (line number, row) pairs; every reading problem is an InputError."""
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise InputError("cases_csv", str(path), "is not a regular file")
+    if path.is_file():
+        size = path.stat().st_size
+        check_memory("cases_csv", str(path), size * CSV_MEMORY_FACTOR, memory_budget_bytes(),
+                     f" to read its {size} bytes")  # fmt: skip
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.reader(f)
