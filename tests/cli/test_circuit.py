@@ -66,6 +66,24 @@ def test_sweep_writes_csv_plot_and_json(tmp_path: Path) -> None:
         (["--paradigm", "burst", "--rate-hz", "400"], "pulses_per_burst"),
         (["--khz-regime", "maybe", "--paradigm", "khz", "--rate-hz", "10000"], "khz_regime"),
         (["--duration-s", "1"], "duration"),
+        (["--duration-s", "nan"], "duration"),
+        (["--rate-hz", "nan"], "--rate-hz"),
+        (["--rate-hz", "inf"], "--rate-hz"),
+        (["--rate-hz", ","], "--rate-hz"),
+        (["--seeds", "0"], "seeds"),
+        (["--first-seed", "-1"], "first_seed"),
+        (["--first-seed", "99999999999999999999"], "first_seed"),
+        (["--recruitment", "nan"], "recruitment"),
+        (["--nociceptive-scale", "nan"], "nociceptive_scale"),
+        (["--nociceptive-scale", "-1"], "nociceptive_scale"),
+        (["--nociceptive-scale", "1e300"], "nociceptive_scale"),
+        (["--intraburst-rate-hz", "nan"], "intraburst_rate_hz"),
+        (["--pulses-per-burst", "0"], "pulses_per_burst"),
+        (["--async-rate-hz", "nan"], "async_rate_hz"),
+        (["--plot", "x.xyz"], "--plot"),
+        (["--plot", "x"], "--plot"),
+        (["--memory-budget-mb", "-5"], "--memory-budget-mb"),
+        (["--rate-hz", "20000", "--duration-s", "600", "--seeds", "1"], "MiB"),
     ],
 )
 def test_malformed_options_exit_2_one_line(extra: list[str], needle: str) -> None:
@@ -74,3 +92,31 @@ def test_malformed_options_exit_2_one_line(extra: list[str], needle: str) -> Non
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0]
     assert "Traceback" not in result.output
+    assert result.stdout == ""  # refused before any simulation (no progress bar)
+
+
+def test_outputs_checked_before_the_run(tmp_path: Path) -> None:
+    for extra, needle in (
+        (["-o", str(tmp_path)], "directory"),
+        (["-o", str(tmp_path / "missing" / "o.csv")], "does not exist"),
+        (["--plot", str(tmp_path / "x.xyz")], ".png"),
+    ):
+        result = CliRunner().invoke(app, ["circuit", "sweep", "--seeds", "1", *extra])
+        assert result.exit_code == 2 and result.stdout == "", result.output
+        assert needle in result.stderr
+
+
+def test_memory_estimate_names_rate_estimate_and_budget() -> None:
+    from neurostim.circuit.sweep import SweepSpec, sweep_memory_bytes
+
+    spec = SweepSpec(rates_hz=(0.0, 1000.0), n_seeds=2, duration_s=7.0)
+    # independent: 30 Abeta fibres x 1000 Hz x 6 s evoked + 75 fibres x 10 Hz x 7 s ongoing,
+    # 256 bytes each, + 1000 Hz x 6 s pulses x 16 bytes, for min(8, 3 x 2) = 6 conditions
+    expected = 6 * (256 * (30 * 1000 * 6 + 75 * 10 * 7) + 16 * 1000 * 6)
+    assert sweep_memory_bytes(spec) == expected
+    result = CliRunner().invoke(
+        app, ["circuit", "sweep", "--rate-hz", "1000", "--memory-budget-mb", "1", "--seeds", "1"]
+    )
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert "--rate-hz = '1000'" in line and "MiB" in line and "budget of 1 MiB" in line

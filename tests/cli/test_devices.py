@@ -46,3 +46,26 @@ def test_show_unknown_id_is_one_line_exit_2() -> None:
     assert "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
     assert "percutaneous-8" in result.stderr
+
+
+def test_markup_in_a_user_lead_prints_as_typed(tmp_path, monkeypatch) -> None:
+    from importlib import resources
+
+    text = (resources.files("neurostim.device") / "data" / "leads" / "pns-4.toml").read_text()
+    name = "[battery] $x$ [/bold] lead"
+    text = text.replace('id = "pns-4"', 'id = "my-lead"').replace(
+        'name = "PNS lead, 4 ring contacts"', f'name = "{name}"'
+    )
+    (tmp_path / "my-lead.toml").write_text(text)
+    monkeypatch.setenv("NEUROSTIM_LEAD_PATH", str(tmp_path))
+    for args in (["devices", "list"], ["devices", "show", "my-lead"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        for token in name.split():  # tables may wrap the name; each token prints as typed
+            assert token in result.stdout
+
+
+def test_show_unknown_id_with_markup_is_one_line() -> None:
+    result = runner.invoke(app, ["devices", "show", "[red]x[/red]"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "[red]x[/red]" in result.stderr

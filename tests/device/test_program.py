@@ -73,7 +73,7 @@ def test_valid_program_has_no_issues(tonic_dict: dict[str, Any]) -> None:
     [
         ("amplitude_ma", 30.0, "trains[0].amplitude_ma", "0-25.5 mA"),
         ("amplitude_ma", 5.05, "trains[0].amplitude_ma", "nearest: 5 or 5.1"),
-        ("amplitude_ma", -1.0, "trains[0].amplitude_ma", "below"),
+        ("amplitude_ma", -1.0, "trains[0].amplitude_ma", ">= 0 mA"),
         ("pulse_width_us", 305, "trains[0].pulse_width_us", "10 us steps"),
         ("pulse_width_us", 10, "trains[0].pulse_width_us", "20-1000 us"),
         ("rate_hz", 1500, "trains[0].rate_hz", "2-1200 Hz"),
@@ -313,5 +313,32 @@ def test_empty_dosing_is_always_on(tonic_dict: dict[str, Any]) -> None:
 
 
 def test_huge_integer_is_out_of_range(tonic_dict: dict[str, Any]) -> None:
-    tonic_dict["trains"][0].update(waveform="burst", pulses_per_burst=10**400)
+    tonic_dict["trains"][0].update(
+        waveform="burst", pulses_per_burst=10**400, intraburst_rate_hz=500
+    )
     assert "trains[0].pulses_per_burst" in fields(parse_program(tonic_dict, validate=False))
+
+
+@pytest.mark.parametrize(
+    ("impedance", "kind"), [(0.0, "malformed"), (float("nan"), "malformed"), (1e308, "malformed")]
+)
+def test_impedance_schema_range(tonic_dict: dict[str, Any], impedance: float, kind: str) -> None:
+    tonic_dict["impedance_ohm"] = {"L1.E4": impedance}
+    issues = validate_program(parse_program(tonic_dict, validate=False))
+    assert [(i.field, i.kind) for i in issues] == [("impedance_ohm.L1.E4", kind)]
+    assert "1e+06" in issues[0].message
+
+
+def test_malformed_is_an_input_error_and_a_device_limit_a_safety_limit_error(
+    tonic_dict: dict[str, Any],
+) -> None:
+    from neurostim.errors import SafetyLimitError
+
+    tonic_dict["trains"][0]["amplitude_ma"] = float("nan")
+    with pytest.raises(InputError) as info:
+        parse_program(tonic_dict)
+    assert not isinstance(info.value, SafetyLimitError)
+    tonic_dict["trains"][0]["amplitude_ma"] = 30.0  # above the profile's 25.5 mA
+    with pytest.raises(SafetyLimitError) as limit:
+        parse_program(tonic_dict)
+    assert limit.value.field == "trains[0].amplitude_ma" and "0-25.5 mA" in limit.value.message

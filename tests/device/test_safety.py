@@ -154,3 +154,90 @@ def test_compliance_at_patient_max_and_case(examples_dir: Any) -> None:
     case = next(c for c in multiplexed.contacts if c.id == "case")
     assert case.charge_density_uc_per_cm2 is None and case.shannon_k is None
     assert_close(case.charge_per_phase_uc, 3.0 * 0.150, rtol=1e-12, what="Q case", unit="uC")
+
+
+BURST: dict[str, Any] = {
+    "stimulator": "burst-primary-16",
+    "leads": ["percutaneous-8"],
+    "trains": [
+        {
+            "waveform": "burst",
+            "amplitude_ma": 0.6,
+            "pulse_width_us": 1000,
+            "rate_hz": 40,
+            "pulses_per_burst": 5,
+            "intraburst_rate_hz": 500,
+            "recharge": "passive",
+            "contacts": {"L1.E3": -60, "L1.E4": -40, "L1.E5": 100},
+        }
+    ],
+}
+
+
+def _burst(amplitude_ma: float, **extra: Any) -> dict[str, Any]:
+    doc = {**BURST, "trains": [{**BURST["trains"][0], "amplitude_ma": amplitude_ma}], **extra}
+    return doc
+
+
+@pytest.mark.parametrize("amplitude_ma", [0.6, 1.2, 2.0])
+def test_burst_charge_before_passive_recharge(amplitude_ma: float) -> None:
+    report = safety_report(parse_program(_burst(amplitude_ma)))
+    for c in report.contacts:
+        share = abs(c.share_percent) / 100.0
+        # independent: pulses_per_burst x amplitude (mA) x pulse width (ms) x share = uC
+        expected_uc = 5 * amplitude_ma * (1000 / 1000.0) * share
+        assert c.burst_charge_uc is not None
+        assert_close(c.burst_charge_uc, expected_uc, rtol=1e-12, what=f"Q_burst {c.id}", unit="uC")
+    # per-phase charge limit of the density warning on a 12.25 mm^2 contact: 30 x 0.1225 uC
+    limit_uc = 30.0 * AREA_MM2 / 100.0
+    warned = {w.contact for w in report.warnings if w.code == "burst-charge"}
+    expected = {
+        cid
+        for cid, share in BURST["trains"][0]["contacts"].items()
+        if 5 * amplitude_ma * abs(share) / 100.0 > limit_uc
+    }
+    assert warned == expected
+    assert (amplitude_ma == 0.6) == (not warned)  # 0.6 mA: 3.0 uC on L1.E5, under 3.675 uC
+
+
+def test_burst_charge_follows_the_density_limit_and_patient_maximum() -> None:
+    program = parse_program(_burst(0.6, patient={"amplitude_max_ma": 1.0}))
+    report = safety_report(program)
+    # at 1.0 mA L1.E5 (100 %) collects 5 x 1.0 x 1.0 = 5 uC > 3.675 uC; L1.E3 (60 %) 3 uC
+    codes = {(w.code, w.contact) for w in report.warnings}
+    assert codes == {("burst-charge-patient-max", "L1.E5")}
+    strict = safety_report(program, density_limit_uc_per_cm2=20.0)
+    # 20 uC/cm^2 x 0.1225 cm^2 = 2.45 uC < 3.0 uC collected on L1.E5 at 0.6 mA
+    assert ("burst-charge", "L1.E5") in {(w.code, w.contact) for w in strict.warnings}
+
+
+def test_no_burst_charge_for_tonic_or_active_recharge(tonic_dict: dict[str, Any]) -> None:
+    assert all(c.burst_charge_uc is None for c in safety_report(parse_program(tonic_dict)).contacts)
+    active = _burst(0.6)
+    active["stimulator"] = "generic-rechargeable-16"
+    active["trains"][0].update(recharge="active", pulse_width_us=500)
+    contacts = safety_report(parse_program(active)).contacts
+    assert all(c.burst_charge_uc is None for c in contacts)
+
+
+@pytest.mark.parametrize(
+    ("density", "k", "field"),
+    [
+        (float("nan"), 1.85, "density_limit_uc_per_cm2"),
+        (-1.0, 1.85, "density_limit_uc_per_cm2"),
+        (0.0, 1.85, "density_limit_uc_per_cm2"),
+        (float("inf"), 1.85, "density_limit_uc_per_cm2"),
+        (30.0, float("nan"), "shannon_k_limit"),
+        (30.0, 11.0, "shannon_k_limit"),
+    ],
+)
+def test_warning_limits_must_be_finite_and_in_range(
+    tonic_dict: dict[str, Any], density: float, k: float, field: str
+) -> None:
+    from neurostim.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        safety_report(
+            parse_program(tonic_dict), density_limit_uc_per_cm2=density, shannon_k_limit=k
+        )
+    assert info.value.field == field

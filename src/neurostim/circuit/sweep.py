@@ -5,16 +5,23 @@ pain-circuit.md s3 row 1: Zhang "Foreman" realization, ongoing Poisson Abeta 9, 
 2.7 Hz, every pulse recruits all local and surround Abeta (+1 ms, 0-0.5 ms jitter, 1 ms
 collision), 7 s runs with stimulation from t = 1 s and rates over t = 2-7 s (seconds 1-6 of
 stimulation).
+
+Every field of a :class:`SweepSpec` is checked when it is made (finite, in range, the range in
+the message), and :func:`run_sweep` estimates the memory of the spike trains of the conditions
+it builds at once before building them (:func:`sweep_memory_bytes`), refusing work above the
+memory budget (:mod:`neurostim._budget`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from neurostim._budget import check_memory, memory_budget_bytes
 from neurostim.circuit.network import BLOCKS, REALIZATIONS
 from neurostim.circuit.outputs import noci_rate_hz, percent_inhibition, window_rate_hz
 from neurostim.circuit.programs import BurstTrain, KilohertzTrain, TonicTrain
@@ -22,6 +29,22 @@ from neurostim.circuit.simulate import DEFAULT_DT_MS, Condition, simulate
 from neurostim.errors import InputError
 
 PARADIGMS = ("tonic", "burst", "khz")
+MAX_RATE_HZ = 20000.0
+MAX_SEED = 2**32 - 1
+"""Seeds are non-negative integers below 2**32 (first_seed + n_seeds - 1 included)."""
+MAX_DURATION_S = 600.0
+MAX_NOCICEPTIVE_SCALE = 100.0
+"""Ongoing C and Adelta rates may be scaled up to 100x (C 2.7 Hz -> 270 Hz)."""
+BYTES_PER_SPIKE = 256
+"""Memory per afferent spike while a condition's trains are built and merged (measured peak
+about 150 bytes: times, fibre, flags, latencies, sort order and their copies)."""
+BYTES_PER_PULSE = 16
+"""Memory per stimulation pulse (times and amplitude scale)."""
+N_STIMULATED_FIBERS = 30
+"""Abeta fibres a pulse can recruit (local + surround) in the Zhang 2014 network."""
+N_FIBERS = 75
+ONGOING_RATE_HZ = 10.0
+"""Upper bound of any fibre's ongoing rate before nociceptive scaling (Abeta 9 Hz)."""
 COLUMNS = (
     "paradigm",
     "rate_hz",
@@ -63,6 +86,7 @@ class SweepSpec:
     window_s: tuple[float, float] = (2.0, 7.0)
 
     def __post_init__(self) -> None:
+        _check_numbers(self)
         if self.paradigm not in PARADIGMS:
             raise InputError("paradigm", self.paradigm, f"choose one of {', '.join(PARADIGMS)}")
         if self.block not in BLOCKS:
@@ -75,13 +99,21 @@ class SweepSpec:
             raise InputError("recruitment", self.recruitment, "must be a fraction between 0 and 1")
         if not 1 <= self.n_seeds <= 1000:
             raise InputError("seeds", self.n_seeds, "must be 1-1000")
-        if not self.rates_hz:
-            raise InputError("rate_hz", self.rates_hz, "give at least one rate")
         lo, hi = self.window_s
         if not 0 <= lo < hi <= self.duration_s:
             raise InputError(
                 "window_s", self.window_s, f"must lie within the run (0-{self.duration_s} s)"
             )
+
+    def pulses_per_s(self, rate_hz: float) -> tuple[float, float]:
+        """Upper bounds of (stimulation pulses, evoked spikes per recruited fibre) per second."""
+        if rate_hz == 0:
+            return 0.0, 0.0
+        if self.paradigm == "tonic":
+            return rate_hz, rate_hz
+        if self.paradigm == "burst":
+            return rate_hz * self.pulses_per_burst, rate_hz * self.pulses_per_burst
+        return rate_hz, self.async_rate_hz
 
     def program(self, rate_hz: float) -> Any:
         """The program of one rate (0 Hz: no stimulation)."""
@@ -124,18 +156,86 @@ class SweepSpec:
         return out
 
 
+def _check_numbers(spec: SweepSpec) -> None:
+    """Every number of ``spec`` finite and in its range (InputError naming the range)."""
+    if not spec.rates_hz:
+        raise InputError("rate_hz", spec.rates_hz, "give at least one rate")
+    for r in spec.rates_hz:
+        if not (math.isfinite(r) and 0.0 <= r <= MAX_RATE_HZ):
+            raise InputError("rate_hz", r, f"each rate must be between 0 and {MAX_RATE_HZ:g} Hz")
+    ints = (
+        ("seeds", spec.n_seeds, 1, 1000),
+        ("first_seed", spec.first_seed, 0, MAX_SEED),
+        ("pulses_per_burst", spec.pulses_per_burst, 1, 100),
+    )
+    for name, number, lo, hi in ints:
+        if isinstance(number, bool) or not isinstance(number, int) or not lo <= number <= hi:
+            raise InputError(name, number, f"must be a whole number in {lo}..{hi}")
+    if spec.first_seed + spec.n_seeds - 1 > MAX_SEED:
+        raise InputError(
+            "first_seed", spec.first_seed, f"first_seed + seeds - 1 must be at most {MAX_SEED}"
+        )
+    floats: tuple[tuple[str, float, float, float, str], ...] = (
+        ("recruitment", spec.recruitment, 0.0, 1.0, ""),
+        ("intraburst_rate_hz", spec.intraburst_rate_hz, 1e-9, MAX_RATE_HZ, "Hz"),
+        ("async_rate_hz", spec.async_rate_hz, 0.0, 499.999, "Hz"),
+        ("nociceptive_scale", spec.nociceptive_scale, 0.0, MAX_NOCICEPTIVE_SCALE, "x"),
+        ("duration_s", spec.duration_s, 1e-3, MAX_DURATION_S, "s"),
+        ("stim_start_s", spec.stim_start_s, 0.0, MAX_DURATION_S, "s"),
+    )
+    for name, x, x_lo, x_hi, unit in floats:
+        if not (math.isfinite(x) and x_lo <= x <= x_hi):
+            allowed = f"{x_lo:g}..{x_hi:g} {unit}".rstrip()
+            raise InputError(name, x, f"must be a finite number in {allowed}")
+    if not all(math.isfinite(w) for w in spec.window_s):
+        raise InputError("window_s", spec.window_s, "must be finite")
+
+
+def sweep_memory_bytes(spec: SweepSpec, chunk: int = 8) -> int:
+    """Estimated peak memory (bytes) of the spike trains of ``chunk`` conditions built at once
+    (the most demanding rate): pulses, evoked spikes of every stimulated fibre, ongoing spikes.
+    """
+    stim_s = max(spec.duration_s - spec.stim_start_s, 0.0)
+    ongoing = N_FIBERS * ONGOING_RATE_HZ * max(spec.nociceptive_scale, 1.0) * spec.duration_s
+    worst = 0.0
+    for rate in spec.rates_hz:
+        pulses_s, evoked_s = spec.pulses_per_s(rate)
+        spikes = N_STIMULATED_FIBERS * evoked_s * stim_s + ongoing
+        worst = max(worst, BYTES_PER_PULSE * pulses_s * stim_s + BYTES_PER_SPIKE * spikes)
+    n_at_once = min(chunk, len(spec.rates_hz) * spec.n_seeds + spec.n_seeds)
+    return int(n_at_once * worst)
+
+
 def run_sweep(
     spec: SweepSpec,
     *,
     progress: Callable[[int, int], None] | None = None,
     chunk: int = 8,
     dt_ms: float | None = None,
+    memory_budget_mb: float | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``spec``; return one row (dict with :data:`COLUMNS`) per rate and seed.
 
     The unstimulated control of each seed (needed for percent inhibition) is simulated once
     per seed, whether or not 0 Hz is among the rates.
+
+    Raises
+    ------
+    InputError
+        A bad ``chunk``, or work whose estimated memory (:func:`sweep_memory_bytes`) exceeds
+        the budget (``memory_budget_mb`` MiB, default half the available memory).
     """
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+        raise InputError("chunk", chunk, "must be a whole number >= 1")
+    budget = memory_budget_bytes(memory_budget_mb)
+    top = max(spec.rates_hz)
+    check_memory(
+        "rate_hz",
+        top,
+        sweep_memory_bytes(spec, chunk),
+        budget,
+        f" for {spec.duration_s:g} s runs, {chunk} conditions at a time",
+    )
     conds = spec.conditions()
     seeds = sorted({c.seed for c in conds})
     controls = [

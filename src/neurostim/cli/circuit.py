@@ -4,6 +4,10 @@
 options it runs the protocol of pain-circuit.md s3 row 1 (Foreman realization, ongoing Abeta 9,
 Adelta 8.5, C 2.7 Hz, every pulse recruits all local and surround Abeta, rates over seconds 1-6
 of stimulation). Its options and CSV columns are a public contract.
+
+Every option is checked, and the output paths too, before the first simulation: a bad value
+exits 2 with one ``error:`` line naming the option and its allowed range (exit codes:
+:mod:`neurostim.cli._common`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from neurostim.cli._common import console, fail, guarded, print_json
+from neurostim.cli._common import (
+    IMAGE_SUFFIXES,
+    OneLineErrors,
+    check_number,
+    check_output,
+    console,
+    escape,
+    fail,
+    guarded,
+    print_json,
+)
 from neurostim.errors import InputError
 
 app = typer.Typer(
@@ -32,10 +46,15 @@ def _parse_rates(text: str) -> tuple[float, ...]:
         ) from None
     if not rates or any(not (0.0 <= r <= 20000.0) for r in rates):
         raise InputError("--rate-hz", text, "each rate must be between 0 and 20000 Hz")
+    if len(rates) > MAX_RATES:
+        raise InputError("--rate-hz", len(rates), f"give at most {MAX_RATES} rates")
     return rates
 
 
-@app.command()
+MAX_RATES = 1000
+
+
+@app.command(cls=OneLineErrors)
 @guarded
 def sweep(
     paradigm: str = typer.Option("tonic", help="tonic, burst (rate = burst rate) or khz."),
@@ -63,15 +82,26 @@ def sweep(
     ),
     duration_s: float = typer.Option(7.0, help="Run length (s); stimulation starts at 1 s."),
     output: Path | None = typer.Option(None, "-o", "--output", help="CSV file to write."),
-    plot: Path | None = typer.Option(None, "--plot", help="PNG of the frequency response."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Image of the frequency response (.png, .svg or .pdf)."
+    ),
+    memory_budget_mb: float = typer.Option(
+        None, help="Memory budget in MiB (default: half the memory available at the start)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print rows as JSON."),
 ) -> None:
     """Sweep stimulation rates x seeds; one row per condition and seed."""
-    from neurostim.circuit.sweep import COLUMNS, SweepSpec, run_sweep, summarize
+    from neurostim._budget import check_memory, memory_budget_bytes
+    from neurostim.circuit.sweep import COLUMNS, SweepSpec, run_sweep, summarize, sweep_memory_bytes
 
     rates = _parse_rates(rate_hz)
-    if not 2.0 < duration_s <= 600.0:
-        raise fail(f"--duration-s = {duration_s}: must be more than 2 s and at most 600 s")
+    check_number("--duration-s", duration_s, low=2.0, high=600.0, low_open=True, unit="s")
+    if output is not None:
+        check_output("--output", output)
+    if plot is not None:
+        check_output("--plot", plot, IMAGE_SUFFIXES)
+    if memory_budget_mb is not None:
+        check_number("--memory-budget-mb", memory_budget_mb, low=0.0, low_open=True)
     spec = SweepSpec(
         paradigm=paradigm,
         rates_hz=rates,
@@ -90,6 +120,10 @@ def sweep(
         window_s=(2.0, duration_s),
     )
     spec.conditions()  # validates every program before any simulation starts
+    budget = memory_budget_bytes(memory_budget_mb)
+    check_memory(
+        "--rate-hz", rate_hz, sweep_memory_bytes(spec), budget, f" for {duration_s:g} s runs"
+    )
     with Progress(
         TextColumn("[bold]circuit sweep"),
         BarColumn(),
@@ -101,7 +135,9 @@ def sweep(
     ) as bar:
         task = bar.add_task("sweep", total=None)
         rows = run_sweep(
-            spec, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            spec,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            memory_budget_mb=memory_budget_mb,
         )
     if output is not None:
         with output.open("w", newline="") as fh:
@@ -131,8 +167,8 @@ def sweep(
             table.add_row(f"{rate:g}", *cells)
         console.print(table)
         if output is not None:
-            console.print(f"wrote {output}")
+            console.print(f"wrote {escape(output)}")
         if plot is not None:
-            console.print(f"wrote {plot}")
+            console.print(f"wrote {escape(plot)}")
     if bad:
         raise fail(f"{len(bad)} condition(s) ended with status {bad[0]['status']}", code=1)

@@ -1,18 +1,22 @@
-"""``neurostim devices``: the lead and stimulator catalogs."""
+"""``neurostim devices``: the lead and stimulator catalogs.
+
+Catalog entries can come from the user's own files (``NEUROSTIM_LEAD_PATH``,
+``NEUROSTIM_PROFILE_PATH``), so every name, id and source is escaped before Rich prints it.
+"""
 
 from __future__ import annotations
 
 import typer
 from rich.table import Table
 
-from neurostim.cli._common import console, guarded, print_json
+from neurostim.cli._common import OneLineErrors, console, escape, guarded, print_json
 from neurostim.device import list_leads, list_profiles, load_lead, load_profile
 from neurostim.errors import InputError
 
 app = typer.Typer(help="Lead and stimulator (IPG) catalogs.", no_args_is_help=True)
 
 
-@app.command("list")
+@app.command("list", cls=OneLineErrors)
 @guarded
 def list_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
@@ -37,11 +41,11 @@ def list_command(
     for x in leads:
         areas = sorted({c.surface_area_mm2 for c in x.contacts})
         t.add_row(
-            x.id,
+            escape(x.id),
             str(x.n_contacts),
             ", ".join(f"{a:g}" for a in areas),
             "yes" if x.representative else "no",
-            x.name,
+            escape(x.name),
         )
     console.print(t)
     t = Table(title="Stimulator profiles")
@@ -50,16 +54,16 @@ def list_command(
         t.add_column(col)
     for p in profiles:
         t.add_row(
-            p.id,
+            escape(p.id),
             str(p.n_contacts),
-            ", ".join(p.families),
-            p.amplitude_ma.describe("mA"),
-            f"{p.battery.kind}, {p.battery.capacity_mah:g} mAh",
+            escape(", ".join(p.families)),
+            escape(p.amplitude_ma.describe("mA")),
+            escape(f"{p.battery.kind}, {p.battery.capacity_mah:g} mAh"),
         )
     console.print(t)
 
 
-@app.command("show")
+@app.command("show", cls=OneLineErrors)
 @guarded
 def show_command(
     ident: str = typer.Argument(..., metavar="ID", help="A lead or stimulator profile id."),
@@ -71,12 +75,12 @@ def show_command(
         if json_out:
             print_json({"type": "lead", **lead.model_dump()})
             return
-        t = Table(title=f"{lead.id}: {lead.name}", caption=f"source: {lead.source}")
+        t = Table(title=escape(f"{lead.id}: {lead.name}"), caption=escape(f"source: {lead.source}"))
         for col in ("contact", "position (mm)", "shape", "area (mm²)"):
             t.add_column(col)
         for c in lead.contacts:
             pos = ", ".join(f"{v:g}" for v in c.position_mm)
-            t.add_row(c.id, pos, c.shape, f"{c.surface_area_mm2:g}")
+            t.add_row(escape(c.id), pos, escape(c.shape), f"{c.surface_area_mm2:g}")
         console.print(t)
         return
     if ident in list_profiles():
@@ -84,7 +88,7 @@ def show_command(
         if json_out:
             print_json({"type": "profile", **p.model_dump()})
             return
-        t = Table(title=f"{p.id}: {p.name}", caption=f"source: {p.source}")
+        t = Table(title=escape(f"{p.id}: {p.name}"), caption=escape(f"source: {p.source}"))
         t.add_column("setting")
         t.add_column("value")
         rows = [
@@ -118,7 +122,7 @@ def show_command(
             ("representative", "yes" if p.representative else "no"),
         ]
         for k, v in rows:
-            t.add_row(k, v)
+            t.add_row(k, escape(v))
         console.print(t)
         return
     choices = ", ".join(list_leads() + list_profiles())

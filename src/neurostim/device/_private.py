@@ -13,17 +13,32 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from neurostim.errors import InputError
 
+MAX_TOML_BYTES = 1_000_000
+"""Largest program, lead or profile file read (real ones are a few kB)."""
 STEP_TOLERANCE = 1e-6
 """Relative tolerance (in steps) of the on-grid test: 2.05 mA on a 50 uA grid is on the grid."""
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """Read a TOML file; unreadable or malformed files raise :class:`InputError`."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+    """Read a UTF-8 TOML file (a byte-order mark is accepted); unreadable, binary or malformed
+    files raise :class:`InputError`, and so do a device or pipe (``/dev/zero``) and a file over
+    :data:`MAX_TOML_BYTES`, before they are read."""
+    path = Path(path)
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise InputError(what, str(path), "is not a regular file")
+    if path.is_file() and path.stat().st_size > MAX_TOML_BYTES:
         raise InputError(
-            what, str(path), f"cannot read the file ({exc.__class__.__name__})"
+            what, str(path), f"is {path.stat().st_size} bytes; at most {MAX_TOML_BYTES} are read"
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            what, str(path), f"is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            what, str(path), f"cannot read the file ({exc.strerror or exc.__class__.__name__})"
         ) from None
     return parse_toml_text(text, what, str(path))
 

@@ -18,6 +18,7 @@ from neurostim.device.safety import (
     DEFAULT_SHANNON_K_LIMIT,
     ProgramWarning,
     SafetyReport,
+    check_warning_limits,
     safety_report,
 )
 from neurostim.device.validation import ValidationIssue, validate_program
@@ -41,6 +42,11 @@ class ProgramCheck:
     def valid(self) -> bool:
         return not self.errors
 
+    @property
+    def malformed(self) -> list[ValidationIssue]:
+        """The errors of kind ``"malformed"`` (outside the file format; CLI exit code 2)."""
+        return [e for e in self.errors if e.malformed]
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``neurostim program check --json``."""
         contacts = []
@@ -56,6 +62,7 @@ class ProgramCheck:
                         "charge_per_phase_uc": c.charge_per_phase_uc,
                         "charge_density_uc_per_cm2": c.charge_density_uc_per_cm2,
                         "shannon_k": c.shannon_k,
+                        "burst_charge_uc": c.burst_charge_uc,
                     }
                 )
         battery: dict[str, Any] = (
@@ -90,9 +97,12 @@ def check_program(
     Raises
     ------
     InputError
-        Only for a file that cannot be loaded (malformed TOML, wrong types, unknown ids);
-        range and step problems are collected in ``errors``.
+        For a file that cannot be loaded (malformed TOML, wrong types, unknown ids) and for a
+        warning limit that is not finite or out of range; range and step problems of the
+        program are collected in ``errors`` (those outside the file format's range have kind
+        ``"malformed"``, see :attr:`ProgramCheck.malformed`).
     """
+    check_warning_limits(density_limit_uc_per_cm2, shannon_k_limit)
     if not isinstance(program, Program):
         program = load_program(program, validate=False)
     errors = validate_program(program)

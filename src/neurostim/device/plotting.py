@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,12 +14,36 @@ from neurostim.errors import InputError
 from neurostim.units import US_TO_MS, US_TO_S
 
 _MAX_SAMPLES = 200_000
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+"""Formats :func:`plot_waveform` writes, chosen by the file's extension."""
+MAX_CYCLES = 1000
+"""Most periods :func:`waveform_for_plot` draws (more cannot be told apart on a page)."""
+
+
+def check_image_path(path: str | Path, field: str = "output") -> Path:
+    """``path`` if it names an image file :func:`plot_waveform` can write; else InputError."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(field, str(path), "is a directory; give a file name")
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        raise InputError(
+            field,
+            str(path),
+            f"unsupported image extension {path.suffix or '(none)'}; "
+            f"use one of {', '.join(IMAGE_SUFFIXES)}",
+        )
+    return path
+
+
+def plain_text(text: str) -> str:
+    """``text`` for a Matplotlib label, drawn as typed (``$`` does not start math mode)."""
+    return text.replace("$", r"\$")
 
 
 def waveform_for_plot(program: Program, cycles: int = 3) -> Waveform:
     """``cycles`` periods of the program's slowest train, sampled finely enough to draw."""
-    if not isinstance(cycles, int) or cycles < 1:
-        raise InputError("cycles", cycles, "must be a whole number of cycles, at least 1")
+    if not isinstance(cycles, int) or not 1 <= cycles <= MAX_CYCLES:
+        raise InputError("cycles", cycles, f"must be a whole number of cycles in 1..{MAX_CYCLES}")
     profile = program_profile(program)
     period_us = max(train_timing(t, profile).period_us for t in program.trains)
     duration_s = cycles * period_us * US_TO_S
@@ -35,8 +60,14 @@ def waveform_for_plot(program: Program, cycles: int = 3) -> Waveform:
 def plot_waveform(waveform: Waveform, path: str | Path, title: str = "") -> Path:
     """Draw the contacts that carry current, one panel each, and save to ``path`` (PNG/SVG/PDF).
 
-    Returns the path written.
+    ``title`` is drawn as typed (no math mode). Returns the path written.
+
+    Raises
+    ------
+    InputError
+        ``path`` is a directory or has an extension other than .png, .svg or .pdf.
     """
+    path = check_image_path(path)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -52,10 +83,15 @@ def plot_waveform(waveform: Waveform, path: str | Path, title: str = "") -> Path
         ax.set_ylabel(f"{waveform.contact_ids[row]}\nmA", fontsize=8)
     axes[-1, 0].set_xlabel("time (ms)")
     if title:
-        axes[0, 0].set_title(title, fontsize=10)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+        axes[0, 0].set_title(plain_text(title), fontsize=10)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with warnings.catch_warnings():
+            # a character the font lacks is drawn as a box, not an error
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            warnings.filterwarnings("ignore", message="Matplotlib currently does not support")
+            fig.tight_layout()
+            fig.savefig(path, dpi=100)
+    finally:
+        plt.close(fig)
     return path

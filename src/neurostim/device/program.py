@@ -20,9 +20,11 @@ A program file (schema in docs/programs.md; the keys below are a public contract
 
 Loading (:func:`load_program`, :func:`parse_program`) checks structure, types and ids and raises
 :class:`~neurostim.errors.InputError` at the first problem (the CLI's exit code 2). Checking
-against the stimulator profile (ranges, steps, polarity, shares) is
-:func:`neurostim.device.validation.validate_program`, which collects every problem; with
-``validate=True`` (the default) the loaders raise an InputError for the first of them.
+the values (finite, in the format's range) and against the stimulator profile (ranges, steps,
+polarity, shares) is :func:`neurostim.device.validation.validate_program`, which collects every
+problem; with ``validate=True`` (the default) the loaders raise for the first of them: an
+InputError for a malformed value (exit code 2), a :class:`~neurostim.errors.SafetyLimitError`
+for a value the stimulator refuses (exit code 1).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, S
 from neurostim.device._private import parse_toml_text, read_toml, validate_model
 from neurostim.device.leads import Lead, load_lead
 from neurostim.device.profiles import Family, RechargeStyle, StimulatorProfile, load_profile
-from neurostim.errors import InputError
+from neurostim.errors import InputError, SafetyLimitError
 
 
 def _number(value: Any) -> Any:
@@ -238,8 +240,12 @@ def parse_program(
     Raises
     ------
     InputError
-        Wrong structure or type, unknown profile, lead or contact id; with ``validate``, any
-        out-of-range, off-step or inconsistent value (field, value and allowed range named).
+        Wrong structure or type, unknown profile, lead or contact id; with ``validate``, a value
+        outside the file format's range (a non-finite number, a negative amplitude, ...).
+    SafetyLimitError
+        With ``validate``, a well-formed value the stimulator refuses (out of its range, off
+        its step grid, inconsistent shares); an InputError too. Field, value and allowed range
+        are named.
     """
     program: Program = validate_model(Program, data)
     # resolve profile and leads (unknown ids raise); store file paths absolute
@@ -269,9 +275,11 @@ def parse_program(
 
         issues = validate_program(program)
         if issues:
-            first = issues[0]
+            malformed = [i for i in issues if i.malformed]
+            first = (malformed or issues)[0]
             more = f" ({len(issues) - 1} more problem(s))" if len(issues) > 1 else ""
-            raise InputError(first.field, first.value, first.message + more)
+            error = InputError if first.malformed else SafetyLimitError
+            raise error(first.field, first.value, first.message + more)
     return program
 
 

@@ -6,6 +6,7 @@ Equations (device reference §4)
 - charge density    D = Q / A                          µC/cm²  (A the contact's area, cm²)
 - Shannon           k = log10(Q · D)                   (Shannon 1992; lowest damaging k = 1.85)
 - compliance        V = max_cathodes(|I_k|·Z_k) + max_anodes(|I_k|·Z_k)   V  (I_k in A, Z in Ω)
+- burst charge      Q_burst = pulses_per_burst · Q                      µC  (passive recharge)
 
 The compliance model is a series path: the current leaves the stimulator through the anodes
 and returns through the cathodes, each contact presenting its impedance (the program's
@@ -24,6 +25,13 @@ digits: tests/device/test_safety.py.
 The case is the stimulator can: its area is not a contact area, so its D and k are ``None``.
 For passive recharge, the charge per phase is that of the cathodic pulse; the passive recharge
 phase is long and low and is not evaluated.
+
+A burst with passive recharge is charge-balanced only over the whole burst (device reference
+§2: the coupling capacitor discharges after the burst), so each contact accumulates the charge
+of all the burst's pulses before its recharge: ``Q_burst = pulses_per_burst · Q``. It is
+reported per contact (``burst_charge_uc``; None for other trains) and warned about
+(``burst-charge``) when it exceeds the per-phase charge the density limit allows on that
+contact, ``density_limit_uc_per_cm2 · A``.
 """
 
 from __future__ import annotations
@@ -33,12 +41,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from neurostim.device.program import CASE, Program, contact_layout, program_profile
+from neurostim.errors import InputError
 from neurostim.units import MA_TO_A, MA_US_TO_UC, MM2_TO_CM2
 
 DEFAULT_DENSITY_LIMIT_UC_PER_CM2 = 30.0
 """Clinical programmers warn above 30 µC/cm² per phase (device reference §1, §4)."""
 DEFAULT_SHANNON_K_LIMIT = 1.85
 """Lowest k with tissue damage in Shannon's data (device reference §4)."""
+DENSITY_LIMIT_RANGE_UC_PER_CM2 = (0.0, 1000.0)
+"""Allowed warning limits of charge density, (low, high]: a limit <= 0 or NaN would warn for
+every contact or switch the warning off."""
+SHANNON_K_LIMIT_RANGE = (-10.0, 10.0)
+"""Allowed Shannon k warning limits, [low, high] (k of SCS programs lies within -3..4)."""
+
+
+def check_warning_limits(density_limit_uc_per_cm2: float, shannon_k_limit: float) -> None:
+    """Raise InputError unless both warning limits are finite and in their allowed ranges."""
+    lo, hi = DENSITY_LIMIT_RANGE_UC_PER_CM2
+    d = float(density_limit_uc_per_cm2)
+    if not (math.isfinite(d) and lo < d <= hi):
+        raise InputError(
+            "density_limit_uc_per_cm2", d, f"must be a finite number in ({lo:g}, {hi:g}] uC/cm^2"
+        )
+    lo, hi = SHANNON_K_LIMIT_RANGE
+    k = float(shannon_k_limit)
+    if not (math.isfinite(k) and lo <= k <= hi):
+        raise InputError("shannon_k_limit", k, f"must be a finite number in [{lo:g}, {hi:g}]")
 
 
 def charge_per_phase_uc(current_ma: float, pulse_width_us: float) -> float:
@@ -88,6 +116,13 @@ class ContactSafety:
     charge_per_phase_uc: float
     charge_density_uc_per_cm2: float | None
     shannon_k: float | None
+    burst_charge_uc: float | None = None
+    """Charge accumulated over a passive-recharge burst before its recharge (None otherwise)."""
+
+
+def burst_charge_uc(charge_per_phase_uc: float, pulses_per_burst: int) -> float:
+    """Charge a contact accumulates over a burst before its passive recharge, µC."""
+    return pulses_per_burst * charge_per_phase_uc
 
 
 @dataclass(frozen=True)
@@ -123,7 +158,13 @@ def safety_report(
     Evaluated at each train's amplitude and, when ``[patient] amplitude_max_ma`` is set, again
     at that amplitude (warning codes with the suffix ``-patient-max``, given only where the
     programmed amplitude does not already warn).
+
+    Raises
+    ------
+    InputError
+        A warning limit that is not finite or outside its allowed range.
     """
+    check_warning_limits(density_limit_uc_per_cm2, shannon_k_limit)
     profile = program_profile(program)
     layout = contact_layout(program)
     areas = dict(zip(layout.ids, layout.surface_area_mm2.tolist(), strict=True))
@@ -132,6 +173,11 @@ def safety_report(
     warnings: list[ProgramWarning] = []
     voltages: list[float] = []
     for t, train in enumerate(program.trains):
+        n_burst = (
+            int(train.pulses_per_burst or 1)
+            if train.waveform == "burst" and train.recharge == "passive"
+            else None
+        )
         amplitudes = [("", float(train.amplitude_ma))]
         if patient_max is not None and patient_max > train.amplitude_ma:
             amplitudes.append(("-patient-max", float(patient_max)))
@@ -146,10 +192,26 @@ def safety_report(
                 q, d, k = _contact_figures(cid, share, amp, float(train.pulse_width_us), area)
                 current_ma = abs(share) / 100.0 * amp
                 (cath_v if share < 0 else anod_v).append(current_ma * MA_TO_A * z)
+                q_burst = None if n_burst is None else burst_charge_uc(q, n_burst)
                 if not suffix:
                     contacts.append(
-                        ContactSafety(cid, t, float(share), current_ma, z, area, q, d, k)
+                        ContactSafety(cid, t, float(share), current_ma, z, area, q, d, k, q_burst)
                     )
+                if q_burst is not None and area is not None and ("b", cid) not in warned:
+                    q_limit = density_limit_uc_per_cm2 * area * MM2_TO_CM2
+                    if q_burst > q_limit:
+                        warned.add(("b", cid))
+                        warnings.append(
+                            ProgramWarning(
+                                "burst-charge" + suffix,
+                                cid,
+                                f"{cid}: {q_burst:.3f} uC accumulate over the burst of "
+                                f"{n_burst} pulses before the passive recharge{at}, more than "
+                                f"the {q_limit:.3f} uC per phase that "
+                                f"{density_limit_uc_per_cm2:g} uC/cm^2 allows on this contact",
+                                t,
+                            )
+                        )
                 if d is not None and d > density_limit_uc_per_cm2 and ("d", cid) not in warned:
                     warned.add(("d", cid))
                     warnings.append(

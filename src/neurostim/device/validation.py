@@ -1,6 +1,16 @@
 """Checking a program against its stimulator profile; every problem is collected.
 
-Refused (a :class:`ValidationIssue` each, the program is invalid):
+Each problem is a :class:`ValidationIssue` of one of two kinds:
+
+- ``"malformed"``: the value is outside what the file format allows, whatever the stimulator: a
+  non-finite number, a negative amplitude, a pulse width or rate <= 0, ``pulses_per_burst`` < 1,
+  a zero share or one outside -100..100 %, a burst key missing or given to a non-burst train,
+  an impedance <= 0 or above 1 MOhm, inconsistent or out-of-range dosing, negative or crossed
+  patient limits.
+  ``neurostim program check`` exits 2 for these (malformed input).
+- ``"limit"``: a well-formed value the stimulator refuses (exit 1), listed below.
+
+Refused by the stimulator (kind ``"limit"``):
 
 - a waveform family or recharge style the profile does not support;
 - amplitude, pulse width, rates, pulses per burst outside the profile's stepped ranges or off
@@ -30,6 +40,10 @@ from neurostim.device.timing import train_timing
 
 SHARE_TOLERANCE_PERCENT = 1e-6
 """Tolerance of the 100 % share sums."""
+MAX_IMPEDANCE_OHM = 1e6
+"""Largest impedance a program may set (clinical electrode impedances lie within 0.1-5 kOhm)."""
+MALFORMED = "malformed"
+LIMIT = "limit"
 
 
 @dataclass(frozen=True)
@@ -39,9 +53,19 @@ class ValidationIssue:
     field: str
     value: Any
     message: str
+    kind: str = "limit"
+    """``"malformed"`` (outside the file format's range) or ``"limit"`` (the device refuses)."""
+
+    @property
+    def malformed(self) -> bool:
+        return self.kind == MALFORMED
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "message": f"{self.field} = {self.value!r}: {self.message}"}
+        return {
+            "field": self.field,
+            "message": f"{self.field} = {self.value!r}: {self.message}",
+            "kind": self.kind,
+        }
 
 
 class _Collector:
@@ -50,7 +74,22 @@ class _Collector:
         self.issues: list[ValidationIssue] = []
 
     def add(self, field: str, value: Any, message: str) -> None:
-        self.issues.append(ValidationIssue(field, value, message))
+        self.issues.append(ValidationIssue(field, value, message, LIMIT))
+
+    def malformed(self, field: str, value: Any, message: str) -> None:
+        self.issues.append(ValidationIssue(field, value, message, MALFORMED))
+
+    def number(
+        self, field: str, value: float | None, low: float, *, strict: bool, unit: str
+    ) -> bool:
+        """Schema check: ``value`` finite and >= ``low`` (> ``low`` when ``strict``)."""
+        if value is None:
+            return True
+        ok = math.isfinite(value) and (value > low if strict else value >= low)
+        if not ok:
+            allowed = f"{'>' if strict else '>='} {low:g} {unit}".rstrip()
+            self.malformed(field, value, f"must be a finite number {allowed}")
+        return ok
 
     def in_range(self, field: str, value: float, rng: SteppedRange | None, unit: str) -> bool:
         pid = self.profile.id
@@ -96,13 +135,44 @@ def validate_program(program: Program) -> list[ValidationIssue]:
     _validate_dosing(c, program)
     _validate_patient(c, program)
     for contact_id, z in program.impedance_ohm.items():
-        if not (math.isfinite(z) and z > 0):
-            c.add(f"impedance_ohm.{contact_id}", z, "an impedance must be a positive number")
+        if not (math.isfinite(z) and 0 < z <= MAX_IMPEDANCE_OHM):
+            c.malformed(
+                f"impedance_ohm.{contact_id}",
+                z,
+                f"an impedance must be a finite number in (0, {MAX_IMPEDANCE_OHM:g}] ohm",
+            )
     return c.issues
+
+
+def _train_schema(c: _Collector, f: str, train: Train) -> bool:
+    """Checks that do not depend on the stimulator; True when all pass."""
+    ok = c.number(f"{f}.amplitude_ma", train.amplitude_ma, 0.0, strict=False, unit="mA")
+    ok &= c.number(f"{f}.pulse_width_us", train.pulse_width_us, 0.0, strict=True, unit="us")
+    ok &= c.number(f"{f}.rate_hz", train.rate_hz, 0.0, strict=True, unit="Hz")
+    if train.waveform == "burst":
+        for key in ("pulses_per_burst", "intraburst_rate_hz"):
+            if getattr(train, key) is None:
+                ok = False
+                c.malformed(f"{f}.{key}", None, "required for waveform burst")
+        if train.pulses_per_burst is not None and train.pulses_per_burst < 1:
+            ok = False
+            c.malformed(f"{f}.pulses_per_burst", train.pulses_per_burst, "must be >= 1")
+        ok &= c.number(
+            f"{f}.intraburst_rate_hz", train.intraburst_rate_hz, 0.0, strict=True, unit="Hz"
+        )
+    else:
+        for key in ("pulses_per_burst", "intraburst_rate_hz"):
+            if getattr(train, key) is not None:
+                ok = False
+                c.malformed(f"{f}.{key}", getattr(train, key), "only for waveform burst; remove it")
+    return ok
 
 
 def _validate_train(c: _Collector, f: str, train: Train) -> None:
     p = c.profile
+    if not _train_schema(c, f, train):
+        _validate_contacts(c, f, train)
+        return
     family_ok = train.waveform in p.families
     if not family_ok:
         c.add(
@@ -124,23 +194,14 @@ def _validate_train(c: _Collector, f: str, train: Train) -> None:
         "burst": p.burst_rate_hz,
     }[train.waveform]
     ok &= c.in_range(f"{f}.rate_hz", train.rate_hz, rate_range if family_ok else p.rate_hz, "Hz")
-    if train.waveform == "burst":
-        for key in ("pulses_per_burst", "intraburst_rate_hz"):
-            if getattr(train, key) is None:
-                ok = False
-                c.add(f"{f}.{key}", None, "required for waveform burst")
-        if train.pulses_per_burst is not None:
-            ok &= c.in_range(
-                f"{f}.pulses_per_burst", train.pulses_per_burst, p.pulses_per_burst, "pulses"
-            )
-        if train.intraburst_rate_hz is not None:
-            ok &= c.in_range(
-                f"{f}.intraburst_rate_hz", train.intraburst_rate_hz, p.intraburst_rate_hz, "Hz"
-            )
-    else:
-        for key in ("pulses_per_burst", "intraburst_rate_hz"):
-            if getattr(train, key) is not None:
-                c.add(f"{f}.{key}", getattr(train, key), "only for waveform burst; remove it")
+    if train.pulses_per_burst is not None:  # a burst (the schema checked the keys)
+        ok &= c.in_range(
+            f"{f}.pulses_per_burst", train.pulses_per_burst, p.pulses_per_burst, "pulses"
+        )
+    if train.intraburst_rate_hz is not None:
+        ok &= c.in_range(
+            f"{f}.intraburst_rate_hz", train.intraburst_rate_hz, p.intraburst_rate_hz, "Hz"
+        )
     if ok and family_ok:
         _validate_fit(c, f, train)
     _validate_contacts(c, f, train)
@@ -186,9 +247,11 @@ def _validate_contacts(c: _Collector, f: str, train: Train) -> None:
     anodes = {k: v for k, v in train.contacts.items() if v > 0}
     for k, v in train.contacts.items():
         if not math.isfinite(v) or v == 0:
-            c.add(f"{f}.contacts.{k}", v, "a share is a non-zero percentage; remove the contact")
+            c.malformed(
+                f"{f}.contacts.{k}", v, "a share is a non-zero percentage; remove the contact"
+            )
         elif abs(v) > 100 + SHARE_TOLERANCE_PERCENT:
-            c.add(f"{f}.contacts.{k}", v, "a share lies in -100..100 %")
+            c.malformed(f"{f}.contacts.{k}", v, "a share lies in -100..100 %")
     if CASE in cathodes:
         c.add(f"{f}.contacts.{CASE}", cathodes[CASE], "the case may only be an anode (share > 0)")
     if not cathodes:
@@ -218,21 +281,25 @@ def _validate_dosing(c: _Collector, program: Program) -> None:
     if d is None:
         return
     if d.duty is not None and (d.on_s is not None or d.off_s is not None):
-        c.add("dosing", "duty and on_s/off_s", "give either on_s and off_s, or duty, not both")
+        c.malformed(
+            "dosing", "duty and on_s/off_s", "give either on_s and off_s, or duty, not both"
+        )
         return
     if d.duty is None and (d.on_s is None or d.off_s is None):
         if d.on_s is None and d.off_s is None and d.cycle_s is None:
             return
-        c.add("dosing", d.model_dump(exclude_none=True), "give on_s and off_s together, or duty")
+        c.malformed(
+            "dosing", d.model_dump(exclude_none=True), "give on_s and off_s together, or duty"
+        )
         return
     if d.duty is not None and not (math.isfinite(d.duty) and 0 < d.duty <= 1):
-        c.add("dosing.duty", d.duty, "duty is a fraction in (0, 1]")
+        c.malformed("dosing.duty", d.duty, "duty is a fraction in (0, 1]")
     if d.on_s is not None and not (math.isfinite(d.on_s) and d.on_s > 0):
-        c.add("dosing.on_s", d.on_s, "on_s must be a positive number of seconds")
+        c.malformed("dosing.on_s", d.on_s, "on_s must be a positive number of seconds")
     if d.off_s is not None and not (math.isfinite(d.off_s) and d.off_s >= 0):
-        c.add("dosing.off_s", d.off_s, "off_s must be zero or a positive number of seconds")
+        c.malformed("dosing.off_s", d.off_s, "off_s must be zero or a positive number of seconds")
     if d.cycle_s is not None and not (math.isfinite(d.cycle_s) and d.cycle_s > 0):
-        c.add("dosing.cycle_s", d.cycle_s, "cycle_s must be a positive number of seconds")
+        c.malformed("dosing.cycle_s", d.cycle_s, "cycle_s must be a positive number of seconds")
 
 
 def _validate_patient(c: _Collector, program: Program) -> None:
@@ -242,12 +309,16 @@ def _validate_patient(c: _Collector, program: Program) -> None:
     rng = c.profile.amplitude_ma
     lo = lim.amplitude_min_ma
     hi = lim.amplitude_max_ma
+    ok = c.number("patient.amplitude_min_ma", lo, 0.0, strict=False, unit="mA")
+    ok &= c.number("patient.amplitude_max_ma", hi, 0.0, strict=False, unit="mA")
+    if not ok:
+        return
+    if hi is not None and hi < lo:
+        c.malformed("patient.amplitude_max_ma", hi, f"is below amplitude_min_ma = {lo:g} mA")
+        return
     ok = c.in_range("patient.amplitude_min_ma", lo, rng, "mA")
     if hi is not None:
         ok &= c.in_range("patient.amplitude_max_ma", hi, rng, "mA")
-        if ok and hi < lo:
-            c.add("patient.amplitude_max_ma", hi, f"is below amplitude_min_ma = {lo:g} mA")
-            return
     if not ok:
         return
     for t, train in enumerate(program.trains):

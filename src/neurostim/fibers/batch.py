@@ -1,14 +1,50 @@
-"""Thresholds of many protocol cases: grouped by geometry, each group searched in lock-step."""
+"""Thresholds of many protocol cases: grouped by geometry, each group searched in lock-step.
+
+Before anything is allocated, :func:`run_thresholds` estimates the memory of the chunks that
+run at once (:func:`thresholds_memory_bytes`) and refuses work above the memory budget
+(:func:`neurostim._budget.memory_budget_bytes`: by default half of the memory available when
+the run starts),
+naming the largest case's fields, the estimate and the limit. The estimate of one chunk of
+``n_cases`` cases of ``n_sections`` sections over ``n_steps`` steps is, in bytes::
+
+    8 * (n_cases * (WAVE_ARRAYS * n_steps + STATE_ARRAYS * n_sections)
+         + SHARED_ARRAYS * n_sections)
+
+with the waveforms (one per case), the per-case state (voltages, gates, field, results) and the
+arrays shared by the chunk (cable coefficients, the solver's lane buffers);
+tests/fibers/test_cases.py checks that it bounds the measured peak.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
+from neurostim._budget import check_memory, memory_budget_bytes
+from neurostim.errors import InputError
 from neurostim.fibers.cases import ProtocolCase, polarity
 from neurostim.fibers.threshold import ThresholdResult, find_thresholds
+
+BYTES_PER_FLOAT = 8
+WAVE_ARRAYS = 6
+"""Floats per time step and case: the waveform, its copies into the batch and each round's
+trials, the solver's end-of-waveform mask (measured peak: about 4.5)."""
+STATE_ARRAYS = 16
+"""Floats per section and case: voltages, periaxonal voltages, field, gates and their copies."""
+SHARED_ARRAYS = 160
+"""Floats per section shared by a chunk: cable and reduction coefficients (about 30) and the
+compiled solver's lane buffers (about 100 for 8 lanes)."""
+SCHEDULER_TIMEOUT_S = 5.0
+"""Seconds to wait for a Dask scheduler before giving up."""
+
+
+def simulation_bytes(n_sections: int, n_steps: int, n_cases: int = 1) -> int:
+    """Estimated peak memory (bytes) of simulating ``n_cases`` cases of one cable together."""
+    per_case = WAVE_ARRAYS * n_steps + STATE_ARRAYS * n_sections
+    return BYTES_PER_FLOAT * (n_cases * per_case + SHARED_ARRAYS * n_sections)
 
 
 def _group_key(case: ProtocolCase) -> tuple:
@@ -79,8 +115,83 @@ def _chunks(cases: Sequence[ProtocolCase], chunk_size: int) -> list[list[int]]:
     ]
 
 
+def _chunk_bytes(cases: Sequence[ProtocolCase], idx: list[int]) -> int:
+    c = cases[idx[0]]  # the cases of a chunk share one cable and one time grid
+    _, dt, tstop = c.resolved()
+    return simulation_bytes(c.n_sections(), round(tstop / dt), len(idx))
+
+
+def thresholds_memory_bytes(
+    cases: Sequence[ProtocolCase], *, chunk_size: int = 64, workers: int = 1
+) -> tuple[int, int]:
+    """Estimated peak memory of :func:`run_thresholds` (bytes) and the index of the case whose
+    chunk needs the most: the ``workers`` largest chunks run at once."""
+    chunks = _chunks(cases, chunk_size)
+    if not chunks:
+        return 0, -1
+    sizes = sorted(((_chunk_bytes(cases, idx), idx[0]) for idx in chunks), reverse=True)
+    return sum(b for b, _ in sizes[: max(workers, 1)]), sizes[0][1]
+
+
 def _run_chunk(cases: list[ProtocolCase], tolerance_rel: float) -> ThresholdResult:
     return protocol_thresholds(cases, tolerance_rel=tolerance_rel)
+
+
+def check_thresholds_memory(
+    cases: Sequence[ProtocolCase],
+    *,
+    chunk_size: int = 64,
+    workers: int = 1,
+    memory_budget_mb: float | None = None,
+) -> int:
+    """Raise InputError when :func:`run_thresholds` would need more memory than the budget.
+
+    ``workers``: chunks that run at once (1 for a Dask cluster: one chunk per worker there).
+    The error names the field that makes the work large (a case's ``tstop_ms`` or ``n_nodes``,
+    or ``chunk_size``), its value, the estimate and the budget. Returns the estimate (bytes).
+    """
+    budget = memory_budget_bytes(memory_budget_mb)
+    at_once = workers
+    estimate, worst = thresholds_memory_bytes(cases, chunk_size=chunk_size, workers=at_once)
+    if worst >= 0 and estimate > budget:
+        c = cases[worst]
+        n_nodes, dt, tstop = c.resolved()
+        n_steps, n_sec = round(tstop / dt), c.n_sections()
+        value: float
+        if simulation_bytes(n_sec, n_steps, 1) <= budget:
+            field, value = "chunk_size", chunk_size
+            what = f" with {at_once} chunk(s) at once"
+        elif WAVE_ARRAYS * n_steps >= STATE_ARRAYS * n_sec:
+            field, value = f"case {worst + 1}: tstop_ms", tstop
+            what = f" ({n_steps} steps of dt_ms = {dt:g})"
+        else:
+            field, value = f"case {worst + 1}: n_nodes", n_nodes
+            what = f" ({n_sec} sections)"
+        check_memory(field, value, estimate, budget, what)
+    return estimate
+
+
+def connect_scheduler(scheduler: Any) -> Any:
+    """A Dask client for ``scheduler`` (an address or a Client); InputError if it cannot be
+    reached within SCHEDULER_TIMEOUT_S (the caller closes a client it did not pass in)."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise InputError(
+            "scheduler", scheduler, "needs dask.distributed; install neurostim[distributed]"
+        ) from None
+    if isinstance(scheduler, Client):
+        return scheduler
+    try:
+        return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+    except Exception as exc:  # any failure to connect is the address's problem
+        reason = " ".join(str(exc).split()) or exc.__class__.__name__
+        raise InputError(
+            "scheduler",
+            scheduler,
+            f"cannot connect within {SCHEDULER_TIMEOUT_S:g} s ({reason}); give a running "
+            "scheduler's address, e.g. tcp://host:8786",
+        ) from None
 
 
 def run_thresholds(
@@ -91,20 +202,36 @@ def run_thresholds(
     workers: int = 1,
     chunk_size: int = 64,
     progress: Callable[[int], None] | None = None,
+    memory_budget_mb: float | None = None,
 ) -> ThresholdResult:
     """Thresholds of ``cases`` in chunks: in this process (``workers=1``), in local processes,
     or on a Dask distributed cluster (``scheduler="tcp://host:port"``, or a ``Client``).
 
     ``progress`` is called with the number of cases finished (per round in-process, per chunk
     otherwise). Results are in input order.
+
+    Raises
+    ------
+    InputError
+        ``chunk_size`` or ``workers`` < 1; work whose estimated memory exceeds the budget
+        (``memory_budget_mb``, default half the available memory; for a Dask cluster, one
+        chunk must fit it); a scheduler that cannot be reached within SCHEDULER_TIMEOUT_S.
     """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise InputError("chunk_size", chunk_size, "must be a whole number >= 1")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError("workers", workers, "must be a whole number >= 1")
+    check_thresholds_memory(
+        cases, chunk_size=chunk_size, workers=1 if scheduler is not None else workers,
+        memory_budget_mb=memory_budget_mb,
+    )  # fmt: skip
     out = _empty_result(len(cases))
     chunks = _chunks(cases, chunk_size)
 
     if scheduler is not None:
+        client = connect_scheduler(scheduler)
         from dask.distributed import Client, as_completed
 
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
         try:
             futures = {
                 client.submit(_run_chunk, [cases[i] for i in idx], tolerance_rel, pure=False): idx
@@ -139,4 +266,11 @@ def run_thresholds(
     return out
 
 
-__all__ = ["protocol_thresholds", "run_thresholds"]
+__all__ = [
+    "check_thresholds_memory",
+    "connect_scheduler",
+    "protocol_thresholds",
+    "run_thresholds",
+    "simulation_bytes",
+    "thresholds_memory_bytes",
+]
