@@ -241,8 +241,8 @@ def test_work_beyond_the_memory_budget_is_refused_before_it_starts(tonic, monkey
     module = importlib.import_module("neurostim.pipeline.recruitment")
 
     fibers = straight_fibers(np.zeros(4), 1.0, 10.0)
-    need = module.check_memory(fibers, 2)
-    assert need > 0
-    monkeypatch.setattr(module, "memory_budget_bytes", lambda: need - 1)
-    with pytest.raises(InputError, match=r"population.*GiB"):
-        recruitment(tonic, fibers)
+    need = module.estimate_memory_bytes(fibers, 2)
+    # independent count: 4 fibers x their sections x (40 arrays + 2 contacts) x 8 bytes
+    assert need == 4 * fibers.fiber(0).geometry.n_sections * 42 * 8
+    with pytest.raises(InputError, match=r"population.*MiB"):
+        recruitment(tonic, fibers, memory_budget_mb=0.9 * need / 2**20)

@@ -16,7 +16,6 @@ under the cathode), polarity -1; thresholds are reported as program amplitudes A
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from neurostim._budget import check_memory, memory_budget_bytes
 from neurostim.device import Program
 from neurostim.errors import InputError
 from neurostim.fibers import FiberPopulation, find_thresholds
@@ -40,36 +40,16 @@ from neurostim.pipeline.placement import LeadPlacement, program_contacts
 
 MAX_TSTOP_MS = 1000.0
 """Longest simulated window of one threshold search (ms)."""
-MEMORY_FRACTION = 0.5
-"""Share of the machine's physical memory one recruitment may plan to use."""
 _ARRAYS_PER_SECTION = 40
 """float64 arrays per fiber section held at once (coordinates, field, solver state) [ours]."""
 
 
-def memory_budget_bytes() -> int:
-    """``MEMORY_FRACTION`` of the physical memory (bytes); 4 GiB where it cannot be read."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        total = 8 * 2**30
-    return int(MEMORY_FRACTION * total)
-
-
-def check_memory(population: FiberPopulation, n_contacts: int) -> int:
-    """Estimated peak bytes of one recruitment; InputError above ``memory_budget_bytes``."""
+def estimate_memory_bytes(population: FiberPopulation, n_contacts: int) -> int:
+    """Estimated peak bytes of one recruitment: the largest geometry group's sections times
+    the arrays held per section (``_ARRAYS_PER_SECTION`` plus one unit potential per contact)."""
     n_sections = np.array([population.fiber(i).geometry.n_sections for i in _firsts(population)])
     counts = np.array([len(v) for v in _groups(population).values()])
-    need = int(np.max(counts * n_sections) * (_ARRAYS_PER_SECTION + n_contacts) * 8)
-    budget = memory_budget_bytes()
-    if need > budget:
-        raise InputError(
-            "population",
-            f"{population.n_fibers} fibers",
-            f"would need about {need / 2**30:.1f} GiB, above the budget of "
-            f"{budget / 2**30:.1f} GiB ({MEMORY_FRACTION:.0%} of this machine's memory); "
-            "split the population into several calls",
-        )
-    return need
+    return int(np.max(counts * n_sections) * (_ARRAYS_PER_SECTION + n_contacts) * 8)
 
 
 def _groups(population: FiberPopulation) -> dict[tuple[float, int], list[int]]:
@@ -214,6 +194,7 @@ def recruitment(
     tstop_ms: float | None = None,
     tolerance_rel: float = 0.01,
     max_amplitude_ma: float = 1e3,
+    memory_budget_mb: float | None = None,
 ) -> RecruitmentResult:
     """Threshold of every fiber of ``population`` for one train of ``program``.
 
@@ -238,6 +219,9 @@ def recruitment(
         Relative width of the final threshold bracket (default 1 %).
     max_amplitude_ma : float
         Largest amplitude tried; a fiber quiet up to it is ``not-bracketed``.
+    memory_budget_mb : float, optional
+        Refuse (InputError) before any work when the estimated peak memory exceeds it; default
+        half the memory available (``neurostim._budget``).
 
     Returns
     -------
@@ -260,7 +244,13 @@ def recruitment(
     n_sims = np.zeros(n, np.int64)
     init = np.full(n, -1, np.int64)
     status = np.full(n, "ok", dtype="<U16")
-    check_memory(population, int(np.count_nonzero(drive.shares(ids))))
+    check_memory(
+        "population",
+        f"{population.n_fibers} fibers",
+        estimate_memory_bytes(population, int(np.count_nonzero(drive.shares(ids)))),
+        memory_budget_bytes(memory_budget_mb),
+        "; split the population into several calls",
+    )
     for idx in _groups(population).values():
         geometry = population.fiber(idx[0]).geometry
         points = np.concatenate([population.section_points_mm(i) for i in idx])
@@ -307,4 +297,4 @@ def _first_estimate_ma(
                     max_amplitude_ma)  # fmt: skip
 
 
-__all__ = ["RecruitmentResult", "check_memory", "memory_budget_bytes", "phi_per_ma", "recruitment"]
+__all__ = ["RecruitmentResult", "estimate_memory_bytes", "phi_per_ma", "recruitment"]
