@@ -8,7 +8,7 @@ from pathlib import Path
 
 import neurostim.anatomy
 
-ALLOWED = {"neurostim.errors", "neurostim.units"}
+ALLOWED = {"neurostim.errors", "neurostim.units", "neurostim._data"}
 THIRD_PARTY = {"numpy", "pydantic"}
 
 

@@ -170,14 +170,3 @@ def resolve_level(level: Any) -> str:
         return str(doc["aliases"][level])
     allowed = [*doc["levels"], *sorted(doc["aliases"])]
     raise InputError("level", level, f"unknown level; allowed: {', '.join(allowed)}")
-
-
-def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``over`` merged into a copy of ``base``: tables recurse, everything else replaces."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out

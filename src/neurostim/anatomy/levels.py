@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neurostim._data import deep_merge
 from neurostim.anatomy._io import (
     check_keys,
-    deep_merge,
     levels_document,
     read_toml,
     resolve_level,

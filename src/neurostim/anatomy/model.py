@@ -19,8 +19,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from neurostim._data import deep_merge
 from neurostim.anatomy._checks import check_geometry
-from neurostim.anatomy._io import deep_merge, resolve_level, validated
+from neurostim.anatomy._io import resolve_level, validated
 from neurostim.anatomy.conductivity import DEFAULT_SET, ConductivitySet, conductivity_set
 from neurostim.anatomy.layers import Ellipse, LayerStack, boundaries, layer_stack
 from neurostim.anatomy.parts import Fibers, GreyMatter, LengthMm, Number, Roots

@@ -115,14 +115,3 @@ def allowed_range(model: type[BaseModel], loc: tuple[int | str, ...]) -> str | N
     )
     lo_open, hi_open = "ge" not in limits, "le" not in limits
     return f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'} (finite)"
-
-
-def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``over`` into a copy of ``base``: tables recurse, everything else replaces."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out

@@ -28,8 +28,9 @@ from pydantic import (
     model_validator,
 )
 
+from neurostim._data import deep_merge
 from neurostim.errors import InputError
-from neurostim.intrathecal._loading import deep_merge, input_error_from, read_shipped, read_toml
+from neurostim.intrathecal._loading import input_error_from, read_shipped, read_toml
 
 MAX_STABILITY_DAYS = 3650.0
 """Largest stability a drug file may give (10 years); more is a typo, not a drug."""

@@ -20,8 +20,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from neurostim._data import deep_merge
 from neurostim.errors import InputError
-from neurostim.intrathecal._loading import deep_merge, input_error_from, read_shipped, read_toml
+from neurostim.intrathecal._loading import input_error_from, read_shipped, read_toml
 
 
 class PumpProfile(BaseModel):
