@@ -214,15 +214,23 @@ def build_network(
         template = p["cells"][p["network"]["cell_templates"][cname]]
         order = {s["name"]: s for s in template["sections"]}
         cell_comps: list[dict[str, float]] = []
+        synapse_section = template["synapse_section"]
+        if synapse_section not in order:
+            raise InputError(f"cells.{cname}.synapse_section", synapse_section,
+                             f"must be one of the cell's sections: {', '.join(order)}")  # fmt: skip
         for sname in ("dend", "soma", "hillock", "axon"):
             if sname not in order:
                 continue
             sc = _section_compartments(template, order[sname], nseg_key)
+            first = len(comps) + len(cell_comps)
+            middle = len(sc) // 2
             if sname == "dend":
                 sc = sc[::-1]  # distal -> proximal, so the chain ends at the soma
-                syn_index.append(len(comps) + len(sc) - 1 - (len(sc) // 2))
+                middle = len(sc) - 1 - middle
+            if sname == synapse_section:
+                syn_index.append(first + middle)
             if sname == "soma":
-                soma_index.append(len(comps) + len(cell_comps) + len(sc) // 2)
+                soma_index.append(first + middle)
             cell_comps.extend(sc)
         for j in range(len(cell_comps) - 1):
             r = cell_comps[j]["r_half_ohm"] + cell_comps[j + 1]["r_half_ohm"]
