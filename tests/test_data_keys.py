@@ -3,8 +3,9 @@
 Fiber and circuit data: the files are loaded through a recording ``tomllib.loads`` (every table
 becomes a dict that notes which keys are read), the code that consumes them runs, and any key
 never read fails the test with its path. Iterating over a table (``items()``, ``dict(t)``) reads
-all its keys. ``source`` keys (and ``*_source``, ``note``, ``*_note``) are provenance and remarks: the loaders
-return them with the data (``mrg_parameters()``, ``load_parameters()``), so they count as read.
+all its keys. ``source`` keys (and ``*_source``, ``note``, ``*_note``) are provenance and
+remarks: the loaders return them with the data (``mrg_parameters()``, ``load_parameters()``),
+so they count as read.
 
 Device data are validated by pydantic models that forbid unknown keys, so every key is a model
 field; the check is that every field is read somewhere in ``src/neurostim`` (as ``.field``).

@@ -257,13 +257,13 @@ def model_conductance(
 
 
 @overload(model_gates, inline="always")
-def _model_gates_numba(v_mv, p):  # type: ignore[no-untyped-def]
+def _model_gates_numba(v_mv, p):
     gates = SCALAR.of(_MODEL_OF[p.instance_class]).gates
     return lambda v_mv, p: gates(v_mv, p)
 
 
 @overload(model_conductance, inline="always")
-def _model_conductance_numba(x1, x2, x3, x4, p):  # type: ignore[no-untyped-def]
+def _model_conductance_numba(x1, x2, x3, x4, p):
     conductance = SCALAR.of(_MODEL_OF[p.instance_class]).conductance
     return lambda x1, x2, x3, x4, p: conductance(x1, x2, x3, x4, p)
 
