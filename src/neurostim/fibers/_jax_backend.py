@@ -36,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 from numpy.typing import NDArray
 
+from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS
 from neurostim.fibers.cable import (
     coupling_block,
     diagonal_block,
@@ -47,8 +48,6 @@ from neurostim.fibers.cable import (
 from neurostim.fibers.channels import equations
 from neurostim.fibers.geometry import CableGeometry
 
-AP_THRESHOLD_MV = -30.0
-QUIET_STEPS = 20
 TRIDIAGONAL = "lapack"
 """Node solve: ``"lapack"`` (``jax.lax.linalg.tridiagonal_solve``) or ``"thomas"`` (a scan)."""
 
