@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
-from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS
+from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS, crossing_time_ms
 from neurostim.fibers.geometry import CableGeometry
 
 BACKENDS = ("numba", "numpy", "jax")
@@ -59,7 +59,7 @@ def detect_from_trace(
         onset = above & ~firing & running[:, None]
         first = onset & (count == 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            crossing = step * dt_ms + dt_ms * (AP_THRESHOLD_MV - v_old) / (v - v_old)
+            crossing = crossing_time_ms(step, dt_ms, v_old, v)
         t_first[first] = (step + 1) * dt_ms
         t_interp[first] = crossing[first]
         t_last[onset] = (step + 1) * dt_ms

@@ -36,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS
+from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS, crossing_time_ms
 from neurostim.fibers.cable import (
     coupling_block,
     diagonal_block,
@@ -296,7 +296,7 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
         above = v_nodes >= AP_THRESHOLD_MV
         onset = above & ~firing & running[:, None]
         first = onset & (count == 0)
-        crossing = k * dt + dt * (AP_THRESHOLD_MV - v_old_nodes) / (v_nodes - v_old_nodes)
+        crossing = crossing_time_ms(k, dt, v_old_nodes, v_nodes)
         t_first = jnp.where(first, t_new, t_first)
         t_interp = jnp.where(first, crossing, t_interp)
         t_last = jnp.where(onset, t_new, t_last)

@@ -23,6 +23,7 @@ machine beat Numba threads (measured: OpenMP threads spinning on a loaded 2-core
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -32,6 +33,15 @@ from neurostim.fibers.channels import SCALAR, model_conductance, model_gates
 
 AP_THRESHOLD_MV = -30.0
 QUIET_STEPS = 20
+
+
+def crossing_time_ms(step: Any, dt_ms: Any, v_old_mv: Any, v_mv: Any) -> Any:
+    """Upward AP_THRESHOLD_MV crossing within step ``step`` (from v_old to v), linearly
+    interpolated; plain arithmetic for floats and NumPy or JAX arrays."""
+    return step * dt_ms + dt_ms * (AP_THRESHOLD_MV - v_old_mv) / (v_mv - v_old_mv)
+
+
+crossing_time_nb = njit(cache=True, error_model="numpy", inline="always")(crossing_time_ms)
 section_rhs, node_rhs = NUMBA_STEP.section_rhs, NUMBA_STEP.node_rhs
 cnexp = SCALAR.cnexp
 
@@ -249,9 +259,7 @@ def run_cases(
                         firing[j] = True
                         if ap_count[k, j] == 0:
                             ap_time[k, j] = t_new
-                            ap_time_interp[k, j] = step * dt + dt * (AP_THRESHOLD_MV - v_old[j]) / (
-                                vv - v_old[j]
-                            )
+                            ap_time_interp[k, j] = crossing_time_nb(step, dt, v_old[j], vv)
                         ap_count[k, j] += 1
                         last_ap_time[k, j] = t_new
                 elif firing[j]:

@@ -15,7 +15,14 @@ import math
 import numpy as np
 from numba import njit
 
-from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS, cnexp, node_rhs, section_rhs
+from neurostim.fibers._kernel import (
+    AP_THRESHOLD_MV,
+    QUIET_STEPS,
+    cnexp,
+    crossing_time_nb,
+    node_rhs,
+    section_rhs,
+)
 from neurostim.fibers.channels import model_conductance, model_gates
 
 LANES = 8
@@ -229,7 +236,7 @@ def run_lanes(
                         if ap_count[k, j] == 0:
                             ap_time[k, j] = t_new
                             vo = v_old[j, ln]
-                            ap_time_interp[k, j] = st * dt + dt * (AP_THRESHOLD_MV - vo) / (vv - vo)
+                            ap_time_interp[k, j] = crossing_time_nb(st, dt, vo, vv)
                         ap_count[k, j] += 1
                         last_ap_time[k, j] = t_new
                 elif firing[j, ln]:
