@@ -25,6 +25,7 @@ HOURS_PER_YEAR = 8760.0
 
 # length and area
 UM_TO_MM = 1e-3
+UM2_TO_CM2 = 1e-8
 MM_TO_UM = 1e3
 MM_TO_CM = 0.1
 CM_TO_MM = 10.0
@@ -45,10 +46,23 @@ MAH_TO_AH = 1e-3
 AH_TO_MAH = 1e3
 UA_TO_A = 1e-6
 
-# potential and resistance
+# potential, resistance, conductance and capacitance (S_TO_US above is seconds -> microseconds;
+# the siemens factors are spelled out)
 MV_TO_V = 1e-3
 V_TO_MV = 1e3
 KOHM_TO_OHM = 1e3
+MOHM_TO_OHM = 1e6
+SIEMENS_TO_MICROSIEMENS = 1e6
+NANOSIEMENS_TO_MICROSIEMENS = 1e-3
+UF_TO_NF = 1e3
+# current density and calcium flux
+UM2_MA_PER_CM2_TO_NA = 1e-2
+"""mA/cm2 over an area in um2 -> nA (1e-8 cm2/um2 x 1e6 nA/mA)."""
+CA_FLUX_TO_MM_PER_MS = 1e4
+"""(mA/cm2)/(C/mol x um) -> mM/ms: a current density entering a shell of a depth in um as a
+concentration rate (the 10000 of NEURON's cadecay mechanisms)."""
+C_PER_MOL_MM_TO_MC_PER_CM3 = 1e-3
+"""(C/mol) x mM -> mC/cm3 (1 mM = 1e-6 mol/cm3; C -> mC x 1e3)."""
 
 # volume
 UL_TO_ML = 1e-3

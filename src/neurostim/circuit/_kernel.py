@@ -37,6 +37,7 @@ from neurostim.circuit.channels import (
     mg_block,
     nap_rates,
 )
+from neurostim.units import CA_FLUX_TO_MM_PER_MS, UM2_MA_PER_CM2_TO_NA
 
 CA_REST_MM = 50.0e-6
 LANES = 8  # conditions advanced together in SIMD lanes
@@ -195,8 +196,8 @@ def run_kernel(
         tp = tr * td / (td - tr) * math.log(td / tr)
         factor[g] = 1.0 / (math.exp(-tp / td) - math.exp(-tp / tr))
     ring_len = delay_steps + 2
-    to_ma_cm2 = 1.0 / (area_um2 * 1e-2)  # nA in a compartment -> mA/cm2
-    to_na = area_um2 * 1e-2  # mA/cm2 -> nA
+    to_ma_cm2 = 1.0 / (area_um2 * UM2_MA_PER_CM2_TO_NA)  # nA in a compartment -> mA/cm2
+    to_na = area_um2 * UM2_MA_PER_CM2_TO_NA  # mA/cm2 -> nA
 
     n_v = tab.shape[0]
     # the gates each compartment actually has (CSR over compartments)
@@ -396,7 +397,8 @@ def run_kernel(
                 if ca_tau_ms[i] > 0.0:
                     for ln in range(LANES):
                         ica = ica_cal[i, ln] + ica_syn[i, ln] * to_ma_cm2[i]
-                        drive = -1e4 * ica / (2.0 * FARADAY_C_PER_MOL * ca_depth_um[i])
+                        shell = 2.0 * FARADAY_C_PER_MOL * ca_depth_um[i]
+                        drive = -CA_FLUX_TO_MM_PER_MS * ica / shell
                         if drive < 0.0:
                             drive = 0.0
                         cai[i, ln] += dt_ms * (drive + (CA_REST_MM - cai[i, ln]) / ca_tau_ms[i])

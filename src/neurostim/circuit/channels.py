@@ -32,6 +32,8 @@ import math
 
 from numba import njit
 
+from neurostim.units import C_PER_MOL_MM_TO_MC_PER_CM3, MV_TO_V
+
 FARADAY_C_PER_MOL = 96485.309
 GAS_CONSTANT_J_PER_MOL_K = 8.31441
 TEMPERATURE_C = 36.0
@@ -97,9 +99,11 @@ def cal_rates(v_mv: float) -> tuple[float, float]:
 def ghk_mc_per_cm3(v_mv: float, ca_in_mm: float, ca_out_mm: float) -> float:
     """Goldman-Hodgkin-Katz flux factor for Ca2+ (z = 2) in mC/cm3; times p (cm/s) -> mA/cm2."""
     z = 2.0
-    w = v_mv * 1e-3 * z * FARADAY_C_PER_MOL / (GAS_CONSTANT_J_PER_MOL_K * (TEMPERATURE_C + 273.16))
+    rt = GAS_CONSTANT_J_PER_MOL_K * (TEMPERATURE_C + 273.16)
+    w = v_mv * MV_TO_V * z * FARADAY_C_PER_MOL / rt
     e = w / (math.exp(w) - 1.0) if abs(w) > 1e-4 else 1.0 - w / 2.0
-    return -1e-3 * z * FARADAY_C_PER_MOL * (ca_out_mm - ca_in_mm * math.exp(w)) * e
+    zf = C_PER_MOL_MM_TO_MC_PER_CM3 * z * FARADAY_C_PER_MOL
+    return -zf * (ca_out_mm - ca_in_mm * math.exp(w)) * e
 
 
 @njit(cache=True)

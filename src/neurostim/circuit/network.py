@@ -35,13 +35,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
+from neurostim.units import (
+    NANOSIEMENS_TO_MICROSIEMENS,
+    SIEMENS_TO_MICROSIEMENS,
+    UF_TO_NF,
+    UM2_TO_CM2,
+    UM_TO_CM,
+)
 
 REALIZATIONS = ("foreman", "windup")
 BLOCKS = ("none", "gaba-a")
 FIBER_GROUPS = ("abeta", "adelta", "c", "abeta_surround")
-UM2_TO_CM2 = 1e-8
-S_TO_US = 1e6
-NS_TO_US = 1e-3
 
 
 @cache
@@ -161,7 +165,8 @@ def _section_compartments(
         db = d0 + (d1 - d0) * (j + 1) / nseg
         dm = 0.5 * (da + db)
         # axial resistance from the segment centre to either end (ohm), for a frustum
-        r_half = 4.0 * cell["ra_ohm_cm"] * (length / 2 * 1e-4) / (math.pi * (dm * 1e-4) ** 2)
+        half_cm, dm_cm = length / 2 * UM_TO_CM, dm * UM_TO_CM
+        r_half = 4.0 * cell["ra_ohm_cm"] * half_cm / (math.pi * dm_cm**2)
         comps.append(
             {
                 "area_um2": math.pi * dm * length,
@@ -209,19 +214,27 @@ def build_network(
         template = p["cells"][p["network"]["cell_templates"][cname]]
         order = {s["name"]: s for s in template["sections"]}
         cell_comps: list[dict[str, float]] = []
+        synapse_section = template["synapse_section"]
+        if synapse_section not in order:
+            raise InputError(f"cells.{cname}.synapse_section", synapse_section,
+                             f"must be one of the cell's sections: {', '.join(order)}")  # fmt: skip
         for sname in ("dend", "soma", "hillock", "axon"):
             if sname not in order:
                 continue
             sc = _section_compartments(template, order[sname], nseg_key)
+            first = len(comps) + len(cell_comps)
+            middle = len(sc) // 2
             if sname == "dend":
                 sc = sc[::-1]  # distal -> proximal, so the chain ends at the soma
-                syn_index.append(len(comps) + len(sc) - 1 - (len(sc) // 2))
+                middle = len(sc) - 1 - middle
+            if sname == synapse_section:
+                syn_index.append(first + middle)
             if sname == "soma":
-                soma_index.append(len(comps) + len(cell_comps) + len(sc) // 2)
+                soma_index.append(first + middle)
             cell_comps.extend(sc)
         for j in range(len(cell_comps) - 1):
             r = cell_comps[j]["r_half_ohm"] + cell_comps[j + 1]["r_half_ohm"]
-            couple.append(S_TO_US / r)
+            couple.append(SIEMENS_TO_MICROSIEMENS / r)
         couple.append(0.0)
         comps.extend(cell_comps)
 
@@ -229,8 +242,8 @@ def build_network(
         return np.array([c[key] for c in comps], dtype=np.float64)
 
     area = col("area_um2")
-    to_us = area * UM2_TO_CM2 * S_TO_US
-    cap_nf = p["meta"]["membrane_capacitance_uf_per_cm2"] * area * UM2_TO_CM2 * 1e3
+    to_us = area * UM2_TO_CM2 * SIEMENS_TO_MICROSIEMENS
+    cap_nf = p["meta"]["membrane_capacitance_uf_per_cm2"] * area * UM2_TO_CM2 * UF_TO_NF
 
     groups: list[tuple[str, str]] = []
     conn_group, conn_w, conn_pre, conn_post, conn_rec, conn_sur = [], [], [], [], [], []
@@ -240,7 +253,8 @@ def build_network(
             groups.append(key)
         conn_group.append(groups.index(key))
         is_fiber = c["pre"] in FIBER_GROUPS
-        conn_w.append(c["weight_ns"] * NS_TO_US * (1 if is_fiber else c["count"]))
+        weight_us = c["weight_ns"] * NANOSIEMENS_TO_MICROSIEMENS
+        conn_w.append(weight_us * (1 if is_fiber else c["count"]))
         conn_pre.append(c["pre"])
         conn_post.append(c["post"])
         conn_rec.append(c["receptor"])

@@ -16,11 +16,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
+from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS, crossing_time_ms
 from neurostim.fibers.geometry import CableGeometry
 
 BACKENDS = ("numba", "numpy", "jax")
-AP_THRESHOLD_MV = -30.0
-QUIET_STEPS = 20
 
 
 def detect_from_trace(
@@ -60,7 +59,7 @@ def detect_from_trace(
         onset = above & ~firing & running[:, None]
         first = onset & (count == 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            crossing = step * dt_ms + dt_ms * (AP_THRESHOLD_MV - v_old) / (v - v_old)
+            crossing = crossing_time_ms(step, dt_ms, v_old, v)
         t_first[first] = (step + 1) * dt_ms
         t_interp[first] = crossing[first]
         t_last[onset] = (step + 1) * dt_ms
@@ -127,7 +126,7 @@ def run_backend(
 
     nc = amp.size
     drive = wave[wave_idx, :n_steps].T  # (n_steps, n_cases): each case's own unit waveform
-    v = simulate_numpy(g, phi, amp, drive, dt_ms, n_steps)  # (n_cases, n_steps, n_sections)
+    v = simulate_numpy(g, phi, amp, drive, dt_ms, n_steps, rest=rest)  # (cases, steps, sections)
     *out, ran = detect_from_trace(
         v[:, :, g.node_sections], np.broadcast_to(v_rest_nodes, (nc, g.n_nodes)),
         g.detection_node, dt_ms, stop_on_detect=stop_on_detect, quiet_mv=quiet_mv,

@@ -11,9 +11,9 @@ detectors at every node. Written for an accelerator:
   their 2L x 2L inverses (L sections, 2 unknowns each) are formed once in NumPy and applied as
   one batched matrix product per step (``einsum``); internodes of unequal length are padded
   with zero rows. The internode solution x = z - V_left zeta_L - V_right zeta_R leaves a
-  tridiagonal system in the node voltages (``cable.py`` explains the reduction; the factors
-  here are computed independently of ``reduce_to_nodes``, from the dense inverses; only the
-  per-section terms of ``cable.step_coefficients`` are shared);
+  tridiagonal system in the node voltages, taken with the zeta factors from
+  ``cable.reduce_to_nodes``; the matrix blocks, the right side and the channel equations are
+  the shared definitions of ``cable.py`` and ``channels.py``;
 - **node system** by ``jax.lax.linalg.tridiagonal_solve`` (LAPACK gtsv on CPU, cuSPARSE on
   GPU); a scan-based Thomas sweep is kept for comparison (``TRIDIAGONAL``).
 
@@ -36,11 +36,18 @@ import jax.numpy as jnp
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.fibers.cable import step_coefficients
+from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS, crossing_time_ms
+from neurostim.fibers.cable import (
+    coupling_block,
+    diagonal_block,
+    node_rhs,
+    reduce_to_nodes,
+    section_rhs,
+    step_coefficients,
+)
+from neurostim.fibers.channels import equations
 from neurostim.fibers.geometry import CableGeometry
 
-AP_THRESHOLD_MV = -30.0
-QUIET_STEPS = 20
 TRIDIAGONAL = "lapack"
 """Node solve: ``"lapack"`` (``jax.lax.linalg.tridiagonal_solve``) or ``"thomas"`` (a scan)."""
 
@@ -105,6 +112,7 @@ def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
     active_fixed = pos[g.active_sections]
     ga, gp = g.g_axial_us, g.g_periaxonal_us
     c, cmy, m, sa, sp = step_coefficients(g, dt_ms)
+    red = reduce_to_nodes(g, dt_ms)  # the node system and the zeta factors
     spans = [
         (fixed_sections[f] + 1, fixed_sections[f + 1] - 1)
         for f in range(n_f - 1)
@@ -116,14 +124,9 @@ def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
     inverse = np.zeros((n_int, 2 * n_max, 2 * n_max))
     bound_left = np.zeros((n_int, n_max, 2))
     bound_right = np.zeros((n_int, n_max, 2))
-    zeta_l = np.zeros((n, 2))
-    zeta_r = np.zeros((n, 2))
     sec_int = np.zeros(n, np.int64)
     sec_left = np.zeros(n, np.int64)
     sec_right = np.zeros(n, np.int64)
-    diag0 = c[fixed_sections] + sa[fixed_sections]
-    lower = np.zeros(n_f)
-    upper = np.zeros(n_f)
     rhs_left_adj = np.zeros(n_f)
     rhs_right_adj = np.zeros(n_f)
     rhs_left_int = np.zeros(n_f)
@@ -133,7 +136,6 @@ def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
     for f in range(n_f - 1):
         i, j = fixed_sections[f], fixed_sections[f + 1]
         if j == i + 1:  # adjacent nodes couple through -G_a (V_j + E'_j)
-            lower[f + 1] = upper[f] = -ga[i]
             rhs_right_adj[f] = rhs_left_adj[f + 1] = ga[i]
     for k, (a, b) in enumerate(spans):
         size = b - a + 1
@@ -141,40 +143,32 @@ def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
         int_sections[k, :size] = secs
         mat = np.zeros((2 * size, 2 * size))
         for p, s in enumerate(secs):
-            cg = c[s] + g.g_leak_us[s]
-            mat[2 * p : 2 * p + 2, 2 * p : 2 * p + 2] = [[cg + sa[s], sa[s]], [-cg, m[s] + sp[s]]]
+            block = diagonal_block(c[s] + g.g_leak_us[s], sa[s], m[s] + sp[s])
+            mat[2 * p : 2 * p + 2, 2 * p : 2 * p + 2] = np.reshape(block, (2, 2))
             if p > 0:
-                coupling = [[-ga[s - 1], -ga[s - 1]], [0.0, -gp[s - 1]]]
+                coupling = np.reshape(coupling_block(ga[s - 1], gp[s - 1]), (2, 2))
                 mat[2 * p : 2 * p + 2, 2 * p - 2 : 2 * p] = coupling
                 mat[2 * p - 2 : 2 * p, 2 * p : 2 * p + 2] = coupling
-        inv = np.linalg.inv(mat)
-        inverse[k, : 2 * size, : 2 * size] = inv
+        inverse[k, : 2 * size, : 2 * size] = np.linalg.inv(mat)
         bound_left[k, 0] = ga[a - 1], gp[a - 1]
         bound_right[k, size - 1] = ga[b], gp[b]
-        zeta_l[a : b + 1] = (-ga[a - 1] * inv[:, 0]).reshape(size, 2)
-        zeta_r[a : b + 1] = (-ga[b] * inv[:, 2 * size - 2]).reshape(size, 2)
         f_left, f_right = pos[a - 1], pos[b + 1]
         sec_int[a : b + 1] = k * n_max + np.arange(size)
         sec_left[a : b + 1] = f_left
         sec_right[a : b + 1] = f_right
         # node equations: -G_a (V + U) of the adjacent internode section
-        diag0[f_left] += ga[a - 1] * zeta_l[a].sum()
-        upper[f_left] = ga[a - 1] * zeta_r[a].sum()
         rhs_right_int[f_left] = ga[a - 1]
         idx_right_int[f_left] = k * n_max
-        diag0[f_right] += ga[b] * zeta_r[b].sum()
-        lower[f_right] = ga[b] * zeta_l[b].sum()
         rhs_left_int[f_right] = ga[b]
         idx_left_int[f_right] = k * n_max + size - 1
     return JaxCable(
         fixed=fixed, fixed_sections=fixed_sections, active_fixed=active_fixed,
         int_sections=int_sections, int_inverse=inverse, bound_left=bound_left,
-        bound_right=bound_right, zeta_l=zeta_l, zeta_r=zeta_r, diag0=diag0, lower=lower,
-        upper=upper, rhs_left_adj=rhs_left_adj, rhs_right_adj=rhs_right_adj,
+        bound_right=bound_right, zeta_l=red.zeta_l, zeta_r=red.zeta_r, diag0=red.diag0,
+        lower=red.lower, upper=red.upper, rhs_left_adj=rhs_left_adj, rhs_right_adj=rhs_right_adj,
         rhs_left_int=rhs_left_int, rhs_right_int=rhs_right_int, idx_left_int=idx_left_int,
         idx_right_int=idx_right_int, sec_node=np.maximum(pos, 0), sec_left=sec_left,
-        sec_right=sec_right, sec_int=sec_int, c=c, m=m, cmy=cmy,
-        eta0=g.g_leak_us * g.e_leak_mv, sa=sa,
+        sec_right=sec_right, sec_int=sec_int, c=c, m=m, cmy=cmy, eta0=red.eta0, sa=sa,
     )  # fmt: skip
 
 
@@ -186,76 +180,17 @@ def _float64():
     return scope(True)
 
 
-# --- channel kinetics (channels.py, written with jax.numpy) -------------------------------
+# --- the shared equations, over jax.numpy --------------------------------------------------
 
-
-def _ex(x):
-    return jnp.where(x < -100.0, 0.0, jnp.exp(x))
-
-
-def _lin(v, a, b, c):
-    z = (v + b) / c
-    small = jnp.abs(z) < 1e-6
-    return jnp.where(small, a * c, a * (v + b) / (1.0 - _ex(jnp.where(small, 1.0, -z))))
-
-
-def _lin_minus(v, a, b, c):
-    z = (v + b) / c
-    small = jnp.abs(z) < 1e-6
-    return jnp.where(small, a * c, -a * (v + b) / (1.0 - _ex(jnp.where(small, -1.0, z))))
-
-
-def mrg_node_rates(v, q1, q2, q3):
-    """(m_inf, tau_m, h_inf, tau_h, p_inf, tau_p, s_inf, tau_s) of the MRG node, any shape."""
-    a_p = q1 * jnp.where(v < -150.0, 8.6725e-4, _lin(v, 0.01, 27.0, 10.2))
-    b_p = q1 * jnp.where(v > 150.0, 1.5855e-5, _lin_minus(v, 0.00025, 34.0, 10.0))
-    a_m = q1 * jnp.where(v < -150.0, 0.15733, _lin(v, 1.86, 21.4, 10.3))
-    b_m = q1 * jnp.where(v > 150.0, 5.7268e-3, _lin_minus(v, 0.086, 25.7, 9.16))
-    a_h = q2 * jnp.where(v > 150.0, 3.2594e-3, _lin_minus(v, 0.062, 114.0, 11.0))
-    b_h = q2 * jnp.where(v < -150.0, 1.4054e-3, 2.3 / (1.0 + _ex(-(v + 31.8) / 13.4)))
-    a_s = q3 * jnp.where(v < -150.0, 3.3484e-5, 0.3 / (1.0 + _ex((v + 80.0 - 27.0) / -5.0)))
-    b_s = q3 * jnp.where(v < -150.0, 3.3484e-6, 0.03 / (1.0 + _ex((v + 80.0 + 10.0) / -1.0)))
-    t_m, t_h = 1.0 / (a_m + b_m), 1.0 / (a_h + b_h)
-    t_p, t_s = 1.0 / (a_p + b_p), 1.0 / (a_s + b_s)
-    return a_m * t_m, t_m, a_h * t_h, t_h, a_p * t_p, t_p, a_s * t_s, t_s
-
-
-def _f_trap(x, y):
-    small = jnp.abs(x / y) < 1e-6
-    safe = jnp.where(small, y, x)
-    return jnp.where(small, y * (1.0 - x / (2.0 * y)), safe / (jnp.exp(safe / y) - 1.0))
-
-
-def sundt_rates(v, q, kt):
-    """(m_inf, tau_m, h_inf, tau_h, n_inf, tau_n, l_inf, tau_l) of the Sundt model, any shape."""
-    a_m = 0.32 * q * _f_trap(-45.9 - v, 4.0)
-    b_m = 0.28 * q * _f_trap(v + 18.9, 5.0)
-    a_h = 0.128 * q * jnp.exp(-(v + 54.0) / 18.0)
-    b_h = 4.0 * q / (1.0 + jnp.exp(-(v + 31.0) / 5.0))
-    t_m, t_h = 1.0 / (a_m + b_m), 1.0 / (a_h + b_h)
-    a_n = jnp.exp(-5.0 * kt * (v + 32.0))
-    t_n = jnp.exp(-2.0 * kt * (v + 32.0)) / (0.03 * q * (1.0 + a_n))
-    a_l = jnp.exp(2.0 * kt * (v + 61.0))
-    t_l = a_l / (0.001 * q * (1.0 + a_l))
-    return a_m * t_m, t_m, a_h * t_h, t_h, 1.0 / (1.0 + a_n), t_n, 1.0 / (1.0 + a_l), t_l
-
-
-def _rates(kind, v, prm):
-    if kind == "mrg":
-        return mrg_node_rates(v, prm[5], prm[6], prm[7])
-    return sundt_rates(v, prm[4], prm[5])
+EQUATIONS = equations(jnp.exp, jnp.where)
+"""``channels.equations`` over ``jax.numpy`` (the same definitions as the other backends)."""
 
 
 def _channel_g(kind, gates, prm):
     """Conductance density (S/cm2) and conductance x reversal, shape of gates[..., 0]."""
-    m, h, p, s = gates[..., 0], gates[..., 1], gates[..., 2], gates[..., 3]
-    if kind == "mrg":
-        g_na = prm[0] * m**3 * h + prm[1] * p**3
-        g_k = prm[2] * s
-        return g_na + g_k, g_na * prm[3] + g_k * prm[4]
-    g_na = prm[0] * m**3 * h
-    g_k = prm[1] * p**3 * s
-    return g_na + g_k, g_na * prm[2] + g_k * prm[3]
+    return EQUATIONS.of(kind).conductance(
+        gates[..., 0], gates[..., 1], gates[..., 2], gates[..., 3], prm
+    )
 
 
 # --- linear solves -----------------------------------------------------------------------
@@ -321,16 +256,15 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
         gg, ge = _channel_g(kind, gates, prm)
         gam = (gam_leak + jnp.zeros((nc, 1))).at[:, cab["active_fixed"]].add(gg * area_us)
         eta = (eta_leak + jnp.zeros((nc, 1))).at[:, cab["active_fixed"]].add(ge * area_us)
-        rhs = cab["c"][fx] * v[:, fx] + eta - cab["sa"][fx] * e_new[:, fx]
+        rhs = node_rhs(cab["c"][fx], v[:, fx], eta, cab["sa"][fx], e_new[:, fx])
         rhs = rhs + jnp.where(fx == istim_node, i_in, 0.0)
         rhs = rhs + cab["rhs_left_adj"] * e_new[:, left_adj]
         rhs = rhs + cab["rhs_right_adj"] * e_new[:, right_adj]
         if n_int:
             vi, ui = v[:, int_secs], u[:, int_secs]
             en, eo = e_new[:, int_secs], e_old[:, int_secs]
-            ci, ei = cab["c"][int_secs], cab["eta0"][int_secs]
-            r0 = ci * vi + ei
-            r1 = cab["m"][int_secs] * en - cab["cmy"][int_secs] * (eo - ui) - ci * vi - ei
+            r0, r1 = section_rhs(cab["c"][int_secs], cab["m"][int_secs], cab["cmy"][int_secs],
+                                 vi, ui, cab["eta0"][int_secs], en, eo)  # fmt: skip
             e_l = e_new[:, fx[cab["int_left"]]][:, :, None]
             e_r = e_new[:, fx[cab["int_right"]]][:, :, None]
             r0 = r0 + cab["bound_left"][..., 0] * e_l + cab["bound_right"][..., 0] * e_r
@@ -351,19 +285,18 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
             u_new = jnp.where(is_fixed, e_new, u_int)
         else:
             v_new, u_new = v_node, e_new
-        rates = _rates(kind, v_new[:, fx[cab["active_fixed"]]], prm)
+        rates = EQUATIONS.of(kind).gates(v_new[:, fx[cab["active_fixed"]]], prm)
         gates_new = jnp.stack(
-            [rates[2 * i] + (gates[..., i] - rates[2 * i]) * jnp.exp(-dt / rates[2 * i + 1])
-             for i in range(4)],
+            [EQUATIONS.cnexp(gates[..., i], rates[2 * i], rates[2 * i + 1], dt) for i in range(4)],
             axis=-1,
-        )  # fmt: skip
+        )
         # detectors (masked once a case has stopped)
         t_new = (k + 1) * dt
         v_old_nodes, v_nodes = v[:, nodes], v_new[:, nodes]
         above = v_nodes >= AP_THRESHOLD_MV
         onset = above & ~firing & running[:, None]
         first = onset & (count == 0)
-        crossing = k * dt + dt * (AP_THRESHOLD_MV - v_old_nodes) / (v_nodes - v_old_nodes)
+        crossing = crossing_time_ms(k, dt, v_old_nodes, v_nodes)
         t_first = jnp.where(first, t_new, t_first)
         t_interp = jnp.where(first, crossing, t_interp)
         t_last = jnp.where(onset, t_new, t_last)
@@ -444,7 +377,7 @@ def simulate_jax(
     with _float64():
         cab_j = {k: jnp.asarray(a) for k, a in arrays.items()}
         geo = (
-            jnp.asarray(g.channel_params), jnp.asarray(phi), jnp.asarray(g.active_area_cm2 * 1e6),
+            g.channel_params, jnp.asarray(phi), jnp.asarray(g.active_g_us),
             jnp.asarray(g.g_leak_us), jnp.asarray(g.e_leak_mv),
             jnp.asarray(g.node_sections), jnp.asarray(rec), g.detection_node, istim_node,
             jnp.asarray(v_rest_nodes), float(quiet_mv), float(dt_ms),
@@ -471,4 +404,4 @@ def simulate_jax(
     return count, t_first, t_interp, t_last, done, status, trace
 
 
-__all__ = ["JaxCable", "mrg_node_rates", "prepare", "simulate_jax", "sundt_rates"]
+__all__ = ["EQUATIONS", "JaxCable", "prepare", "simulate_jax"]

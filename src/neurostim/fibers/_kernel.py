@@ -23,40 +23,34 @@ machine beat Numba threads (measured: OpenMP threads spinning on a loaded 2-core
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
 
-from neurostim.fibers.channels import mrg_node_gates, sundt_gates
+from neurostim.fibers.cable import NUMBA_STEP
+from neurostim.fibers.channels import SCALAR, model_conductance, model_gates
 
 AP_THRESHOLD_MV = -30.0
 QUIET_STEPS = 20
 
 
-@njit(cache=True, error_model="numpy")
-def _gates(kind, v, prm):
-    if kind == 0:
-        return mrg_node_gates(v, prm[5], prm[6], prm[7])
-    return sundt_gates(v, prm[4], prm[5])
+def crossing_time_ms(step: Any, dt_ms: Any, v_old_mv: Any, v_mv: Any) -> Any:
+    """Upward AP_THRESHOLD_MV crossing within step ``step`` (from v_old to v), linearly
+    interpolated; plain arithmetic for floats and NumPy or JAX arrays."""
+    return step * dt_ms + dt_ms * (AP_THRESHOLD_MV - v_old_mv) / (v_mv - v_old_mv)
 
 
-@njit(cache=True, error_model="numpy")
-def _channel_g(kind, m, h, p, s, prm):
-    """Conductance density (S/cm2) and conductance x reversal of the gated channels."""
-    if kind == 0:
-        g_na = prm[0] * m * m * m * h + prm[1] * p * p * p
-        g_k = prm[2] * s
-        return g_na + g_k, g_na * prm[3] + g_k * prm[4]
-    g_na = prm[0] * m * m * m * h
-    g_k = prm[1] * p * p * p * s  # (n, l) of the delayed rectifier
-    return g_na + g_k, g_na * prm[2] + g_k * prm[3]
+crossing_time_nb = njit(cache=True, error_model="numpy", inline="always")(crossing_time_ms)
+section_rhs, node_rhs = NUMBA_STEP.section_rhs, NUMBA_STEP.node_rhs
+cnexp = SCALAR.cnexp
 
 
 @njit(cache=True)
-def init_gates(kind, prm, v_mv, n_active):
+def init_gates(prm, v_mv, n_active):
     """Gates at their steady state for ``v_mv``; shape (n_active, 4)."""
     out = np.empty((n_active, 4))
-    r = _gates(kind, v_mv, prm)
+    r = model_gates(v_mv, prm)
     for j in range(n_active):
         out[j, 0] = r[0]
         out[j, 1] = r[2]
@@ -67,13 +61,12 @@ def init_gates(kind, prm, v_mv, n_active):
 
 @njit(cache=True, error_model="numpy")
 def run_cases(
-    kind,
     prm,
     g_leak_us,
     e_leak_mv,
     ga_us,
     gp_us,
-    active_area_cm2,
+    active_g_us,
     fixed,
     active_fixed,
     dinv,
@@ -169,12 +162,12 @@ def run_cases(
                 gamf[f] = g_leak_us[i]
                 etaf[f] = g_leak_us[i] * e_leak_mv[i]
             for j in range(n_act):
-                gg, ge = _channel_g(
-                    kind, gates[k, j, 0], gates[k, j, 1], gates[k, j, 2], gates[k, j, 3], prm
+                gg, ge = model_conductance(
+                    gates[k, j, 0], gates[k, j, 1], gates[k, j, 2], gates[k, j, 3], prm
                 )
                 f = active_fixed[j]
-                gamf[f] += gg * active_area_cm2[j] * 1e6
-                etaf[f] += ge * active_area_cm2[j] * 1e6
+                gamf[f] += gg * active_g_us[j]
+                etaf[f] += ge * active_g_us[j]
             # internodes: response z with the bounding node voltages at zero
             for f in range(n_f - 1):
                 a = fixed[f] + 1
@@ -182,10 +175,10 @@ def run_cases(
                 if a > b:
                     continue
                 for i in range(a, b + 1):
-                    en = s_new * ph[i]
-                    r0 = c[i] * vk[i] + eta0[i]
-                    r1 = mcoef[i] * en - cmy_dt[i] * (s_old * ph[i] - uk[i])
-                    r1 -= c[i] * vk[i] + eta0[i]
+                    r0, r1 = section_rhs(
+                        c[i], mcoef[i], cmy_dt[i], vk[i], uk[i], eta0[i], s_new * ph[i],
+                        s_old * ph[i],
+                    )  # fmt: skip
                     if i == a:
                         e_l = s_new * ph[a - 1]
                         r0 += ga_us[a - 1] * e_l
@@ -215,8 +208,7 @@ def run_cases(
             diag_prev = 1.0
             for f in range(n_f):
                 i = fixed[f]
-                en = s_new * ph[i]
-                rhs = c[i] * vk[i] + etaf[f] - sa[i] * en
+                rhs = node_rhs(c[i], vk[i], etaf[f], sa[i], s_new * ph[i])
                 if i == istim_sec:
                     rhs += i_in
                 if f > 0:
@@ -254,11 +246,9 @@ def run_cases(
             # gates with the new voltage (cnexp)
             for j in range(n_act):
                 vv = vk[fixed[active_fixed[j]]]
-                r = _gates(kind, vv, prm)
+                r = model_gates(vv, prm)
                 for gi in range(4):
-                    xinf = r[2 * gi]
-                    decay = math.exp(-dt / r[2 * gi + 1])
-                    gates[k, j, gi] = xinf + (gates[k, j, gi] - xinf) * decay
+                    gates[k, j, gi] = cnexp(gates[k, j, gi], r[2 * gi], r[2 * gi + 1], dt)
             t_new = (step + 1) * dt
             for tr in range(n_tr):
                 v_trace[k, tr, step] = vk[v_trace_sec[tr]]
@@ -269,9 +259,7 @@ def run_cases(
                         firing[j] = True
                         if ap_count[k, j] == 0:
                             ap_time[k, j] = t_new
-                            ap_time_interp[k, j] = step * dt + dt * (AP_THRESHOLD_MV - v_old[j]) / (
-                                vv - v_old[j]
-                            )
+                            ap_time_interp[k, j] = crossing_time_nb(step, dt, v_old[j], vv)
                         ap_count[k, j] += 1
                         last_ap_time[k, j] = t_new
                 elif firing[j]:

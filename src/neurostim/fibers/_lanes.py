@@ -15,14 +15,22 @@ import math
 import numpy as np
 from numba import njit
 
-from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS, _channel_g, _gates
+from neurostim.fibers._kernel import (
+    AP_THRESHOLD_MV,
+    QUIET_STEPS,
+    cnexp,
+    crossing_time_nb,
+    node_rhs,
+    section_rhs,
+)
+from neurostim.fibers.channels import model_conductance, model_gates
 
 LANES = 8
 
 
 @njit(cache=True, error_model="numpy")
 def run_lanes(
-    kind, prm, g_leak_us, e_leak_mv, ga_us, gp_us, active_area_cm2, fixed, active_fixed,
+    prm, g_leak_us, e_leak_mv, ga_us, gp_us, active_g_us, fixed, active_fixed,
     dinv, wmul, zeta_l, zeta_r, diag0, lower, upper, c, mcoef, cmy_dt, eta0, sa, nodes,
     det_node, phi_mv, amp, wave, wave_idx, istim_sec, istim_na, dt, n_steps, stop_on_detect,
     quiet_mv, wave_end, v_rest_nodes, v, u, gates, ap_count, ap_time, ap_time_interp,
@@ -96,10 +104,10 @@ def run_lanes(
                 etaf[f, ln] = g_leak_us[i] * e_leak_mv[i]
         for j in range(n_act):
             f = active_fixed[j]
-            area = active_area_cm2[j] * 1e6
+            area = active_g_us[j]
             for ln in range(L):
-                gg, ge = _channel_g(
-                    kind, gb[j, 0, ln], gb[j, 1, ln], gb[j, 2, ln], gb[j, 3, ln], prm
+                gg, ge = model_conductance(
+                    gb[j, 0, ln], gb[j, 1, ln], gb[j, 2, ln], gb[j, 3, ln], prm
                 )
                 gamf[f, ln] += gg * area
                 etaf[f, ln] += ge * area
@@ -116,10 +124,9 @@ def run_lanes(
                 e0 = eta0[i]
                 for ln in range(L):
                     p = phb[i, ln]
-                    r0 = ci * vb[i, ln] + e0
-                    r1 = mi * s_new[ln] * p - cm * (s_old[ln] * p - ub[i, ln]) - ci * vb[i, ln] - e0
-                    rp0[i, ln] = r0
-                    rp1[i, ln] = r1
+                    rp0[i, ln], rp1[i, ln] = section_rhs(
+                        ci, mi, cm, vb[i, ln], ub[i, ln], e0, s_new[ln] * p, s_old[ln] * p
+                    )
                 if i == a:
                     g0 = ga_us[a - 1]
                     g1 = gp_us[a - 1]
@@ -167,7 +174,7 @@ def run_lanes(
         for f in range(n_f):
             i = fixed[f]
             for ln in range(L):
-                rhs = c[i] * vb[i, ln] + etaf[f, ln] - sa[i] * s_new[ln] * phb[i, ln]
+                rhs = node_rhs(c[i], vb[i, ln], etaf[f, ln], sa[i], s_new[ln] * phb[i, ln])
                 if i == istim_sec:
                     rhs += i_in[ln]
                 if f > 0:
@@ -214,10 +221,9 @@ def run_lanes(
             if k < 0:
                 continue
             for j in range(n_act):
-                r = _gates(kind, vb[fixed[active_fixed[j]], ln], prm)
+                r = model_gates(vb[fixed[active_fixed[j]], ln], prm)
                 for gi in range(4):
-                    xinf = r[2 * gi]
-                    gb[j, gi, ln] = xinf + (gb[j, gi, ln] - xinf) * math.exp(-dt / r[2 * gi + 1])
+                    gb[j, gi, ln] = cnexp(gb[j, gi, ln], r[2 * gi], r[2 * gi + 1], dt)
             st = step[ln]
             t_new = (st + 1) * dt
             for tr in range(n_tr):
@@ -230,7 +236,7 @@ def run_lanes(
                         if ap_count[k, j] == 0:
                             ap_time[k, j] = t_new
                             vo = v_old[j, ln]
-                            ap_time_interp[k, j] = st * dt + dt * (AP_THRESHOLD_MV - vo) / (vv - vo)
+                            ap_time_interp[k, j] = crossing_time_nb(st, dt, vo, vv)
                         ap_count[k, j] += 1
                         last_ap_time[k, j] = t_new
                 elif firing[j, ln]:

@@ -1,7 +1,13 @@
-"""Assembly of the cable system and its reduction to the nodes (Schur complement).
+"""The cable step's equations, written once, and the system's reduction to the nodes.
 
 Backward Euler on the two-layer cable gives a block-tridiagonal system with 2x2 blocks
-(V, U per section; fiber-models.md section 8). The internodal sections are passive, so their
+(V, U per section; fiber-models.md section 8). Its pieces are defined here once and used by
+every backend (the Numba kernels, the NumPy reference, JAX): ``step_coefficients`` (the
+per-section terms for a step dt), ``diagonal_block`` and ``coupling_block`` (the matrix),
+``section_rhs`` and ``node_rhs`` (the right side). They are plain arithmetic, valid on floats
+(compiled for the kernels: ``NUMBA_STEP``) and on NumPy or JAX arrays.
+
+The internodal sections are passive, so their
 part of the matrix is the same at every step. ``reduce_to_nodes`` factorises each internode
 once (block Thomas) and expresses its solution as
 
@@ -18,9 +24,12 @@ tridiagonal solve over the nodes. The result is the same backward-Euler solution
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
@@ -54,6 +63,55 @@ class NodeReduction:
     cmy: NDArray[np.float64]
     eta0: NDArray[np.float64]
     sa: NDArray[np.float64]
+
+
+def diagonal_block(cg: Any, sa: Any, msp: Any) -> tuple[Any, Any, Any, Any]:
+    """Diagonal block of an internode section, rows (V, U): [[cg + S_a, S_a], [-cg, m + S_p]].
+
+    ``cg`` = C/dt + the section's linearised membrane conductance, ``sa`` = S_a, ``msp`` =
+    G_my + C_my/dt + S_p. A section whose periaxonal layer is tied to the bath has the U row
+    [0, 1] instead (U' = E'). Returned row-major (d00, d01, d10, d11).
+    """
+    return cg + sa, sa, -cg, msp
+
+
+def coupling_block(ga: Any, gp: Any) -> tuple[Any, Any, Any, Any]:
+    """Block coupling neighbours i, j (both directions): [[-G_a, -G_a], [0, -G_p]], row-major.
+
+    The V row couples through -G_a (V_j + U_j) (the intracellular potential V + U), the U row
+    through -G_p U_j; a row whose U is tied to the bath has no U coupling (G_p taken as 0).
+    """
+    return -ga, -ga, 0.0 * gp, -gp
+
+
+def section_rhs(
+    c: Any, m: Any, cmy: Any, v_mv: Any, u_mv: Any, eta: Any, e_new_mv: Any, e_old_mv: Any
+) -> tuple[Any, Any]:
+    """Right side of a section's (V, U) rows for the step to E' = ``e_new_mv``.
+
+    c V + eta and m E' - (C_my/dt)(E - U) - (c V + eta), with c = C/dt, m = G_my + C_my/dt,
+    eta the linearised membrane current's constant part (nA); couplings to the bounding nodes
+    are added by the caller.
+    """
+    r0 = c * v_mv + eta
+    return r0, m * e_new_mv - cmy * (e_old_mv - u_mv) - r0
+
+
+def node_rhs(c: Any, v_mv: Any, eta: Any, sa: Any, e_new_mv: Any) -> Any:
+    """Right side of a node's V row (its U is E'): c V + eta - S_a E', before the couplings."""
+    return c * v_mv + eta - sa * e_new_mv
+
+
+class StepEquations(NamedTuple):
+    """The right-side equations, compiled for one backend."""
+
+    section_rhs: Callable[..., tuple[Any, Any]]
+    node_rhs: Callable[..., Any]
+
+
+_jit = njit(cache=True, error_model="numpy", inline="always")
+NUMBA_STEP = StepEquations(_jit(section_rhs), _jit(node_rhs))
+"""``section_rhs`` and ``node_rhs`` compiled for the Numba kernels."""
 
 
 def _inv2(d: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -121,10 +179,9 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
             continue
         blocks: dict[int, NDArray[np.float64]] = {}
         for i in range(a, b + 1):
-            cg = c[i] + g.g_leak_us[i]
-            d = np.array([[cg + sa[i], sa[i]], [-cg, m[i] + sp[i]]])
+            d = np.reshape(diagonal_block(c[i] + g.g_leak_us[i], sa[i], m[i] + sp[i]), (2, 2))
             if i > a:
-                low = np.array([[-ga[i - 1], -ga[i - 1]], [0.0, -gp[i - 1]]])
+                low = np.reshape(coupling_block(ga[i - 1], gp[i - 1]), (2, 2))
                 up_prev = low  # symmetric couplings inside an internode
                 wi = low @ blocks[i - 1]
                 d = d - wi @ up_prev
@@ -140,7 +197,7 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
             for i in range(b, a - 1, -1):
                 s = rp[i].copy()
                 if i < b:
-                    s -= np.array([[-ga[i], -ga[i]], [0.0, -gp[i]]]) @ x[i + 1]
+                    s -= np.reshape(coupling_block(ga[i], gp[i]), (2, 2)) @ x[i + 1]
                 x[i] = dinv[i].reshape(2, 2) @ s
             return x
 
@@ -173,4 +230,14 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
     )
 
 
-__all__ = ["NodeReduction", "reduce_to_nodes"]
+__all__ = [
+    "NUMBA_STEP",
+    "NodeReduction",
+    "StepEquations",
+    "coupling_block",
+    "diagonal_block",
+    "node_rhs",
+    "reduce_to_nodes",
+    "section_rhs",
+    "step_coefficients",
+]

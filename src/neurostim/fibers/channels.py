@@ -1,8 +1,16 @@
 """Membrane channel kinetics: MRG node (McIntyre 2002) and Sundt C-fiber (nahh + borgkdr).
 
-Pointwise scalar kernels (compiled with Numba, callable from Python) that the solver batches.
+Each equation is written once, in ``equations``, with plain arithmetic and two functions handed
+in: ``exp`` and ``where(condition, if_true, if_false)``. The backends build their own copy from
+it: ``SCALAR`` (``math.exp``, compiled with Numba, for the kernels and scalar calls), ``ARRAY``
+(``numpy``, any array shape: the NumPy reference) and, in ``_jax_backend``, ``jax.numpy``.
+Parameters are named (``MRGNodeChannels``, ``SundtChannels``), built from the data files by
+``from_data`` at a temperature.
+
 Every gate x obeys dx/dt = (x_inf - x)/tau with x_inf = alpha/(alpha + beta), tau = 1/(alpha +
-beta); each function returns ``(x_inf, tau_ms)`` for the four gates of its model.
+beta); ``gates`` returns ``(x_inf, tau_ms)`` for the four gates of its model, ``conductance`` the
+gated conductance density and its product with the reversal potentials, and ``cnexp`` the gate
+update of one step with the new voltage.
 
 MRG node, ``axnode_myel`` [MRG; fiber-models.md section 4], V in mV, rates in 1/ms:
 
@@ -19,111 +27,256 @@ Lin(A, B, C) = A(V + B)/(1 - exp(-(V + B)/C)), Lin-(A, B, C) = -A(V + B)/(1 - ex
 both A*C when |(V + B)/C| < 1e-6; an exponent below -100 gives 0; PyFibers' constant
 substitutes beyond +-150 mV are applied before the Q10 factor. q1 = 2.2^((T-20)/10),
 q2 = 2.9^((T-20)/10), q3 = 3^((T-36)/10).
+I = g_Naf m^3 h (V - E_Na) + g_Nap p^3 (V - E_Na) + g_Ks s (V - E_K) (+ leak, passive).
 
 Sundt C-fiber [Sundt 2015; fiber-models.md section 5], q = 3^((T-30)/10):
 m: alpha = 0.32 q F(-45.9 - V, 4), beta = 0.28 q F(V + 18.9, 5), F(x, y) = x/(exp(x/y) - 1);
 h: alpha = 0.128 q exp(-(V + 54)/18), beta = 4 q/(1 + exp(-(V + 31)/5));
 n: x_inf = 1/(1 + a_n), a_n = exp(-5 kT (V + 32)), tau = exp(-2 kT (V + 32))/(0.03 q (1 + a_n));
 l: x_inf = 1/(1 + a_l), a_l = exp(2 kT (V + 61)), tau = a_l/(0.001 q (1 + a_l));
-kT = 1e-3 F/(R (273.16 + T)).
+kT = F/(R (273.16 + T)) in 1/mV (the .mod files' 273.16).
+I = g_Na m^3 h (V - E_Na) + g_K n^3 l (V - E_K) (+ leak, passive).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
+import numpy as np
 from numba import njit
+from numba.extending import overload
+
+from neurostim.units import MV_TO_V
 
 
-@njit(cache=True, error_model="numpy")
-def _ex(x: float) -> float:
-    """exp(x), or 0 when x < -100 (the NMODL guard of AXNODE.mod)."""
-    if x < -100.0:
-        return 0.0
-    return math.exp(x)
+class MRGNodeChannels(NamedTuple):
+    """MRG node channels (``axnode_myel``) at one temperature; ``data/mrg.toml`` [node_channels].
 
-
-@njit(cache=True, error_model="numpy")
-def _lin(v: float, a: float, b: float, c: float) -> float:
-    z = (v + b) / c
-    if abs(z) < 1e-6:
-        return a * c
-    return a * (v + b) / (1.0 - _ex(-z))
-
-
-@njit(cache=True, error_model="numpy")
-def _lin_minus(v: float, a: float, b: float, c: float) -> float:
-    z = (v + b) / c
-    if abs(z) < 1e-6:
-        return a * c
-    return -a * (v + b) / (1.0 - _ex(z))
-
-
-@njit(cache=True, error_model="numpy")
-def mrg_node_gates(v_mv: float, q1: float, q2: float, q3: float) -> tuple:
-    """Steady states and time constants of the MRG node gates (m, h, p, s) at ``v_mv``.
-
-    Returns
-    -------
-    tuple of 8 floats
-        (m_inf, tau_m, h_inf, tau_h, p_inf, tau_p, s_inf, tau_s), tau in ms.
+    The Q10 rate factors are those at the fiber's temperature (1 at the reference temperature).
     """
-    v = v_mv
-    # persistent Na
-    a_p = 8.6725e-4 if v < -150.0 else _lin(v, 0.01, 27.0, 10.2)
-    b_p = 1.5855e-5 if v > 150.0 else _lin_minus(v, 0.00025, 34.0, 10.0)
-    a_p *= q1
-    b_p *= q1
-    # fast Na activation
-    a_m = 0.15733 if v < -150.0 else _lin(v, 1.86, 21.4, 10.3)
-    b_m = 5.7268e-3 if v > 150.0 else _lin_minus(v, 0.086, 25.7, 9.16)
-    a_m *= q1
-    b_m *= q1
-    # fast Na inactivation
-    a_h = 3.2594e-3 if v > 150.0 else _lin_minus(v, 0.062, 114.0, 11.0)
-    b_h = 1.4054e-3 if v < -150.0 else 2.3 / (1.0 + _ex(-(v + 31.8) / 13.4))
-    a_h *= q2
-    b_h *= q2
-    # slow K
-    a_s = 3.3484e-5 if v < -150.0 else 0.3 / (1.0 + _ex((v + 80.0 - 27.0) / -5.0))
-    b_s = 3.3484e-6 if v < -150.0 else 0.03 / (1.0 + _ex((v + 80.0 + 10.0) / -1.0))
-    a_s *= q3
-    b_s *= q3
-    t_m = 1.0 / (a_m + b_m)
-    t_h = 1.0 / (a_h + b_h)
-    t_p = 1.0 / (a_p + b_p)
-    t_s = 1.0 / (a_s + b_s)
-    return a_m * t_m, t_m, a_h * t_h, t_h, a_p * t_p, t_p, a_s * t_s, t_s
+
+    g_naf_s_per_cm2: float
+    g_nap_s_per_cm2: float
+    g_ks_s_per_cm2: float
+    e_na_mv: float
+    e_k_mv: float
+    rate_factor_m_p: float
+    rate_factor_h: float
+    rate_factor_s: float
+
+    @classmethod
+    def from_data(cls, table: Mapping[str, Any], temperature_c: float) -> MRGNodeChannels:
+        """Parameters from the [node_channels] table of data/mrg.toml at ``temperature_c``."""
+        t = float(temperature_c)
+        return cls(
+            g_naf_s_per_cm2=float(table["g_naf_s_per_cm2"]),
+            g_nap_s_per_cm2=float(table["g_nap_s_per_cm2"]),
+            g_ks_s_per_cm2=float(table["g_ks_s_per_cm2"]),
+            e_na_mv=float(table["e_na_mv"]),
+            e_k_mv=float(table["e_k_mv"]),
+            rate_factor_m_p=table["q10_m_p"] ** ((t - table["t_ref_mph_c"]) / 10),
+            rate_factor_h=table["q10_h"] ** ((t - table["t_ref_mph_c"]) / 10),
+            rate_factor_s=table["q10_s"] ** ((t - table["t_ref_s_c"]) / 10),
+        )
 
 
-@njit(cache=True, error_model="numpy")
-def _f_trap(x: float, y: float) -> float:
-    if abs(x / y) < 1e-6:
-        return y * (1.0 - x / (2.0 * y))
-    return x / (math.exp(x / y) - 1.0)
+class SundtChannels(NamedTuple):
+    """Sundt C-fiber channels (``nahh``, ``borgkdr``) at one temperature; ``data/sundt.toml``.
 
-
-@njit(cache=True, error_model="numpy")
-def sundt_gates(v_mv: float, q: float, kt_per_mv: float) -> tuple:
-    """Steady states and time constants of the Sundt gates (m, h, n, l) at ``v_mv``.
-
-    Returns
-    -------
-    tuple of 8 floats
-        (m_inf, tau_m, h_inf, tau_h, n_inf, tau_n, l_inf, tau_l), tau in ms.
+    ``kt_per_mv`` = F/(R T_K) in 1/mV (the borgkdr exponent factor).
     """
-    v = v_mv
-    a_m = 0.32 * q * _f_trap(-45.9 - v, 4.0)
-    b_m = 0.28 * q * _f_trap(v + 18.9, 5.0)
-    a_h = 0.128 * q * math.exp(-(v + 54.0) / 18.0)
-    b_h = 4.0 * q / (1.0 + math.exp(-(v + 31.0) / 5.0))
-    t_m = 1.0 / (a_m + b_m)
-    t_h = 1.0 / (a_h + b_h)
-    a_n = math.exp(-5.0 * kt_per_mv * (v + 32.0))
-    t_n = math.exp(-2.0 * kt_per_mv * (v + 32.0)) / (0.03 * q * (1.0 + a_n))
-    a_l = math.exp(2.0 * kt_per_mv * (v + 61.0))
-    t_l = a_l / (0.001 * q * (1.0 + a_l))
-    return a_m * t_m, t_m, a_h * t_h, t_h, 1.0 / (1.0 + a_n), t_n, 1.0 / (1.0 + a_l), t_l
+
+    g_na_s_per_cm2: float
+    g_k_s_per_cm2: float
+    e_na_mv: float
+    e_k_mv: float
+    rate_factor: float
+    kt_per_mv: float
+
+    @classmethod
+    def from_data(cls, table: Mapping[str, Any], temperature_c: float) -> SundtChannels:
+        """Parameters from the [channels] table of data/sundt.toml at ``temperature_c``."""
+        t = float(temperature_c)
+        kelvin = table["zero_celsius_k"] + t
+        return cls(
+            g_na_s_per_cm2=float(table["g_na_s_per_cm2"]),
+            g_k_s_per_cm2=float(table["g_k_s_per_cm2"]),
+            e_na_mv=float(table["e_na_mv"]),
+            e_k_mv=float(table["e_k_mv"]),
+            rate_factor=table["q10"] ** ((t - table["t_ref_c"]) / 10),
+            kt_per_mv=MV_TO_V
+            * table["faraday_c_per_mol"]
+            / (table["gas_constant_j_per_mol_k"] * kelvin),
+        )
 
 
-__all__ = ["mrg_node_gates", "sundt_gates"]
+class Kinetics(NamedTuple):
+    """The equations of one model over one math backend.
+
+    gates(v_mv, p) -> (x1_inf, tau1_ms, ..., x4_inf, tau4_ms); conductance(x1, x2, x3, x4, p)
+    -> (g_s_per_cm2, sum of g E in S/cm2 x mV), gates in the order of ``gates``.
+    """
+
+    gates: Callable[..., tuple]
+    conductance: Callable[..., tuple]
+
+
+class Equations(NamedTuple):
+    """Channel equations of every model over one math backend, and the gate update."""
+
+    mrg: Kinetics
+    sundt: Kinetics
+    cnexp: Callable[..., Any]
+
+    def of(self, model: str) -> Kinetics:
+        """The kinetics of ``model`` ("mrg" or "sundt")."""
+        return getattr(self, model)
+
+
+def _identity(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return fn
+
+
+def equations(
+    exp: Callable[[Any], Any],
+    where: Callable[[Any, Any, Any], Any],
+    jit: Callable[[Callable[..., Any]], Callable[..., Any]] = _identity,
+) -> Equations:
+    """The channel equations built over ``exp`` and ``where`` (compiled by ``jit`` if given).
+
+    Both branches of every ``where`` are evaluated; the guarded ones are made finite first (the
+    same values as a branch, whatever the backend).
+    """
+
+    @jit
+    def ex(x):
+        """exp(x), or 0 when x < -100 (the NMODL guard of AXNODE.mod)."""
+        return where(x < -100.0, 0.0, exp(where(x < -100.0, 0.0, x)))
+
+    @jit
+    def lin(v, a, b, c):
+        z = (v + b) / c
+        small = abs(z) < 1e-6
+        return where(small, a * c, a * (v + b) / (1.0 - ex(-where(small, 1.0, z))))
+
+    @jit
+    def lin_minus(v, a, b, c):
+        z = (v + b) / c
+        small = abs(z) < 1e-6
+        return where(small, a * c, -a * (v + b) / (1.0 - ex(where(small, 1.0, z))))
+
+    @jit
+    def mrg_gates(v, p):
+        q1, q2, q3 = p.rate_factor_m_p, p.rate_factor_h, p.rate_factor_s
+        a_p = q1 * where(v < -150.0, 8.6725e-4, lin(v, 0.01, 27.0, 10.2))
+        b_p = q1 * where(v > 150.0, 1.5855e-5, lin_minus(v, 0.00025, 34.0, 10.0))
+        a_m = q1 * where(v < -150.0, 0.15733, lin(v, 1.86, 21.4, 10.3))
+        b_m = q1 * where(v > 150.0, 5.7268e-3, lin_minus(v, 0.086, 25.7, 9.16))
+        a_h = q2 * where(v > 150.0, 3.2594e-3, lin_minus(v, 0.062, 114.0, 11.0))
+        b_h = q2 * where(v < -150.0, 1.4054e-3, 2.3 / (1.0 + ex(-(v + 31.8) / 13.4)))
+        a_s = q3 * where(v < -150.0, 3.3484e-5, 0.3 / (1.0 + ex((v + 80.0 - 27.0) / -5.0)))
+        b_s = q3 * where(v < -150.0, 3.3484e-6, 0.03 / (1.0 + ex((v + 80.0 + 10.0) / -1.0)))
+        t_m = 1.0 / (a_m + b_m)
+        t_h = 1.0 / (a_h + b_h)
+        t_p = 1.0 / (a_p + b_p)
+        t_s = 1.0 / (a_s + b_s)
+        return a_m * t_m, t_m, a_h * t_h, t_h, a_p * t_p, t_p, a_s * t_s, t_s
+
+    @jit
+    def mrg_conductance(m, h, pp, s, p):
+        g_na = p.g_naf_s_per_cm2 * m * m * m * h + p.g_nap_s_per_cm2 * pp * pp * pp
+        g_k = p.g_ks_s_per_cm2 * s
+        return g_na + g_k, g_na * p.e_na_mv + g_k * p.e_k_mv
+
+    @jit
+    def f_trap(x, y):
+        small = abs(x / y) < 1e-6
+        safe = where(small, y, x)
+        return where(small, y * (1.0 - x / (2.0 * y)), safe / (exp(safe / y) - 1.0))
+
+    @jit
+    def sundt_gates(v, p):
+        q, kt = p.rate_factor, p.kt_per_mv
+        a_m = 0.32 * q * f_trap(-45.9 - v, 4.0)
+        b_m = 0.28 * q * f_trap(v + 18.9, 5.0)
+        a_h = 0.128 * q * exp(-(v + 54.0) / 18.0)
+        b_h = 4.0 * q / (1.0 + exp(-(v + 31.0) / 5.0))
+        t_m = 1.0 / (a_m + b_m)
+        t_h = 1.0 / (a_h + b_h)
+        a_n = exp(-5.0 * kt * (v + 32.0))
+        t_n = exp(-2.0 * kt * (v + 32.0)) / (0.03 * q * (1.0 + a_n))
+        a_l = exp(2.0 * kt * (v + 61.0))
+        t_l = a_l / (0.001 * q * (1.0 + a_l))
+        return a_m * t_m, t_m, a_h * t_h, t_h, 1.0 / (1.0 + a_n), t_n, 1.0 / (1.0 + a_l), t_l
+
+    @jit
+    def sundt_conductance(m, h, n, ll, p):
+        g_na = p.g_na_s_per_cm2 * m * m * m * h
+        g_k = p.g_k_s_per_cm2 * n * n * n * ll
+        return g_na + g_k, g_na * p.e_na_mv + g_k * p.e_k_mv
+
+    @jit
+    def cnexp(x, x_inf, tau_ms, dt_ms):
+        """x after a step dt with the new voltage: x_inf + (x - x_inf) exp(-dt/tau)."""
+        return x_inf + (x - x_inf) * exp(-dt_ms / tau_ms)
+
+    return Equations(
+        mrg=Kinetics(mrg_gates, mrg_conductance),
+        sundt=Kinetics(sundt_gates, sundt_conductance),
+        cnexp=cnexp,
+    )
+
+
+@njit(cache=True, inline="always")
+def _select(condition, if_true, if_false):
+    return if_true if condition else if_false
+
+
+SCALAR = equations(math.exp, _select, njit(cache=True, error_model="numpy", inline="always"))
+"""The equations on floats, compiled with Numba (callable from Python and from kernels; inlined
+into a kernel at Numba's level, which keeps the kernels as fast as hand-written rates)."""
+ARRAY = equations(np.exp, np.where)
+"""The equations on NumPy arrays of any shape (overflow in a discarded branch is harmless)."""
+CHANNELS = {"mrg": MRGNodeChannels, "sundt": SundtChannels}
+"""The parameter type of each model."""
+_MODEL_OF = {cls: name for name, cls in CHANNELS.items()}
+
+
+def model_gates(v_mv: float, p: MRGNodeChannels | SundtChannels) -> tuple:
+    """``gates`` of the model whose parameters ``p`` are (from Python or a Numba kernel)."""
+    return SCALAR.of(_MODEL_OF[type(p)]).gates(v_mv, p)
+
+
+def model_conductance(
+    x1: float, x2: float, x3: float, x4: float, p: MRGNodeChannels | SundtChannels
+) -> tuple:
+    """``conductance`` of the model whose parameters ``p`` are (Python or a Numba kernel)."""
+    return SCALAR.of(_MODEL_OF[type(p)]).conductance(x1, x2, x3, x4, p)
+
+
+@overload(model_gates, inline="always")
+def _model_gates_numba(v_mv, p):
+    gates = SCALAR.of(_MODEL_OF[p.instance_class]).gates
+    return lambda v_mv, p: gates(v_mv, p)
+
+
+@overload(model_conductance, inline="always")
+def _model_conductance_numba(x1, x2, x3, x4, p):
+    conductance = SCALAR.of(_MODEL_OF[p.instance_class]).conductance
+    return lambda x1, x2, x3, x4, p: conductance(x1, x2, x3, x4, p)
+
+
+__all__ = [
+    "ARRAY",
+    "CHANNELS",
+    "SCALAR",
+    "Equations",
+    "Kinetics",
+    "MRGNodeChannels",
+    "SundtChannels",
+    "equations",
+    "model_conductance",
+    "model_gates",
+]

@@ -19,13 +19,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
-
-UM2_TO_CM2 = 1e-8
-"""Area conversion um^2 -> cm^2."""
-UM_TO_CM = 1e-4
-S_TO_US = 1e6
-UF_TO_NF = 1e3
-MOHM_TO_OHM = 1e6
+from neurostim.fibers.channels import MRGNodeChannels, SundtChannels
+from neurostim.units import (
+    MOHM_TO_OHM,
+    SIEMENS_TO_MICROSIEMENS,
+    UF_TO_NF,
+    UM2_TO_CM2,
+    UM_TO_CM,
+)
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,9 @@ class CableGeometry:
         Membrane area of those sections.
     node_sections : ndarray of int, shape (n_nodes,)
         Sections that are nodes (where APs are detected).
-    channel_params : ndarray of float
-        Kinetic parameters for the solver kernel (see ``mrg.py``/``sundt.py``).
+    channel_params : MRGNodeChannels or SundtChannels
+        Named channel parameters at ``temperature_c`` (``channels.py``); their type selects the
+        kinetics in the kernels.
     v_rest_mv : float
     temperature_c : float
     diameter_um : float
@@ -77,7 +79,7 @@ class CableGeometry:
     active_sections: NDArray[np.int64]
     active_area_cm2: NDArray[np.float64]
     node_sections: NDArray[np.int64]
-    channel_params: NDArray[np.float64]
+    channel_params: MRGNodeChannels | SundtChannels
     v_rest_mv: float
     temperature_c: float
     diameter_um: float
@@ -105,6 +107,11 @@ class CableGeometry:
     def node_arc_um(self) -> NDArray[np.float64]:
         return self.arc_um[self.node_sections]
 
+    @property
+    def active_g_us(self) -> NDArray[np.float64]:
+        """Conductance (uS) of 1 S/cm2 over each active section's membrane, (n_active,)."""
+        return self.active_area_cm2 * SIEMENS_TO_MICROSIEMENS
+
 
 def section_coefficients(
     diameter_um: NDArray[np.float64],
@@ -130,7 +137,7 @@ def section_coefficients(
         "capacitance_nf": cm_uf_per_cm2 * area_cm2 * UF_TO_NF,
         "g_axial_us": 1.0 / (half_r_mohm[:-1] + half_r_mohm[1:]),
         "g_periaxonal_us": 1.0 / (half_p_mohm[:-1] + half_p_mohm[1:]),
-        "g_myelin_us": xg_s_per_cm2 * area_cm2 * S_TO_US,
+        "g_myelin_us": xg_s_per_cm2 * area_cm2 * SIEMENS_TO_MICROSIEMENS,
         "c_myelin_nf": xc_uf_per_cm2 * area_cm2 * UF_TO_NF,
     }
 

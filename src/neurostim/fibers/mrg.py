@@ -34,15 +34,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
+from neurostim.fibers.channels import MRGNodeChannels
 from neurostim.fibers.geometry import (
     CableGeometry,
     n_nodes_from,
     points_along_polyline,
     section_coefficients,
 )
+from neurostim.units import MOHM_TO_OHM, SIEMENS_TO_MICROSIEMENS, UM2_TO_CM2, UM_TO_MM
 
 SECTIONS_PER_PERIOD = 11
-MODEL_MRG = 0
 
 
 @functools.cache
@@ -71,7 +72,7 @@ def _row(diameter_um: float) -> dict[str, Any]:
 def _rp_mohm_per_cm(rho_ohm_cm: float, d_um: float, space_um: float) -> float:
     """Periaxonal resistance per length, rho/(pi((d/2 + space)^2 - (d/2)^2)) in MOhm/cm."""
     ring_um2 = np.pi * ((d_um / 2 + space_um) ** 2 - (d_um / 2) ** 2)
-    return rho_ohm_cm / (ring_um2 * 1e-8) / 1e6
+    return rho_ohm_cm / (ring_um2 * UM2_TO_CM2) / MOHM_TO_OHM
 
 
 def mrg_geometry(diameter_um: float, n_nodes: int, temperature_c: float = 37.0) -> CableGeometry:
@@ -117,21 +118,13 @@ def mrg_geometry(diameter_um: float, n_nodes: int, temperature_c: float = 37.0) 
     is_node = np.array([k in ("node", "end") for k in kind])
     active = np.flatnonzero(np.array([k == "node" for k in kind]))
     t = float(temperature_c)
-    q1 = ch["q10_m_p"] ** ((t - ch["t_ref_mph_c"]) / 10)
-    q2 = ch["q10_h"] ** ((t - ch["t_ref_mph_c"]) / 10)
-    q3 = ch["q10_s"] ** ((t - ch["t_ref_s_c"]) / 10)
-    params = np.array(
-        [ch["g_naf_s_per_cm2"], ch["g_nap_s_per_cm2"], ch["g_ks_s_per_cm2"],
-         ch["e_na_mv"], ch["e_k_mv"], q1, q2, q3],
-        dtype=np.float64,
-    )  # fmt: skip
     return CableGeometry(
         model="mrg",
         kind=kind,
         length_um=length,
         arc_um=np.cumsum(length) - 0.5 * length,
         capacitance_nf=co["capacitance_nf"],
-        g_leak_us=g_pas * co["area_cm2"] * 1e6,
+        g_leak_us=g_pas * co["area_cm2"] * SIEMENS_TO_MICROSIEMENS,
         e_leak_mv=e_pas,
         g_axial_us=co["g_axial_us"],
         g_periaxonal_us=co["g_periaxonal_us"],
@@ -141,7 +134,7 @@ def mrg_geometry(diameter_um: float, n_nodes: int, temperature_c: float = 37.0) 
         active_sections=active.astype(np.int64),
         active_area_cm2=co["area_cm2"][active],
         node_sections=np.flatnonzero(is_node).astype(np.int64),
-        channel_params=params,
+        channel_params=MRGNodeChannels.from_data(ch, t),
         v_rest_mv=float(c["v_rest_mv"]),
         temperature_c=t,
         diameter_um=big_d,
@@ -184,10 +177,10 @@ class MRGFiber:
         length along the polyline ``vertices_mm`` (n_vertices, 3), starting ``start_arc_mm``
         from its first vertex.
         """
-        arc_mm = self.geometry.arc_um * 1e-3 + start_arc_mm
+        arc_mm = self.geometry.arc_um * UM_TO_MM + start_arc_mm
         if vertices_mm is None:
             return np.column_stack([np.zeros_like(arc_mm), np.zeros_like(arc_mm), arc_mm])
         return points_along_polyline(vertices_mm, arc_mm)
 
 
-__all__ = ["MODEL_MRG", "MRGFiber", "mrg_diameters_um", "mrg_geometry", "mrg_parameters"]
+__all__ = ["MRGFiber", "mrg_diameters_um", "mrg_geometry", "mrg_parameters"]

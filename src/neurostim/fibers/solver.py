@@ -26,7 +26,6 @@ from neurostim.fibers._backends import BACKENDS, run_backend
 from neurostim.fibers.cable import NodeReduction, reduce_to_nodes
 from neurostim.fibers.geometry import CableGeometry
 
-MODEL_KIND = {"mrg": 0, "sundt": 1}
 INIT_DT_MS = 5.0
 INIT_STEPS = 40
 
@@ -82,8 +81,8 @@ def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
     if red is None:
         red = _REDUCTION_CACHE[key] = reduce_to_nodes(g, dt_ms)
     return (
-        MODEL_KIND[g.model], g.channel_params, g.g_leak_us, g.e_leak_mv, g.g_axial_us,
-        g.g_periaxonal_us, g.active_area_cm2, red.fixed, red.active_fixed, red.dinv, red.w,
+        g.channel_params, g.g_leak_us, g.e_leak_mv, g.g_axial_us,
+        g.g_periaxonal_us, g.active_g_us, red.fixed, red.active_fixed, red.dinv, red.w,
         red.zeta_l, red.zeta_r, red.diag0, red.lower, red.upper, red.c, red.m, red.cmy,
         red.eta0, red.sa, g.node_sections, g.detection_node,
     )  # fmt: skip
@@ -98,9 +97,9 @@ def resting_state(
         n = g.n_sections
         v = np.full((1, n), g.v_rest_mv)
         u = np.zeros((1, n))
-        gates = _kernel.init_gates(
-            MODEL_KIND[g.model], g.channel_params, g.v_rest_mv, g.active_sections.size
-        )[None].copy()
+        gates = _kernel.init_gates(g.channel_params, g.v_rest_mv, g.active_sections.size)[
+            None
+        ].copy()
         _run(g, v, u, gates, np.zeros((1, n)), np.zeros(1), np.zeros((1, INIT_STEPS)),
              np.zeros(1, np.int64), INIT_DT_MS, INIT_STEPS, False, -1, None, None)  # fmt: skip
         _REST_CACHE[key] = (v[0].copy(), u[0].copy(), gates[0].copy())

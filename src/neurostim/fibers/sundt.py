@@ -4,7 +4,7 @@ A uniform cylinder of diameter D cut into compartments of 8.333 um, each a "node
 (``nahh``, Traub-Miles form shifted for NaV1.7/1.8), delayed-rectifier K (``borgkdr``) and leak
 (E_L = -60 mV, which leaves the fiber at rest at -59.93112 mV); Ra = 100 ohm cm, cm = 1 uF/cm2,
 no myelin: the extracellular potential acts directly (U = E). One passive end compartment per
-side (Ra = 1e10 ohm cm). Parameters: data/sundt.toml; kinetics: ``channels.sundt_gates``.
+side (Ra = 1e10 ohm cm). Parameters: data/sundt.toml; kinetics: ``channels.equations`` (``sundt``).
 
 Validation (tests/reference/test_sundt_reference.py): resting potential and gates, conduction
 velocity and point-source thresholds against fiber-models.md section 10 (NEURON + PyFibers).
@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 
 from neurostim.errors import InputError
+from neurostim.fibers.channels import SundtChannels
 from neurostim.fibers.geometry import CableGeometry, n_nodes_from, section_coefficients
+from neurostim.units import SIEMENS_TO_MICROSIEMENS
 
 
 @functools.cache
@@ -60,18 +62,13 @@ def sundt_geometry(
     co = section_coefficients(diam, length, ra, cm, np.ones(n), zeros, zeros)
     active = np.arange(1, n - 1, dtype=np.int64)
     t = float(temperature_c)
-    q = ch["q10"] ** ((t - ch["t_ref_c"]) / 10)
-    kt = 1e-3 * ch["faraday_c_per_mol"] / (ch["gas_constant_j_per_mol_k"] * (273.16 + t))
-    params = np.array(
-        [ch["g_na_s_per_cm2"], ch["g_k_s_per_cm2"], ch["e_na_mv"], ch["e_k_mv"], q, kt]
-    )
     return CableGeometry(
         model="sundt",
         kind=tuple(["end"] + ["node"] * (n - 2) + ["end"]),
         length_um=length,
         arc_um=np.cumsum(length) - 0.5 * length,
         capacitance_nf=co["capacitance_nf"],
-        g_leak_us=g_pas * co["area_cm2"] * 1e6,
+        g_leak_us=g_pas * co["area_cm2"] * SIEMENS_TO_MICROSIEMENS,
         e_leak_mv=e_pas,
         g_axial_us=co["g_axial_us"],
         g_periaxonal_us=np.zeros(n - 1),
@@ -81,7 +78,7 @@ def sundt_geometry(
         active_sections=active,
         active_area_cm2=co["area_cm2"][active],
         node_sections=np.arange(n, dtype=np.int64),
-        channel_params=params,
+        channel_params=SundtChannels.from_data(ch, t),
         v_rest_mv=float(c["v_rest_mv"]),
         temperature_c=t,
         diameter_um=float(diameter_um),

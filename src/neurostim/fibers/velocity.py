@@ -14,6 +14,7 @@ from neurostim.errors import SolverError
 from neurostim.fibers.cases import iclamp_na
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.solver import simulate
+from neurostim.units import UM_TO_MM
 
 
 def conduction_velocity(
@@ -49,7 +50,7 @@ def conduction_velocity(
     times = res.first_crossing_ms[0] if interpolate else res.first_ap_time_ms[0]
     if not (np.isfinite(times[a]) and np.isfinite(times[b])):
         raise SolverError(f"no AP at nodes {a} and {b}: the intracellular pulse did not propagate")
-    z = geometry.node_arc_um * 1e-3
+    z = geometry.node_arc_um * UM_TO_MM
     return float((z[b] - z[a]) / (times[b] - times[a]))
 
 

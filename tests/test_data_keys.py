@@ -1,0 +1,260 @@
+"""Every key of the shipped data files is read by the code (no parameter shipped but unused).
+
+Fiber and circuit data: the files are loaded through a recording ``tomllib.loads`` (every table
+becomes a dict that notes which keys are read), the code that consumes them runs, and any key
+never read fails the test with its path. Iterating over a table (``items()``, ``dict(t)``) reads
+all its keys. ``source`` keys (and ``*_source``, ``note``, ``*_note``) are provenance and
+remarks: the loaders return them with the data (``mrg_parameters()``, ``load_parameters()``),
+so they count as read.
+
+Device data are validated by pydantic models that forbid unknown keys, so every key is a model
+field; the check is that every field is read somewhere in ``src/neurostim`` (as ``.field``).
+Intrathecal data are checked by their own loaders' tests.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import BaseModel
+
+DOCUMENTATION = ("source", "note")
+"""Keys named so, or ending in ``_source``/``_note``: provenance and remarks that the loaders
+return with the data (they are read by whoever reads the returned table)."""
+SRC = Path(__file__).resolve().parents[1] / "src" / "neurostim"
+
+
+class _Recorder(dict):  # type: ignore[type-arg]
+    """A dict that records the keys read from it into ``reads`` (paths like ``a.b[].c``)."""
+
+    def __init__(self, data: dict[str, Any], path: str, reads: set[str]) -> None:
+        super().__init__({k: _wrap(v, f"{path}{k}", reads) for k, v in data.items()})
+        self._path, self._reads = path, reads
+
+    def _read(self, key: object) -> None:
+        self._reads.add(f"{self._path}{key}")
+
+    def _read_all(self) -> None:
+        for key in dict.keys(self):
+            self._read(key)
+            _mark_all(dict.__getitem__(self, key), self._reads)
+
+    def __getitem__(self, key: str) -> Any:
+        self._read(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._read(key)
+        return super().get(key, default)
+
+    def items(self):  # type: ignore[no-untyped-def, override]
+        self._read_all()
+        return super().items()
+
+    def values(self):  # type: ignore[no-untyped-def, override]
+        self._read_all()
+        return super().values()
+
+    def keys(self):  # type: ignore[no-untyped-def, override]
+        self._read_all()
+        return super().keys()
+
+    def __iter__(self) -> Iterator[str]:
+        self._read_all()
+        return super().__iter__()
+
+
+def _wrap(value: Any, path: str, reads: set[str]) -> Any:
+    if isinstance(value, dict):
+        return _Recorder(value, path + ".", reads)
+    if isinstance(value, list):
+        return [_wrap(v, path + "[]", reads) for v in value]
+    return value
+
+
+def _mark_all(value: Any, reads: set[str]) -> None:
+    if isinstance(value, _Recorder):
+        value._read_all()
+    elif isinstance(value, list):
+        for v in value:
+            _mark_all(v, reads)
+
+
+def _key_paths(data: Any, path: str = "") -> set[str]:
+    out: set[str] = set()
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.add(f"{path}{k}")
+            out |= _key_paths(v, f"{path}{k}.")
+    elif isinstance(data, list):
+        for v in data:
+            out |= _key_paths(v, path.rstrip(".") + "[].")
+    return out
+
+
+def _unread(
+    package: str, name: str, run: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> list[str]:
+    """Keys of ``package``/data/``name`` that ``run`` does not read (provenance excepted)."""
+    text = resources.files(package).joinpath(f"data/{name}").read_text(encoding="utf-8")
+    reads: set[str] = set()
+    real_loads = tomllib.loads
+
+    def recording_loads(s: str, **kw: Any) -> Any:
+        data = real_loads(s, **kw)
+        return _Recorder(data, "", reads) if s == text else data
+
+    monkeypatch.setattr(tomllib, "loads", recording_loads)
+    run()
+    monkeypatch.undo()
+    return sorted(p for p in _key_paths(real_loads(text)) - reads if not _documentation(p))
+
+
+def _documentation(path: str) -> bool:
+    key = path.rsplit(".", 1)[-1]
+    return any(key == d or key.endswith(f"_{d}") for d in DOCUMENTATION)
+
+
+def _fibers_mrg() -> None:
+    from neurostim.fibers import mrg
+
+    mrg.mrg_parameters.cache_clear()
+    try:
+        for d in mrg.mrg_diameters_um():
+            mrg.mrg_geometry(d, 5)
+    finally:
+        mrg.mrg_parameters.cache_clear()
+
+
+def _fibers_sundt() -> None:
+    from neurostim.fibers import sundt
+
+    sundt.sundt_parameters.cache_clear()
+    try:
+        sundt.sundt_geometry(1.0, 11)
+    finally:
+        sundt.sundt_parameters.cache_clear()
+
+
+def _circuit() -> None:
+    """What the circuit code reads: the network, its inputs, the paradigms, the plots."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from neurostim.circuit import network
+    from neurostim.circuit.afferents import windup_volleys
+    from neurostim.circuit.plots import plot_frequency_response
+    from neurostim.circuit.programs import KilohertzTrain, TonicTrain
+    from neurostim.circuit.sagalajev import simulate_synchrony
+    from neurostim.circuit.simulate import Condition, build_inputs
+
+    network.load_parameters.cache_clear()
+    try:
+        for realization in ("foreman", "windup"):
+            net = network.build_network(realization)
+            network.build_network(realization, fine=True)
+        states = network.load_parameters("afferents")["pain_states"]
+        for state in list(dict.keys(states)):
+            for program in (None, TonicTrain(50.0), KilohertzTrain(10000.0)):
+                cond = Condition(program=program, pain_state=state, duration_ms=50.0,
+                                 stim_start_ms=10.0)  # fmt: skip
+                build_inputs(net, cond)
+        groups = net.fiber_group_names
+        windup_volleys({g: net.fiber_offset(g) for g in groups},
+                       {g: int(net.n_fibers[groups.index(g)]) for g in groups})  # fmt: skip
+        simulate_synchrony([np.array([1.0, 2.0])], duration_ms=5.0)
+        row = {"rate_hz": 10.0, "wdr_hz": 1.0, "wdr_noci_hz": 1.0, "ex_hz": 1.0,
+               "paradigm": "p", "realization": "foreman", "block": "none"}  # fmt: skip
+        with tempfile.TemporaryDirectory() as tmp:
+            plot_frequency_response([row], Path(tmp) / "f.png")
+    finally:
+        network.load_parameters.cache_clear()
+
+
+FILES: list[tuple[str, str, Callable[[], None]]] = [
+    ("neurostim.fibers", "mrg.toml", _fibers_mrg),
+    ("neurostim.fibers", "sundt.toml", _fibers_sundt),
+    *[
+        ("neurostim.circuit", f"{name}.toml", _circuit)
+        for name in ("zhang2014", "afferents", "sagalajev2024", "published")
+    ],
+]
+
+
+def test_every_data_file_is_checked() -> None:
+    shipped = {
+        (pkg, p.name)
+        for pkg in ("neurostim.fibers", "neurostim.circuit")
+        for p in resources.files(pkg).joinpath("data").iterdir()
+        if p.name.endswith(".toml")
+    }
+    assert shipped == {(pkg, name) for pkg, name, _ in FILES}
+
+
+@pytest.mark.parametrize(("package", "name", "run"), FILES, ids=[f[1] for f in FILES])
+def test_every_key_is_read(
+    package: str, name: str, run: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unread = _unread(package, name, run, monkeypatch)
+    assert not unread, f"{package}/data/{name}: keys never read by the code: {unread}"
+
+
+def test_the_recorder_finds_an_unread_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check can fail: a key added to a data file and read by nobody is reported."""
+    from neurostim.fibers import sundt
+
+    original = resources.files("neurostim.fibers").joinpath("data/sundt.toml").read_text()
+
+    class _Files:
+        def joinpath(self, _: str) -> _Files:
+            return self
+
+        def read_text(self, **_: Any) -> str:
+            return original + "\n[unused_table]\nshipped_but_unread_mv = 1.0\n"
+
+    monkeypatch.setattr(resources, "files", lambda _: _Files())
+    unread = _unread("neurostim.fibers", "sundt.toml", _fibers_sundt, monkeypatch)
+    assert unread == ["unused_table", "unused_table.shipped_but_unread_mv"]
+    assert sundt  # the module under test was imported
+
+
+def _models() -> list[type[BaseModel]]:
+    from neurostim.device.leads import Contact, Lead
+    from neurostim.device.profiles import BatteryParameters, StimulatorProfile
+
+    return [Lead, Contact, StimulatorProfile, BatteryParameters]
+
+
+def _field_reads() -> str:
+    text = []
+    for path in SRC.rglob("*.py"):
+        text.append(path.read_text(encoding="utf-8"))
+    return "\n".join(text)
+
+
+def test_device_data_keys_are_model_fields_that_the_code_reads() -> None:
+    from neurostim.device._private import catalog_files
+    from neurostim.device.leads import load_lead_file
+    from neurostim.device.profiles import load_profile_file
+
+    for path in catalog_files("leads").values():
+        load_lead_file(path)  # extra keys are refused by the model
+    for path in catalog_files("profiles").values():
+        load_profile_file(path)
+    code = _field_reads()
+    unread = []
+    for model in _models():
+        for field in model.model_fields:
+            if _documentation(field):
+                continue
+            if not re.search(rf"\.{field}\b|[\"']{field}[\"']", code):
+                unread.append(f"{model.__name__}.{field}")
+    assert not unread, f"device data fields that no code reads: {unread}"
