@@ -91,15 +91,22 @@ class BurstTrain:
         return t, np.full(t.size, self.amplitude_scale)
 
 
+def khz_default(key: str) -> float:
+    """Default of a kilohertz-regime parameter, from afferents.toml ``[khz]`` (with its source)."""
+    from neurostim.circuit import network
+
+    return float(network.load_parameters("afferents")["khz"][key])
+
+
 @dataclass(frozen=True)
 class KilohertzTrain:
     """Kilohertz stimulation with an amplitude regime ("none", "async" or "block")."""
 
     rate_hz: float = 10000.0
     regime: str = "async"
-    async_rate_hz: float = 57.0
-    async_cv: float = 2.5
-    interneuron_drive_na: float = 0.0
+    async_rate_hz: float = field(default_factory=lambda: khz_default("async_rate_hz"))
+    async_cv: float = field(default_factory=lambda: khz_default("async_cv"))
+    interneuron_drive_na: float = field(default_factory=lambda: khz_default("interneuron_drive_na"))
 
     def __post_init__(self) -> None:
         _positive("khz_rate_hz", self.rate_hz, 100000.0)

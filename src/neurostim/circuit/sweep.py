@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ import numpy as np
 from neurostim._budget import check_memory, memory_budget_bytes
 from neurostim.circuit.network import BLOCKS, REALIZATIONS
 from neurostim.circuit.outputs import noci_rate_hz, percent_inhibition, window_rate_hz
-from neurostim.circuit.programs import BurstTrain, KilohertzTrain, TonicTrain
+from neurostim.circuit.programs import BurstTrain, KilohertzTrain, TonicTrain, khz_default
 from neurostim.circuit.simulate import DEFAULT_DT_MS, Condition, simulate
 from neurostim.errors import InputError
 
@@ -79,7 +79,7 @@ class SweepSpec:
     pulses_per_burst: int = 5
     intraburst_rate_hz: float = 500.0
     khz_regime: str = "async"
-    async_rate_hz: float = 57.0
+    async_rate_hz: float = field(default_factory=lambda: khz_default("async_rate_hz"))
     nociceptive_scale: float = 1.0
     duration_s: float = 7.0
     stim_start_s: float = 1.0

@@ -76,7 +76,9 @@ def sweep(
     pulses_per_burst: int = typer.Option(5, help="Burst: pulses per burst."),
     intraburst_rate_hz: float = typer.Option(500.0, help="Burst: intra-burst rate (Hz)."),
     khz_regime: str = typer.Option("async", help="khz: none, async or block."),
-    async_rate_hz: float = typer.Option(57.0, help="khz async: firing rate per fibre (Hz)."),
+    async_rate_hz: float | None = typer.Option(
+        None, help="khz async: firing rate per fibre (Hz) [default: afferents.toml, 57]."
+    ),
     nociceptive_scale: float = typer.Option(
         1.0, help="Multiplies the ongoing C and Adelta rates (nociceptive drive)."
     ),
@@ -114,7 +116,7 @@ def sweep(
         pulses_per_burst=pulses_per_burst,
         intraburst_rate_hz=intraburst_rate_hz,
         khz_regime=khz_regime,
-        async_rate_hz=async_rate_hz,
+        **({} if async_rate_hz is None else {"async_rate_hz": async_rate_hz}),
         nociceptive_scale=nociceptive_scale,
         duration_s=duration_s,
         window_s=(2.0, duration_s),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import typer
@@ -14,10 +15,9 @@ from rich.table import Table
 from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
 from neurostim.device import check_program
 from neurostim.errors import InputError
-from neurostim.fibers import dorsal_column_population
-from neurostim.field import HomogeneousConductor, Medium
-from neurostim.pipeline import CircuitSettings, PipelineResult, active_contact_center_mm, run
-from neurostim.pipeline.plots import check_plot_path, plot_run
+
+if TYPE_CHECKING:
+    from neurostim.pipeline import PipelineResult
 
 MAX_CLI_FIBERS = 5000
 """Largest dorsal-column grid ``neurostim run`` builds (the library takes any size that fits)."""
@@ -125,6 +125,11 @@ def run_command(
     Exit code 0: done; 1: the program breaks a device limit (see `neurostim program check`);
     2: malformed input (file, option value out of range).
     """
+    from neurostim.fibers import dorsal_column_population
+    from neurostim.field import HomogeneousConductor, Medium
+    from neurostim.pipeline import CircuitSettings, active_contact_center_mm, run
+    from neurostim.pipeline.plots import check_plot_path, plot_run
+
     sx = _floats(sigma, "sigma", 3)
     conductor = HomogeneousConductor(Medium(sx[0] if len(sx) == 1 else (sx[0], sx[1], sx[2])))
     settings = None
