@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from neurostim._files import save_figure
 from neurostim.circuit.network import load_parameters
 from neurostim.circuit.outputs import rate_over_time_hz
 from neurostim.circuit.simulate import BatchResult
@@ -98,7 +99,7 @@ def plot_frequency_response(
         f" block {meta['block']}"
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path
 
@@ -134,6 +135,6 @@ def plot_raster(
     if window_ms is not None:
         ax2.set_xlim(*window_ms)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, dpi=120)
     plt.close(fig)
     return path

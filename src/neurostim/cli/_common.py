@@ -37,6 +37,7 @@ from rich.markup import escape as _rich_escape
 from typer.core import TyperCommand
 from typer.exceptions import TyperException
 
+from neurostim._files import check_output_path
 from neurostim.errors import InputError, NeurostimError, SafetyLimitError
 
 console = Console()
@@ -49,9 +50,6 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 """Exit code of malformed input: unreadable file, bad TOML/CSV, unknown id, non-finite or
 out-of-range value, work over the memory budget."""
-
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
-"""Image formats the ``plot`` options write (chosen by the file's extension)."""
 
 
 def escape(text: Any) -> str:
@@ -189,21 +187,9 @@ def check_int(field: str, value: int, *, low: int, high: int | None = None) -> i
 
 
 def check_output(field: str, path: Path, suffixes: tuple[str, ...] | None = None) -> Path:
-    """Refuse, before any work, an output path that cannot be written as a file.
-
-    ``suffixes``: the allowed extensions (case-insensitive), e.g. :data:`IMAGE_SUFFIXES`.
-    """
-    if path.is_dir():
-        raise InputError(field, str(path), "is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise InputError(field, str(path), f"the folder {path.parent} does not exist")
-    if suffixes is not None and path.suffix.lower() not in suffixes:
-        raise InputError(
-            field,
-            str(path),
-            f"unsupported extension {path.suffix or '(none)'!s}; use one of {', '.join(suffixes)}",
-        )
-    return path
+    """Refuse, before any work, an output path that cannot be written as a file
+    (:func:`neurostim._files.check_output_path`)."""
+    return check_output_path(field, path, suffixes)
 
 
 def print_json(obj: Any) -> None:

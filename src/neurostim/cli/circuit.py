@@ -13,14 +13,15 @@ exits 2 with one ``error:`` line naming the option and its allowed range (exit c
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from neurostim._files import IMAGE_SUFFIXES, write_text
 from neurostim.cli._common import (
-    IMAGE_SUFFIXES,
     OneLineErrors,
     check_number,
     check_output,
@@ -142,10 +143,11 @@ def sweep(
             memory_budget_mb=memory_budget_mb,
         )
     if output is not None:
-        with output.open("w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
-            writer.writeheader()
-            writer.writerows(rows)
+        buf = io.StringIO(newline="")
+        writer = csv.DictWriter(buf, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+        write_text(output, buf.getvalue(), field="--output")
     if plot is not None:
         from neurostim.circuit.plots import plot_frequency_response
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from neurostim._files import write_text
 from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
 from neurostim.device import check_program
 from neurostim.errors import InputError
@@ -44,12 +44,7 @@ def _seeds(text: str) -> tuple[int, ...]:
 def _write_json_atomic(obj: dict, path: Path) -> None:
     if path.suffix.lower() != ".json":
         raise InputError("output", str(path), "must end in .json")
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        tmp.write_text(json.dumps(obj, indent=2) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text(path, json.dumps(obj, indent=2) + "\n", field="output")
 
 
 def _print(result: PipelineResult) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neurostim._files import IMAGE_SUFFIXES, check_output_path, save_figure
 from neurostim.device.program import Program, program_profile
 from neurostim.device.timing import train_timing
 from neurostim.device.waveforms import Waveform, synthesize_waveform
@@ -14,25 +15,13 @@ from neurostim.errors import InputError
 from neurostim.units import US_TO_MS, US_TO_S
 
 _MAX_SAMPLES = 200_000
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
-"""Formats :func:`plot_waveform` writes, chosen by the file's extension."""
 MAX_CYCLES = 1000
 """Most periods :func:`waveform_for_plot` draws (more cannot be told apart on a page)."""
 
 
 def check_image_path(path: str | Path, field: str = "output") -> Path:
     """``path`` if it names an image file :func:`plot_waveform` can write; else InputError."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(field, str(path), "is a directory; give a file name")
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        raise InputError(
-            field,
-            str(path),
-            f"unsupported image extension {path.suffix or '(none)'}; "
-            f"use one of {', '.join(IMAGE_SUFFIXES)}",
-        )
-    return path
+    return check_output_path(field, path, IMAGE_SUFFIXES, folder_made_later=True)
 
 
 def plain_text(text: str) -> str:
@@ -91,7 +80,7 @@ def plot_waveform(waveform: Waveform, path: str | Path, title: str = "") -> Path
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
             warnings.filterwarnings("ignore", message="Matplotlib currently does not support")
             fig.tight_layout()
-            fig.savefig(path, dpi=100)
+            save_figure(fig, path, dpi=100)
     finally:
         plt.close(fig)
     return path

@@ -15,11 +15,13 @@ raises InputError naming the file and the line.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from pathlib import Path
 from typing import cast
 
 from neurostim._budget import check_memory, memory_budget_bytes
+from neurostim._files import write_text
 from neurostim.errors import InputError
 from neurostim.fibers.cases import SIGMA_S_PER_M, ProtocolCase
 from neurostim.fibers.threshold import ThresholdResult
@@ -146,10 +148,11 @@ def write_results_csv(
         o["n_sims"] = str(int(n))
         o["status"] = str(s)
         out_rows.append(o)
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(out_rows[0]))
-        w.writeheader()
-        w.writerows(out_rows)
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=list(out_rows[0]))
+    w.writeheader()
+    w.writerows(out_rows)
+    write_text(path, buf.getvalue(), field="output")
 
 
 __all__ = ["read_cases_csv", "write_results_csv"]

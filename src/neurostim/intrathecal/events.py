@@ -39,12 +39,14 @@ delivered and the ``EMPTY_RESERVOIR`` alarm says so.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from neurostim._files import write_text
 from neurostim.errors import InputError
 from neurostim.intrathecal import calculations as calc
 from neurostim.intrathecal._event_steps import (
@@ -108,7 +110,9 @@ class PumpSimulation:
             **{f"effect_{k}": v for k, v in self.effects.items()},
         }
         data = np.column_stack(list(cols.values()))
-        np.savetxt(path, data, delimiter=",", header=",".join(cols), comments="", fmt="%.6g")
+        buf = io.StringIO()
+        np.savetxt(buf, data, delimiter=",", header=",".join(cols), comments="", fmt="%.6g")
+        write_text(path, buf.getvalue(), field="output")
 
 
 def simulate_pump(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neurostim.errors import InputError
+from neurostim._files import IMAGE_SUFFIXES, check_output_path, save_figure
 from neurostim.intrathecal.events import PumpSimulation
 from neurostim.units import HOURS_PER_DAY
 
@@ -19,16 +19,9 @@ _MARKERS = {
 }
 
 
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-
-
 def check_plot_path(path: str | Path, field: str = "path") -> None:
-    """Refuse a figure path whose suffix is not one of ``PLOT_SUFFIXES``."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in PLOT_SUFFIXES:
-        raise InputError(
-            field, str(path), f"the figure must end in {', '.join(PLOT_SUFFIXES)}, not {suffix!r}"
-        )
+    """Refuse a figure path that cannot be written (:func:`neurostim._files.check_output_path`)."""
+    check_output_path(field, path, IMAGE_SUFFIXES)
 
 
 def plot_simulation(sim: PumpSimulation, path: str | Path, title: str = "") -> None:
@@ -114,5 +107,5 @@ def plot_simulation(sim: PumpSimulation, path: str | Path, title: str = "") -> N
     ax.set_xlabel(f"days after {sim.start_date.isoformat()}")
     if title:
         fig.suptitle(title.replace("$", r"\$"), fontsize=10)
-    fig.savefig(path, dpi=110)
+    save_figure(fig, path, dpi=110)
     plt.close(fig)

@@ -6,18 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from neurostim.errors import InputError
+from neurostim._files import IMAGE_SUFFIXES, check_output_path, save_figure
 from neurostim.pipeline.run import PipelineResult
-
-PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def check_plot_path(path: str | Path, field: str = "plot") -> Path:
-    """``path`` as a Path whose suffix is a supported image format, else InputError."""
-    p = Path(path)
-    if p.suffix.lower() not in PLOT_SUFFIXES:
-        raise InputError(field, str(path), f"must end in one of {', '.join(PLOT_SUFFIXES)}")
-    return p
+    """``path`` as a writable figure path (:data:`neurostim._files.IMAGE_SUFFIXES`)."""
+    return check_output_path(field, path, IMAGE_SUFFIXES)
 
 
 def plot_run(result: PipelineResult, path: str | Path, *, title: str | None = None) -> Path:
@@ -76,14 +71,11 @@ def plot_run(result: PipelineResult, path: str | Path, *, title: str | None = No
         axes[2].legend(fontsize=7)
     fig.suptitle(title or result.program.name or "pipeline run", fontsize=11)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.partial{path.suffix}")
     try:
-        fig.savefig(tmp, dpi=100)
-        tmp.replace(path)
+        save_figure(fig, path, field="plot", dpi=100)
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return path
 
 
-__all__ = ["PLOT_SUFFIXES", "check_plot_path", "plot_run"]
+__all__ = ["check_plot_path", "plot_run"]
