@@ -50,6 +50,11 @@ def conduction_velocity(
     times = res.first_crossing_ms[0] if interpolate else res.first_ap_time_ms[0]
     if not (np.isfinite(times[a]) and np.isfinite(times[b])):
         raise SolverError(f"no AP at nodes {a} and {b}: the intracellular pulse did not propagate")
+    if not times[b] > times[a]:
+        raise SolverError(
+            f"nodes {a} and {b} crossed at the same time ({times[a]:g} ms): the time step "
+            f"dt_ms = {dt_ms:g} cannot resolve the velocity; use a smaller dt_ms or more nodes"
+        )
     z = geometry.node_arc_um * UM_TO_MM
     return float((z[b] - z[a]) / (times[b] - times[a]))
 
