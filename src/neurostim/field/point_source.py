@@ -39,9 +39,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from neurostim.errors import InputError
+from neurostim.units import MA_PER_S_PER_M_PER_MM_TO_MV
 
-# 1 mA / (S/m · mm) = 1e-3 A / (S/m · 1e-3 m) = 1 V = 1e3 mV
-_MA_PER_S_PER_M_MM_TO_MV = 1e3
 
 DEFAULT_MIN_DISTANCE_MM = 1e-3
 
@@ -162,7 +161,7 @@ def point_source_potential_mv(
     sx, sy, sz = sigma
     denom = np.sqrt(sy * sz * d[..., 0] ** 2 + sx * sz * d[..., 1] ** 2 + sx * sy * d[..., 2] ** 2)
     cur = current.reshape((-1,) + (1,) * (pts.ndim - 1)) if current.ndim == 1 else current
-    v = _MA_PER_S_PER_M_MM_TO_MV * cur / (4.0 * np.pi * denom)
+    v = MA_PER_S_PER_M_PER_MM_TO_MV * cur / (4.0 * np.pi * denom)
     return v[0] if single else v
 
 
