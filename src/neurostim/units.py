@@ -49,6 +49,8 @@ UA_TO_A = 1e-6
 # potential, resistance, conductance and capacitance (S_TO_US above is seconds -> microseconds;
 # the siemens factors are spelled out)
 MV_TO_V = 1e-3
+# I / (sigma r) with I in mA, sigma in S/m and r in mm is in V: x 1e3 gives mV
+MA_PER_S_PER_M_PER_MM_TO_MV = 1e3
 V_TO_MV = 1e3
 KOHM_TO_OHM = 1e3
 MOHM_TO_OHM = 1e6

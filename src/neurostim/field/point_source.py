@@ -41,7 +41,6 @@ from numpy.typing import ArrayLike, NDArray
 from neurostim.errors import InputError
 from neurostim.units import MA_PER_S_PER_M_PER_MM_TO_MV
 
-
 DEFAULT_MIN_DISTANCE_MM = 1e-3
 
 
