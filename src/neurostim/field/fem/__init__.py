@@ -8,13 +8,13 @@ raises ImportError naming ``pip install 'neurostim[fem]'``. Equations, geometry,
 docs/fem.md.
 """
 
-from neurostim.field.conductor import register_conductor
+from neurostim.field.conductor import register_conductor as _register
 from neurostim.field.fem.cache import CACHE_ENV, cache_root
 from neurostim.field.fem.geometry import Conductivities, LayeredCord
 from neurostim.field.fem.mesh import MESH_LEVELS
 from neurostim.field.fem.model import SpinalCordFEM, _factory
 
-register_conductor(SpinalCordFEM.name, _factory)
+_register(SpinalCordFEM.name, _factory)
 
 __all__ = [
     "CACHE_ENV",

@@ -98,9 +98,9 @@ def load_entry(key: str, root: Path | None = None) -> tuple[Path, dict[str, Any]
     return files[0], meta, arrays
 
 
-def store_entry(
+def store_entry(  # the mesh file as written by Netgen (``Mesh.Save``)
     key: str,
-    ngmesh: Any,
+    mesh_path: Path,
     arrays: Mapping[str, np.ndarray],
     meta: Mapping[str, Any],
     root: Path | None = None,
@@ -110,7 +110,7 @@ def store_entry(
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=final.parent))
     try:
-        ngmesh.Save(str(tmp / "mesh.vol.gz"))
+        shutil.copyfile(mesh_path, tmp / "mesh.vol.gz")
         np.savez(tmp / "solutions.npz", **dict(arrays))
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
         try:

@@ -17,6 +17,7 @@ The numbers are design choices [ours] within spinal-cord.md §1.3 (slab 1-2 mm t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -107,7 +108,7 @@ def _ring_lead(group: list[tuple[int, RingContact]], far_mm: float) -> RingLead:
         s = float(np.dot(np.asarray(ring.center_xyz_mm) - origin, d))
         spans.append((k, s - ring.length_mm / 2.0, s + ring.length_mm / 2.0))
     spans.sort(key=lambda t: t[1])
-    for (k0, _, e0), (k1, s1, _) in zip(spans[:-1], spans[1:], strict=True):
+    for (k0, _, e0), (k1, s1, _) in itertools.pairwise(spans):
         if s1 < e0 - _TOL_MM:
             raise InputError(f"contacts[{k1}]", "overlap", f"overlaps contacts[{k0}] on its lead")
     tip = spans[0][1] - LEAD_TIP_MM

@@ -25,12 +25,27 @@ from neurostim.field.fem.geometry import LayeredCord
 from neurostim.field.fem.leads import Lead, PaddleLead, RingLead
 
 MESH_LEVELS: dict[str, dict[str, float]] = {
-    "coarse": {"contact_maxh_mm": 0.25, "cord_maxh_mm": 1.0, "maxh_mm": 8.0, "grading": 0.4,
-               "curvaturesafety": 1.0},
-    "medium": {"contact_maxh_mm": 0.18, "cord_maxh_mm": 0.7, "maxh_mm": 6.0, "grading": 0.3,
-               "curvaturesafety": 1.5},
-    "fine": {"contact_maxh_mm": 0.12, "cord_maxh_mm": 0.5, "maxh_mm": 4.0, "grading": 0.25,
-             "curvaturesafety": 2.0},
+    "coarse": {
+        "contact_maxh_mm": 0.25,
+        "cord_maxh_mm": 1.0,
+        "maxh_mm": 8.0,
+        "grading": 0.4,
+        "curvaturesafety": 1.0,
+    },
+    "medium": {
+        "contact_maxh_mm": 0.18,
+        "cord_maxh_mm": 0.7,
+        "maxh_mm": 6.0,
+        "grading": 0.3,
+        "curvaturesafety": 1.5,
+    },
+    "fine": {
+        "contact_maxh_mm": 0.12,
+        "cord_maxh_mm": 0.5,
+        "maxh_mm": 4.0,
+        "grading": 0.25,
+        "curvaturesafety": 2.0,
+    },
 }
 """Element sizes per mesh level [ours; spinal-cord.md §5: contact edges 0.1-0.2 mm]."""
 

@@ -9,6 +9,7 @@ contacts and settings, it only evaluates. Equations and validation: docs/fem.md.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -161,10 +162,19 @@ class SpinalCordFEM(VolumeConductor):
         self._report = dict(meta["report"], cache_hit=True, load_s=time.perf_counter() - t0)
 
     def _solve(self, key: str, payload: dict[str, Any], leads: Any, n: int) -> None:
+        with tempfile.TemporaryDirectory(prefix="neurostim-fem-") as tmp:
+            mesh_path = Path(tmp) / "mesh.vol.gz"
+            self._solve_in(key, payload, leads, n, mesh_path)
+
+    def _solve_in(
+        self, key: str, payload: dict[str, Any], leads: Any, n: int, mesh_path: Path
+    ) -> None:
         ngs = require_ngsolve()
         t0 = time.perf_counter()
-        ngmesh = build_mesh(self.cord, leads, self.mesh_level)
-        mesh = ngs.Mesh(ngmesh)
+        build_mesh(self.cord, leads, self.mesh_level).Save(str(mesh_path))
+        # solve on the mesh as stored (coordinates as written to the file), so that a later
+        # cache hit evaluates on exactly the same mesh and returns identical arrays
+        mesh = ngs.Mesh(str(mesh_path))
         mesh_s = time.perf_counter() - t0
         missing = [k for k in range(n) if f"contact{k}" not in set(mesh.GetBoundaries())]
         if missing:
@@ -196,9 +206,18 @@ class SpinalCordFEM(VolumeConductor):
         }
         if self.use_cache:
             arrays = {"vectors": sol.vectors, "status": np.array(sol.status)}
-            cache.store_entry(key, ngmesh, arrays, {"key": payload, "report": report}, self.cache_dir)
+            cache.store_entry(
+                key, mesh_path, arrays, {"key": payload, "report": report}, self.cache_dir
+            )
         self._key, self._state = key, (mesh, fes, sol.vectors)
         self._report = dict(report, cache_hit=False)
+
+    @property
+    def solution(self) -> tuple[Any, Any, NDArray[np.float64]]:
+        """(ngsolve Mesh, FE space, vectors of shape (n_contacts, n_dofs)) of the last contacts."""
+        if self._state is None:
+            raise InputError("solution", None, "call unit_potentials_mv or prepare first")
+        return self._state
 
     def unit_potentials_mv(
         self, contacts: Sequence[Contact], points_xyz_mm: ArrayLike
@@ -209,8 +228,7 @@ class SpinalCordFEM(VolumeConductor):
         if not np.all(np.isfinite(pts)):
             raise InputError("points_xyz_mm", "non-finite", "all coordinates must be finite (mm)")
         self.prepare(contacts)
-        assert self._state is not None
-        mesh, fes, vectors = self._state
+        mesh, fes, vectors = self.solution
         out = np.empty((vectors.shape[0], pts.shape[0]))
         for s in range(0, pts.shape[0], POINT_CHUNK):
             out[:, s : s + POINT_CHUNK] = evaluate_mv(mesh, fes, vectors, pts[s : s + POINT_CHUNK])

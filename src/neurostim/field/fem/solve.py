@@ -170,7 +170,9 @@ def solve_unit_currents(
         out.iterations.append(int(solver.iterations))
         out.residual.append(rel)
         out.status.append("ok" if rel <= 10.0 * tol else "not-converged")
-        out.impedance_ohm.append(_contact_potential_v(mesh, gf, k, areas[k]) / (UNIT_CURRENT_MA * MA_TO_A))
+        out.impedance_ohm.append(
+            _contact_potential_v(mesh, gf, k, areas[k]) / (UNIT_CURRENT_MA * MA_TO_A)
+        )
     out.solve_s = time.perf_counter() - t1
     return out
 
