@@ -111,7 +111,7 @@ def store_entry(  # the mesh file as written by Netgen (``Mesh.Save``)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=final.parent))
     try:
         shutil.copyfile(mesh_path, tmp / "mesh.vol.gz")
-        np.savez(tmp / "solutions.npz", **dict(arrays))
+        np.savez(tmp / "solutions.npz", **dict(arrays))  # type: ignore[arg-type]
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True), "utf-8")
         try:
             os.replace(tmp, final)
