@@ -18,13 +18,21 @@ Each case runs in a fresh cache directory (from nothing), then again (cache hit)
 
 Prints a Markdown table: elements, DoFs, mesh / assemble / solve / total time, solve per
 contact, CG iterations, peak RSS, cached reload time.
+
+``--solvers`` instead compares the CG preconditioners on the ``lead8`` mesh (one process per
+setting, so that each peak RSS is its own): Jacobi ("local") with equipotential and with
+uniform-current contacts at P2, h1amg at P2 and BDDC at P3 (uniform-current; NGSolve's
+PlateauFESpace runs with Jacobi only), Jacobi at P3.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -118,14 +126,82 @@ def run_case(name: str, mesh_level: str) -> dict[str, object]:
     }
 
 
+SOLVER_SETTINGS = [
+    ("equipotential", "local", 2),
+    ("uniform-current", "local", 2),
+    ("uniform-current", "h1amg", 2),
+    ("uniform-current", "local", 3),
+    ("uniform-current", "bddc", 3),
+]
+
+
+def solver_run(mesh_path: str, setting: str) -> None:
+    """One preconditioner setting on a stored mesh (run in its own process); prints JSON."""
+    import ngsolve as ngs
+
+    from neurostim.field.fem.solve import solve_unit_currents
+
+    model, pre, order = setting.split(":")
+    cord, contacts, _ = t10(1)
+    mesh = ngs.Mesh(mesh_path)
+    sol = solve_unit_currents(
+        mesh, cord.conductivity, len(contacts), contact_model=model, order=int(order),
+        preconditioner=pre,
+    )  # fmt: skip
+    report = {
+        "setting": setting,
+        "dofs": sol.n_dofs,
+        "assemble_s": sol.assemble_s,
+        "per_contact_s": sol.solve_s / len(contacts),
+        "iterations": max(sol.iterations),
+        "status": sorted(set(sol.status)),
+        "peak_rss_mb": peak_rss_mb(),
+        "impedance_ohm": sol.impedance_ohm[3],
+    }
+    print(json.dumps(report))
+
+
+def compare_solvers(mesh_level: str) -> None:
+    from neurostim.field.fem.leads import leads_from_contacts
+    from neurostim.field.fem.mesh import build_mesh
+
+    cord, contacts, _ = t10(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "mesh.vol.gz")
+        build_mesh(cord, leads_from_contacts(contacts, cord), mesh_level).Save(path)
+        print("| contacts | preconditioner | order | DoFs | assemble s | per contact s | "
+              "CG it. | status | peak RSS MB | contact R (ohm) |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for model, pre, order in SOLVER_SETTINGS:
+            out = subprocess.run(
+                [sys.executable, __file__, "--solver-run", path, f"{model}:{pre}:{order}"],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if out.returncode != 0:
+                print(f"| {model} | {pre} | {order} | failed: {out.stderr.strip()[-80:]} |")
+                continue
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"| {model} | {pre} | {order} | {r['dofs']} | {r['assemble_s']:.1f} | "
+                  f"{r['per_contact_s']:.2f} | {r['iterations']} | {','.join(r['status'])} | "
+                  f"{r['peak_rss_mb']:.0f} | {r['impedance_ohm']:.0f} |")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="spec6,lead8,lead16")
     parser.add_argument("--mesh", default="coarse", choices=["coarse", "medium", "fine"])
+    parser.add_argument("--solvers", action="store_true", help="compare preconditioners")
+    parser.add_argument("--solver-run", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.solver_run:
+        solver_run(*args.solver_run)
+        return
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average {load:.1f}")
     print(f"mesh level: {args.mesh}\n")
+    if args.solvers:
+        compare_solvers(args.mesh)
+        return
     rows = [run_case(c, args.mesh) for c in args.cases.split(",")]
     print("| case | contacts | elements | DoFs | mesh s | assemble s | solve s | per contact s "
           "| CG it. | status | total s | cached reload s | peak RSS MB |")  # fmt: skip
