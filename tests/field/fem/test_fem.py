@@ -18,7 +18,9 @@ from neurostim.field import Medium, RingContact, conductor_from_spec, unit_poten
 from neurostim.field.fem import Conductivities, LayeredCord, SpinalCordFEM
 from neurostim.testing import assert_close
 
-ngs = pytest.importorskip("ngsolve", reason="the finite-element tests need NGSolve: neurostim[fem]")
+ngs = pytest.importorskip(
+    "ngsolve", reason="the finite-element tests need NGSolve: neurostim[fem]", exc_type=ImportError
+)
 
 from neurostim.field.fem import model as fem_model  # noqa: E402
 from neurostim.field.fem.leads import leads_from_contacts  # noqa: E402
