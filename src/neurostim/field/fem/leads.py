@@ -115,9 +115,7 @@ def _ring_lead(group: list[tuple[int, RingContact]], far_mm: float) -> RingLead:
     return RingLead(origin, d, first.diameter_mm / 2.0, tuple(spans), tip, far_mm)
 
 
-def _paddle_groups(
-    rects: list[tuple[int, RectangleContact]], cord_axis_point: NDArray[np.float64]
-) -> list[PaddleLead]:
+def _paddle_groups(rects: list[tuple[int, RectangleContact]]) -> list[PaddleLead]:
     planes: list[tuple[NDArray[np.float64], float, list[tuple[int, RectangleContact]]]] = []
     for k, rect in rects:
         u, v = rect._axes()
@@ -133,7 +131,7 @@ def _paddle_groups(
     for n, _, members in planes:
         first = members[0][1]
         origin = np.asarray(first.center_xyz_mm, np.float64)
-        axis_point = np.array([0.0, 0.0, origin[2]]) + 0.0 * cord_axis_point
+        axis_point = np.array([0.0, 0.0, origin[2]])  # on the canal's axis
         if np.dot(origin - axis_point, n) < 0:
             n = -n
         u = first._axes()[0]
@@ -184,7 +182,7 @@ def leads_from_contacts(contacts: Sequence[Contact], cord: LayeredCord) -> list[
             raise InputError(f"contacts[{k}]", c, "must be a RingContact or RectangleContact")
     far = 2.0 * (cord.length_mm + cord.outer_radius_mm)
     leads: list[Lead] = [_ring_lead(g, far) for g in _ring_groups(rings)]
-    leads += _paddle_groups(rects, np.zeros(3))
+    leads += _paddle_groups(rects)
     for lead in leads:
         _check_inside(lead, cord)
     return leads
