@@ -8,6 +8,7 @@ finite ring and rectangle contacts as distributed sources. Equations, sources an
 docs/field.md.
 """
 
+from neurostim.field import fem as _fem  # noqa: F401  (registers "spinal-cord-fem")
 from neurostim.field.conductor import (
     HomogeneousConductor,
     VolumeConductor,
