@@ -46,7 +46,8 @@ DEFAULT_N_NODES = 41
 """Nodes per fiber, as in the validation protocol (docs/reference/PROTOCOL.md section 1)."""
 
 
-def _node_spacing_mm(diameter_um: float) -> float:
+def node_spacing_mm(diameter_um: float) -> float:
+    """Node-to-node spacing (mm) of the MRG fiber of this published diameter."""
     for row in mrg_parameters()["diameters"]:
         if abs(row["fiber_diameter_um"] - diameter_um) < 1e-9:
             return float(row["node_spacing_um"]) * 1e-3
@@ -89,7 +90,7 @@ class FiberPopulation:
         if n == 0:
             raise InputError("diameter_um", "empty", "give at least one fiber")
         for d in np.unique(self.diameter_um):
-            _node_spacing_mm(float(d))
+            node_spacing_mm(float(d))
         w = self.weight
         if not (np.all(np.isfinite(w)) and np.all(w >= 0) and abs(w.sum() - 1.0) < 1e-9):
             raise InputError("weight", f"sum {w.sum():g}", "must be >= 0 and sum to 1")
@@ -211,7 +212,7 @@ def dorsal_column_population(
     offset = np.zeros(d.size)
     if seed is not None:
         rng = np.random.default_rng(seed)
-        spacing = np.array([_node_spacing_mm(float(di)) for di in d.ravel()])
+        spacing = np.array([node_spacing_mm(float(di)) for di in d.ravel()])
         offset = rng.uniform(0.0, 1.0, d.size) * spacing
     return straight_fibers(
         x.ravel(), y.ravel(), d.ravel(), z_center_mm=z_center_mm, node_offset_mm=offset,
@@ -219,4 +220,10 @@ def dorsal_column_population(
     )  # fmt: skip
 
 
-__all__ = ["DEFAULT_N_NODES", "FiberPopulation", "dorsal_column_population", "straight_fibers"]
+__all__ = [
+    "DEFAULT_N_NODES",
+    "FiberPopulation",
+    "dorsal_column_population",
+    "node_spacing_mm",
+    "straight_fibers",
+]

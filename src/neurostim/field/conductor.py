@@ -47,6 +47,10 @@ class VolumeConductor(ABC):
     """A linear volume conductor: the potential of each placed contact at 1 mA, at any points."""
 
     name: ClassVar[str] = "abstract"
+    needs_all_contacts: ClassVar[bool] = False
+    """True when one contact's field depends on the others (floating equipotential contacts,
+    insulating lead bodies built from the contacts): callers then pass every placed contact,
+    driven or not, in the same order every time."""
 
     @abstractmethod
     def unit_potentials_mv(

@@ -1,6 +1,7 @@
 """neurostim.pipeline: the couplings between the stages, and one call through all of them.
 
-Program (``neurostim.device``) -> lead placement in tissue -> unit-current potentials from any
+Program (``neurostim.device``) and, optionally, a spinal-cord anatomy (``neurostim.anatomy``)
+-> lead placement in tissue -> unit-current potentials from any
 volume conductor (``neurostim.field``) -> fiber thresholds (``neurostim.fibers``) -> per-fiber
 drive of the dorsal-horn circuit's afferents -> circuit output (``neurostim.circuit``).
 :func:`run` does all of it; each step is public for callers that need only part of it.
@@ -8,6 +9,12 @@ See docs/pipeline.md.
 """
 
 from neurostim.pipeline.afferents import MARGIN_ALWAYS, AfferentInput, afferent_input
+from neurostim.pipeline.anatomy import (
+    anatomy_placements,
+    dorsal_column_fibers,
+    fem_conductor,
+    layered_cord,
+)
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
 from neurostim.pipeline.placement import (
     DEFAULT_LEAD_SPACING_MM,
@@ -32,8 +39,12 @@ __all__ = [
     "RecruitmentResult",
     "active_contact_center_mm",
     "afferent_input",
+    "anatomy_placements",
     "circuit_program",
     "default_placements",
+    "dorsal_column_fibers",
+    "fem_conductor",
+    "layered_cord",
     "phi_per_ma",
     "pick_train",
     "program_contacts",

@@ -72,13 +72,16 @@ def phi_per_ma(
 ) -> NDArray[np.float64]:
     """Σ_k i_k V_k(x): potential in the first phase per mA of amplitude, shape (n_points,).
 
-    Only the contacts the train drives are evaluated; the sum is
-    :func:`neurostim.field.superpose_mv` (static field, shares i_k).
+    Only the contacts the train drives are evaluated, unless the conductor needs every placed
+    contact (``needs_all_contacts``: floating contacts and lead bodies of a finite-element
+    model); the sum is :func:`neurostim.field.superpose_mv` (static field, shares i_k).
     """
     shares = drive.shares(contact_ids)
     used = np.flatnonzero(shares)
     if used.size == 0:
         raise InputError("contacts", drive.contact_ids, "the train drives no lead contact")
+    if conductor.needs_all_contacts:
+        used = np.arange(len(contacts))
     v = conductor.unit_potentials_mv([contacts[j] for j in used], points_mm)
     return superpose_mv(v, shares=shares[used])
 

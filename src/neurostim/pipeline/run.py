@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from neurostim.anatomy import SpinalCordAnatomy
 from neurostim.circuit import (
     BatchResult,
     Condition,
@@ -200,6 +201,9 @@ class PipelineResult:
     circuit : CircuitOutput or None
         None when the circuit was not run.
     settings : CircuitSettings or None
+    timings_s : dict of stage name to seconds
+    anatomy : SpinalCordAnatomy or None
+        The spinal cord the run used, if any.
     """
 
     program: Program
@@ -210,6 +214,7 @@ class PipelineResult:
     circuit: CircuitOutput | None
     settings: CircuitSettings | None
     timings_s: dict[str, float] = field(default_factory=dict)
+    anatomy: SpinalCordAnatomy | None = None
 
     def evoked_spike_times_ms(self, afferent: int, bound: int = 0, seed: int = 0) -> NDArray:
         """Stimulation-evoked arrival times (ms) of one circuit Abeta afferent."""
@@ -243,6 +248,7 @@ class PipelineResult:
             "pulse_width_us": float(self.program.trains[self.train_index].pulse_width_us),
             "rate_hz": float(self.program.trains[self.train_index].rate_hz),
             "conductor": r.conductor,
+            "anatomy": None if self.anatomy is None else self.anatomy.to_dict(),
             "recruited_fraction": r.recruited_fraction,
             "undetermined_fraction": r.undetermined_fraction,
             "statuses": _counts(r.status),
@@ -286,6 +292,8 @@ def _num(x: float) -> float | None:
 def run(
     program: Program,
     *,
+    anatomy: SpinalCordAnatomy | None = None,
+    mesh_level: str = "coarse",
     population: FiberPopulation | None = None,
     conductor: VolumeConductor | str | dict[str, Any] | None = None,
     placements: list[LeadPlacement] | None = None,
@@ -302,12 +310,20 @@ def run(
     ----------
     program : Program
         A validated program (``neurostim.device.load_program``).
+    anatomy : SpinalCordAnatomy, optional
+        A spinal cord (``neurostim.anatomy.load_anatomy``). With it the defaults become the
+        finite-element cord of that anatomy (``mesh_level``), the leads on its dura and
+        dorsal-column fibers below its dorsal surface (:mod:`neurostim.pipeline.anatomy`).
+    mesh_level : {"coarse", "medium", "fine"}
+        Mesh of the finite-element cord (with ``anatomy`` only).
     population : FiberPopulation, optional
-        Default: ``dorsal_column_population`` centred on the train's active contacts.
+        Default: ``dorsal_column_population`` centred on the train's active contacts (without
+        an anatomy), ``dorsal_column_fibers(anatomy)`` (with one).
     conductor : VolumeConductor, name or table, optional
-        Default: homogeneous, isotropic 0.2 S/m.
+        Default: homogeneous, isotropic 0.2 S/m (without an anatomy), the anatomy's
+        finite-element cord (with one).
     placements : list of LeadPlacement, optional
-        One per lead (default: side by side across the midline).
+        One per lead (default: side by side across the midline, on the dura with an anatomy).
     train_index : int, optional
         Required for a program with several trains.
     dt_ms, tolerance_rel : float
@@ -325,6 +341,15 @@ def run(
         raise InputError("program", type(program).__name__, "must be a neurostim.device.Program")
     t = pick_train(program, train_index)
     settings = CircuitSettings() if circuit is None else circuit
+    if anatomy is not None:
+        from neurostim.pipeline import anatomy as cord
+
+        if conductor is None:
+            conductor = cord.fem_conductor(anatomy, mesh_level=mesh_level)
+        if placements is None:
+            placements = cord.anatomy_placements(program, anatomy, train_index=t)
+        if population is None:
+            population = cord.dorsal_column_fibers(anatomy)
     if population is None:
         centre = active_contact_center_mm(program, placements, train_index=t)
         population = dorsal_column_population(z_center_mm=float(centre[2]))
@@ -356,6 +381,7 @@ def run(
         circuit=out,
         settings=settings if run_circuit else None,
         timings_s=timings,
+        anatomy=anatomy,
     )
 
 

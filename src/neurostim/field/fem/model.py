@@ -88,6 +88,7 @@ class SpinalCordFEM(VolumeConductor):
     """
 
     name: ClassVar[str] = "spinal-cord-fem"
+    needs_all_contacts: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -1,0 +1,151 @@
+"""A spinal-cord anatomy -> the finite-element conductor, lead placement and dorsal-column fibers.
+
+The anatomy (:class:`neurostim.anatomy.SpinalCordAnatomy`, data) and the finite-element model
+(:class:`neurostim.field.fem.SpinalCordFEM`, physics) do not know each other; this module maps
+one onto the other, in the model's frame: z along the cord, x mediolateral, y growing
+ventrally, origin on the axis of the dural sac, the model spanning z in [-length/2, length/2].
+
+- **Geometry**: cord AP and transverse diameters, dorsal and ventral CSF, cord offset, dura,
+  epidural space, bone, outer radius, length and the tissue conductivities are taken as they
+  are. The model's dural sac is a circle through the dorsal and ventral CSF; the anatomy's
+  separate lateral CSF (``lateral_csf_mm``) is not used by this model [ours].
+- **Leads** (``anatomy_placements``): side by side across the cord, centred at
+  ``lead_ml_offset_mm``, ``DEFAULT_LEAD_SPACING_MM`` apart; a ring lead's body, or a paddle's
+  contact face, ``lead_gap_to_dura_mm`` dorsal of the dura's outer surface; the train's active
+  contacts centred at z = 0.
+- **Dorsal-column fibers** (``dorsal_column_fibers``): straight MRG fibers parallel to the
+  cord at given depths below the cord's dorsal surface (measured along y at each fiber's x),
+  within ``dc_max_depth_mm`` of the anatomy, across the middle of the dorsal columns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from neurostim.anatomy import SpinalCordAnatomy
+from neurostim.device import Program, load_lead
+from neurostim.errors import InputError
+from neurostim.fibers import FiberPopulation, straight_fibers
+from neurostim.fibers.populations import node_spacing_mm
+from neurostim.field.fem import Conductivities, LayeredCord, SpinalCordFEM
+from neurostim.pipeline.drive import pick_train
+from neurostim.pipeline.placement import DEFAULT_LEAD_SPACING_MM, LeadPlacement
+
+TISSUES = ("grey", "white_longitudinal", "white_transverse", "csf", "dura", "epidural", "bone",
+           "outer")  # fmt: skip
+
+
+def layered_cord(anatomy: SpinalCordAnatomy) -> LayeredCord:
+    """The finite-element geometry of an anatomy (see the module docstring)."""
+    if not isinstance(anatomy, SpinalCordAnatomy):
+        raise InputError("anatomy", type(anatomy).__name__, "must be a SpinalCordAnatomy")
+    sigma = anatomy.conductivity.values_s_per_m()
+    return LayeredCord(
+        cord_ap_mm=anatomy.cord_ap_mm,
+        cord_transverse_mm=anatomy.cord_transverse_mm,
+        dcsf_mm=anatomy.dcsf_mm,
+        vcsf_mm=anatomy.vcsf_mm,
+        cord_ml_offset_mm=anatomy.cord_ml_offset_mm,
+        grey_area_fraction=anatomy.grey_matter.gm_area_fraction,
+        dura_thickness_mm=anatomy.dura_thickness_mm,
+        epidural_thickness_mm=anatomy.epidural_thickness_mm,
+        bone_outer_radius_mm=anatomy.bone_outer_radius_mm,
+        outer_radius_mm=anatomy.outer_radius_mm,
+        length_mm=anatomy.length_mm,
+        conductivity=Conductivities(**{t: float(sigma[t]) for t in TISSUES}),
+    )
+
+
+def fem_conductor(anatomy: SpinalCordAnatomy, **options: Any) -> SpinalCordFEM:
+    """The finite-element conductor of an anatomy; ``options`` go to SpinalCordFEM
+    (``mesh_level``, ``contact_model``, ``order``, ``cache_dir`` ...)."""
+    return SpinalCordFEM(layered_cord(anatomy), **options)
+
+
+def _dura_surface_y_mm(cord: LayeredCord, x_mm: float) -> float:
+    r = cord.dura_outer_radius_mm
+    if abs(x_mm) >= r:
+        raise InputError(
+            "lead_ml_offset_mm", x_mm, f"must lie over the dural sac, |x| < {r:.3g} mm"
+        )
+    return -math.sqrt(r * r - x_mm * x_mm)
+
+
+def anatomy_placements(
+    program: Program,
+    anatomy: SpinalCordAnatomy,
+    *,
+    train_index: int | None = None,
+    lead_spacing_mm: float = DEFAULT_LEAD_SPACING_MM,
+) -> list[LeadPlacement]:
+    """One placement per lead of ``program`` on the dura of ``anatomy`` (module docstring)."""
+    cord = layered_cord(anatomy)
+    t = pick_train(program, train_index)
+    used = set(program.trains[t].contacts)
+    leads = [load_lead(ident) for ident in program.leads]
+    z_used = [c.position_mm[2] for k, lead in enumerate(leads) for c in lead.contacts
+              if f"L{k + 1}.{c.id}" in used]  # fmt: skip
+    z_mid = 0.5 * (min(z_used) + max(z_used)) if z_used else 0.0
+    n = len(leads)
+    out = []
+    for k, lead in enumerate(leads):
+        x = anatomy.lead_ml_offset_mm + (k - (n - 1) / 2) * lead_spacing_mm
+        surface = _dura_surface_y_mm(cord, x) - anatomy.lead_gap_to_dura_mm
+        shapes = {c.shape for c in lead.contacts}
+        if shapes == {"ring"}:
+            radius = max(float(c.diameter_mm or 0.0) for c in lead.contacts) / 2.0
+            y = surface - radius  # the ring's axis lies one radius dorsal of its surface
+        elif shapes == {"rectangle"}:
+            y = surface - max(float(c.position_mm[1]) for c in lead.contacts)
+        else:
+            raise InputError(f"leads[{k}]", sorted(shapes), "mixes ring and rectangle contacts")
+        out.append(LeadPlacement(origin_mm=(x, y, -z_mid)))
+    return out
+
+
+def dorsal_column_fibers(
+    anatomy: SpinalCordAnatomy,
+    *,
+    depths_mm: Sequence[float] = (0.1, 0.3, 0.5),
+    x_mm: Sequence[float] = (-1.0, 0.0, 1.0),
+    diameters_um: Sequence[float] = (5.7, 10.0, 16.0),
+    class_fractions: Sequence[float] = (0.70, 0.25, 0.05),
+    n_nodes: int = 41,
+    seed: int | None = 0,
+) -> FiberPopulation:
+    """Straight dorsal-column MRG fibers below the cord's dorsal surface, every class at every
+    (x, depth) point, weighted by class fraction (as ``dorsal_column_population``)."""
+    cord = layered_cord(anatomy)
+    depths = np.asarray(depths_mm, np.float64)
+    xs = np.asarray(x_mm, np.float64)
+    deepest = anatomy.fibers.dc_max_depth_mm
+    if depths.size == 0 or not np.all(np.isfinite(depths) & (depths > 0) & (depths <= deepest)):
+        raise InputError("depths_mm", tuple(depths_mm), f"must be in (0, {deepest:g}] mm "
+                         "(the anatomy's fibers.dc_max_depth_mm)")  # fmt: skip
+    cx, cy = cord.cord_center_xy_mm
+    a, b = cord.cord_transverse_mm / 2.0, cord.cord_ap_mm / 2.0
+    if xs.size == 0 or not np.all(np.isfinite(xs) & (np.abs(xs) < 0.5 * a)):
+        raise InputError(
+            "x_mm", tuple(x_mm), f"must lie across the dorsal columns, |x| < {a / 2:.3g} mm"
+        )
+    fractions = np.asarray(class_fractions, np.float64)
+    if fractions.size != len(diameters_um) or abs(fractions.sum() - 1.0) > 1e-9:
+        raise InputError("class_fractions", tuple(class_fractions),
+                         "give one fraction per diameter, summing to 1")  # fmt: skip
+    d, depth, x = np.meshgrid(np.asarray(diameters_um, np.float64), depths, xs, indexing="ij")
+    y = cy - b * np.sqrt(1.0 - (x / a) ** 2) + depth  # x relative to the cord's centre
+    weight = np.broadcast_to(fractions[:, None, None] / (depths.size * xs.size), d.shape)
+    offset = np.zeros(d.size)
+    if seed is not None:
+        spacing = np.array([node_spacing_mm(float(di)) for di in d.ravel()])
+        offset = np.random.default_rng(seed).uniform(0.0, 1.0, d.size) * spacing
+    return straight_fibers(x.ravel() + cx, y.ravel(), d.ravel(), z_center_mm=0.0,
+                           node_offset_mm=offset, n_nodes=n_nodes,
+                           weight=weight.ravel())  # fmt: skip
+
+
+__all__ = ["anatomy_placements", "dorsal_column_fibers", "fem_conductor", "layered_cord"]
