@@ -161,3 +161,43 @@ def test_undefined_rates_are_null_in_json() -> None:
     row = json.loads(r.stdout)["circuit"]["stimulated"][0]
     assert row["noci_rate_hz"] is None and row["inhibition_percent"] is None
     assert row["wdr_rate_hz"] is not None
+
+
+ONE_LEAD = (
+    'name = "one lead"\nstimulator = "generic-rechargeable-16"\nleads = ["percutaneous-8"]\n'
+    '[[trains]]\nwaveform = "tonic"\namplitude_ma = 4.0\npulse_width_us = 210\nrate_hz = 50\n'
+    'contacts = { "L1.E4" = -100, "L1.E5" = 100 }\n'
+)
+
+
+def test_run_in_the_finite_element_cord(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("ngsolve")
+    monkeypatch.setenv("NEUROSTIM_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "p.toml").write_text(ONE_LEAD)
+    (tmp_path / "cord.toml").write_text('level = "T10"\nlength_mm = 60.0\n')
+    r = runner.invoke(
+        app,
+        ["run", str(tmp_path / "p.toml"), "--anatomy", str(tmp_path / "cord.toml"),
+         "--dcsf-mm", "4", "--no-circuit", "--json", "--diameters-um", "10",
+         "--class-fractions", "1", "--x-mm", "0"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["conductor"]["conductor"] == "spinal-cord-fem"
+    assert data["anatomy"]["dcsf_mm"] == 4.0 and data["anatomy"]["length_mm"] == 60.0
+    assert [f["status"] for f in data["fibers"]] == ["ok"] * 3  # depths 0.1, 0.3, 0.5 mm
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--level", "T10", "--sigma", "0.3"], "sigma"),
+        (["--level", "X9"], "level"),
+        (["--level", "T10", "--dcsf-mm", "-1"], "dcsf_mm"),
+        (["--level", "T10", "--depths-mm", "2"], "depths_mm"),
+    ],
+)
+def test_bad_spinal_cord_options_exit_2(args, field) -> None:
+    r = runner.invoke(app, ["run", str(EXAMPLES / "tonic.toml"), "--no-circuit", *args])
+    assert r.exit_code == 2, r.output
+    assert field in _one_error_line(r)

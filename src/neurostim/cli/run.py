@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import typer
@@ -41,6 +41,16 @@ def _seeds(text: str) -> tuple[int, ...]:
     return seeds
 
 
+def _anatomy(level: str | None, path: Path | None, dcsf_mm: float | None) -> Any:
+    """The spinal cord the options name, or None for the homogeneous medium."""
+    if level is None and path is None and dcsf_mm is None:
+        return None
+    from neurostim.anatomy import load_anatomy
+
+    overrides = {} if dcsf_mm is None else {"dcsf_mm": dcsf_mm}
+    return load_anatomy(level, path, **overrides)
+
+
 def _write_json_atomic(obj: dict, path: Path) -> None:
     if path.suffix.lower() != ".json":
         raise InputError("output", str(path), "must end in .json")
@@ -53,7 +63,7 @@ def _print(result: PipelineResult) -> None:
     console.print(
         f"[bold]{escape(result.program.name or 'program')}[/bold], train {result.train_index}: "
         f"{rec.amplitude_ma:g} mA; {result.population.n_fibers} fibers, statuses "
-        f"{escape(str(d['statuses']))}; conductor {escape(str(rec.conductor))}"
+        f"{escape(str(d['statuses']))}; {escape(_conductor_line(rec.conductor))}"
     )
     console.print(
         f"recruited {rec.recruited_fraction:.1%} of the population "
@@ -88,6 +98,20 @@ def _print(result: PipelineResult) -> None:
         )
 
 
+def _conductor_line(info: dict[str, Any]) -> str:
+    """One line about the volume conductor (the whole description is in the JSON)."""
+    if info.get("conductor") == "spinal-cord-fem":
+        hit = "cached" if info.get("cache_hit") else "solved now"
+        status = ",".join(sorted(set(info.get("solver_status", [])))) or "?"
+        return (
+            f"finite-element cord ({info.get('mesh_level')} mesh, {info.get('elements')} "
+            f"elements, {hit}, solver {status})"
+        )
+    if info.get("conductor") == "homogeneous":
+        return f"homogeneous medium, sigma {info.get('sigma_xyz_s_per_m')} S/m"
+    return f"conductor {info.get('conductor')}"
+
+
 def _rate(value: float, spec: str = ".1f") -> str:
     return format(value, spec) if np.isfinite(value) else "undefined"
 
@@ -95,9 +119,18 @@ def _rate(value: float, spec: str = ".1f") -> str:
 def run_command(
     file: Path = typer.Argument(..., help="Program TOML file."),
     train_index: int | None = typer.Option(None, help="Train of a multiplexed program (0-based)."),
-    sigma: str = typer.Option(
-        "0.2", help="Tissue conductivity, S/m: one value, or sx,sy,sz (z along the cord)."
+    sigma: str | None = typer.Option(
+        None,
+        help="Homogeneous medium, S/m: one value, or sx,sy,sz (z along the cord) [default 0.2].",
     ),
+    level: str | None = typer.Option(
+        None, help="Spinal level (C5, T8, T10, T12/L1): run in the finite-element cord."
+    ),
+    anatomy: Path | None = typer.Option(None, help="Anatomy TOML (overrides the level)."),
+    dcsf_mm: float | None = typer.Option(
+        None, help="Dorsal CSF thickness (overrides the anatomy)."
+    ),
+    mesh: str = typer.Option("coarse", help="Finite-element mesh: coarse|medium|fine."),
     seeds: str = typer.Option("1", help="Circuit seeds, comma-separated."),
     duration_s: float = typer.Option(3.0, help="Simulated circuit time per condition (s)."),
     stim_start_s: float = typer.Option(1.0, help="Stimulation onset in the circuit run (s)."),
@@ -108,7 +141,11 @@ def run_command(
         "5.7,10,16", help="Dorsal-column fiber diameters (um), MRG classes."
     ),
     class_fractions: str = typer.Option("0.70,0.25,0.05", help="Share of each diameter class."),
-    depths_mm: str = typer.Option("1,2,3,4", help="Fiber depths below the lead axis (mm)."),
+    depths_mm: str | None = typer.Option(
+        None,
+        help="Fiber depths (mm) below the lead axis [1,2,3,4], or below the cord surface with "
+        "an anatomy [0.1,0.3,0.5].",
+    ),
     x_mm: str = typer.Option("-1,0,1", help="Mediolateral fiber positions (mm)."),
     no_circuit: bool = typer.Option(False, "--no-circuit", help="Stop after the fibers."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the result as JSON."),
@@ -122,11 +159,22 @@ def run_command(
     """
     from neurostim.fibers import dorsal_column_population
     from neurostim.field import HomogeneousConductor, Medium
-    from neurostim.pipeline import CircuitSettings, active_contact_center_mm, run
+    from neurostim.pipeline import (
+        CircuitSettings,
+        active_contact_center_mm,
+        dorsal_column_fibers,
+        run,
+    )
     from neurostim.pipeline.plots import check_plot_path, plot_run
 
-    sx = _floats(sigma, "sigma", 3)
-    conductor = HomogeneousConductor(Medium(sx[0] if len(sx) == 1 else (sx[0], sx[1], sx[2])))
+    cord = _anatomy(level, anatomy, dcsf_mm)
+    conductor: Any = None
+    if cord is not None and sigma is not None:
+        raise InputError("sigma", sigma, "give either --sigma or a spinal cord, not both")
+    if cord is None:
+        sx = _floats(sigma or "0.2", "sigma", 3)
+        medium = Medium(sx[0] if len(sx) == 1 else (sx[0], sx[1], sx[2]))
+        conductor = HomogeneousConductor(medium)
     settings = None
     if not no_circuit:
         settings = CircuitSettings(
@@ -141,7 +189,9 @@ def run_command(
     grid = {
         "diameters_um": _floats(diameters_um, "diameters_um"),
         "class_fractions": _floats(class_fractions, "class_fractions"),
-        "depths_mm": _floats(depths_mm, "depths_mm"),
+        "depths_mm": _floats(
+            depths_mm or ("1,2,3,4" if cord is None else "0.1,0.3,0.5"), "depths_mm"
+        ),
         "x_mm": _floats(x_mm, "x_mm"),
     }
     if len(grid["diameters_um"]) * len(grid["depths_mm"]) * len(grid["x_mm"]) > MAX_CLI_FIBERS:
@@ -155,15 +205,22 @@ def run_command(
             f"{first.field} = {first.value!r}: {first.message} (see `neurostim program check`)",
             EXIT_INVALID,
         )
-    centre = active_contact_center_mm(checked.program, train_index=train_index)
-    population = dorsal_column_population(
-        x_mm=grid["x_mm"], depths_mm=grid["depths_mm"], diameters_um=grid["diameters_um"],
-        class_fractions=grid["class_fractions"], z_center_mm=float(centre[2]),
-    )  # fmt: skip
+    if cord is None:
+        centre = active_contact_center_mm(checked.program, train_index=train_index)
+        population = dorsal_column_population(
+            x_mm=grid["x_mm"], depths_mm=grid["depths_mm"], diameters_um=grid["diameters_um"],
+            class_fractions=grid["class_fractions"], z_center_mm=float(centre[2]),
+        )  # fmt: skip
+    else:
+        population = dorsal_column_fibers(
+            cord, x_mm=grid["x_mm"], depths_mm=grid["depths_mm"],
+            diameters_um=grid["diameters_um"], class_fractions=grid["class_fractions"],
+        )  # fmt: skip
     try:
         with err_console.status("fiber thresholds ...") as status:
             result = run(
-                checked.program, population=population, conductor=conductor,
+                checked.program, anatomy=cord, mesh_level=mesh, population=population,
+                conductor=conductor,
                 train_index=train_index, tolerance_rel=tolerance_rel, circuit=settings,
                 run_circuit=not no_circuit,
                 progress=lambda stage: status.update(f"{stage} ..."),

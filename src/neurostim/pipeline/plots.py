@@ -40,7 +40,7 @@ def plot_run(result: PipelineResult, path: str | Path, *, title: str | None = No
         axes[0].scatter(depth[bad], y, marker="x", color="k", s=20, label="status not ok (lower)")
     axes[0].axhline(rec.amplitude_ma, color="0.4", ls="--", lw=1, label="program amplitude")
     axes[0].set_yscale("log")
-    axes[0].set_xlabel("fiber depth y (mm)")
+    axes[0].set_xlabel("fiber y, tissue frame (mm; ventral > 0)")
     axes[0].set_ylabel("threshold (mA)")
     axes[0].set_title("fiber thresholds", fontsize=10)
     axes[0].legend(fontsize=7)
