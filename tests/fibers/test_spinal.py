@@ -31,7 +31,7 @@ def test_caudal_dermatomes_lie_medial() -> None:
 
 def test_fibers_sit_their_depth_below_the_cord_surface() -> None:
     a = load_anatomy("T8")
-    cx, cy, semi_t, semi_ap = a.boundaries()["cord"]
+    _, cy, semi_t, semi_ap = a.boundaries()["cord"]
     s = dorsal_column_grid(a, ml_mm=(0.0, 1.0), depths_mm=(0.25,), diameters_um=(10.0,),
                            class_fractions=(1.0,), seed=None)  # fmt: skip
     y = np.array([v[0, 1] for v in s.fibers.vertices_mm])
