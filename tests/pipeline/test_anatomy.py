@@ -125,3 +125,15 @@ def test_a_cord_wider_than_the_model_sac_is_refused_before_meshing() -> None:
     # (13.3 mm wide, 7.4 mm deep) does not fit in it; refused with the field named
     with pytest.raises(InputError, match="cord_transverse_mm"):
         layered_cord(load_anatomy("C5"))
+
+
+def test_fibers_longer_than_the_model_are_refused_before_meshing(tmp_path: Path) -> None:
+    # 41 nodes of a 16 um fiber span 64 mm: more than a 60 mm model; refused with the field
+    # named, before any mesh is built (nothing in the cache)
+    a = load_anatomy("T10", length_mm=60.0)
+    pop = dorsal_column_fibers(a, diameters_um=(16.0,), class_fractions=(1.0,), x_mm=(0.0,),
+                               depths_mm=(0.2,))  # fmt: skip
+    with pytest.raises(InputError, match="length_mm"):
+        recruitment(_program(), pop, conductor=fem_conductor(a, cache_dir=tmp_path),
+                    placements=anatomy_placements(_program(), a))  # fmt: skip
+    assert not any(tmp_path.iterdir())

@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from neurostim.anatomy import SpinalCordAnatomy
 from neurostim.device import Program
 from neurostim.errors import InputError
+from neurostim.fibers.populations import node_spacing_mm
 from neurostim.fibers.spinal import SpinalFibers, dorsal_column_grid
 from neurostim.pipeline.anatomy import anatomy_placements, fem_conductor
 from neurostim.pipeline.drive import pick_train
@@ -237,13 +238,34 @@ def scs_map(
     return result, ids
 
 
+DOMAIN_FILL = 0.9
+"""Longest fiber as a share of the model's length (the rest keeps its ends off the ends)."""
+
+
+def fitting_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 41) -> int:
+    """The most nodes (odd, 5..``most``) with which the largest fiber spans at most
+    ``DOMAIN_FILL`` of the model's length (node spacing + one node offset)."""
+    spacing = max(node_spacing_mm(float(d)) for d in diameters_um)
+    n = int((DOMAIN_FILL * anatomy.length_mm) // spacing)  # n - 1 spacings + 1 of offset
+    n = min(most, n if n % 2 else n - 1)
+    if n < 5:
+        raise InputError(
+            "length_mm", anatomy.length_mm,
+            f"too short for a {max(diameters_um):g} um fiber of 5 nodes ({5 * spacing:.3g} mm)",
+        )  # fmt: skip
+    return n
+
+
 def _default_fibers(anatomy: SpinalCordAnatomy, seed: int) -> SpinalFibers:
-    """Dorsal-column fibers, and dorsal-root fibers where the fiber stage provides them."""
+    """Dorsal-column fibers (and dorsal-root fibers where the fiber stage provides them),
+    as many nodes as fit the model's length."""
     from neurostim.fibers import spinal
 
+    diameters = (5.7, 10.0, 16.0)
+    n_nodes = fitting_n_nodes(anatomy, diameters)
     if hasattr(spinal, "spinal_cord_fibers"):
         return spinal.spinal_cord_fibers(anatomy, seed=seed)
-    return dorsal_column_grid(anatomy, seed=seed)
+    return dorsal_column_grid(anatomy, diameters_um=diameters, n_nodes=n_nodes, seed=seed)
 
 
 __all__ = ["DEFAULT_COVERAGE_FRACTION", "DEFAULT_USAGE_RATIO", "SpinalMap", "scs_map"]

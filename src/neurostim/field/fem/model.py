@@ -228,6 +228,7 @@ class SpinalCordFEM(VolumeConductor):
             raise InputError("points_xyz_mm", pts.shape, "expected shape (n_points, 3) in mm")
         if not np.all(np.isfinite(pts)):
             raise InputError("points_xyz_mm", "non-finite", "all coordinates must be finite (mm)")
+        _check_in_domain(pts, self.cord)  # before any meshing
         self.prepare(contacts)
         mesh, fes, vectors = self.solution
         out = np.empty((vectors.shape[0], pts.shape[0]))
@@ -240,6 +241,23 @@ class SpinalCordFEM(VolumeConductor):
         out["cord"] = self.cord.to_dict()
         out.update(self._report)
         return out
+
+
+def _check_in_domain(pts: NDArray[np.float64], cord: LayeredCord) -> None:
+    """Refuse points outside the modelled cylinder (|z| <= length/2, r <= outer radius)."""
+    half = cord.length_mm / 2.0
+    outside = np.flatnonzero(
+        (np.abs(pts[:, 2]) > half) | (np.hypot(pts[:, 0], pts[:, 1]) > cord.outer_radius_mm)
+    )
+    if outside.size:
+        i = int(outside[0])
+        raise InputError(
+            f"points_xyz_mm[{i}]",
+            tuple(float(c) for c in pts[i]),
+            f"{outside.size} point(s) lie outside the model (|z| <= {half:g} mm, r <= "
+            f"{cord.outer_radius_mm:g} mm): shorten the fibers or lengthen the model "
+            "(length_mm)",
+        )
 
 
 def _factory(**options: Any) -> VolumeConductor:
