@@ -1,8 +1,8 @@
 """Lead bodies from placed contacts: which contacts share a lead, and where its insulator lies.
 
 The finite-element model removes each lead body from the domain (an insulator) and keeps its
-contacts as surfaces. The bodies are inferred from the contacts (no ``neurostim.device``
-import, DESIGN.md §1):
+contacts as surfaces. The bodies are inferred from the contacts (the field stage does not
+import ``neurostim.device``):
 
 - Ring contacts (:class:`~neurostim.field.RingContact`) on one line with one diameter form one
   percutaneous lead: a cylinder of that diameter from ``LEAD_TIP_MM`` beyond the distal contact
