@@ -301,9 +301,8 @@ def dorsal_root_fibers(
     chosen = tuple(sides)
     if not chosen or len(set(chosen)) != len(chosen) or not set(chosen) <= set(SIDES):
         raise InputError("sides", chosen, "one or both of 'left', 'right', each once")
-    if isinstance(n_nodes, bool) or not isinstance(n_nodes, int) or not 5 <= n_nodes <= 401:
-        raise InputError("n_nodes", n_nodes, "an odd whole number in [5, 401]")
-    if n_nodes % 2 == 0:
+    bad = isinstance(n_nodes, bool) or not isinstance(n_nodes, int) or n_nodes % 2 == 0
+    if bad or not 5 <= n_nodes <= 401:
         raise InputError("n_nodes", n_nodes, "an odd whole number in [5, 401]")
     cx, cy, a, b = cord_ellipse(anatomy)
     drez = roots.drez_ml_mm
