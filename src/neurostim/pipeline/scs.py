@@ -18,7 +18,9 @@ Definitions (docs/reference/spinal-cord.md §7, patient-clinic.md §1.4):
 - **Coverage**: the dermatomes with at least ``coverage_fraction`` (default 0.1 [ours]) of
   their DC fibers recruited at the program amplitude.
 
-A fiber whose threshold search did not end ``ok`` is never counted: the map reports how many
+Fibers: the dorsal-column grid and the segment's dorsal-root fibers of
+:func:`neurostim.fibers.spinal.spinal_cord_fibers` (weights per population). A fiber whose
+threshold search did not end ``ok`` is never counted: the map reports how many
 (``undetermined_fibers``), and a threshold that depends on one is None.
 """
 
@@ -35,7 +37,7 @@ from neurostim.anatomy import SpinalCordAnatomy
 from neurostim.device import Program
 from neurostim.errors import InputError
 from neurostim.fibers.populations import node_spacing_mm
-from neurostim.fibers.spinal import SpinalFibers, dorsal_column_grid
+from neurostim.fibers.spinal import SpinalFibers, spinal_cord_fibers
 from neurostim.pipeline.anatomy import anatomy_placements, fem_conductor
 from neurostim.pipeline.drive import pick_train
 from neurostim.pipeline.recruitment import RecruitmentResult, recruitment
@@ -257,15 +259,11 @@ def fitting_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 4
 
 
 def _default_fibers(anatomy: SpinalCordAnatomy, seed: int) -> SpinalFibers:
-    """Dorsal-column fibers (and dorsal-root fibers where the fiber stage provides them),
-    as many nodes as fit the model's length."""
-    from neurostim.fibers import spinal
-
+    """Dorsal-column fibers (as many nodes as fit the model's length) and the segment's
+    dorsal-root fibers (``neurostim.fibers.spinal``)."""
     diameters = (5.7, 10.0, 16.0)
-    n_nodes = fitting_n_nodes(anatomy, diameters)
-    if hasattr(spinal, "spinal_cord_fibers"):
-        return spinal.spinal_cord_fibers(anatomy, seed=seed)
-    return dorsal_column_grid(anatomy, diameters_um=diameters, n_nodes=n_nodes, seed=seed)
+    dc = {"diameters_um": diameters, "n_nodes": fitting_n_nodes(anatomy, diameters)}
+    return spinal_cord_fibers(anatomy, dc=dc, seed=seed)
 
 
 __all__ = ["DEFAULT_COVERAGE_FRACTION", "DEFAULT_USAGE_RATIO", "SpinalMap", "scs_map"]
