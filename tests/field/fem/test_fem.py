@@ -176,7 +176,7 @@ def test_points_outside_the_tissue_are_refused(layered: dict[str, Any]) -> None:
     fem, contacts = layered["fem"], layered["contacts"]
     lead_axis = np.array(contacts[0].center_xyz_mm)
     for bad in ([0.0, 0.0, 13.0], [0.0, -10.5, 0.0], lead_axis.tolist()):
-        with pytest.raises(InputError, match="outside the (tissue|model)"):
+        with pytest.raises(InputError, match=r"outside the (tissue|model)"):
             fem.unit_potentials_mv(contacts, np.array([[0.0, 0.0, 0.0], bad]))
     with pytest.raises(InputError, match="n_points, 3"):
         fem.unit_potentials_mv(contacts, np.zeros((3, 2)))
