@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from neurostim.anatomy import SpinalCordAnatomy
+from neurostim.anatomy.conductivity import TISSUES
 from neurostim.device import Program, load_lead
 from neurostim.errors import InputError
 from neurostim.fibers import FiberPopulation, straight_fibers
@@ -34,9 +35,6 @@ from neurostim.fibers.populations import node_spacing_mm
 from neurostim.field.fem import Conductivities, LayeredCord, SpinalCordFEM
 from neurostim.pipeline.drive import pick_train
 from neurostim.pipeline.placement import DEFAULT_LEAD_SPACING_MM, LeadPlacement
-
-TISSUES = ("grey", "white_longitudinal", "white_transverse", "csf", "dura", "epidural", "bone",
-           "outer")  # fmt: skip
 
 
 def layered_cord(anatomy: SpinalCordAnatomy) -> LayeredCord:
