@@ -103,23 +103,6 @@ def test_fem_thresholds_rise_with_depth_and_come_back_from_the_cache(tmp_path: P
     assert np.array_equal(again.threshold_ma, first.threshold_ma)
 
 
-@pytest.mark.slow
-def test_p1_perception_threshold_rises_with_dorsal_csf(tmp_path: Path) -> None:
-    """spinal-cord.md §4 P1 (Holsheimer 1994): PT rises with dCSF. Protocol: T10 anatomy,
-    bipole E4-/E5+ at 210 us on the dura at the midline, 10 um DC fibers 0.1-0.5 mm deep;
-    PT = the lowest DC threshold, at dCSF 3 and 6 mm."""
-    pytest.importorskip("ngsolve")
-    pts = []
-    for dcsf in (3.0, 6.0):
-        a = load_anatomy("T10", dcsf_mm=dcsf, length_mm=60.0)
-        r = run(_program(), anatomy=a, run_circuit=False, tolerance_rel=0.01,
-                population=dorsal_column_fibers(a, diameters_um=(10.0,), class_fractions=(1.0,)),
-                conductor=fem_conductor(a, cache_dir=tmp_path))  # fmt: skip
-        assert np.all(r.recruitment.status == "ok")
-        pts.append(float(r.recruitment.threshold_ma.min()))
-    assert pts[1] > pts[0]
-
-
 def test_a_cord_wider_than_the_model_sac_is_refused_before_meshing() -> None:
     # the model's dural sac is a circle through the dorsal and ventral CSF: the cervical cord
     # (13.3 mm wide, 7.4 mm deep) does not fit in it; refused with the field named
