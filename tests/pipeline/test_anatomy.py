@@ -23,7 +23,6 @@ from neurostim.pipeline import (
     layered_cord,
     program_contacts,
     recruitment,
-    run,
 )
 
 PROGRAM = (
