@@ -30,8 +30,8 @@ from neurostim.anatomy import SpinalCordAnatomy
 from neurostim.anatomy.conductivity import TISSUES
 from neurostim.device import Program, load_lead
 from neurostim.errors import InputError
-from neurostim.fibers import FiberPopulation, straight_fibers
-from neurostim.fibers.populations import node_spacing_mm
+from neurostim.fibers import FiberPopulation
+from neurostim.fibers.spinal import cord_ellipse, dorsal_column_grid
 from neurostim.field.fem import Conductivities, LayeredCord, SpinalCordFEM
 from neurostim.pipeline.drive import pick_train
 from neurostim.pipeline.placement import DEFAULT_LEAD_SPACING_MM, LeadPlacement
@@ -116,34 +116,20 @@ def dorsal_column_fibers(
     seed: int | None = 0,
 ) -> FiberPopulation:
     """Straight dorsal-column MRG fibers below the cord's dorsal surface, every class at every
-    (x, depth) point, weighted by class fraction (as ``dorsal_column_population``)."""
-    cord = layered_cord(anatomy)
-    depths = np.asarray(depths_mm, np.float64)
+    (x, depth) point, weighted by class fraction: the fibers of
+    :func:`neurostim.fibers.spinal.dorsal_column_grid` at mediolateral positions ``x_mm`` from
+    the cord's midline, which must lie across the middle of the dorsal columns."""
+    _, _, a, _ = cord_ellipse(anatomy)
     xs = np.asarray(x_mm, np.float64)
-    deepest = anatomy.fibers.dc_max_depth_mm
-    if depths.size == 0 or not np.all(np.isfinite(depths) & (depths > 0) & (depths <= deepest)):
-        raise InputError("depths_mm", tuple(depths_mm), f"must be in (0, {deepest:g}] mm "
-                         "(the anatomy's fibers.dc_max_depth_mm)")  # fmt: skip
-    cx, cy = cord.cord_center_xy_mm
-    a, b = cord.cord_transverse_mm / 2.0, cord.cord_ap_mm / 2.0
     if xs.size == 0 or not np.all(np.isfinite(xs) & (np.abs(xs) < 0.5 * a)):
         raise InputError(
             "x_mm", tuple(x_mm), f"must lie across the dorsal columns, |x| < {a / 2:.3g} mm"
         )
-    fractions = np.asarray(class_fractions, np.float64)
-    if fractions.size != len(diameters_um) or abs(fractions.sum() - 1.0) > 1e-9:
-        raise InputError("class_fractions", tuple(class_fractions),
-                         "give one fraction per diameter, summing to 1")  # fmt: skip
-    d, depth, x = np.meshgrid(np.asarray(diameters_um, np.float64), depths, xs, indexing="ij")
-    y = cy - b * np.sqrt(1.0 - (x / a) ** 2) + depth  # x relative to the cord's centre
-    weight = np.broadcast_to(fractions[:, None, None] / (depths.size * xs.size), d.shape)
-    offset = np.zeros(d.size)
-    if seed is not None:
-        spacing = np.array([node_spacing_mm(float(di)) for di in d.ravel()])
-        offset = np.random.default_rng(seed).uniform(0.0, 1.0, d.size) * spacing
-    return straight_fibers(x.ravel() + cx, y.ravel(), d.ravel(), z_center_mm=0.0,
-                           node_offset_mm=offset, n_nodes=n_nodes,
-                           weight=weight.ravel())  # fmt: skip
+    grid = dorsal_column_grid(
+        anatomy, depths_mm=depths_mm, ml_mm=xs, diameters_um=diameters_um,
+        class_fractions=class_fractions, n_nodes=n_nodes, seed=seed,
+    )  # fmt: skip
+    return grid.fibers
 
 
 __all__ = ["anatomy_placements", "dorsal_column_fibers", "fem_conductor", "layered_cord"]
