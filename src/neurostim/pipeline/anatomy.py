@@ -126,7 +126,7 @@ def dorsal_column_fibers(
             "x_mm", tuple(x_mm), f"must lie across the dorsal columns, |x| < {a / 2:.3g} mm"
         )
     grid = dorsal_column_grid(
-        anatomy, depths_mm=depths_mm, ml_mm=xs, diameters_um=diameters_um,
+        anatomy, depths_mm=depths_mm, ml_mm=xs.tolist(), diameters_um=diameters_um,
         class_fractions=class_fractions, n_nodes=n_nodes, seed=seed,
     )  # fmt: skip
     return grid.fibers
