@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from neurostim._files import write_text
+from neurostim._files import check_output_path, write_text
 from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
 from neurostim.device import check_program
 from neurostim.errors import InputError
@@ -49,12 +49,6 @@ def _anatomy(level: str | None, path: Path | None, dcsf_mm: float | None) -> Any
 
     overrides = {} if dcsf_mm is None else {"dcsf_mm": dcsf_mm}
     return load_anatomy(level, path, **overrides)
-
-
-def _write_json_atomic(obj: dict, path: Path) -> None:
-    if path.suffix.lower() != ".json":
-        raise InputError("output", str(path), "must end in .json")
-    write_text(path, json.dumps(obj, indent=2) + "\n", field="output")
 
 
 def _print(result: PipelineResult) -> None:
@@ -184,8 +178,8 @@ def run_command(
         )  # fmt: skip
     if plot is not None:
         check_plot_path(plot)
-    if output is not None and output.suffix.lower() != ".json":
-        raise InputError("output", str(output), "must end in .json")
+    if output is not None:
+        check_output_path("output", output, (".json",))
     grid = {
         "diameters_um": _floats(diameters_um, "diameters_um"),
         "class_fractions": _floats(class_fractions, "class_fractions"),
@@ -229,7 +223,7 @@ def run_command(
         raise fail("interrupted; nothing was written", 130) from None
     data = result.to_dict()
     if output is not None:
-        _write_json_atomic(data, output)
+        write_text(output, json.dumps(data, indent=2) + "\n", field="output")
     if plot is not None:
         plot_run(result, plot)
     if json_out:

@@ -47,9 +47,11 @@ _ARRAYS_PER_SECTION = 40
 def estimate_memory_bytes(population: FiberPopulation, n_contacts: int) -> int:
     """Estimated peak bytes of one recruitment: the largest geometry group's sections times
     the arrays held per section (``_ARRAYS_PER_SECTION`` plus one unit potential per contact)."""
-    n_sections = np.array([population.fiber(i).geometry.n_sections for i in _firsts(population)])
-    counts = np.array([len(v) for v in _groups(population).values()])
-    return int(np.max(counts * n_sections) * (_ARRAYS_PER_SECTION + n_contacts) * 8)
+    largest = max(
+        len(idx) * population.fiber(idx[0]).geometry.n_sections
+        for idx in _groups(population).values()
+    )
+    return int(largest * (_ARRAYS_PER_SECTION + n_contacts) * 8)
 
 
 def _groups(population: FiberPopulation) -> dict[tuple[float, int], list[int]]:
@@ -57,10 +59,6 @@ def _groups(population: FiberPopulation) -> dict[tuple[float, int], list[int]]:
     for i in range(population.n_fibers):
         groups[(float(population.diameter_um[i]), int(population.n_nodes[i]))].append(i)
     return groups
-
-
-def _firsts(population: FiberPopulation) -> list[int]:
-    return [idx[0] for idx in _groups(population).values()]
 
 
 def phi_per_ma(
