@@ -40,6 +40,7 @@ from neurostim.fibers.populations import node_spacing_mm
 from neurostim.fibers.spinal import SpinalFibers, spinal_cord_fibers
 from neurostim.pipeline.anatomy import anatomy_placements, fem_conductor
 from neurostim.pipeline.drive import pick_train
+from neurostim.pipeline.placement import program_contacts
 from neurostim.pipeline.recruitment import RecruitmentResult, recruitment
 
 DEFAULT_USAGE_RATIO = 1.5
@@ -229,8 +230,6 @@ def scs_map(
         fibers = _default_fibers(anatomy, seed)
     conductor = fem_conductor(anatomy, mesh_level=mesh_level, **(conductor_options or {}))
     placements = anatomy_placements(program, anatomy, train_index=t)
-    from neurostim.pipeline.placement import program_contacts
-
     ids, _ = program_contacts(program, placements)
     rec = recruitment(program, fibers.fibers, conductor=conductor, placements=placements,
                       train_index=t, tolerance_rel=tolerance_rel)  # fmt: skip
