@@ -246,3 +246,46 @@ def test_work_beyond_the_memory_budget_is_refused_before_it_starts(tonic, monkey
     assert need == 4 * fibers.fiber(0).geometry.n_sections * 42 * 8
     with pytest.raises(InputError, match=r"population.*MiB"):
         recruitment(tonic, fibers, memory_budget_mb=0.9 * need / 2**20)
+
+
+def test_a_window_drives_whole_periods_of_the_train() -> None:
+    # 10 kHz, 30 us biphasic: one period is 100 us (20 samples at 5 us); a 1 ms window holds
+    # ten periods, each the synthesised train itself
+    program = load_program(PROGRAMS / "high-frequency-10khz.toml")
+    drive = program_drive(program, dt_ms=0.005, window_ms=1.0)
+    assert drive.window_ms == pytest.approx(1.0)
+    wave = synthesize_waveform(program, duration_s=0.001, dt_us=5.0).current_ma
+    n_lead_in = 20
+    n = drive.waveform.size - n_lead_in
+    expected = wave[:, :n] / program.trains[0].amplitude_ma
+    got = np.outer(drive.contact_current_per_ma, drive.waveform[n_lead_in:])
+    assert_close(got, expected, atol=1e-12, what="factorised train over the window", unit="1/mA")
+    onsets = np.flatnonzero(np.diff((drive.waveform == 1.0).astype(int)) == 1)
+    assert onsets.size == 10  # one cathodic phase per 100 us period
+    # by default a kilohertz train is driven over 20 ms, a tonic one by its first pulse
+    assert program_drive(program).window_ms == pytest.approx(20.0)
+    tonic = load_program(PROGRAMS / "tonic.toml")
+    assert program_drive(tonic).window_ms is None
+    assert program_drive(program, window_ms=None).window_ms is None
+
+
+@pytest.mark.parametrize("window", [0.0, -1.0, 0.05, float("nan"), 1e6, "long", True])
+def test_a_bad_window_is_refused(window) -> None:
+    program = load_program(PROGRAMS / "high-frequency-10khz.toml")
+    with pytest.raises(InputError, match="window_ms"):
+        program_drive(program, window_ms=window)
+
+
+def test_a_kilohertz_train_fires_fibers_a_single_pulse_does_not() -> None:
+    # temporal summation: 10 kHz, 30 us biphasic pulses fire a fiber below the single-pulse
+    # threshold (subthreshold pulses add up), and a window of one period is the single pulse
+    program = load_program(PROGRAMS / "high-frequency-10khz.toml")
+    fibers = straight_fibers([0.0, 0.5], [-3.0, -3.0], [16.0, 10.0], n_nodes=21)
+    single = recruitment(program, fibers, window_ms=None)
+    one_period = recruitment(program, fibers, window_ms=0.1)
+    train = recruitment(program, fibers, window_ms=5.0)
+    assert (single.status == "ok").all() and (train.status == "ok").all()
+    assert_close(one_period.threshold_ma, single.threshold_ma, rtol=1e-12,
+                 what="one-period window vs the first unit", unit="mA")  # fmt: skip
+    assert np.all(train.threshold_ma < 0.9 * single.threshold_ma), (
+        train.threshold_ma, single.threshold_ma)  # fmt: skip

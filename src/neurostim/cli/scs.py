@@ -37,6 +37,9 @@ def map_command(
     seed: int = typer.Option(0, help="Seed of the fibers' node offsets."),
     train_index: int | None = typer.Option(None, help="Train of a multiplexed program."),
     pt_min_fibers: int = typer.Option(1, help="DC fibers that must fire for perception."),
+    window_ms: float | None = typer.Option(
+        None, help="Train window per threshold (ms); default: one pulse, 20 ms at >= 1 kHz."
+    ),
     fibers_out: Path | None = typer.Option(None, help="Write one CSV row per fiber."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the map figure."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
@@ -73,6 +76,7 @@ def map_command(
                 mesh_level=mesh,
                 seed=seed,
                 pt_min_fibers=pt_min_fibers,
+                window_ms="auto" if window_ms is None else window_ms,
             )
     except KeyboardInterrupt:
         raise fail("interrupted; nothing was written", 130) from None

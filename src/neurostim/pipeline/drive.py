@@ -27,6 +27,13 @@ MIN_DT_MS = 1e-4
 """Smallest solver step accepted (ms)."""
 MAX_DT_MS = 0.05
 """Largest solver step accepted (ms): the MRG node needs about 0.005-0.025 ms."""
+MAX_WINDOW_MS = 500.0
+"""Longest train window one threshold search drives (ms)."""
+KHZ_RATE_HZ = 1000.0
+"""Trains at or above this rate are driven over a window by default, not by one unit."""
+DEFAULT_KHZ_WINDOW_MS = 20.0
+"""Default window of a kilohertz train (ms) [ours]: 200 pulses at 10 kHz, long enough for
+the onset response or a block to settle, short enough for population searches."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class ProgramDrive:
         preceded by ``PULSE_START_MS`` of zeros.
     amplitude_ma, pulse_width_ms, dt_ms : float
     train_index : int
+    window_ms : float or None
+        The train window driven (whole periods), None for the first unit alone.
     """
 
     contact_ids: list[str]
@@ -53,6 +62,7 @@ class ProgramDrive:
     pulse_width_ms: float
     dt_ms: float
     train_index: int
+    window_ms: float | None = None
 
     @property
     def end_ms(self) -> float:
@@ -93,14 +103,43 @@ def check_dt_ms(dt_ms: float) -> float:
     return float(dt_ms)
 
 
-def program_drive(
-    program: Program, *, train_index: int | None = None, dt_ms: float = 0.005
-) -> ProgramDrive:
-    """Per-contact drive of the first unit (pulse, or burst) of one train of ``program``.
+def default_window_ms(rate_hz: float) -> float | None:
+    """None (one unit) below :data:`KHZ_RATE_HZ`, else :data:`DEFAULT_KHZ_WINDOW_MS`."""
+    return DEFAULT_KHZ_WINDOW_MS if rate_hz >= KHZ_RATE_HZ else None
 
-    The train is synthesised alone over one period at ``dt_ms`` (pulse widths and the
-    interphase gap must be whole multiples of it), cut after its last nonzero sample and
-    factorised as I_k(t) = A i_k w(t); InputError if the contacts do not share one waveform.
+
+def check_window_ms(window_ms: float | None, period_ms: float) -> int:
+    """Whole periods of the train in ``window_ms`` (1 when None); InputError naming the range."""
+    if window_ms is None:
+        return 1
+    ok = isinstance(window_ms, int | float) and not isinstance(window_ms, bool)
+    if not (ok and math.isfinite(window_ms) and period_ms <= window_ms <= MAX_WINDOW_MS):
+        raise InputError(
+            "window_ms",
+            window_ms,
+            f"must be a train window in [{period_ms:.4g}, {MAX_WINDOW_MS:g}] ms (at least one "
+            "period of the train)",
+        )
+    return max(1, math.floor(window_ms / period_ms + 1e-9))
+
+
+def program_drive(
+    program: Program,
+    *,
+    train_index: int | None = None,
+    dt_ms: float = 0.005,
+    window_ms: float | str | None = "auto",
+) -> ProgramDrive:
+    """Per-contact drive of the first unit (pulse, or burst) of one train of ``program``, or
+    of the train over ``window_ms`` (whole periods from its first pulse). ``"auto"`` (the
+    default): one unit below 1 kHz, :data:`DEFAULT_KHZ_WINDOW_MS` at kilohertz rates; None:
+    one unit.
+
+    The train is synthesised alone over one period (or the window) at ``dt_ms`` (pulse widths
+    and the interphase gap must be whole multiples of it), cut after its last nonzero sample
+    and factorised as I_k(t) = A i_k w(t); InputError if the contacts do not share one
+    waveform. A window is what a kilohertz train needs: its effect on a fiber (excitation at
+    the onset, block, or nothing) builds up over many pulses, which one unit cannot show.
     """
     t = pick_train(program, train_index)
     train = program.trains[t]
@@ -110,7 +149,12 @@ def program_drive(
     alone = program.model_copy(update={"trains": [train]})
     dt_us = dt_ms * MS_TO_US
     period_us = S_TO_US / float(train.rate_hz)
-    n_period = math.floor(period_us / dt_us + 1e-9)
+    if window_ms == "auto":
+        window_ms = default_window_ms(float(train.rate_hz))
+    if isinstance(window_ms, str):
+        raise InputError("window_ms", window_ms, "must be a number of ms, 'auto' or None")
+    n_periods = check_window_ms(window_ms, period_us / MS_TO_US)
+    n_period = math.floor(n_periods * period_us / dt_us + 1e-9)
     wave = synthesize_waveform(alone, duration_s=n_period * dt_us / S_TO_US, dt_us=dt_us)
     current = wave.current_ma[:, :n_period] / float(train.amplitude_ma)
     active = np.flatnonzero(np.any(current != 0, axis=0))
@@ -136,7 +180,18 @@ def program_drive(
         pulse_width_ms=float(train.pulse_width_us) * US_TO_MS,
         dt_ms=dt_ms,
         train_index=t,
+        window_ms=None if window_ms is None else n_periods * period_us / MS_TO_US,
     )
 
 
-__all__ = ["ProgramDrive", "check_dt_ms", "pick_train", "program_drive"]
+__all__ = [
+    "DEFAULT_KHZ_WINDOW_MS",
+    "KHZ_RATE_HZ",
+    "MAX_WINDOW_MS",
+    "ProgramDrive",
+    "check_dt_ms",
+    "check_window_ms",
+    "default_window_ms",
+    "pick_train",
+    "program_drive",
+]

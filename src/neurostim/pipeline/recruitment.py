@@ -196,6 +196,7 @@ def recruitment(
     tolerance_rel: float = 0.01,
     max_amplitude_ma: float = 1e3,
     memory_budget_mb: float | None = None,
+    window_ms: float | str | None = "auto",
 ) -> RecruitmentResult:
     """Threshold of every fiber of ``population`` for one train of ``program``.
 
@@ -223,6 +224,12 @@ def recruitment(
     memory_budget_mb : float, optional
         Refuse (InputError) before any work when the estimated peak memory exceeds it; default
         half the memory available (``neurostim._budget``).
+    window_ms : float, "auto" or None
+        Drive the train over this window (whole periods) instead of its first unit: the
+        threshold is then the lowest amplitude at which the train fires the fiber at least
+        once within the window (for kilohertz trains, whose effect builds over many pulses).
+        "auto" (default): one unit below 1 kHz, 20 ms at kilohertz rates
+        (``drive.DEFAULT_KHZ_WINDOW_MS``); None: one unit.
 
     Returns
     -------
@@ -231,7 +238,7 @@ def recruitment(
         ``find_thresholds`` call per fiber geometry (diameter, node count).
     """
     conductor = conductor_from_spec(conductor)
-    drive = program_drive(program, train_index=train_index, dt_ms=dt_ms)
+    drive = program_drive(program, train_index=train_index, dt_ms=dt_ms, window_ms=window_ms)
     ids, contacts = program_contacts(program, placements)
     if tstop_ms is None:
         tstop_ms = max(5.0, drive.end_ms + 3.0)

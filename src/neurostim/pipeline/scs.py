@@ -147,6 +147,7 @@ class SpinalMap:
             "program": self.program.name,
             "train_index": self.train_index,
             "amplitude_ma": self.recruitment.amplitude_ma,
+            "window_ms": self.recruitment.drive.window_ms,
             "level": self.anatomy.level,
             "cord_segment": self.anatomy.cord_segment,
             "dcsf_mm": self.anatomy.dcsf_mm,
@@ -214,8 +215,12 @@ def scs_map(
     coverage_fraction: float = DEFAULT_COVERAGE_FRACTION,
     tolerance_rel: float = 0.01,
     conductor_options: dict[str, Any] | None = None,
+    window_ms: float | str | None = "auto",
 ) -> tuple[SpinalMap, list[str]]:
     """Map one program train onto one spinal cord.
+
+    ``window_ms``: the train window each threshold search drives ("auto": the first pulse
+    below 1 kHz, 20 ms of the train at kilohertz rates; see ``recruitment``).
 
     Returns the map and the placed contact ids (layout order) for the impedance table.
     """
@@ -232,7 +237,8 @@ def scs_map(
     placements = anatomy_placements(program, anatomy, train_index=t)
     ids, _ = program_contacts(program, placements)
     rec = recruitment(program, fibers.fibers, conductor=conductor, placements=placements,
-                      train_index=t, tolerance_rel=tolerance_rel)  # fmt: skip
+                      train_index=t, tolerance_rel=tolerance_rel,
+                      window_ms=window_ms)  # fmt: skip
     result = SpinalMap(program=program, train_index=t, anatomy=anatomy, fibers=fibers,
                        recruitment=rec, pt_min_fibers=pt_min_fibers, usage_ratio=usage_ratio,
                        coverage_fraction=coverage_fraction)  # fmt: skip
