@@ -120,3 +120,22 @@ def test_bad_scs_options_exit_2_before_meshing(args, field, tmp_path: Path) -> N
     assert r.exit_code == 2, r.output
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and field in lines[0]
+
+
+@pytest.mark.parametrize("level", ["T8", "T10", "T12"])
+def test_default_roots_are_as_long_as_the_model_allows(level: str) -> None:
+    # a cable end is an artificial site of excitation: the default map's dorsal-root fibers
+    # use the most nodes whose cable still lies inside the model (z within +-length/2)
+    from neurostim.fibers.spinal import DR_N_NODES
+    from neurostim.pipeline.scs import _default_fibers, root_n_nodes
+
+    for length in (60.0, 100.0):
+        a = load_anatomy(level, length_mm=length)
+        n = root_n_nodes(a, a.fibers.dr_diameters_um)
+        assert n % 2 == 1 and DR_N_NODES <= n <= 41
+        f = _default_fibers(a, seed=3)
+        dr = np.flatnonzero(f.population == "dr")
+        assert set(f.fibers.n_nodes[dr].tolist()) == {n}
+        z = np.concatenate([f.fibers.section_points_mm(int(i))[:, 2] for i in dr])
+        assert np.abs(z).max() <= length / 2
+    assert root_n_nodes(load_anatomy(level), (16.0,)) == 41  # 100 mm model: 60 mm roots

@@ -37,7 +37,7 @@ from neurostim.anatomy import SpinalCordAnatomy
 from neurostim.device import Program
 from neurostim.errors import InputError
 from neurostim.fibers.populations import node_spacing_mm
-from neurostim.fibers.spinal import SpinalFibers, spinal_cord_fibers
+from neurostim.fibers.spinal import DR_N_NODES, SpinalFibers, spinal_cord_fibers
 from neurostim.pipeline.anatomy import anatomy_placements, fem_conductor
 from neurostim.pipeline.drive import pick_train
 from neurostim.pipeline.placement import program_contacts
@@ -263,12 +263,25 @@ def fitting_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 4
     return n
 
 
+def root_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 41) -> int:
+    """The most nodes (odd, ``DR_N_NODES``..``most``) a dorsal-root fiber can have and still
+    lie inside the model: half its length either side of its entry bend, the entry anywhere
+    in the entry zone (``roots.dre_span_mm``) and one node spacing of offset. Long roots keep
+    the cable's ends (which excite early in a strong field) far from the lead."""
+    spacing = max(node_spacing_mm(float(d)) for d in diameters_um)
+    room = anatomy.length_mm - anatomy.roots.dre_span_mm - 2.0 * spacing
+    n = int(room // spacing) + 1
+    n = min(most, n if n % 2 else n - 1)
+    return max(n, DR_N_NODES)
+
+
 def _default_fibers(anatomy: SpinalCordAnatomy, seed: int) -> SpinalFibers:
     """Dorsal-column fibers (as many nodes as fit the model's length) and the segment's
-    dorsal-root fibers (``neurostim.fibers.spinal``)."""
+    dorsal-root fibers, as long as the model allows (``neurostim.fibers.spinal``)."""
     diameters = (5.7, 10.0, 16.0)
     dc = {"diameters_um": diameters, "n_nodes": fitting_n_nodes(anatomy, diameters)}
-    return spinal_cord_fibers(anatomy, dc=dc, seed=seed)
+    dr = {"n_nodes": root_n_nodes(anatomy, anatomy.fibers.dr_diameters_um)}
+    return spinal_cord_fibers(anatomy, dc=dc, dr=dr, seed=seed)
 
 
 __all__ = ["DEFAULT_COVERAGE_FRACTION", "DEFAULT_USAGE_RATIO", "SpinalMap", "scs_map"]
