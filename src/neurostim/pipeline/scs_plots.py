@@ -28,8 +28,8 @@ def plot_map(result: SpinalMap, path: str | Path, *, title: str | None = None) -
     rows = result.dermatome_rows()
     names = list(dict.fromkeys(r["name"] for r in rows))
     fig, (ax0, ax, ax2) = plt.subplots(
-        1, 3, figsize=(18, max(6.5, 0.32 * len(names) + 1.5)),
-        gridspec_kw={"width_ratios": [1.3, 1.0, 1.0]},
+        1, 3, figsize=(18, max(8.0, 0.32 * len(names) + 1.5)),
+        gridspec_kw={"width_ratios": [1.5, 1.0, 1.0]},
     )  # fmt: skip
     body = draw_body_map(ax0, rows, coverage_fraction=result.coverage_fraction)
     fig.colorbar(body.mappable, ax=ax0, fraction=0.04, pad=0.01,
