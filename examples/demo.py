@@ -1,17 +1,28 @@
-"""neurostim's main job for now: check every example program, then run the tonic one end to end.
+"""neurostim's main job for now: check every example program, then run the tonic one end to end
+through a spinal cord.
 
 Run ``python examples/demo.py [OUT_DIR]`` (default ``out/``).
 
 1. For each program in examples/programs/ it validates the program against its stimulator
    profile, computes the safety and battery figures, prints one summary table, and writes
    ``<program>.png`` (the per-contact current over three cycles) and ``summary.json``.
-2. End to end for the tonic example (device -> field -> fibers -> circuit) in one call of
-   ``neurostim.pipeline.run`` (docs/pipeline.md): the thresholds of a small representative
-   dorsal-column population of MRG fibers (36 fibers, 3 diameters, depths 1-4 mm) under the
-   program's first pulse in a homogeneous 0.2 S/m medium, the recruitment curve
-   (``recruitment.png``), each circuit Abeta afferent driven by its own fiber's threshold in a
-   short simulation of the dorsal-horn circuit (docs/circuit.md), whose WDR inhibition is
-   printed; every stage's numbers in ``pipeline.json``.
+2. The spinal cord (docs/scs.md): the tonic example's two 8-contact percutaneous leads lie side
+   by side on the dura at T8-T10, over a finite-element cord with the T10 level's anatomy
+   (docs/anatomy.md; coarse mesh, one unit-current solve per contact, cached in the user cache
+   directory or ``NEUROSTIM_CACHE_DIR``). ``neurostim.pipeline.scs.scs_map`` gives the
+   perception threshold (PT), the discomfort threshold, recruitment per dermatome and side and
+   the coverage at the program amplitude; printed, in ``scs.json`` and drawn in ``map.png``
+   (dermatome body map front and back, dermatome bars, recruitment vs amplitude).
+3. Then the circuit, in one call of ``neurostim.pipeline.run`` on the same (now cached) cord
+   (docs/pipeline.md): the thresholds of a small dorsal-column population of MRG fibers (27
+   fibers: 3 diameters, depths 0.1-0.5 mm below the cord's surface, 3 mediolateral positions)
+   under the program's first pulse, the recruitment curve (``recruitment.png``), each circuit
+   Abeta afferent driven by its own fiber's threshold in a short simulation of the dorsal-horn
+   circuit (docs/circuit.md), whose WDR inhibition is printed; every stage's numbers in
+   ``pipeline.json``.
+
+The first run meshes and solves the cord (about a minute) and compiles the fiber and circuit
+kernels (Numba, cached afterwards); a later run reads the cord from the cache.
 
 Exit code 0 when every program that is meant to be valid is valid.
 """
@@ -27,20 +38,42 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from neurostim.device import check_program, load_program
+from neurostim.anatomy import SpinalCordAnatomy, load_anatomy
+from neurostim.device import Program, check_program, load_program
 from neurostim.device.plotting import plot_waveform, waveform_for_plot
+from neurostim.fibers.spinal import dorsal_column_grid
 from neurostim.pipeline import CircuitSettings, PipelineResult, RecruitmentResult, run
+from neurostim.pipeline.scs import SpinalMap, fitting_n_nodes, scs_map
+from neurostim.pipeline.scs_plots import plot_map
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
+LEVEL = "T10"
+"""The leads lie at T8-T10; the cord under them is the T10 level's (docs/anatomy.md)."""
+MESH = "coarse"
 CIRCUIT_DURATION_S = 2.0
 CIRCUIT_STIM_START_S = 0.5
+DIAMETERS_UM = (5.7, 10.0, 16.0)
 
 
-def main(out_dir: str | Path = "out") -> int:
-    """Check and plot every example program into ``out_dir``; return the exit code."""
+def main(out_dir: str | Path = "out", *, anatomy: SpinalCordAnatomy | None = None) -> int:
+    """Check and plot every example program into ``out_dir``, then run the tonic one through
+    the spinal cord (``anatomy``, default the T10 level's) and the circuit; the exit code."""
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    console = Console(width=max(Console().width, 130))
+    n_invalid = check_programs(out, console)
+    cord = load_anatomy(LEVEL) if anatomy is None else anatomy
+    program = load_program(sorted(PROGRAMS.glob("tonic*.toml"))[0])
+    spinal_cord(program, cord, out, console)
+    end_to_end(program, cord, out, console)
+    console.print(f"demo done in {time.perf_counter() - start:.1f} s")
+    return 1 if n_invalid else 0
+
+
+def check_programs(out: Path, console: Console) -> int:
+    """Check and plot every example program into ``out``; the number of invalid ones."""
+    start = time.perf_counter()
     table = Table(title="Example programs (neurostim program check)")
     for col in ("program", "stimulator", "valid", "max D (uC/cm²)", "max k", "battery", "warnings"):
         table.add_column(col)
@@ -74,21 +107,97 @@ def main(out_dir: str | Path = "out") -> int:
         waveform = waveform_for_plot(result.program, cycles=3)
         plot_waveform(waveform, out / f"{path.stem}.png", title=result.program.name or path.stem)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    console = Console(width=max(Console().width, 130))
     console.print(table)
     console.print(f"plots and summary.json in {out}/ ({time.perf_counter() - start:.1f} s)")
-    end_to_end(out, console)
-    console.print(f"demo done in {time.perf_counter() - start:.1f} s")
-    return 1 if n_invalid else 0
+    return n_invalid
 
 
-def end_to_end(out: Path, console: Console) -> PipelineResult:
-    """Tonic program -> fibers -> dorsal-horn circuit in one ``neurostim.pipeline.run``."""
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.0f} %"
+
+
+def _ma(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f} mA"
+
+
+def spinal_cord(
+    program: Program, anatomy: SpinalCordAnatomy, out: Path, console: Console
+) -> SpinalMap:
+    """The tonic program on the finite-element cord: PT, discomfort, dermatomes, coverage."""
     start = time.perf_counter()
-    path = sorted(PROGRAMS.glob("tonic*.toml"))[0]
-    program = load_program(path)
+    with console.status(f"finite-element cord at {anatomy.level} and fiber thresholds ..."):
+        result, ids = scs_map(program, anatomy, mesh_level=MESH)
+    d = result.to_dict(ids)
+    fem = d["fem"]
+    cost = "from the cache"
+    if not fem["cache_hit"]:
+        cost = (
+            f"meshed in {fem['mesh_s']:.0f} s, {len(ids)} contacts solved in {fem['solve_s']:.0f} s"
+        )
+    console.print(
+        f"[bold]{program.name}[/bold] on the spinal cord: {len(program.leads)} percutaneous leads "
+        f"side by side on the dura at T8-T10, cord of the {anatomy.level} level (segment "
+        f"{anatomy.cord_segment}, dorsal CSF {anatomy.dcsf_mm:g} mm); {MESH} finite-element "
+        f"cord, {fem['elements']} elements, {cost}; {sum(d['n_fibers'].values())} fibers "
+        f"({d['n_fibers']['dc']} dorsal column, {d['n_fibers']['dr']} dorsal root)"
+    )
+    discomfort = d["discomfort_threshold_ma"]
+    first = d["first_recruited"]
+    console.print(
+        f"perception threshold {_ma(d['perception_threshold_ma'])}, discomfort "
+        f"{_ma(discomfort)} ({d['discomfort_rule']}), DR/DC threshold ratio "
+        + ("-" if d["dr_dc_threshold_ratio"] is None else f"{d['dr_dc_threshold_ratio']:.2f}")
+        + ("" if first is None else f"; first fiber: {first['population'].upper()} "
+           f"{first['dermatome']} {first['side']}, {first['depth_mm']:g} mm deep")
+    )  # fmt: skip
+    amplitude = d["amplitude_ma"]
+    if discomfort is not None and amplitude > discomfort:
+        console.print(
+            f"[yellow]the program's {amplitude:g} mA is above the discomfort threshold on this "
+            f"cord[/yellow]"
+        )
+    table = Table(title=f"Recruited at {amplitude:g} mA, per dermatome and side (weighted)")
+    for col in ("dermatome", "DC left", "DC right", "DR left", "DR right", "covered"):
+        table.add_column(col)
+    by = {(r["name"], r["side"]): r for r in d["dermatomes"]}
+    covered = d["coverage_by_side"]
+    for name in reversed(dict.fromkeys(r["name"] for r in d["dermatomes"])):
+        left, right = by.get((name, "left"), {}), by.get((name, "right"), {})
+        sides = [s for s in ("left", "right") if name in covered[s]]
+        table.add_row(
+            name, _pct(left.get("dc_fraction")), _pct(right.get("dc_fraction")),
+            _pct(left.get("dr_fraction")), _pct(right.get("dr_fraction")),
+            " + ".join(sides) or "-",
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"coverage (>= {100 * d['coverage_fraction']:.0f} % of a dermatome's DC fibers): "
+        f"{', '.join(d['coverage']) or 'none'}; undetermined fibers (never counted): "
+        f"{d['undetermined_fibers']}"
+    )
+    plot_map(result, out / "map.png")
+    (out / "scs.json").write_text(json.dumps(d, indent=2) + "\n")
+    console.print(
+        f"spinal cord in {time.perf_counter() - start:.1f} s; map.png (body map, dermatomes, "
+        f"recruitment vs amplitude) and scs.json in {out}/"
+    )
+    return result
+
+
+def end_to_end(
+    program: Program, anatomy: SpinalCordAnatomy, out: Path, console: Console
+) -> PipelineResult:
+    """Tonic program -> the same cord -> fibers -> dorsal-horn circuit in one ``run``."""
+    start = time.perf_counter()
+    grid = dorsal_column_grid(
+        anatomy, depths_mm=(0.1, 0.3, 0.5), ml_mm=[-1.0, 0.0, 1.0], diameters_um=DIAMETERS_UM,
+        class_fractions=(0.70, 0.25, 0.05), n_nodes=fitting_n_nodes(anatomy, DIAMETERS_UM),
+    )  # fmt: skip
     result = run(
         program,
+        anatomy=anatomy,
+        mesh_level=MESH,
+        population=grid.fibers,
         tolerance_rel=0.02,
         circuit=CircuitSettings(duration_s=CIRCUIT_DURATION_S, stim_start_s=CIRCUIT_STIM_START_S),
     )
@@ -96,12 +205,13 @@ def end_to_end(out: Path, console: Console) -> PipelineResult:
     amplitudes, recruited, _ = rec.curve()
     statuses = result.to_dict()["statuses"]
     console.print(
-        f"[bold]{path.stem}[/bold] end to end: {population.n_fibers} dorsal-column MRG fibers "
-        f"(homogeneous 0.2 S/m, default lead placement), statuses {statuses}"
+        f"[bold]{program.name}[/bold] end to end: {population.n_fibers} dorsal-column MRG fibers "
+        f"on the same cord ({'cached' if rec.conductor.get('cache_hit') else 'solved'}), "
+        f"statuses {statuses}"
     )
     table = Table(title="Thresholds (mA of the program amplitude), median over x and node offset")
     table.add_column("diameter (um)")
-    depth_of = np.array([v[0, 1] for v in population.vertices_mm])
+    depth_of = grid.depth_mm
     depths = sorted({float(d) for d in depth_of})
     for depth in depths:
         table.add_column(f"{depth:g} mm")
@@ -117,7 +227,8 @@ def end_to_end(out: Path, console: Console) -> PipelineResult:
         f"recruited at {rec.amplitude_ma:g} mA: {rec.recruited_fraction:.0%} "
         f"(+{rec.undetermined_fraction:.0%} undetermined); 50 % recruited at {half:.2f} mA"
     )
-    _plot_recruitment(rec, population.diameter_um, depth_of, out / "recruitment.png", path.stem)
+    _plot_recruitment(rec, population.diameter_um, depth_of, out / "recruitment.png",
+                      program.name or "tonic")  # fmt: skip
     (out / "pipeline.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
     circuit = result.circuit
     assert circuit is not None
@@ -171,7 +282,7 @@ def _plot_recruitment(
         bad = sel & ~ok & np.isfinite(result.threshold_ma)
         ax2.scatter(depth_mm[bad], result.threshold_ma[bad], marker="x", color="k", s=20)
     ax2.set_yscale("log")
-    ax2.set_xlabel("depth below the lead axis (mm)")
+    ax2.set_xlabel("depth below the cord's dorsal surface (mm)")
     ax2.set_ylabel("threshold (mA)")
     ax2.set_title("thresholds (x: status not ok)", fontsize=10)
     ax2.legend(fontsize=8)

@@ -1,4 +1,5 @@
-"""Figures of a spinal cord stimulation map: dermatome chart and recruitment vs amplitude."""
+"""Figures of a spinal cord stimulation map: dermatome body map, dermatome chart and recruitment
+vs amplitude."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import numpy as np
 
 from neurostim._files import IMAGE_SUFFIXES, check_output_path, save_figure
 from neurostim.pipeline.scs import SpinalMap
+from neurostim.pipeline.scs_bodymap import draw_body_map
 
 
 def plot_map(result: SpinalMap, path: str | Path, *, title: str | None = None) -> Path:
-    """Left: each dermatome and side as a labelled bar of the DC fraction recruited at the
-    program amplitude (covered dermatomes hatched and marked, so colour is never the only cue).
-    Right: recruited fraction of DC and DR fibers vs amplitude, PT and discomfort marked."""
+    """Three panels. Left: the schematic dermatome body map, front and back
+    (:mod:`neurostim.pipeline.scs_bodymap`), each dermatome and side shaded by the DC fraction
+    recruited at the program amplitude, covered ones hatched, dorsal-root recruitment outlined in
+    red, with the colour bar. Middle: each dermatome and side as a labelled bar of the same
+    fraction (covered dermatomes hatched and starred, so colour is never the only cue). Right:
+    recruited fraction of DC and DR fibers vs amplitude, PT and discomfort marked."""
     path = check_output_path("output", path, IMAGE_SUFFIXES)
     import matplotlib
 
@@ -22,7 +27,14 @@ def plot_map(result: SpinalMap, path: str | Path, *, title: str | None = None) -
 
     rows = result.dermatome_rows()
     names = list(dict.fromkeys(r["name"] for r in rows))
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, max(4.0, 0.32 * len(names) + 1.5)))
+    fig, (ax0, ax, ax2) = plt.subplots(
+        1, 3, figsize=(18, max(8.0, 0.32 * len(names) + 1.5)),
+        gridspec_kw={"width_ratios": [1.5, 1.0, 1.0]},
+    )  # fmt: skip
+    body = draw_body_map(ax0, rows, coverage_fraction=result.coverage_fraction)
+    fig.colorbar(body.mappable, ax=ax0, fraction=0.04, pad=0.01,
+                 label="share of the dermatome's DC fibers recruited")  # fmt: skip
+    ax0.set_title(f"body map at {result.recruitment.amplitude_ma:g} mA (schematic)", fontsize=9)
     for k, name in enumerate(names):
         for side, sign in (("left", -1.0), ("right", 1.0)):
             row = next((r for r in rows if r["name"] == name and r["side"] == side), None)
