@@ -123,9 +123,9 @@ MONOPOLE = PROGRAM.replace('"L1.E5" = 100', '"case" = 100')
 
 
 @cache
-def _p5(bend_mm: float, angle_deg: float) -> tuple[float, float, str]:
+def _p5(bend_mm: float, angle_deg: float, program: str = MONOPOLE) -> tuple[float, float, str]:
     """(threshold in mA, distance of the AP's first node from the DREZ in mm, status) of one
-    16 um DR fiber whose DREZ lies at the cathode's z (module docstring, P5)."""
+    16 um DR fiber whose DREZ lies at the cathode's z (test comments, P5)."""
     pytest.importorskip("ngsolve")
     from neurostim.fibers import FiberPopulation
     from neurostim.fibers.spinal import dorsal_root_fibers
@@ -146,7 +146,7 @@ def _p5(bend_mm: float, angle_deg: float) -> tuple[float, float, str]:
     fiber = FiberPopulation(diameter_um=one.diameter_um, vertices_mm=(one.vertices_mm[0] + shift,),
                             start_arc_mm=one.start_arc_mm, n_nodes=one.n_nodes,
                             weight=one.weight)  # fmt: skip
-    r = recruitment(parse_program_text(MONOPOLE), fiber, conductor=fem_conductor(a),
+    r = recruitment(parse_program_text(program), fiber, conductor=fem_conductor(a),
                     placements=placements, tolerance_rel=P5_SEARCH_REL)  # fmt: skip
     # the DREZ from the anatomy's numbers alone: the cord ellipse's dorsal surface at
     # drez_ml_mm from the cord's midline
@@ -192,6 +192,19 @@ def test_p5_the_action_potential_starts_at_the_entry_zone() -> None:
     # 2 mm of the DREZ (the spec's tolerance; node spacing of a 16 um fiber 1.5 mm)
     cases = {(r, 32.5) for r in P5_BENDS_MM} | {(1.25, a) for a in P5_ANGLES_DEG}
     distances = {case: _p5(*case)[1] for case in sorted(cases)}
+    assert max(distances.values()) < 2.0, distances
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="deviation: under the bipole the AP starts 6.1-6.5 mm from the DREZ, in the "
+    "fiber's dorsal-column branch beyond the anode, see docs/scs.md",
+)
+def test_p5_the_action_potential_starts_at_the_entry_zone_under_the_bipole() -> None:
+    # as above with the shared bipole E4-/E5+ instead of the monopole (the DREZ still at the
+    # cathode's z; the fiber's dorsal-column branch runs rostrally under the anode E5)
+    cases = {(r, 32.5) for r in P5_BENDS_MM} | {(1.25, a) for a in P5_ANGLES_DEG}
+    distances = {case: _p5(*case, program=PROGRAM)[1] for case in sorted(cases)}
     assert max(distances.values()) < 2.0, distances
 
 

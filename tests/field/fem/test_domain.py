@@ -16,7 +16,8 @@ Tolerance 1 % (spinal-cord.md §7: insensitivity to domain size and ground place
 Measured (docs/fem.md, "Domain size and ground"): the far ground on the outer cylinder moved
 from 40 to 80 mm passes; the grounded end faces moved from 50 to 100 mm from the lead do not
 (CSF column in insulating bone carries the current far along the canal), kept as a strict
-xfail with the numbers.
+xfail with the numbers. Cost from an empty cache: four P3 models, about 6 min on the 2-core
+development machine (cached afterwards in NEUROSTIM_CACHE_DIR).
 """
 
 from __future__ import annotations
