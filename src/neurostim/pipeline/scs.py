@@ -216,8 +216,10 @@ def scs_map(
     tolerance_rel: float = 0.01,
     conductor_options: dict[str, Any] | None = None,
     window_ms: float | str | None = "auto",
+    lead_space: str = "epidural",
 ) -> tuple[SpinalMap, list[str]]:
-    """Map one program train onto one spinal cord.
+    """Map one program train onto one spinal cord; ``lead_space`` "intradural" puts the ring
+    leads under the dura (:func:`~neurostim.pipeline.anatomy.anatomy_placements`).
 
     ``window_ms``: the train window each threshold search drives ("auto": the first pulse
     below 1 kHz, 20 ms of the train at kilohertz rates; see ``recruitment``).
@@ -234,7 +236,7 @@ def scs_map(
     if fibers is None:
         fibers = _default_fibers(anatomy, seed)
     conductor = fem_conductor(anatomy, mesh_level=mesh_level, **(conductor_options or {}))
-    placements = anatomy_placements(program, anatomy, train_index=t)
+    placements = anatomy_placements(program, anatomy, train_index=t, space=lead_space)
     ids, _ = program_contacts(program, placements)
     rec = recruitment(program, fibers.fibers, conductor=conductor, placements=placements,
                       train_index=t, tolerance_rel=tolerance_rel,

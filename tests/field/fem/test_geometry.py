@@ -28,6 +28,68 @@ def test_layer_radii_follow_the_thicknesses() -> None:
     assert cord.sac_radius_mm - ventral_surface == pytest.approx(2.0)
 
 
+def test_the_elliptical_sac_follows_the_lateral_csf() -> None:
+    # spinal-cord.md §1.5: the sac's semi-axes are cord_transverse/2 + lateral CSF (x) and
+    # cord_ap/2 + (dCSF + vCSF)/2 (y); dura and epidural layer add their thickness to both
+    cord = LayeredCord(cord_ap_mm=7.4, cord_transverse_mm=13.3, dcsf_mm=2.75, vcsf_mm=1.5,
+                       lateral_csf_mm=2.5, dura_thickness_mm=0.3, epidural_thickness_mm=3.5,
+                       bone_outer_radius_mm=20.0)  # fmt: skip
+    assert cord.sac_semi_axes_mm == pytest.approx((6.65 + 2.5, 3.7 + 2.125))
+    assert cord.dura_semi_axes_mm == pytest.approx((9.45, 6.125))
+    assert cord.epidural_semi_axes_mm == pytest.approx((12.95, 9.625))
+    assert not cord.is_circular
+    # the dura's outer surface at x = 3 mm: y = -ay sqrt(1 - (x/ax)^2)
+    y = cord.dorsal_surface_y_mm("dura", 3.0)
+    assert y == pytest.approx(-6.125 * (1 - (3 / 9.45) ** 2) ** 0.5, abs=1e-12)
+    # the layers nest: points just inside each boundary lie in the next one out, the cord's
+    # lateral edge lies the lateral CSF inside the sac
+    assert cord.inside_sac(6.65 + 2.5 - 1e-6, 0.0) and not cord.inside_sac(6.65 + 2.5 + 1e-6, 0)
+    assert cord.inside_cord(6.65 - 1e-6, cord.cord_center_xy_mm[1])
+    assert (cord.dcsf_mm, cord.vcsf_mm) == (2.75, 1.5)
+    assert cord.dorsal_cord_surface_y_mm - (-cord.sac_radius_mm) == pytest.approx(2.75)
+
+
+def test_the_circle_is_the_sac_without_lateral_csf() -> None:
+    # no lateral_csf_mm: the circle through dorsal and ventral CSF, and the cache key's geometry
+    # part as it was before the ellipse (no new field)
+    cord = LayeredCord()
+    assert cord.is_circular and cord.sac_semi_axes_mm == (6.0, 6.0)
+    assert "lateral_csf_mm" not in cord.to_dict()
+    # the lateral CSF that reaches the same circle gives the same sac
+    same = LayeredCord(lateral_csf_mm=6.0 - 3.5)
+    assert same.is_circular and same.sac_semi_axes_mm == cord.sac_semi_axes_mm
+    assert same.to_dict()["lateral_csf_mm"] == 2.5
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"lateral_csf_mm": 0.0}, "lateral_csf_mm"),
+        ({"lateral_csf_mm": -1.0}, "lateral_csf_mm"),
+        # a flat sac (0.05 mm beside the cord, thin dorsal and thick ventral CSF): the cord's
+        # ventral flank leaves the ellipse (cf. anatomy's check of the same name)
+        ({"lateral_csf_mm": 0.05, "dcsf_mm": 0.1, "vcsf_mm": 7.0}, "lateral_csf_mm"),
+        ({"lateral_csf_mm": 2.0, "cord_ml_offset_mm": 2.0}, "cord_ml_offset_mm"),
+        # the bone circle must hold the epidural ellipse (x semi-axis 3.5+6+0.3+2.5 = 12.3 mm)
+        ({"lateral_csf_mm": 6.0, "bone_outer_radius_mm": 12.0}, "bone_outer_radius_mm"),
+        ({"cord_transverse_mm": 13.3}, "cord_transverse_mm"),  # circle: C5 does not fit
+    ],
+)
+def test_an_elliptical_sac_that_cannot_hold_its_layers_is_refused(changes, field) -> None:
+    with pytest.raises(InputError) as err:
+        LayeredCord(**changes)
+    assert err.value.field == field
+    assert "allowed" in str(err.value) or "must" in str(err.value)
+
+
+def test_a_lateral_surface_outside_the_sac_is_refused() -> None:
+    cord = LayeredCord(lateral_csf_mm=3.0)
+    with pytest.raises(InputError, match="lead_ml_offset_mm"):
+        cord.dorsal_surface_y_mm("dura", 10.0)
+    with pytest.raises(InputError, match="surface"):
+        cord.dorsal_surface_y_mm("bone", 0.0)
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -77,16 +77,21 @@ def _tissues(cord: LayeredCord) -> list[tuple[str, Any]]:
     def cyl(r: float) -> Any:
         return occ.Cylinder(occ.Pnt(0, 0, -half), occ.Z, r=r, h=cord.length_mm)
 
-    cx, cy = cord.cord_center_xy_mm
-
-    def ellipse(scale: float) -> Any:
-        wp = occ.WorkPlane(occ.Axes((cx, cy, -half), n=occ.Z, h=occ.X))
-        ax, ay = scale * cord.cord_transverse_mm / 2, scale * cord.cord_ap_mm / 2
+    def elliptic_cyl(center: tuple[float, float], ax: float, ay: float) -> Any:
         # Netgen's Ellipse takes the major semi-axis first along the work plane's h direction
         if ax >= ay:
+            wp = occ.WorkPlane(occ.Axes((center[0], center[1], -half), n=occ.Z, h=occ.X))
             return wp.Ellipse(ax, ay).Face().Extrude(cord.length_mm)
-        wp = occ.WorkPlane(occ.Axes((cx, cy, -half), n=occ.Z, h=occ.Y))
+        wp = occ.WorkPlane(occ.Axes((center[0], center[1], -half), n=occ.Z, h=occ.Y))
         return wp.Ellipse(ay, ax).Face().Extrude(cord.length_mm)
+
+    def ellipse(scale: float) -> Any:
+        ax, ay = scale * cord.cord_transverse_mm / 2, scale * cord.cord_ap_mm / 2
+        return elliptic_cyl(cord.cord_center_xy_mm, ax, ay)
+
+    def around_axis(semi: tuple[float, float]) -> Any:
+        # a circle stays an OCC cylinder (the geometry of the circular sac is unchanged)
+        return cyl(semi[0]) if semi[0] == semi[1] else elliptic_cyl((0.0, 0.0), *semi)
 
     cord_solid = ellipse(1.0)
     solids: list[tuple[str, Any]] = []
@@ -95,21 +100,23 @@ def _tissues(cord: LayeredCord) -> list[tuple[str, Any]]:
         solids += [("grey", grey), ("white", cord_solid - grey)]
     else:
         solids.append(("white", cord_solid))
-    radii = [
-        ("csf", cord.sac_radius_mm),
-        ("dura", cord.dura_outer_radius_mm),
-        ("epidural", cord.epidural_outer_radius_mm),
-        ("bone", cord.bone_outer_radius_mm),
-        ("outer", cord.outer_radius_mm),
+    bone = cord.bone_outer_radius_mm
+    outer = cord.outer_radius_mm
+    layers = [
+        ("csf", cord.sac_semi_axes_mm),
+        ("dura", cord.dura_semi_axes_mm),
+        ("epidural", cord.epidural_semi_axes_mm),
+        ("bone", (bone, bone)),
+        ("outer", (outer, outer)),
     ]
     inner: Any = cord_solid
-    inner_r = 0.0
-    for name, r in radii:
-        if r - inner_r <= 1e-9:
-            continue
-        outer = cyl(r)
-        solids.append((name, outer - inner))
-        inner, inner_r = outer, r
+    inner_semi = (0.0, 0.0)
+    for name, semi in layers:
+        if max(semi[0] - inner_semi[0], semi[1] - inner_semi[1]) <= 1e-9:
+            continue  # a layer of thickness 0 is absent
+        solid = around_axis(semi)
+        solids.append((name, solid - inner))
+        inner, inner_semi = solid, semi
     for _, solid in solids:
         for face in solid.faces:
             bb = face.bounding_box
