@@ -18,16 +18,17 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from neurostim.errors import InputError
+from neurostim.errors import InputError, NeurostimError, SolverError
 from neurostim.field.conductor import VolumeConductor
 from neurostim.field.contacts import Contact
-from neurostim.field.fem import cache
+from neurostim.field.fem import cache, checks
 from neurostim.field.fem.geometry import Conductivities, LayeredCord
 from neurostim.field.fem.leads import leads_from_contacts
 from neurostim.field.fem.mesh import build_mesh, check_level, require_ngsolve
 from neurostim.field.fem.solve import (
     CONTACT_MODELS,
     PRECONDITIONERS,
+    contact_areas_mm2,
     evaluate_mv,
     make_space,
     solve_unit_currents,
@@ -172,7 +173,14 @@ class SpinalCordFEM(VolumeConductor):
     ) -> None:
         ngs = require_ngsolve()
         t0 = time.perf_counter()
-        build_mesh(self.cord, leads, self.mesh_level).Save(str(mesh_path))
+        try:
+            ngmesh = build_mesh(self.cord, leads, self.mesh_level)
+        except Exception as exc:  # Netgen raises its own NgException (and RuntimeError)
+            if isinstance(exc, NeurostimError):
+                raise
+            raise SolverError(f"meshing failed: Netgen: {exc}; {checks.ADVICE}") from exc
+        checks.check_surfaces(ngmesh)
+        ngmesh.Save(str(mesh_path))
         # solve on the mesh as stored (coordinates as written to the file), so that a later
         # cache hit evaluates on exactly the same mesh and returns identical arrays
         mesh = ngs.Mesh(str(mesh_path))
@@ -182,6 +190,9 @@ class SpinalCordFEM(VolumeConductor):
             raise InputError(
                 f"contacts[{missing[0]}]", "no surface", "the contact face did not survive meshing"
             )
+        checks.check_contact_areas(
+            contact_areas_mm2(mesh, n), checks.contact_areas_from_geometry_mm2(leads, n)
+        )
         sol = solve_unit_currents(
             mesh,
             self.cord.conductivity,
