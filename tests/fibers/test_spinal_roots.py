@@ -175,3 +175,25 @@ def test_dr_threshold_falls_as_the_bend_tightens() -> None:
         thresholds.append(abs(float(r.threshold_ma[0])))
     assert thresholds[1] < 0.99 * thresholds[0]
     assert thresholds[2] < 0.99 * thresholds[1]
+
+
+def test_roots_of_a_cord_without_csf_descend_in_the_bath_beside_it() -> None:
+    # examples/anatomy/mouse-ex-vivo.toml: no CSF; the roots' descending part runs in the bath,
+    # BARE_ROOT_GAP of the cord's semi-axis beside the cord, and the DC depths scale with the
+    # anatomy's dc_max_depth_mm (0.1 mm): 0.02, 0.06, 0.1 mm
+    from pathlib import Path
+
+    from neurostim.anatomy import anatomy_from_toml
+    from neurostim.fibers.spinal import BARE_ROOT_GAP, cord_ellipse, dorsal_column_grid
+
+    root = Path(__file__).resolve().parents[2]
+    a = anatomy_from_toml(root / "examples" / "anatomy" / "mouse-ex-vivo.toml")
+    dc = dorsal_column_grid(a)
+    assert np.unique(dc.depth_mm) == pytest.approx([0.02, 0.06, 0.1], abs=1e-12)
+    f = dorsal_root_fibers(a, n_nodes=11)
+    cx, cy, ax, by = cord_ellipse(a)
+    for i in range(f.n_fibers):
+        first = f.fibers.section_points_mm(i)[0]  # the caudal end, on the descending root
+        inside = ((first[0] - cx) / ax) ** 2 + ((first[1] - cy) / by) ** 2
+        assert inside > 1.0  # outside the cord
+        assert abs(first[0] - cx) < ax + BARE_ROOT_GAP * ax  # within the gap beside it

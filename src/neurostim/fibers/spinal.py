@@ -34,7 +34,9 @@ y = y(DREZ) and, from its caudal end:
 The cable's middle node sits at the middle of the entry bend, shifted by a seeded U(0, node
 spacing) offset, so the bend lies near the middle of the cable, never at an end. Every node lies
 in the dural sac (the anatomy's CSF ellipse and the circle of its dorsoventral semi-axis, the
-finite-element sac), hence outside any lead body (leads lie dorsal of the dura), and within
+finite-element sac) or, for a cord without CSF (an isolated cord in a bath), within
+``BARE_ROOT_GAP`` of the cord's semi-axis beside it, hence outside any lead body (leads lie
+dorsal of the dura, or of a bare cord), and within
 z in [-length_mm/2, length_mm/2]; geometry that cannot hold the bends, or a fiber longer than the
 model, is refused. One fiber per rootlet, side and diameter; equal weights within the population.
 A DR fiber is tagged with its root's dermatome (the anatomy's ``cord_segment``) and side, depth 0
@@ -74,6 +76,11 @@ SAC_FRACTION = 0.8
 """Where a root descends inside the sac: this fraction of the way from the DREZ to the sac's
 lateral wall at the DREZ's depth [ours]."""
 _ARC_STEPS = 32
+BARE_ROOT_GAP = 0.5
+"""Without CSF, roots descend this fraction of the cord's transverse semi-axis beside the cord
+(in the bath of an ex vivo preparation) [ours]."""
+DC_DEPTH_FRACTIONS = (0.2, 0.6, 1.0)
+"""Default dorsal-column depths as fractions of the anatomy's ``dc_max_depth_mm`` [ours]."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +179,7 @@ def cord_ellipse(anatomy: SpinalCordAnatomy) -> tuple[float, float, float, float
 def dorsal_column_grid(
     anatomy: SpinalCordAnatomy,
     *,
-    depths_mm: Sequence[float] = (0.1, 0.3, 0.5),
+    depths_mm: Sequence[float] | None = None,
     ml_mm: Sequence[float] | None = None,
     diameters_um: Sequence[float] = (5.7, 10.0, 16.0),
     class_fractions: Sequence[float] = (0.70, 0.25, 0.05),
@@ -183,8 +190,10 @@ def dorsal_column_grid(
 
     ``ml_mm`` (from the cord's midline, both sides) defaults to the centre of every band of
     the lamination table on each side, so that every dermatome the level carries has fibers;
-    a dorsal column's half-width is half the cord's transverse semi-axis [ours]. Weights:
-    class fraction / grid size. Dermatomes from the anatomy's lamination table.
+    a dorsal column's half-width is half the cord's transverse semi-axis [ours]. ``depths_mm``
+    defaults to ``DC_DEPTH_FRACTIONS`` of the anatomy's ``fibers.dc_max_depth_mm`` (0.1, 0.3
+    and 0.5 mm for the human 0.5 mm; scaled with a smaller cord's). Weights: class fraction /
+    grid size. Dermatomes from the anatomy's lamination table.
     """
     cx, cy, a, b = cord_ellipse(anatomy)
     half_width = a / 2.0
@@ -199,8 +208,10 @@ def dorsal_column_grid(
             "ml_mm", tuple(np.atleast_1d(ml).tolist()),
             f"must lie within the dorsal columns, |x| <= {half_width:.3g} mm",
         )  # fmt: skip
-    depths = np.asarray(depths_mm, np.float64)
     deepest = anatomy.fibers.dc_max_depth_mm
+    if depths_mm is None:
+        depths_mm = [f * deepest for f in DC_DEPTH_FRACTIONS]
+    depths = np.asarray(depths_mm, np.float64)
     if depths.size == 0 or not np.all(np.isfinite(depths) & (depths > 0) & (depths <= deepest)):
         raise InputError(
             "depths_mm", tuple(depths.tolist()),
@@ -262,9 +273,14 @@ def _root_path_uz(
 
 
 def _sac_halfwidth_mm(anatomy: SpinalCordAnatomy, y_mm: float) -> float:
-    """Half-width at depth y of the dural sac: the CSF ellipse and the circle of its
-    dorsoventral semi-axis (the finite-element sac), whichever is narrower."""
+    """Half-width at depth y of the space the roots descend in: the dural sac (the CSF
+    ellipse and the circle of its dorsoventral semi-axis, whichever is narrower); without any
+    CSF (an isolated cord in its bath), the cord's half-width there plus ``BARE_ROOT_GAP`` of
+    its transverse semi-axis, in the medium beside the cord."""
     _, _, sx, sy = anatomy.boundaries()["csf"]
+    _, cy, a, b = cord_ellipse(anatomy)
+    if sx <= a + 1e-12 and sy <= b + 1e-12:
+        return a * math.sqrt(max(0.0, 1.0 - ((y_mm - cy) / b) ** 2)) + BARE_ROOT_GAP * a
     r = min(sx, sy)
     return min(
         sx * math.sqrt(max(0.0, 1.0 - (y_mm / sy) ** 2)), math.sqrt(max(0.0, r * r - y_mm**2))
@@ -391,6 +407,8 @@ def spinal_cord_fibers(
 
 
 __all__ = [
+    "BARE_ROOT_GAP",
+    "DC_DEPTH_FRACTIONS",
     "DR_N_NODES",
     "POPULATIONS",
     "SAC_FRACTION",

@@ -37,7 +37,7 @@ from neurostim.anatomy import SpinalCordAnatomy
 from neurostim.device import Program
 from neurostim.errors import InputError
 from neurostim.fibers.populations import node_spacing_mm
-from neurostim.fibers.spinal import DR_N_NODES, SpinalFibers, spinal_cord_fibers
+from neurostim.fibers.spinal import SpinalFibers, spinal_cord_fibers
 from neurostim.pipeline.anatomy import anatomy_placements, fem_conductor
 from neurostim.pipeline.drive import pick_train
 from neurostim.pipeline.placement import program_contacts
@@ -266,7 +266,7 @@ def fitting_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 4
 
 
 def root_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 41) -> int:
-    """The most nodes (odd, ``DR_N_NODES``..``most``) a dorsal-root fiber can have and still
+    """The most nodes (odd, 5..``most``) a dorsal-root fiber can have and still
     lie inside the model: half its length either side of its entry bend, the entry anywhere
     in the entry zone (``roots.dre_span_mm``) and one node spacing of offset. Long roots keep
     the cable's ends (which excite early in a strong field) far from the lead."""
@@ -274,7 +274,7 @@ def root_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 41) 
     room = anatomy.length_mm - anatomy.roots.dre_span_mm - 2.0 * spacing
     n = int(room // spacing) + 1
     n = min(most, n if n % 2 else n - 1)
-    return max(n, DR_N_NODES)
+    return max(n, 5)
 
 
 def _default_fibers(anatomy: SpinalCordAnatomy, seed: int) -> SpinalFibers:

@@ -198,3 +198,27 @@ def test_missing_ngsolve_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(ImportError, match=r"neurostim\[fem\]"):
         require_ngsolve()
+
+
+def test_a_cord_without_csf_lies_in_its_bath() -> None:
+    # an isolated cord in saline (examples/anatomy/mouse-ex-vivo.toml): no CSF, dura, epidural
+    # layer or bone; the sac is the cord itself and the bath reaches the far ground
+    bare = LayeredCord(cord_ap_mm=1.4, cord_transverse_mm=1.8, dcsf_mm=0.0, vcsf_mm=0.0,
+                       lateral_csf_mm=0.0, dura_thickness_mm=0.0, epidural_thickness_mm=0.0,
+                       bone_outer_radius_mm=0.0, outer_radius_mm=10.0, length_mm=15.0)  # fmt: skip
+    assert bare.bare
+    assert bare.sac_semi_axes_mm == (0.9, 0.7)
+    assert bare.epidural_semi_axes_mm == (0.9, 0.7)
+    assert bare.dorsal_surface_y_mm("dura", 0.0) == pytest.approx(-0.7)
+    with pytest.raises(InputError, match="cord_ml_offset_mm"):
+        LayeredCord(cord_ap_mm=1.4, cord_transverse_mm=1.8, dcsf_mm=0.0, vcsf_mm=0.0,
+                    lateral_csf_mm=0.0, cord_ml_offset_mm=0.2, dura_thickness_mm=0.0,
+                    epidural_thickness_mm=0.0, bone_outer_radius_mm=0.0,
+                    outer_radius_mm=10.0)  # fmt: skip
+    with pytest.raises(InputError, match="outer_radius_mm"):
+        LayeredCord(cord_ap_mm=1.4, cord_transverse_mm=1.8, dcsf_mm=0.0, vcsf_mm=0.0,
+                    lateral_csf_mm=0.0, dura_thickness_mm=0.0, epidural_thickness_mm=0.0,
+                    bone_outer_radius_mm=0.0, outer_radius_mm=0.9)  # fmt: skip
+    # CSF on one side only leaves a sliver thinner than the meshable margin: refused
+    with pytest.raises(InputError):
+        LayeredCord(dcsf_mm=0.0, vcsf_mm=2.0)

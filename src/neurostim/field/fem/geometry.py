@@ -16,11 +16,15 @@ Cross-section, from the inside out::
                    lateral_csf_mm None (the default) makes the sac a circle of the y semi-axis
     dura           the sac grown by dura_thickness_mm on both semi-axes
     epidural       the dura grown by epidural_thickness_mm on both semi-axes (fat)
-    bone           circle, to bone_outer_radius_mm (must contain the epidural ellipse)
+    bone           circle, to bone_outer_radius_mm (must contain the epidural ellipse; 0: no
+                   bone)
     outer tissue   circle, to outer_radius_mm; the outer surface and both end faces are the
                    far ground
 
-These are the boundaries of ``neurostim.anatomy.layers`` (one anatomy, one geometry). A layer of
+Without any CSF (dcsf_mm, vcsf_mm and lateral_csf_mm all 0) the sac is the cord itself; with no
+dura, epidural layer or bone either, the cord lies in the outer medium (an ex vivo preparation
+in its bath). These are the boundaries of ``neurostim.anatomy.layers`` (one anatomy, one
+geometry). A layer of
 thickness 0 is absent (bone is absent when ``bone_outer_radius_mm`` equals the epidural layer's
 largest semi-axis and the epidural layer is a circle). The grey matter is an ellipse for now
 (the butterfly of spinal-cord.md §1.2 is a later refinement). Conductivities in S/m
@@ -131,10 +135,10 @@ class LayeredCord:
     def __post_init__(self) -> None:
         _check("cord_ap_mm", self.cord_ap_mm, 0.0, 50.0, lo_open=True)
         _check("cord_transverse_mm", self.cord_transverse_mm, 0.0, 50.0, lo_open=True)
-        _check("dcsf_mm", self.dcsf_mm, 0.0, 30.0, lo_open=True)
-        _check("vcsf_mm", self.vcsf_mm, 0.0, 30.0, lo_open=True)
+        _check("dcsf_mm", self.dcsf_mm, 0.0, 30.0)
+        _check("vcsf_mm", self.vcsf_mm, 0.0, 30.0)
         if self.lateral_csf_mm is not None:
-            _check("lateral_csf_mm", self.lateral_csf_mm, 0.0, 30.0, lo_open=True)
+            _check("lateral_csf_mm", self.lateral_csf_mm, 0.0, 30.0)
         _check("grey_area_fraction", self.grey_area_fraction, 0.0, 0.6)
         _check("dura_thickness_mm", self.dura_thickness_mm, 0.0, 5.0)
         _check("epidural_thickness_mm", self.epidural_thickness_mm, 0.0, 30.0)
@@ -159,7 +163,22 @@ class LayeredCord:
         semi = (self.cord_transverse_mm / 2.0 + m, self.cord_ap_mm / 2.0 + m)
         return _ellipse_inside((offset_mm, self.cord_center_xy_mm[1]), semi, sac)
 
+    @property
+    def bare(self) -> bool:
+        """True without any CSF (dcsf_mm, vcsf_mm and lateral_csf_mm all 0): the cord lies
+        directly in the next layer present, e.g. the bath of an ex vivo preparation."""
+        return self.dcsf_mm == 0 and self.vcsf_mm == 0 and not self.lateral_csf_mm
+
     def _check_cord_in_sac(self) -> None:
+        if self.bare:
+            if self.cord_ml_offset_mm != 0:
+                raise InputError(
+                    "cord_ml_offset_mm",
+                    self.cord_ml_offset_mm,
+                    "must be 0 without CSF (dcsf_mm = vcsf_mm = lateral_csf_mm = 0): the cord "
+                    "is then the dural sac",
+                )
+            return
         sac = self.sac_semi_axes_mm
         if not self._cord_fits(0.0, sac):
             if self.lateral_csf_mm is None:
@@ -195,6 +214,9 @@ class LayeredCord:
     def _check_bone(self) -> None:
         ax, ay = self.epidural_semi_axes_mm
         r = self.bone_outer_radius_mm
+        if r == 0:  # no bone (an ex vivo preparation): the outer medium must hold the canal
+            _check("outer_radius_mm", self.outer_radius_mm, max(ax, ay) + CSF_MARGIN_MM, 1e3)
+            return
         if self.is_circular:
             _check("bone_outer_radius_mm", r, ay, 1e3)
             return
@@ -211,6 +233,8 @@ class LayeredCord:
     def sac_semi_axes_mm(self) -> tuple[float, float]:
         """(x, y) semi-axes of the dural sac (inner surface of the dura, outer of the CSF)."""
         ay = self.cord_ap_mm / 2.0 + (self.dcsf_mm + self.vcsf_mm) / 2.0
+        if self.bare:
+            return (self.cord_transverse_mm / 2.0, ay)
         if self.lateral_csf_mm is None:
             return (ay, ay)
         return (self.cord_transverse_mm / 2.0 + self.lateral_csf_mm, ay)
