@@ -49,6 +49,14 @@ MESH_LEVELS: dict[str, dict[str, float]] = {
 }
 """Element sizes per mesh level [ours; spinal-cord.md §5: contact edges 0.1-0.2 mm]."""
 
+DORSAL_BAND_MM = 1.5
+"""Depth below the cord's dorsal surface refined by ``dorsal_maxh_mm`` [ours; the dorsal-column
+fibers lie within ``dc_max_depth_mm``, about 0.5 mm]."""
+DORSAL_BAND_WIDTH = 0.8
+"""Share of the cord's half-width refined on either side of the midline [ours]."""
+DORSAL_MARGIN_MM = 10.0
+"""The refined band extends this far beyond the contacts' z range [ours]."""
+
 MATERIALS = ("grey", "white", "csf", "dura", "epidural", "bone", "outer")
 
 
@@ -189,11 +197,63 @@ def build_mesh(cord: LayeredCord, leads: Sequence[Lead], mesh_level: str) -> Any
         cut.mat(name)
         if name in ("grey", "white"):
             cut.maxh = sizes["cord_maxh_mm"]
+        elif f"{name}_maxh_mm" in sizes:
+            cut.maxh = sizes[f"{name}_maxh_mm"]
         solids.append(cut)
     geometry = occ.OCCGeometry(occ.Glue(solids))
-    return geometry.GenerateMesh(
-        maxh=sizes["maxh_mm"], grading=sizes["grading"], curvaturesafety=sizes["curvaturesafety"]
-    )
+    params = {
+        "maxh": sizes["maxh_mm"],
+        "grading": sizes["grading"],
+        "curvaturesafety": sizes["curvaturesafety"],
+    }
+    if "dorsal_maxh_mm" not in sizes:
+        return geometry.GenerateMesh(**params)
+    from netgen.meshing import MeshingParameters, Pnt
+
+    mp = MeshingParameters(**params)
+    for p0, p1 in dorsal_lines_mm(cord, leads, sizes["dorsal_maxh_mm"]):
+        mp.RestrictHLine(Pnt(*p0), Pnt(*p1), sizes["dorsal_maxh_mm"])
+    return geometry.GenerateMesh(mp=mp)
+
+
+def contact_z_range_mm(leads: Sequence[Lead]) -> tuple[float, float]:
+    """Lowest and highest z (mm) of any contact's surface."""
+    zs: list[float] = []
+    for lead in leads:
+        if isinstance(lead, RingLead):
+            for _, s0, s1 in lead.contacts:
+                zs += [float(lead.origin_mm[2] + s * lead.direction[2]) for s in (s0, s1)]
+        else:
+            for _, a0, a1, b0, b1 in lead.contacts:
+                zs += [
+                    float(lead.origin_mm[2] + a * lead.u[2] + b * lead.w[2])
+                    for a in (a0, a1)
+                    for b in (b0, b1)
+                ]
+    return min(zs), max(zs)
+
+
+def dorsal_lines_mm(
+    cord: LayeredCord, leads: Sequence[Lead], h_mm: float
+) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
+    """Lines along z, at most ``h_mm`` apart, filling the dorsal band of the cord (the outer
+    ``DORSAL_BAND_MM`` below its dorsal surface, ``DORSAL_BAND_WIDTH`` of its width) over the
+    contacts' z range and ``DORSAL_MARGIN_MM`` beyond it: where dorsal-column and dorsal-root
+    fibers meet the steepest field. Netgen keeps the element size at most ``h_mm`` along them."""
+    cx, cy = cord.cord_center_xy_mm
+    a, b = cord.cord_transverse_mm / 2.0, cord.cord_ap_mm / 2.0
+    half = cord.length_mm / 2.0
+    z0, z1 = contact_z_range_mm(leads)
+    z0, z1 = max(z0 - DORSAL_MARGIN_MM, -half), min(z1 + DORSAL_MARGIN_MM, half)
+    n_x = int(np.ceil(2.0 * DORSAL_BAND_WIDTH * a / h_mm)) + 1
+    n_d = int(np.ceil(DORSAL_BAND_MM / h_mm)) + 1
+    lines = []
+    for t in np.linspace(-DORSAL_BAND_WIDTH, DORSAL_BAND_WIDTH, n_x):
+        surface = cy - b * float(np.sqrt(1.0 - t * t))  # y grows ventrally
+        for depth in np.linspace(0.0, DORSAL_BAND_MM, n_d):
+            x, y = cx + float(t) * a, surface + float(depth)
+            lines.append(((x, y, z0), (x, y, z1)))
+    return lines
 
 
 __all__ = ["MATERIALS", "MESH_LEVELS", "build_mesh", "check_level", "require_ngsolve"]
