@@ -6,7 +6,11 @@ them (an insulator: a natural zero-flux boundary), each contact face is a bounda
 ``contact<k>`` (k = its index in the contact list) and the outer cylinder with both end faces is
 ``ground`` (0 V). Element sizes per level (:data:`MESH_LEVELS`): ``contact_maxh_mm`` on the
 contact faces (the edges of a contact carry the highest current density), ``cord_maxh_mm`` in
-the cord, ``maxh_mm`` elsewhere, with Netgen's ``grading`` between them. ``curvaturesafety``
+the cord, ``maxh_mm`` elsewhere, with Netgen's ``grading`` between them; optionally
+``<tissue>_maxh_mm`` in another tissue (``csf_maxh_mm`` ...) and ``dorsal_maxh_mm`` in the dorsal
+band of the cord near the contacts (:func:`dorsal_lines_mm`), where the fibers meet the
+steepest field: it buys the fine mesh's thresholds for a fraction of its elements (docs/fem.md,
+"Mesh convergence"). ``curvaturesafety``
 (elements per radius of curvature) is kept low: the thin lead body runs the whole length of the
 model and would otherwise fill it with small elements (measured: 38 000 elements and 19 s at
 Netgen's default 2 against 15 000 and 6 s at 1 on a small test model). Elements are straight
@@ -31,12 +35,13 @@ MESH_LEVELS: dict[str, dict[str, float]] = {
         "maxh_mm": 8.0,
         "grading": 0.4,
         "curvaturesafety": 1.0,
+        "dorsal_maxh_mm": 0.6,
     },
     "medium": {
         "contact_maxh_mm": 0.18,
         "cord_maxh_mm": 0.7,
         "maxh_mm": 6.0,
-        "grading": 0.3,
+        "grading": 0.25,
         "curvaturesafety": 1.5,
     },
     "fine": {
@@ -47,7 +52,11 @@ MESH_LEVELS: dict[str, dict[str, float]] = {
         "curvaturesafety": 2.0,
     },
 }
-"""Element sizes per mesh level [ours; spinal-cord.md §5: contact edges 0.1-0.2 mm]."""
+"""Element sizes per mesh level [ours; spinal-cord.md §5: contact edges 0.1-0.2 mm].
+
+Coarse carries ``dorsal_maxh_mm``: without it its thresholds were up to 6.5 % off the fine
+mesh's, with it within 1 % (docs/fem.md, "Mesh convergence"). Medium grades at 0.25: at 0.3
+Netgen failed on the dura of the two-lead T10 model ("boundary mesh is overlapping")."""
 
 DORSAL_BAND_MM = 1.5
 """Depth below the cord's dorsal surface refined by ``dorsal_maxh_mm`` [ours; the dorsal-column
