@@ -23,8 +23,10 @@ the perception-threshold (first DC fiber) error and the DR/DC threshold-ratio er
 
 ``--out`` keeps one CSV of thresholds per level (``thresholds_<level>.csv``); a level whose
 CSV is already there is read instead of recomputed unless ``--force``. ``--write-reference``
-writes the finest level's thresholds with a ``#`` header (protocol, mesh, versions, date,
-machine, load).
+writes the finest level's thresholds with a ``#`` header (protocol, mesh, geometry, versions,
+date, machine, load). ``--sizes '{"coarse": {"dorsal_maxh_mm": 0.5}}' --tag X`` tries other
+element sizes for a level (kept as ``thresholds_coarseX.csv``); ``--cache-dir`` keeps the
+finite-element entries (the slow test reads them through ``NEUROSTIM_CACHE_DIR``).
 """
 
 from __future__ import annotations
