@@ -1,8 +1,9 @@
 """Content-addressed store of meshes and unit solutions.
 
 Key: SHA-256 of the canonical JSON (sorted keys, no spaces) of everything that decides the
-solution: the geometry and conductivities, the contacts, the mesh level, the contact model, the
-element order, the solver tolerance and the Netgen/NGSolve versions. One directory per key::
+solution: the geometry and conductivities, the contacts, the mesh level and its element sizes
+(``MESH_LEVELS``), the contact model, the element order, the solver tolerance and the
+Netgen/NGSolve versions. One directory per key::
 
     <cache root>/fem/<key>/mesh.vol.gz       the Netgen mesh
     <cache root>/fem/<key>/solutions.npz     vectors (n_contacts, n_dofs) float64, statuses, ...

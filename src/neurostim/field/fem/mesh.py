@@ -6,7 +6,11 @@ them (an insulator: a natural zero-flux boundary), each contact face is a bounda
 ``contact<k>`` (k = its index in the contact list) and the outer cylinder with both end faces is
 ``ground`` (0 V). Element sizes per level (:data:`MESH_LEVELS`): ``contact_maxh_mm`` on the
 contact faces (the edges of a contact carry the highest current density), ``cord_maxh_mm`` in
-the cord, ``maxh_mm`` elsewhere, with Netgen's ``grading`` between them. ``curvaturesafety``
+the cord, ``maxh_mm`` elsewhere, with Netgen's ``grading`` between them; optionally
+``<tissue>_maxh_mm`` in another tissue (``csf_maxh_mm`` ...) and ``dorsal_maxh_mm`` in the dorsal
+band of the cord near the contacts (:func:`dorsal_lines_mm`), where the fibers meet the
+steepest field: it buys the fine mesh's thresholds for a fraction of its elements (docs/fem.md,
+"Mesh convergence"). ``curvaturesafety``
 (elements per radius of curvature) is kept low: the thin lead body runs the whole length of the
 model and would otherwise fill it with small elements (measured: 38 000 elements and 19 s at
 Netgen's default 2 against 15 000 and 6 s at 1 on a small test model). Elements are straight
@@ -31,12 +35,13 @@ MESH_LEVELS: dict[str, dict[str, float]] = {
         "maxh_mm": 8.0,
         "grading": 0.4,
         "curvaturesafety": 1.0,
+        "dorsal_maxh_mm": 0.6,
     },
     "medium": {
         "contact_maxh_mm": 0.18,
         "cord_maxh_mm": 0.7,
         "maxh_mm": 6.0,
-        "grading": 0.3,
+        "grading": 0.25,
         "curvaturesafety": 1.5,
     },
     "fine": {
@@ -47,7 +52,19 @@ MESH_LEVELS: dict[str, dict[str, float]] = {
         "curvaturesafety": 2.0,
     },
 }
-"""Element sizes per mesh level [ours; spinal-cord.md §5: contact edges 0.1-0.2 mm]."""
+"""Element sizes per mesh level [ours; spinal-cord.md §5: contact edges 0.1-0.2 mm].
+
+Coarse carries ``dorsal_maxh_mm``: without it its thresholds were up to 6.5 % off the fine
+mesh's, with it within 1 % (docs/fem.md, "Mesh convergence"). Medium grades at 0.25: at 0.3
+Netgen failed on the dura of the two-lead T10 model ("boundary mesh is overlapping")."""
+
+DORSAL_BAND_MM = 1.5
+"""Depth below the cord's dorsal surface refined by ``dorsal_maxh_mm`` [ours; the dorsal-column
+fibers lie within ``dc_max_depth_mm``, about 0.5 mm]."""
+DORSAL_BAND_WIDTH = 0.8
+"""Share of the cord's half-width refined on either side of the midline [ours]."""
+DORSAL_MARGIN_MM = 10.0
+"""The refined band extends this far beyond the contacts' z range [ours]."""
 
 MATERIALS = ("grey", "white", "csf", "dura", "epidural", "bone", "outer")
 
@@ -196,11 +213,63 @@ def build_mesh(cord: LayeredCord, leads: Sequence[Lead], mesh_level: str) -> Any
         cut.mat(name)
         if name in ("grey", "white"):
             cut.maxh = sizes["cord_maxh_mm"]
+        elif f"{name}_maxh_mm" in sizes:
+            cut.maxh = sizes[f"{name}_maxh_mm"]
         solids.append(cut)
     geometry = occ.OCCGeometry(occ.Glue(solids))
-    return geometry.GenerateMesh(
-        maxh=sizes["maxh_mm"], grading=sizes["grading"], curvaturesafety=sizes["curvaturesafety"]
-    )
+    params = {
+        "maxh": sizes["maxh_mm"],
+        "grading": sizes["grading"],
+        "curvaturesafety": sizes["curvaturesafety"],
+    }
+    if "dorsal_maxh_mm" not in sizes:
+        return geometry.GenerateMesh(**params)
+    from netgen.meshing import MeshingParameters, Pnt
+
+    mp = MeshingParameters(**params)
+    for p0, p1 in dorsal_lines_mm(cord, leads, sizes["dorsal_maxh_mm"]):
+        mp.RestrictHLine(Pnt(*p0), Pnt(*p1), sizes["dorsal_maxh_mm"])
+    return geometry.GenerateMesh(mp=mp)
+
+
+def contact_z_range_mm(leads: Sequence[Lead]) -> tuple[float, float]:
+    """Lowest and highest z (mm) of any contact's surface."""
+    zs: list[float] = []
+    for lead in leads:
+        if isinstance(lead, RingLead):
+            for _, s0, s1 in lead.contacts:
+                zs += [float(lead.origin_mm[2] + s * lead.direction[2]) for s in (s0, s1)]
+        else:
+            for _, a0, a1, b0, b1 in lead.contacts:
+                zs += [
+                    float(lead.origin_mm[2] + a * lead.u[2] + b * lead.w[2])
+                    for a in (a0, a1)
+                    for b in (b0, b1)
+                ]
+    return min(zs), max(zs)
+
+
+def dorsal_lines_mm(
+    cord: LayeredCord, leads: Sequence[Lead], h_mm: float
+) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
+    """Lines along z, at most ``h_mm`` apart, filling the dorsal band of the cord (the outer
+    ``DORSAL_BAND_MM`` below its dorsal surface, ``DORSAL_BAND_WIDTH`` of its width) over the
+    contacts' z range and ``DORSAL_MARGIN_MM`` beyond it: where dorsal-column and dorsal-root
+    fibers meet the steepest field. Netgen keeps the element size at most ``h_mm`` along them."""
+    cx, cy = cord.cord_center_xy_mm
+    a, b = cord.cord_transverse_mm / 2.0, cord.cord_ap_mm / 2.0
+    half = cord.length_mm / 2.0
+    z0, z1 = contact_z_range_mm(leads)
+    z0, z1 = max(z0 - DORSAL_MARGIN_MM, -half), min(z1 + DORSAL_MARGIN_MM, half)
+    n_x = int(np.ceil(2.0 * DORSAL_BAND_WIDTH * a / h_mm)) + 1
+    n_d = int(np.ceil(DORSAL_BAND_MM / h_mm)) + 1
+    lines = []
+    for t in np.linspace(-DORSAL_BAND_WIDTH, DORSAL_BAND_WIDTH, n_x):
+        surface = cy - b * float(np.sqrt(1.0 - t * t))  # y grows ventrally
+        for depth in np.linspace(0.0, DORSAL_BAND_MM, n_d):
+            x, y = cx + float(t) * a, surface + float(depth)
+            lines.append(((x, y, z0), (x, y, z1)))
+    return lines
 
 
 __all__ = ["MATERIALS", "MESH_LEVELS", "build_mesh", "check_level", "require_ngsolve"]

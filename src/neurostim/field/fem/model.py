@@ -140,7 +140,10 @@ class SpinalCordFEM(VolumeConductor):
         """Mesh and solve for these contacts (or load them from the cache); returns the report."""
         require_ngsolve()
         leads = leads_from_contacts(contacts, self.cord)
-        payload = cache.key_payload(self.cord.to_dict(), contacts, self.settings())
+        # the level's element sizes are part of the key: a retuned level never reads an entry
+        # meshed with the old sizes
+        settings = dict(self.settings(), mesh_sizes=dict(check_level(self.mesh_level)))
+        payload = cache.key_payload(self.cord.to_dict(), contacts, settings)
         key = cache.cache_key(payload)
         if key == self._key and self._state is not None:
             return self._report
