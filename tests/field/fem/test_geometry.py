@@ -222,3 +222,28 @@ def test_a_cord_without_csf_lies_in_its_bath() -> None:
     # CSF on one side only leaves a sliver thinner than the meshable margin: refused
     with pytest.raises(InputError):
         LayeredCord(dcsf_mm=0.0, vcsf_mm=2.0)
+
+
+def test_element_sizes_scale_with_a_small_cord_and_small_contacts() -> None:
+    from neurostim.field.fem.mesh import MESH_LEVELS, REFERENCE_CORD_MM, mesh_sizes
+
+    human = LayeredCord()
+    y = -(human.dura_outer_radius_mm + 0.05 + 0.65)
+    rings = leads_from_contacts([RingContact((0.0, y, z), diameter_mm=1.3) for z in (0, 4)], human)
+    for level, sizes in MESH_LEVELS.items():
+        assert mesh_sizes(human, rings, level) == sizes  # the catalog's ring on a human cord
+    # a 1.4 x 1.8 mm cord (mean 1.6 mm) scales every length by 1.6 / REFERENCE_CORD_MM; a
+    # 0.25 mm ring 0.25 mm long holds 16 elements round (2 pi 0.125 / 16 = 0.049 mm)
+    bare = LayeredCord(cord_ap_mm=1.4, cord_transverse_mm=1.8, dcsf_mm=0.0, vcsf_mm=0.0,
+                       lateral_csf_mm=0.0, dura_thickness_mm=0.0, epidural_thickness_mm=0.0,
+                       bone_outer_radius_mm=0.0, outer_radius_mm=10.0, length_mm=15.0)  # fmt: skip
+    small = leads_from_contacts(
+        [RingContact((0.0, -0.9, z), diameter_mm=0.25, length_mm=0.25) for z in (0, 1)], bare
+    )
+    got = mesh_sizes(bare, small, "coarse")
+    scale = 1.6 / REFERENCE_CORD_MM
+    assert got["length_scale"] == pytest.approx(scale)
+    assert got["cord_maxh_mm"] == pytest.approx(MESH_LEVELS["coarse"]["cord_maxh_mm"] * scale)
+    assert got["maxh_mm"] == pytest.approx(MESH_LEVELS["coarse"]["maxh_mm"] * scale)
+    assert got["contact_maxh_mm"] == pytest.approx(2 * 3.141592653589793 * 0.125 / 16)
+    assert got["grading"] == MESH_LEVELS["coarse"]["grading"]

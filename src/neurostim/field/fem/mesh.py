@@ -19,6 +19,7 @@ Netgen's default 2 against 15 000 and 6 s at 1 on a small test model). Elements 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -194,12 +195,52 @@ def _paddle_body(lead: PaddleLead, contact_maxh_mm: float) -> Any:
     return occ.Glue([slab, *pieces])
 
 
+REFERENCE_CORD_MM = 7.0
+"""Mean cord diameter the element sizes of :data:`MESH_LEVELS` were set on (human thoracic)
+[ours]; a smaller cord scales every length of its level down by its own mean diameter / this."""
+RING_SEGMENTS = 16
+"""A ring contact's circumference holds at least this many elements [ours]."""
+CONTACT_FEATURE_FRACTION = 0.25
+"""A contact's length (a ring's, or a rectangle's shorter side) holds at least 1 / this many
+elements [ours]."""
+
+
+def mesh_sizes(cord: LayeredCord, leads: Sequence[Lead], mesh_level: str) -> dict[str, float]:
+    """The element sizes of ``mesh_level`` for this cord and these leads.
+
+    A cord smaller than the human one the levels were set on (``REFERENCE_CORD_MM``, e.g. an
+    isolated rodent cord) scales every ``*_maxh_mm`` (and the refined dorsal band) down with
+    its mean diameter, and no contact is meshed coarser than ``RING_SEGMENTS`` elements round a
+    ring or ``1 / CONTACT_FEATURE_FRACTION`` along its shortest side. For the human levels and
+    the catalog's contacts this returns the level's sizes unchanged.
+    """
+    sizes = dict(check_level(mesh_level))
+    scale = min(1.0, 0.5 * (cord.cord_ap_mm + cord.cord_transverse_mm) / REFERENCE_CORD_MM)
+    if scale < 1.0:
+        for name in list(sizes):
+            if name == "maxh_mm" or name.endswith("_maxh_mm"):
+                sizes[name] *= scale
+        sizes["length_scale"] = scale
+    feature = math.inf
+    for lead in leads:
+        if isinstance(lead, RingLead):
+            for _, s0, s1 in lead.contacts:
+                feature = min(feature, 2.0 * math.pi * lead.radius_mm / RING_SEGMENTS,
+                              CONTACT_FEATURE_FRACTION * (s1 - s0))  # fmt: skip
+        else:
+            for _, a0, a1, b0, b1 in lead.contacts:
+                feature = min(feature, CONTACT_FEATURE_FRACTION * min(a1 - a0, b1 - b0))
+    if feature < sizes["contact_maxh_mm"]:
+        sizes["contact_maxh_mm"] = feature
+    return sizes
+
+
 def build_mesh(cord: LayeredCord, leads: Sequence[Lead], mesh_level: str) -> Any:
     """Netgen mesh (``netgen.meshing.Mesh``) of the cord with the leads cut out."""
     require_ngsolve()
     from netgen import occ
 
-    sizes = check_level(mesh_level)
+    sizes = mesh_sizes(cord, leads, mesh_level)
     bodies = [
         _ring_body(lead, sizes["contact_maxh_mm"])
         if isinstance(lead, RingLead)
@@ -227,7 +268,8 @@ def build_mesh(cord: LayeredCord, leads: Sequence[Lead], mesh_level: str) -> Any
     from netgen.meshing import MeshingParameters, Pnt
 
     mp = MeshingParameters(**params)
-    for p0, p1 in dorsal_lines_mm(cord, leads, sizes["dorsal_maxh_mm"]):
+    scale = sizes.get("length_scale", 1.0)
+    for p0, p1 in dorsal_lines_mm(cord, leads, sizes["dorsal_maxh_mm"], scale):
         mp.RestrictHLine(Pnt(*p0), Pnt(*p1), sizes["dorsal_maxh_mm"])
     return geometry.GenerateMesh(mp=mp)
 
@@ -250,26 +292,35 @@ def contact_z_range_mm(leads: Sequence[Lead]) -> tuple[float, float]:
 
 
 def dorsal_lines_mm(
-    cord: LayeredCord, leads: Sequence[Lead], h_mm: float
+    cord: LayeredCord, leads: Sequence[Lead], h_mm: float, scale: float = 1.0
 ) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
     """Lines along z, at most ``h_mm`` apart, filling the dorsal band of the cord (the outer
     ``DORSAL_BAND_MM`` below its dorsal surface, ``DORSAL_BAND_WIDTH`` of its width) over the
     contacts' z range and ``DORSAL_MARGIN_MM`` beyond it: where dorsal-column and dorsal-root
-    fibers meet the steepest field. Netgen keeps the element size at most ``h_mm`` along them."""
+    fibers meet the steepest field. Netgen keeps the element size at most ``h_mm`` along them.
+    ``scale`` shrinks the band's depth and margin with a small cord (:func:`mesh_sizes`)."""
     cx, cy = cord.cord_center_xy_mm
     a, b = cord.cord_transverse_mm / 2.0, cord.cord_ap_mm / 2.0
     half = cord.length_mm / 2.0
+    band, margin = DORSAL_BAND_MM * scale, DORSAL_MARGIN_MM * scale
     z0, z1 = contact_z_range_mm(leads)
-    z0, z1 = max(z0 - DORSAL_MARGIN_MM, -half), min(z1 + DORSAL_MARGIN_MM, half)
+    z0, z1 = max(z0 - margin, -half), min(z1 + margin, half)
     n_x = int(np.ceil(2.0 * DORSAL_BAND_WIDTH * a / h_mm)) + 1
-    n_d = int(np.ceil(DORSAL_BAND_MM / h_mm)) + 1
+    n_d = int(np.ceil(band / h_mm)) + 1
     lines = []
     for t in np.linspace(-DORSAL_BAND_WIDTH, DORSAL_BAND_WIDTH, n_x):
         surface = cy - b * float(np.sqrt(1.0 - t * t))  # y grows ventrally
-        for depth in np.linspace(0.0, DORSAL_BAND_MM, n_d):
+        for depth in np.linspace(0.0, band, n_d):
             x, y = cx + float(t) * a, surface + float(depth)
             lines.append(((x, y, z0), (x, y, z1)))
     return lines
 
 
-__all__ = ["MATERIALS", "MESH_LEVELS", "build_mesh", "check_level", "require_ngsolve"]
+__all__ = [
+    "MATERIALS",
+    "MESH_LEVELS",
+    "build_mesh",
+    "check_level",
+    "mesh_sizes",
+    "require_ngsolve",
+]

@@ -24,7 +24,7 @@ from neurostim.field.contacts import Contact
 from neurostim.field.fem import cache, checks
 from neurostim.field.fem.geometry import Conductivities, LayeredCord
 from neurostim.field.fem.leads import leads_from_contacts
-from neurostim.field.fem.mesh import build_mesh, check_level, require_ngsolve
+from neurostim.field.fem.mesh import build_mesh, check_level, mesh_sizes, require_ngsolve
 from neurostim.field.fem.solve import (
     CONTACT_MODELS,
     PRECONDITIONERS,
@@ -142,7 +142,7 @@ class SpinalCordFEM(VolumeConductor):
         leads = leads_from_contacts(contacts, self.cord)
         # the level's element sizes are part of the key: a retuned level never reads an entry
         # meshed with the old sizes
-        settings = dict(self.settings(), mesh_sizes=dict(check_level(self.mesh_level)))
+        settings = dict(self.settings(), mesh_sizes=mesh_sizes(self.cord, leads, self.mesh_level))
         payload = cache.key_payload(self.cord.to_dict(), contacts, settings)
         key = cache.cache_key(payload)
         if key == self._key and self._state is not None:
