@@ -11,10 +11,13 @@ Cases (spinal-cord.md §6 and issue #11 item 8):
   40 mm, length 80 mm) with one 8-contact percutaneous lead (3 mm rings, 4 mm pitch) on the
   dura at the midline.
 - ``lead16``: the same cord with two such leads at x = ±2 mm.
+- ``paddle16``: the same cord with the catalog's 16-contact paddle (two columns of eight 4 x 1 mm
+  contacts, 5 mm pitch) flat on the dura.
 
 Each case runs in a fresh cache directory (from nothing), then again (cache hit). Run::
 
-    PYTHONPATH=src python benchmarks/fem_lead.py [--cases spec6,lead8,lead16] [--mesh coarse]
+    PYTHONPATH=src python benchmarks/fem_lead.py [--cases spec6,lead8,lead16,paddle16] \
+        [--mesh coarse]
 
 Prints a Markdown table: elements, DoFs, mesh / assemble / solve / total time, solve per
 contact, CG iterations, peak RSS, cached reload time.
@@ -38,7 +41,7 @@ import time
 
 import numpy as np
 
-from neurostim.field import RingContact
+from neurostim.field import RectangleContact, RingContact
 from neurostim.field.fem import Conductivities, LayeredCord, SpinalCordFEM
 from neurostim.field.fem.model import peak_rss_mb
 
@@ -92,8 +95,24 @@ def t10(n_leads: int) -> tuple[LayeredCord, list[RingContact], float]:
     return cord, contacts, -14.0
 
 
+def paddle16() -> tuple[LayeredCord, list[RectangleContact], float]:
+    """The catalog's 16-contact paddle (2 columns at x = +-1.5 mm, 4 x 1 mm contacts every
+    5 mm, device data paddle-16) flat on the dura of the ``lead8`` cord, centred on z = 0."""
+    cord, _, _ = t10(1)
+    y = -(cord.dura_outer_radius_mm + 0.05)
+    contacts = [
+        RectangleContact((x, y, -17.5 + 5.0 * k), width_mm=1.0, length_mm=4.0)
+        for x in (-1.5, 1.5)
+        for k in range(8)
+    ]
+    return cord, contacts, -17.5
+
+
+CASES = {"spec6": spec6, "lead8": lambda: t10(1), "lead16": lambda: t10(2), "paddle16": paddle16}
+
+
 def run_case(name: str, mesh_level: str) -> dict[str, object]:
-    cord, contacts, z0 = {"spec6": spec6, "lead8": lambda: t10(1), "lead16": lambda: t10(2)}[name]()
+    cord, contacts, z0 = CASES[name]()
     y_dc = cord.dorsal_cord_surface_y_mm + 0.2
     points = np.array([[0.0, y_dc, z0 + dz] for dz in (0.0, 5.0, 20.0)])
     with tempfile.TemporaryDirectory() as cache_dir:
@@ -188,7 +207,7 @@ def compare_solvers(mesh_level: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="spec6,lead8,lead16")
+    parser.add_argument("--cases", default="spec6,lead8,lead16,paddle16")
     parser.add_argument("--mesh", default="coarse", choices=["coarse", "medium", "fine"])
     parser.add_argument("--solvers", action="store_true", help="compare preconditioners")
     parser.add_argument("--solver-run", nargs=2, help=argparse.SUPPRESS)
