@@ -1,5 +1,7 @@
-"""examples/demo.py, the README's main job: every example checked and plotted (fast), and the
-tonic program through the spinal cord and the circuit (slow: a 16-contact finite-element cord)."""
+"""examples/demo.py, the README's main job: every example checked and plotted, and the tonic
+program through the spinal cord and the circuit (a 16-contact finite-element cord on a 60 mm
+model: about 45 s on the 2-core development machine, the longest test of the fast set; it stays
+there because it is the README's own path)."""
 
 from __future__ import annotations
 
@@ -38,7 +40,6 @@ def test_demo_checks_and_plots_every_example(tmp_path: Path, examples_dir: Path)
     _check_programs_output(tmp_path, examples_dir)
 
 
-@pytest.mark.slow  # a 16-contact finite-element cord (~1 min on 2 cores), fibers and circuit
 def test_demo_runs_the_tonic_program_through_the_cord_and_the_circuit(
     tmp_path: Path, examples_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
