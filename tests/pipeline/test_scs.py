@@ -112,7 +112,8 @@ def test_scs_map_command(tmp_path: Path, cache) -> None:
     [(["--mesh", "huge"], "mesh"), (["--level", "X9"], "level"), (["--dcsf-mm", "-1"], "dcsf_mm"),
      (["-o", "map.xyz"], "output"), (["--fibers-out", "f.txt"], "fibers_out"),
      (["--level", "T10", "--anatomy", "missing.toml"], "missing.toml"),
-     (["--level", "T10", "--window-ms", "0"], "window_ms")],
+     (["--level", "T10", "--window-ms", "0"], "window_ms"),
+     (["--level", "T10", "--lead-space", "subdural"], "space")],
 )  # fmt: skip
 def test_bad_scs_options_exit_2_before_meshing(args, field, tmp_path: Path) -> None:
     (tmp_path / "p.toml").write_text(PROGRAM.format(amp=4.0))

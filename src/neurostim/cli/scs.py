@@ -37,6 +37,9 @@ def map_command(
     seed: int = typer.Option(0, help="Seed of the fibers' node offsets."),
     train_index: int | None = typer.Option(None, help="Train of a multiplexed program."),
     pt_min_fibers: int = typer.Option(1, help="DC fibers that must fire for perception."),
+    lead_space: str = typer.Option(
+        "epidural", help="Where ring leads lie: epidural (on the dura) or intradural (in the CSF)."
+    ),
     window_ms: float | None = typer.Option(
         None, help="Train window per threshold (ms); default: one pulse, 20 ms at >= 1 kHz."
     ),
@@ -77,6 +80,7 @@ def map_command(
                 seed=seed,
                 pt_min_fibers=pt_min_fibers,
                 window_ms="auto" if window_ms is None else window_ms,
+                lead_space=lead_space,
             )
     except KeyboardInterrupt:
         raise fail("interrupted; nothing was written", 130) from None
