@@ -37,6 +37,7 @@ MESH_LEVELS: dict[str, dict[str, float]] = {
         "grading": 0.4,
         "curvaturesafety": 1.0,
         "dorsal_maxh_mm": 0.6,
+        "dura_maxh_mm": 2.0,
     },
     "medium": {
         "contact_maxh_mm": 0.18,
@@ -56,8 +57,9 @@ MESH_LEVELS: dict[str, dict[str, float]] = {
 """Element sizes per mesh level [ours; spinal-cord.md §5: contact edges 0.1-0.2 mm].
 
 Coarse carries ``dorsal_maxh_mm``: without it its thresholds were up to 6.5 % off the fine
-mesh's, with it within 1 % (docs/fem.md, "Mesh convergence"). Medium grades at 0.25: at 0.3
-Netgen failed on the dura of the two-lead T10 model ("boundary mesh is overlapping")."""
+mesh's, with it within 1 % (docs/fem.md, "Mesh convergence"); and ``dura_maxh_mm``: with the
+band alone Netgen failed on the thin dura of some models ("boundary mesh is overlapping"), as
+it did for medium at grading 0.3 on the two-lead T10 model (medium grades at 0.25)."""
 
 DORSAL_BAND_MM = 1.5
 """Depth below the cord's dorsal surface refined by ``dorsal_maxh_mm`` [ours; the dorsal-column
