@@ -52,7 +52,7 @@ from neurostim.fibers.spinal import SpinalFibers
 from neurostim.field.fem import MESH_LEVELS
 from neurostim.field.fem.model import peak_rss_mb
 from neurostim.pipeline.anatomy import layered_cord
-from neurostim.pipeline.scs import SpinalMap, _default_fibers, scs_map
+from neurostim.pipeline.scs import SpinalMap, _default_fibers, read_fiber_table, scs_map
 
 ROOT = Path(__file__).resolve().parents[1]
 PROGRAM_FILE = ROOT / "examples" / "programs" / "tonic.toml"
@@ -109,24 +109,7 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]], header: Sequence[str] 
 
 
 def read_csv(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        lines = [line for line in fh if not line.startswith("#")]
-    rows = []
-    for row in csv.DictReader(lines):
-        rows.append(
-            {
-                "index": int(row["index"]),
-                "population": row["population"],
-                "dermatome": row["dermatome"],
-                "side": row["side"],
-                "diameter_um": float(row["diameter_um"]),
-                "depth_mm": float(row["depth_mm"]),
-                "ml_mm": float(row["ml_mm"]),
-                "threshold_ma": float(row["threshold_ma"]) if row["threshold_ma"] else None,
-                "status": row["status"],
-            }
-        )
-    return rows
+    return read_fiber_table(path)[1]
 
 
 def same_fibers(a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]]) -> bool:

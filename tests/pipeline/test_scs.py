@@ -140,3 +140,24 @@ def test_default_roots_are_as_long_as_the_model_allows(level: str) -> None:
         z = np.concatenate([f.fibers.section_points_mm(int(i))[:, 2] for i in dr])
         assert np.abs(z).max() <= length / 2
     assert root_n_nodes(load_anatomy(level), (16.0,)) == 41  # 100 mm model: 60 mm roots
+
+
+def test_fiber_table_reads_back_with_its_header(tmp_path: Path) -> None:
+    from neurostim.errors import InputError
+    from neurostim.pipeline.scs import FIBER_COLUMNS, read_fiber_table
+
+    path = tmp_path / "fibers.csv"
+    path.write_text(
+        "# protocol: a test table\n# mesh: coarse\n"
+        "index," + ",".join(FIBER_COLUMNS) + "\n"
+        "0,dc,T12,left,16.0,0.1,-2.0,1.25,ok\n"
+        "1,dr,T12,right,12.8,0.0,2.5,,not-bracketed\n",
+        encoding="utf-8",
+    )
+    header, rows = read_fiber_table(path)
+    assert header == {"protocol": "a test table", "mesh": "coarse"}
+    assert rows[0]["index"] == 0 and rows[0]["threshold_ma"] == 1.25 and rows[0]["ml_mm"] == -2.0
+    assert rows[1]["threshold_ma"] is None and rows[1]["status"] == "not-bracketed"
+    path.write_text("population,side\ndc,left\n", encoding="utf-8")
+    with pytest.raises(InputError, match="dermatome"):
+        read_fiber_table(path)

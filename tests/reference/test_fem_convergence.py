@@ -18,7 +18,6 @@ the development machine: docs/fem.md, section "Mesh convergence".
 
 from __future__ import annotations
 
-import csv
 import json
 from functools import cache
 from pathlib import Path
@@ -30,7 +29,7 @@ import pytest
 from neurostim.anatomy import load_anatomy
 from neurostim.device import parse_program_text
 from neurostim.pipeline.anatomy import layered_cord
-from neurostim.pipeline.scs import _default_fibers
+from neurostim.pipeline.scs import _default_fibers, read_fiber_table
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "tests" / "reference" / "data" / "scs_fine_thresholds.csv"
@@ -41,28 +40,7 @@ COARSE_TOL = 0.01  # issue #11 item 8
 
 
 def _reference() -> tuple[dict[str, str], list[dict[str, Any]]]:
-    header: dict[str, str] = {}
-    lines = []
-    for line in REFERENCE.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# "):
-            key, _, value = line[2:].partition(": ")
-            header[key] = value
-        else:
-            lines.append(line)
-    rows = [
-        {
-            "population": r["population"],
-            "dermatome": r["dermatome"],
-            "side": r["side"],
-            "diameter_um": float(r["diameter_um"]),
-            "depth_mm": float(r["depth_mm"]),
-            "ml_mm": float(r["ml_mm"]),
-            "threshold_ma": float(r["threshold_ma"]) if r["threshold_ma"] else np.nan,
-            "status": r["status"],
-        }
-        for r in csv.DictReader(lines)
-    ]
-    return header, rows
+    return read_fiber_table(REFERENCE)
 
 
 def test_reference_describes_the_default_population() -> None:

@@ -17,8 +17,6 @@ from neurostim.device import check_program
 
 app = typer.Typer(help="Spinal cord stimulation maps (finite-element cord).", no_args_is_help=True)
 
-FIBER_COLUMNS = ("population", "dermatome", "side", "diameter_um", "depth_mm", "ml_mm",
-                 "threshold_ma", "status")  # fmt: skip
 MESH_LEVELS = ("coarse", "medium", "fine")
 
 
@@ -87,6 +85,8 @@ def map_command(
     data = result.to_dict(ids)
     if fibers_out is not None:
         buf = io.StringIO(newline="")
+        from neurostim.pipeline.scs import FIBER_COLUMNS
+
         writer = csv.DictWriter(buf, fieldnames=list(FIBER_COLUMNS))
         writer.writeheader()
         writer.writerows(result.fiber_rows())

@@ -26,8 +26,10 @@ threshold search did not end ``ok`` is never counted: the map reports how many
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,11 @@ from neurostim.pipeline.anatomy import anatomy_placements, fem_conductor
 from neurostim.pipeline.drive import pick_train
 from neurostim.pipeline.placement import program_contacts
 from neurostim.pipeline.recruitment import RecruitmentResult, recruitment
+
+FIBER_COLUMNS = ("population", "dermatome", "side", "diameter_um", "depth_mm", "ml_mm",
+                 "threshold_ma", "status")  # fmt: skip
+"""Columns of the per-fiber table (``neurostim scs map --fibers-out``)."""
+_FLOAT_COLUMNS = ("diameter_um", "depth_mm", "ml_mm", "threshold_ma")
 
 DEFAULT_USAGE_RATIO = 1.5
 """PT x this = discomfort when no dorsal-root fiber fires first (patient-clinic.md §1.4)."""
@@ -196,6 +203,36 @@ class SpinalMap:
         ]  # fmt: skip
 
 
+def read_fiber_table(path: str | Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """Read a per-fiber table written by ``--fibers-out`` (or kept as reference data).
+
+    Lines ``# key: value`` before the table form the header dict; each row holds the
+    :data:`FIBER_COLUMNS` (numbers as float, an empty threshold as None) and any extra column
+    (``index`` as int, others as text). InputError naming the column if one is missing.
+    """
+    header: dict[str, str] = {}
+    lines = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            key, _, value = line.lstrip("# ").partition(": ")
+            header[key] = value
+        elif line.strip():
+            lines.append(line)
+    reader = csv.DictReader(lines)
+    missing = [c for c in FIBER_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(str(path), missing[0], f"the table needs the columns {FIBER_COLUMNS}")
+    rows = []
+    for raw in reader:
+        row: dict[str, Any] = dict(raw)
+        for c in _FLOAT_COLUMNS:
+            row[c] = float(raw[c]) if raw[c] else None
+        if "index" in row:
+            row["index"] = int(raw["index"])
+        rows.append(row)
+    return header, rows
+
+
 def _ordered(dermatomes: NDArray[np.str_]) -> list[str]:
     """Distinct dermatome names from caudal (sacral) to rostral (cervical)."""
     rank = {"S": 0, "L": 1, "T": 2, "C": 3}
@@ -286,4 +323,11 @@ def _default_fibers(anatomy: SpinalCordAnatomy, seed: int) -> SpinalFibers:
     return spinal_cord_fibers(anatomy, dc=dc, dr=dr, seed=seed)
 
 
-__all__ = ["DEFAULT_COVERAGE_FRACTION", "DEFAULT_USAGE_RATIO", "SpinalMap", "scs_map"]
+__all__ = [
+    "DEFAULT_COVERAGE_FRACTION",
+    "DEFAULT_USAGE_RATIO",
+    "FIBER_COLUMNS",
+    "SpinalMap",
+    "read_fiber_table",
+    "scs_map",
+]
