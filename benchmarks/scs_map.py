@@ -9,7 +9,10 @@ mesh. Three runs in one process, each a full ``scs_map`` call:
    default population (dorsal-column grid and dorsal roots);
 2. ``cached``: the same map again (the cord read from the cache);
 3. ``cached, >= 500 fibers``: a denser dorsal-column grid (five diameters 5.7-16 um at five
-   depths) and the dorsal roots, on the cached cord.
+   depths) and the dorsal roots, on the cached cord (point location and evaluation at the
+   fibers' 285 000 sections, stored beside the solution);
+4. the same fibers again (a new program on the same lead, anatomy and fibers: the potentials
+   at the sections come from the cache, only the thresholds are computed).
 
 No reference simulator for the layered cord is installed (published SCS models use COMSOL), so
 the figures are absolute, against the issue's targets. Run::
@@ -72,7 +75,9 @@ def main() -> None:
         options = {"cache_dir": cache_dir}
         timed("empty cache", conductor_options=options)
         timed("cached", conductor_options=options)
-        timed("cached, >= 500 fibers", conductor_options=options, fibers=dense_fibers())
+        dense = dense_fibers()
+        timed("cached, >= 500 fibers", conductor_options=options, fibers=dense)
+        timed("cached, the same >= 500 fibers again", conductor_options=options, fibers=dense)
 
 
 if __name__ == "__main__":

@@ -89,3 +89,16 @@ def test_a_registered_conductor_is_reachable_by_name() -> None:
         conductor_module._REGISTRY.pop("scaled-test")
     with pytest.raises(InputError, match="name"):
         register_conductor(" bad", _ScaledConductor)
+
+
+def test_superposed_field_is_superpose_mv_of_the_unit_potentials() -> None:
+    # the interface's default (analytic conductors): exactly superpose_mv of the unit potentials
+    from neurostim.field import RingContact, superpose_mv
+
+    cond = HomogeneousConductor()
+    contacts = [RingContact((0.0, 0.0, z)) for z in (0.0, 4.0)]
+    pts = np.array([[1.0, 2.0, z] for z in np.linspace(-5.0, 9.0, 15)])
+    shares = np.array([-1.0, 0.5])
+    got = cond.superposed_mv(contacts, shares, pts)
+    want = superpose_mv(cond.unit_potentials_mv(contacts, pts), shares=shares)
+    assert got.shape == (15,) and np.array_equal(got, want)

@@ -38,6 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from neurostim.errors import InputError
 from neurostim.field.contacts import Contact, unit_potentials_mv
 from neurostim.field.point_source import DEFAULT_MIN_DISTANCE_MM, Medium
+from neurostim.field.superposition import superpose_mv
 
 POINT_CHUNK = 4096
 """Points evaluated per block by the analytic conductors (bounds the temporary arrays)."""
@@ -70,6 +71,18 @@ class VolumeConductor(ABC):
         ndarray of shape (n_contacts, n_points)
             V_k(x_m) in mV per mA of contact k's current.
         """
+
+    def superposed_mv(
+        self, contacts: Sequence[Contact], shares: ArrayLike, points_xyz_mm: ArrayLike
+    ) -> NDArray[np.float64]:
+        """The static field of one set of current shares: Σ_k shares_k V_k(x).
+
+        Returns ndarray of shape (n_points,), mV per mA of amplitude. The default evaluates
+        every contact and superposes with :func:`neurostim.field.superpose_mv`; a conductor
+        whose potentials are linear combinations of stored solutions may combine those first
+        and evaluate once (the same field to rounding).
+        """
+        return superpose_mv(self.unit_potentials_mv(contacts, points_xyz_mm), shares=shares)
 
     def describe(self) -> dict[str, Any]:
         """Plain-data description (JSON-safe) recorded with every result."""

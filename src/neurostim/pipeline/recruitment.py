@@ -33,7 +33,6 @@ from neurostim.field import (
     Contact,
     VolumeConductor,
     conductor_from_spec,
-    superpose_mv,
 )
 from neurostim.pipeline.drive import ProgramDrive, program_drive
 from neurostim.pipeline.placement import LeadPlacement, program_contacts
@@ -72,7 +71,9 @@ def phi_per_ma(
 
     Only the contacts the train drives are evaluated, unless the conductor needs every placed
     contact (``needs_all_contacts``: floating contacts and lead bodies of a finite-element
-    model); the sum is :func:`neurostim.field.superpose_mv` (static field, shares i_k).
+    model); the sum is the conductor's ``superposed_mv`` (:func:`neurostim.field.superpose_mv`
+    of its unit potentials, or, for the finite-element cord, one evaluation of the combined
+    solution).
     """
     shares = drive.shares(contact_ids)
     used = np.flatnonzero(shares)
@@ -80,8 +81,7 @@ def phi_per_ma(
         raise InputError("contacts", drive.contact_ids, "the train drives no lead contact")
     if conductor.needs_all_contacts:
         used = np.arange(len(contacts))
-    v = conductor.unit_potentials_mv([contacts[j] for j in used], points_mm)
-    return superpose_mv(v, shares=shares[used])
+    return conductor.superposed_mv([contacts[j] for j in used], shares[used], points_mm)
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,14 @@ def test_superposition_bipole_equals_difference_of_unit_solves(layered: dict[str
     both = evaluate_mv(mesh, fes, np.stack([diff, vectors[0]]), pts)
     assert_close(both[0], layered["v"][0] - layered["v"][1], rtol=1e-12, atol=1e-9,
                  what="evaluation of a combination", unit="mV")  # fmt: skip
+    # the conductor's one-evaluation superposition is the same field as superpose_mv of its
+    # unit potentials (neurostim.field.VolumeConductor.superposed_mv)
+    from neurostim.field import superpose_mv
+
+    shares = np.array([1.0, -0.6])
+    one = layered["fem"].superposed_mv(layered["contacts"], shares, pts)
+    assert_close(one, superpose_mv(layered["v"], shares=shares), rtol=1e-12, atol=1e-9,
+                 what="combined-solution evaluation", unit="mV")  # fmt: skip
 
 
 def test_reciprocity(layered: dict[str, Any]) -> None:
@@ -170,6 +178,27 @@ def test_cache_hit_returns_identical_arrays_without_solving(
     assert again.describe()["cache_hit"] is True
     assert np.array_equal(v, layered["v"])
     assert again.describe()["impedance_ohm"] == layered["fem"].describe()["impedance_ohm"]
+
+
+def test_potentials_at_a_point_set_are_stored_and_read_back(
+    layered: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a fiber population seen before is answered from the cache without point evaluation
+    from neurostim.field.fem import cache as fem_cache
+
+    fem = layered["fem"]
+    key = fem.describe()["cache_key"]
+    stored = list((fem_cache.entry_dir(key, layered["cache_dir"]) / "points").glob("*.npy"))
+    assert len(stored) >= 1
+    monkeypatch.setattr(fem_model, "evaluate_mv", lambda *a, **k: 1 / 0)  # must not be called
+    again = conductor_from_spec(
+        {"conductor": "spinal-cord-fem", "cord": layered["cord"].to_dict(),
+         "cache_dir": layered["cache_dir"]}
+    )  # fmt: skip
+    assert np.array_equal(again.unit_potentials_mv(layered["contacts"], layered["points"]),
+                          layered["v"])  # fmt: skip
+    with pytest.raises(ZeroDivisionError):  # a new point set is evaluated
+        again.unit_potentials_mv(layered["contacts"], layered["points"][:3] * 0.99)
 
 
 def test_points_outside_the_tissue_are_refused(layered: dict[str, Any]) -> None:

@@ -8,6 +8,8 @@ Netgen/NGSolve versions. One directory per key::
     <cache root>/fem/<key>/mesh.vol.gz       the Netgen mesh
     <cache root>/fem/<key>/solutions.npz     vectors (n_contacts, n_dofs) float64, statuses, ...
     <cache root>/fem/<key>/meta.json         the key's inputs and the solve report
+    <cache root>/fem/<key>/points/<sha>.npy  unit potentials (n_contacts, n_points) float64 at
+                                             one set of points (SHA-256 of their coordinates)
 
 The root is ``NEUROSTIM_CACHE_DIR`` when set, else the user cache directory
 (``$XDG_CACHE_HOME/neurostim`` or ``~/.cache/neurostim``; ``%LOCALAPPDATA%\\neurostim\\Cache``
@@ -126,3 +128,36 @@ def store_entry(  # the mesh file as written by Netgen (``Mesh.Save``)
 
 
 __all__ = ["CACHE_ENV", "cache_key", "cache_root", "key_payload", "load_entry", "store_entry"]
+
+
+def points_digest(points_xyz_mm: np.ndarray) -> str:
+    """SHA-256 of a point set's float64 coordinates (C order) and shape."""
+    pts = np.ascontiguousarray(points_xyz_mm, dtype=np.float64)
+    h = hashlib.sha256(str(pts.shape).encode())
+    h.update(pts.tobytes())
+    return h.hexdigest()
+
+
+def load_points(key: str, digest: str, n_contacts: int, root: Path | None = None) -> Any:
+    """The stored unit potentials of an entry at one point set, or None."""
+    path = entry_dir(key, root) / "points" / f"{digest}.npy"
+    if not path.is_file():
+        return None
+    v = np.load(path, allow_pickle=False)
+    return v if v.ndim == 2 and v.shape[0] == n_contacts else None
+
+
+def store_points(key: str, digest: str, values: np.ndarray, root: Path | None = None) -> None:
+    """Store unit potentials at one point set beside an existing entry (atomic rename)."""
+    d = entry_dir(key, root)
+    if not d.is_dir():
+        return
+    (d / "points").mkdir(exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{digest[:12]}-", suffix=".npy", dir=d / "points")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(values, dtype=np.float64), allow_pickle=False)
+        os.replace(tmp, d / "points" / f"{digest}.npy")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

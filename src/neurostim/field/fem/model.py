@@ -33,6 +33,7 @@ from neurostim.field.fem.solve import (
     make_space,
     solve_unit_currents,
 )
+from neurostim.field.superposition import superpose_mv
 
 POINT_CHUNK = 65536
 """Points per block of FEM point evaluation."""
@@ -237,14 +238,51 @@ class SpinalCordFEM(VolumeConductor):
     def unit_potentials_mv(
         self, contacts: Sequence[Contact], points_xyz_mm: ArrayLike
     ) -> NDArray[np.float64]:
+        """Unit potentials of every contact at the points (FEM point evaluation). With the
+        cache on, the values at a point set are stored beside the solution and read back for
+        the same points (a fiber population seen before): no point location, no evaluation."""
+        pts = self._points(points_xyz_mm)
+        self.prepare(contacts)
+        digest = cache.points_digest(pts) if self.use_cache else ""
+        if self.use_cache and self._key is not None:
+            stored = cache.load_points(self._key, digest, len(contacts), self.cache_dir)
+            if stored is not None and stored.shape[1] == pts.shape[0]:
+                return np.asarray(stored, dtype=np.float64)
+        mesh, fes, vectors = self.solution
+        out = self._evaluate(mesh, fes, vectors, pts)
+        if self.use_cache and self._key is not None:
+            cache.store_points(self._key, digest, out, self.cache_dir)
+        return out
+
+    def superposed_mv(
+        self, contacts: Sequence[Contact], shares: ArrayLike, points_xyz_mm: ArrayLike
+    ) -> NDArray[np.float64]:
+        """Σ_k shares_k V_k(x): the unit potentials at the points (stored or evaluated, see
+        ``unit_potentials_mv``) superposed; without the cache, the unit solutions are combined
+        first (the field is linear in them) and evaluated once."""
+        sh = np.asarray(shares, dtype=np.float64)
+        if sh.shape != (len(contacts),) or not np.all(np.isfinite(sh)):
+            raise InputError("shares", sh.shape, f"expected {len(contacts)} finite shares")
+        if self.use_cache:
+            return superpose_mv(self.unit_potentials_mv(contacts, points_xyz_mm), shares=sh)
+        pts = self._points(points_xyz_mm)
+        self.prepare(contacts)
+        mesh, fes, vectors = self.solution
+        return self._evaluate(mesh, fes, (sh @ vectors)[None, :], pts)[0]
+
+    def _points(self, points_xyz_mm: ArrayLike) -> NDArray[np.float64]:
         pts = np.asarray(points_xyz_mm, dtype=np.float64)
         if pts.ndim != 2 or pts.shape[1] != 3:
             raise InputError("points_xyz_mm", pts.shape, "expected shape (n_points, 3) in mm")
         if not np.all(np.isfinite(pts)):
             raise InputError("points_xyz_mm", "non-finite", "all coordinates must be finite (mm)")
         _check_in_domain(pts, self.cord)  # before any meshing
-        self.prepare(contacts)
-        mesh, fes, vectors = self.solution
+        return pts
+
+    @staticmethod
+    def _evaluate(
+        mesh: Any, fes: Any, vectors: NDArray[np.float64], pts: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
         out = np.empty((vectors.shape[0], pts.shape[0]))
         for s in range(0, pts.shape[0], POINT_CHUNK):
             out[:, s : s + POINT_CHUNK] = evaluate_mv(mesh, fes, vectors, pts[s : s + POINT_CHUNK])
