@@ -292,8 +292,8 @@ def fitting_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 4
     """The most nodes (odd, 5..``most``) with which the largest fiber spans at most
     ``DOMAIN_FILL`` of the model's length (node spacing + one node offset)."""
     spacing = max(node_spacing_mm(float(d)) for d in diameters_um)
-    n = int((DOMAIN_FILL * anatomy.length_mm) // spacing)  # n - 1 spacings + 1 of offset
-    n = min(most, n if n % 2 else n - 1)
+    # n - 1 spacings + 1 of offset
+    n = _odd_at_most(int((DOMAIN_FILL * anatomy.length_mm) // spacing), most)
     if n < 5:
         raise InputError(
             "length_mm", anatomy.length_mm,
@@ -309,9 +309,12 @@ def root_n_nodes(anatomy: SpinalCordAnatomy, diameters_um: Any, most: int = 41) 
     the cable's ends (which excite early in a strong field) far from the lead."""
     spacing = max(node_spacing_mm(float(d)) for d in diameters_um)
     room = anatomy.length_mm - anatomy.roots.dre_span_mm - 2.0 * spacing
-    n = int(room // spacing) + 1
-    n = min(most, n if n % 2 else n - 1)
-    return max(n, 5)
+    return max(_odd_at_most(int(room // spacing) + 1, most), 5)
+
+
+def _odd_at_most(n: int, most: int) -> int:
+    """The largest odd node count <= n (the middle node is the fiber's centre), capped."""
+    return min(most, n if n % 2 else n - 1)
 
 
 def _default_fibers(anatomy: SpinalCordAnatomy, seed: int) -> SpinalFibers:

@@ -156,16 +156,21 @@ def _ring_body(lead: RingLead, contact_maxh_mm: float) -> Any:
         if s0 - s > 1e-9:
             pieces.append(_cyl_piece(lead, s, s0, d))
         ring = _cyl_piece(lead, s0, s1, d)
-        mid = lead.origin_mm + 0.5 * (s0 + s1) * lead.direction
-        for face in ring.faces:
-            c = face.center
-            if np.linalg.norm(np.array([c.x, c.y, c.z]) - mid) < 1e-6:
-                face.name = f"contact{k}"
-                face.maxh = contact_maxh_mm
+        _name_contact(ring, lead.origin_mm + 0.5 * (s0 + s1) * lead.direction, k, contact_maxh_mm)
         pieces.append(ring)
         s = s1
     pieces.append(_cyl_piece(lead, s, lead.s_end_mm, d))
     return occ.Glue(pieces)
+
+
+def _name_contact(solid: Any, centre_mm: Any, k: int, maxh_mm: float) -> None:
+    """Name the face of ``solid`` centred at ``centre_mm`` (the contact surface) ``contact<k>``
+    and limit its element size."""
+    for face in solid.faces:
+        c = face.center
+        if np.linalg.norm(np.array([c.x, c.y, c.z]) - centre_mm) < 1e-6:
+            face.name = f"contact{k}"
+            face.maxh = maxh_mm
 
 
 def _cyl_piece(lead: RingLead, s0: float, s1: float, d: Any) -> Any:
@@ -188,11 +193,7 @@ def _paddle_body(lead: PaddleLead, contact_maxh_mm: float) -> Any:
         block = prism(a0, a1, b0, b1)
         slab = slab - block
         mid = lead.origin_mm + 0.5 * (a0 + a1) * lead.u + 0.5 * (b0 + b1) * lead.w
-        for face in block.faces:
-            c = face.center
-            if np.linalg.norm(np.array([c.x, c.y, c.z]) - mid) < 1e-6:
-                face.name = f"contact{k}"
-                face.maxh = contact_maxh_mm
+        _name_contact(block, mid, k, contact_maxh_mm)
         pieces.append(block)
     return occ.Glue([slab, *pieces])
 
