@@ -17,6 +17,8 @@ SUBPACKAGES = [
     "neurostim.compare",
     "neurostim.pipeline",
     "neurostim.anatomy",
+    "neurostim.patient",
+    "neurostim.clinic",
 ]
 
 

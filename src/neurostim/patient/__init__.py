@@ -1,0 +1,9 @@
+"""Virtual patients: pain regions by dermatome, cohorts, coverage and relief tables, pain scores.
+
+Builds on :mod:`neurostim.pipeline` (the spinal-cord map, the circuit, the intrathecal pump);
+:mod:`neurostim.clinic` builds on it. Specification: patient-clinic.md (docs/reference/).
+"""
+
+from neurostim.patient.regions import Region, load_regions
+
+__all__ = ["Region", "load_regions"]
