@@ -1,0 +1,442 @@
+"""The virtual patient's pain score at a visit (patient-clinic.md §6.2; docs/patient-pain.md).
+
+Per region ``j`` of patient ``i`` at month ``t`` of care::
+
+    NRS_ij(t) = clip( NRS0_ij [1 - R_ij(t)] [1 - N_i(t)] + eps_ij(t), 0, 10 )
+
+- ``R_ij(t) = rho_i * sum_k w_ik c_ijk S_ijk * H(t_on)``: the therapy's specific relief
+  (:class:`ScsTherapy`, :class:`IntrathecalTherapy`), averaged over the day's postures ``k``
+  with weights ``w_ik`` (the cohort's posture schedule); ``c`` is the region's coverage and
+  ``S`` the circuit's relief at the posture's amplitude ratio; ``rho_i`` is the share of that
+  relief that reaches the patient's pain score (logit-normal, fitted); ``H(t) = 1 - h (1 -
+  exp(-t / tau))`` is the paradigm's habituation (fitted).
+- ``N_i(t) = n0 (1 + g (psy_i - mean psy)) exp(-t / tau_N) + n_inf`` (+ ``placebo_extra`` in a
+  placebo arm): the non-specific effect (placebo, regression to the mean, co-intervention).
+- ``eps ~ Normal(0, sd)``: visit-to-visit noise.
+
+Overall pain (single-score trials) is the baseline-intensity-weighted mean of the regions.
+Parameters: ``data/pain_model.toml`` (each with its source or ``fitted = true``), overridden by
+the calibration's ``data/fitted.toml`` when present.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim._data import deep_merge
+from neurostim.errors import InputError
+from neurostim.patient.cohort import POSTURES, Cohort
+from neurostim.patient.regions import Region, load_regions
+
+Array = NDArray[np.float64]
+PARADIGMS = ("tonic", "burst", "khz", "dtm", "intrathecal")
+PARESTHESIA_FREE = ("khz", "dtm", "burst")
+"""Paradigms programmed below the perception threshold (patient-clinic.md §1.4) [ours for burst:
+BurstDR is commonly set below PT]."""
+THERAPY_KINDS = ("scs", "cmm", "placebo", "intrathecal")
+
+
+def _read_toml(name: str) -> dict[str, Any]:
+    text = resources.files("neurostim.patient").joinpath(f"data/{name}").read_text()
+    return tomllib.loads(text)
+
+
+def default_parameters() -> dict[str, Any]:
+    """The shipped parameter tables (``pain_model.toml`` with ``fitted.toml`` merged over it)."""
+    data = _read_toml("pain_model.toml")
+    fitted = resources.files("neurostim.patient").joinpath("data/fitted.toml")
+    if fitted.is_file():
+        data = deep_merge(data, tomllib.loads(fitted.read_text()).get("parameters", {}))
+    return data
+
+
+@dataclass(frozen=True)
+class PainParameters:
+    """The pain model's numbers (names as in ``data/pain_model.toml``)."""
+
+    gamma: float
+    paresthesia_amplitude_position: float
+    subperception_fraction: float
+    programming_posture: str
+    posture_adjust_probability: float
+    posture_prone_shift_fraction: tuple[float, float, float, float]
+    responsiveness_logit_mean: float
+    responsiveness_logit_sd: float
+    trial_optimism: float
+    habituation: dict[str, tuple[float, float]]
+    nonspecific_initial: float
+    nonspecific_tau_months: float
+    nonspecific_late: float
+    nonspecific_psy_gain: float
+    nonspecific_psy_mean: float
+    placebo_extra: float
+    noise_sd_nrs: float
+    odi_per_relief: float
+    odi_noise_sd: float
+    mme_per_relief: float
+    mme_drift_per_year: float
+    pgic_relief_cuts: tuple[float, ...]
+
+    @classmethod
+    def from_tables(cls, data: Mapping[str, Any]) -> PainParameters:
+        """Parameters from ``pain_model.toml``-shaped tables (each ``{value, source, ...}``)."""
+
+        def v(name: str) -> Any:
+            try:
+                return data[name]["value"]
+            except (KeyError, TypeError):
+                raise InputError(f"pain_model.{name}.value", None, "a value is required") from None
+
+        hab = {p: (float(t["h"]), float(t["tau_months"])) for p, t in data["habituation"].items()}
+        sit = float(v("sitting_prone_shift_fraction"))
+        stand = float(v("standing_prone_shift_fraction"))
+        posture = str(v("programming_posture"))
+        if posture not in POSTURES:
+            raise InputError("programming_posture", posture, f"one of {', '.join(POSTURES)}")
+        params = cls(
+            gamma=float(v("gamma")),
+            paresthesia_amplitude_position=float(v("paresthesia_amplitude_position")),
+            subperception_fraction=float(v("subperception_fraction")),
+            programming_posture=posture,
+            posture_adjust_probability=float(v("posture_adjust_probability")),
+            posture_prone_shift_fraction=(0.0, sit, stand, 1.0),
+            responsiveness_logit_mean=float(v("responsiveness_logit_mean")),
+            responsiveness_logit_sd=float(v("responsiveness_logit_sd")),
+            trial_optimism=float(v("trial_optimism")),
+            habituation=hab,
+            nonspecific_initial=float(v("nonspecific_initial")),
+            nonspecific_tau_months=float(v("nonspecific_tau_months")),
+            nonspecific_late=float(v("nonspecific_late")),
+            nonspecific_psy_gain=float(v("nonspecific_psy_gain")),
+            nonspecific_psy_mean=float(v("nonspecific_psy_mean")),
+            placebo_extra=float(v("placebo_extra")),
+            noise_sd_nrs=float(v("noise_sd_nrs")),
+            odi_per_relief=float(v("odi_per_relief")),
+            odi_noise_sd=float(v("odi_noise_sd")),
+            mme_per_relief=float(v("mme_per_relief")),
+            mme_drift_per_year=float(v("mme_drift_per_year")),
+            pgic_relief_cuts=tuple(float(x) for x in v("pgic_relief_cuts")),
+        )
+        params.check()
+        return params
+
+    def check(self) -> None:
+        """Every number in its range (InputError naming the parameter)."""
+        fractions = {
+            "paresthesia_amplitude_position": self.paresthesia_amplitude_position,
+            "posture_adjust_probability": self.posture_adjust_probability,
+            "trial_optimism": self.trial_optimism,
+            "nonspecific_initial": self.nonspecific_initial,
+            "nonspecific_late": self.nonspecific_late,
+            "placebo_extra": self.placebo_extra,
+            "odi_per_relief": self.odi_per_relief,
+            "mme_per_relief": self.mme_per_relief,
+        }
+        for name, x in fractions.items():
+            if not (math.isfinite(x) and 0.0 <= x <= 1.0):
+                raise InputError(name, x, "a fraction between 0 and 1")
+        if not 0.0 < self.subperception_fraction < 1.0:
+            raise InputError(
+                "subperception_fraction", self.subperception_fraction, "0-1 (exclusive)"
+            )
+        positive = {
+            "gamma": self.gamma,
+            "nonspecific_tau_months": self.nonspecific_tau_months,
+            "noise_sd_nrs": self.noise_sd_nrs,
+            "responsiveness_logit_sd": self.responsiveness_logit_sd,
+        }
+        for name, x in positive.items():
+            if not (math.isfinite(x) and x > 0):
+                raise InputError(name, x, "a positive number")
+        for paradigm, (h, tau) in self.habituation.items():
+            if not (0.0 <= h <= 1.0 and tau > 0):
+                raise InputError(f"habituation.{paradigm}", (h, tau), "h in 0-1, tau_months > 0")
+
+    def habituation_factor(self, paradigm: str, months_on: Array) -> Array:
+        """``H(t) = 1 - h (1 - exp(-t / tau))`` of ``paradigm``; shape of ``months_on``."""
+        h, tau = self.habituation.get(paradigm, (0.0, 1.0))
+        t = np.maximum(np.asarray(months_on, dtype=np.float64), 0.0)
+        return 1.0 - h * (1.0 - np.exp(-t / tau))
+
+
+def load_parameters(path: str | Path | None = None, **overrides: float) -> PainParameters:
+    """The shipped pain-model parameters, a user TOML file merged over them, then ``overrides``
+    (``name=value``; ``habituation_<paradigm>_h`` and ``..._tau_months`` for habituation)."""
+    data = default_parameters()
+    if path is not None:
+        try:
+            user = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(
+                "pain model file", str(path), f"a readable TOML file ({exc})"
+            ) from None
+        data = deep_merge(data, user)
+    for name, value in overrides.items():
+        data = deep_merge(data, _override_table(data, name, value))
+    return PainParameters.from_tables(data)
+
+
+def _override_table(data: Mapping[str, Any], name: str, value: float) -> dict[str, Any]:
+    if name.startswith("habituation_"):
+        rest = name.removeprefix("habituation_")
+        for paradigm in data["habituation"]:
+            for key in ("h", "tau_months"):
+                if rest == f"{paradigm}_{key}":
+                    return {"habituation": {paradigm: {key: value}}}
+    elif name in data and isinstance(data[name], Mapping) and "value" in data[name]:
+        return {name: {"value": value}}
+    raise InputError("pain model parameter", name, "a name of data/pain_model.toml")
+
+
+# --- therapies --------------------------------------------------------------------------------
+class Therapy(Protocol):
+    """What the pathway asks of a therapy: its kind and the specific relief it gives."""
+
+    kind: str
+    paradigm: str | None
+
+    def relief(
+        self, cohort: Cohort, months_on: Array, *, lead_shift_mm: Array | None = None
+    ) -> Array:
+        """(n, n_regions) specific relief ``R`` in [0, 1] after ``months_on`` (n,) of therapy."""
+        ...
+
+
+class NoTherapy:
+    """Conventional medical management or placebo: no specific relief."""
+
+    paradigm: str | None = None
+
+    def __init__(self, kind: str = "cmm") -> None:
+        if kind not in ("cmm", "placebo"):
+            raise InputError("therapy.kind", kind, "cmm or placebo for a therapy without device")
+        self.kind = kind
+
+    def relief(
+        self, cohort: Cohort, months_on: Array, *, lead_shift_mm: Array | None = None
+    ) -> Array:
+        return np.zeros((cohort.n_patients, len(cohort.region_names)))
+
+
+def responsiveness(cohort: Cohort, params: PainParameters) -> Array:
+    """(n,) share ``rho`` of a therapy's relief that reaches each patient's pain score."""
+    logit = params.responsiveness_logit_mean + params.responsiveness_logit_sd * cohort.response_z
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
+class ScsTherapy:
+    """Spinal-cord stimulation with one program: coverage from the tabulated spinal-cord map
+    (:class:`neurostim.patient.coverage.CoverageTable`), relief from the tabulated circuit
+    (:class:`neurostim.patient.relief.ReliefTable`), per posture, averaged over the day.
+
+    Programming (patient-clinic.md §1.4): the amplitude is set in ``programming_posture``;
+    paresthesia programs between PT and discomfort (``paresthesia_amplitude_position`` of the
+    usage range), paresthesia-free ones at ``subperception_fraction`` of PT. In another posture
+    the same amplitude meets another PT (dCSF changes); a patient who adjusts amplitude
+    (probability ``posture_adjust_probability``, drawn per patient from ``response_z``'s
+    companion uniform ``posture_u``) keeps the programmed ratio, the others keep the amplitude,
+    capped at discomfort. A paresthesia-free program's coverage is the field's reach at the
+    equivalent paresthesia amplitude (ratio / ``subperception_fraction``) [ours].
+    A migrated lead (``lead_shift_mm``) is modelled as displaced mediolaterally.
+    """
+
+    kind = "scs"
+
+    def __init__(
+        self,
+        coverage: Any,
+        relief_table: Any,
+        paradigm: str,
+        params: PainParameters,
+        regions: Mapping[str, Region] | None = None,
+        name: str = "",
+    ) -> None:
+        if paradigm not in PARADIGMS:
+            raise InputError("paradigm", paradigm, f"one of {', '.join(PARADIGMS)}")
+        self.coverage = coverage
+        self.relief_table = relief_table
+        self.paradigm: str | None = paradigm
+        self.params = params
+        self.regions = dict(load_regions() if regions is None else regions)
+        self.name = name
+
+    def amplitude_ratios(self, cohort: Cohort, lead_shift_mm: Array | None = None) -> Array:
+        """(n, 4) amplitude / PT in each posture of :data:`POSTURES`."""
+        p = self.params
+        offset = cohort.cord_offset_mm + (0.0 if lead_shift_mm is None else lead_shift_mm)
+        shifts = (
+            np.asarray(p.posture_prone_shift_fraction)[None, :]
+            * (cohort.prone_dcsf_shift_mm[:, None])
+        )
+        pt = np.stack(
+            [self.coverage.pt_ma(cohort.dcsf_mm + shifts[:, k], offset) for k in range(4)], axis=1
+        )
+        k_prog = POSTURES.index(p.programming_posture)
+        if self.paradigm in PARESTHESIA_FREE:
+            programmed = np.full(cohort.n_patients, p.subperception_fraction)
+        else:
+            programmed = 1.0 + p.paresthesia_amplitude_position * (cohort.usage_ratio - 1.0)
+        fixed = np.minimum(programmed[:, None] * pt[:, [k_prog]] / pt, cohort.usage_ratio[:, None])
+        adjusts = _posture_uniform(cohort) < p.posture_adjust_probability
+        return np.where(adjusts[:, None], programmed[:, None], fixed)
+
+    def relief(
+        self, cohort: Cohort, months_on: Array, *, lead_shift_mm: Array | None = None
+    ) -> Array:
+        n = cohort.n_patients
+        ratios = self.amplitude_ratios(cohort, lead_shift_mm)
+        offset = cohort.cord_offset_mm + (0.0 if lead_shift_mm is None else lead_shift_mm)
+        shifts = (
+            np.asarray(self.params.posture_prone_shift_fraction)[None, :]
+            * (cohort.prone_dcsf_shift_mm[:, None])
+        )
+        sub = self.paradigm in PARESTHESIA_FREE
+        reach = ratios / self.params.subperception_fraction if sub else ratios
+        out = np.zeros((n, len(cohort.region_names)))
+        for j, name in enumerate(cohort.region_names):
+            region = self.regions[name]
+            if not region.dermatomal:
+                continue
+            total = np.zeros(n)
+            for k in range(4):
+                c, f = self.coverage.region_coverage(
+                    cohort.dcsf_mm + shifts[:, k], offset, reach[:, k],
+                    region.dermatomes, region.sides,
+                )  # fmt: skip
+                recruited = np.zeros(n) if sub else f
+                s = self.relief_table.specific_relief(self.paradigm, recruited, ratios[:, k])
+                total += cohort.posture_fraction[:, k] * c * s
+            out[:, j] = total
+        hab = self.params.habituation_factor(str(self.paradigm), months_on)
+        return np.clip(out * responsiveness(cohort, self.params)[:, None] * hab[:, None], 0, 1)
+
+
+class IntrathecalTherapy:
+    """An intrathecal pump program: relief from its pharmacology over time
+    (:class:`neurostim.patient.relief.IntrathecalResponse`), the same in every region; the
+    patient's sensitivity (EC50 scale) is ``exp(-response_z * sensitivity_sd)``."""
+
+    kind = "intrathecal"
+    paradigm: str | None = "intrathecal"
+
+    def __init__(self, response: Any, params: PainParameters, sensitivity_sd: float = 0.5):
+        self.response = response
+        self.params = params
+        self.sensitivity_sd = sensitivity_sd
+
+    def relief(
+        self, cohort: Cohort, months_on: Array, *, lead_shift_mm: Array | None = None
+    ) -> Array:
+        days = np.asarray(months_on, dtype=np.float64) * DAYS_PER_MONTH
+        sensitivity = np.exp(-cohort.response_z * self.sensitivity_sd)
+        grid = np.unique(np.round(np.maximum(days, 0.0), 3))
+        table = self.response.relief(grid, sensitivity)  # (n, n_grid)
+        idx = np.searchsorted(grid, np.round(np.maximum(days, 0.0), 3))
+        r = table[np.arange(cohort.n_patients), idx]
+        return np.repeat(np.clip(r, 0.0, 1.0)[:, None], len(cohort.region_names), axis=1)
+
+
+DAYS_PER_MONTH = 365.25 / 12.0
+"""Average days in a month (months are the pathway's time unit)."""
+
+
+def _posture_uniform(cohort: Cohort) -> Array:
+    """(n,) a uniform number per patient, fixed by the patient's id (whether he adjusts
+    amplitude with posture), independent of the cohort's other draws."""
+    x = (cohort.patient_id.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(11)
+    return x.astype(np.float64) / float(2**53)
+
+
+# --- the pain model ---------------------------------------------------------------------------
+class PainModel:
+    """NRS per region and visit, overall pain, trial success and secondary measures."""
+
+    def __init__(self, params: PainParameters | None = None) -> None:
+        self.params = load_parameters() if params is None else params
+
+    def noise(self, rng: np.random.Generator, cohort: Cohort, n_visits: int) -> Array:
+        """(n, n_visits, n_regions) visit-to-visit noise, NRS points."""
+        shape = (cohort.n_patients, n_visits, len(cohort.region_names))
+        return rng.normal(0.0, self.params.noise_sd_nrs, size=shape)
+
+    def nonspecific(self, cohort: Cohort, months: Array, kind: str) -> Array:
+        """(n,) non-specific effect ``N`` (fraction of baseline) at ``months`` (n,)."""
+        p = self.params
+        t = np.maximum(np.asarray(months, dtype=np.float64), 0.0)
+        gain = 1.0 + p.nonspecific_psy_gain * (cohort.psy - p.nonspecific_psy_mean)
+        n = p.nonspecific_initial * np.maximum(gain, 0.0) * np.exp(-t / p.nonspecific_tau_months)
+        n = n + p.nonspecific_late
+        if kind == "placebo":
+            n = n + p.placebo_extra
+        return np.clip(n, 0.0, 0.95)
+
+    def nrs(self, cohort: Cohort, relief: Array, months: Array, noise: Array, kind: str) -> Array:
+        """(n, n_regions) NRS at ``months`` (n,) under ``relief`` (n, n_regions)."""
+        n_spec = self.nonspecific(cohort, months, kind)
+        value = cohort.baseline_nrs * (1.0 - relief) * (1.0 - n_spec[:, None]) + noise
+        return np.clip(value, 0.0, 10.0)
+
+    def overall(self, cohort: Cohort, nrs: Array) -> Array:
+        """(n,) baseline-intensity-weighted mean of the painful regions."""
+        return overall_nrs(cohort.baseline_nrs, nrs)
+
+    def trial_success(
+        self, cohort: Cohort, therapy: Therapy, rng: np.random.Generator, threshold: float
+    ) -> NDArray[np.bool_]:
+        """(n,) whether a trial phase of a few days gives ``threshold`` relief or more (overall
+        pain, with the trial's extra optimism ``trial_optimism``)."""
+        months = np.full(cohort.n_patients, 7.0 / DAYS_PER_MONTH)
+        relief = therapy.relief(cohort, months)
+        relief = 1.0 - (1.0 - relief) * (1.0 - self.params.trial_optimism)
+        noise = self.noise(rng, cohort, 1)[:, 0, :]
+        nrs = self.nrs(cohort, relief, months, noise, therapy.kind)
+        base = cohort.baseline_nrs
+        change = 1.0 - self.overall(cohort, nrs) / overall_nrs(base, base)
+        return np.asarray(change >= threshold)
+
+    def odi(self, cohort: Cohort, overall: Array, rng: np.random.Generator) -> Array:
+        """(n,) ODI at a visit with ``overall`` pain (n,)."""
+        p = self.params
+        base = overall_nrs(cohort.baseline_nrs, cohort.baseline_nrs)
+        change = 1.0 - overall / np.maximum(base, 1e-9)
+        value = cohort.odi * (1.0 - p.odi_per_relief * change)
+        return np.clip(value + rng.normal(0.0, p.odi_noise_sd, cohort.n_patients), 0.0, 100.0)
+
+    def mme(self, cohort: Cohort, overall: Array, months: Array) -> Array:
+        """(n,) opioid dose (MME/day) at a visit with ``overall`` pain (n,) after ``months``."""
+        p = self.params
+        base = overall_nrs(cohort.baseline_nrs, cohort.baseline_nrs)
+        change = np.clip(1.0 - overall / np.maximum(base, 1e-9), -1.0, 1.0)
+        drift = p.mme_drift_per_year * np.maximum(np.asarray(months), 0.0) / 12.0
+        factor = np.where(change > 0, 1.0 - p.mme_per_relief * change, 1.0 + drift)
+        return np.maximum(cohort.mme_per_day * factor, 0.0)
+
+    def pgic(self, cohort: Cohort, overall: Array) -> NDArray[np.int64]:
+        """(n,) Patient Global Impression of Change, 1 (very much improved) to 7."""
+        base = overall_nrs(cohort.baseline_nrs, cohort.baseline_nrs)
+        change = 1.0 - overall / np.maximum(base, 1e-9)
+        cuts = np.asarray(self.params.pgic_relief_cuts)
+        return (1 + np.sum(change[:, None] < cuts[None, :], axis=1)).astype(np.int64)
+
+
+def overall_nrs(baseline_nrs: Array, nrs: Array) -> Array:
+    """(..., ) baseline-intensity-weighted mean over the last axis (regions); NaN regions are
+    not painful and left out.
+
+    ``baseline_nrs`` (n, n_regions), ``nrs`` (n, [n_visits,] n_regions)."""
+    w = np.nan_to_num(baseline_nrs, nan=0.0)
+    if nrs.ndim == 3:
+        w = w[:, None, :]
+    total = np.sum(w, axis=-1)
+    value = np.sum(w * np.nan_to_num(nrs, nan=0.0), axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, value / np.where(total > 0, total, 1.0), np.nan)
