@@ -8,6 +8,8 @@ the file that was there before.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +75,16 @@ def write_text(path: str | Path, text: str, *, field: str = "path") -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return p
+
+
+@contextmanager
+def written_atomically(path: str | Path, *, field: str = "path") -> Iterator[Path]:
+    """A temporary path to write a file to; renamed onto ``path`` when the block ends without an
+    error, removed otherwise (Ctrl-C included), so ``path`` is never half written."""
+    p = check_output_path(field, path)
+    tmp = _partial(p)
+    try:
+        yield tmp
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
