@@ -1,0 +1,155 @@
+"""The pain model's equations (patient-clinic.md §6.2), checked against hand arithmetic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurostim.errors import InputError
+from neurostim.patient.pain import (
+    IntrathecalTherapy,
+    NoTherapy,
+    PainModel,
+    ScsTherapy,
+    load_parameters,
+    overall_nrs,
+    responsiveness,
+)
+from tests.patient.fakes import LinearCoverage, ProportionalRelief, cohort
+
+
+def test_nrs_is_the_spec_formula() -> None:
+    c = cohort()
+    model = PainModel()
+    relief = np.full((c.n_patients, 2), 0.3)
+    months = np.full(c.n_patients, 2.0)
+    noise = np.full((c.n_patients, 2), 0.5)
+    got = model.nrs(c, relief, months, noise, "scs")
+    p = model.params
+    n_spec = p.nonspecific_initial * (1 + p.nonspecific_psy_gain * (0.3 - p.nonspecific_psy_mean))
+    n_spec = n_spec * np.exp(-2.0 / p.nonspecific_tau_months) + p.nonspecific_late
+    want = np.clip(c.baseline_nrs * 0.7 * (1 - n_spec) + 0.5, 0, 10)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_placebo_adds_to_the_nonspecific_effect() -> None:
+    c = cohort()
+    model = PainModel()
+    m = np.zeros(c.n_patients)
+    diff = model.nonspecific(c, m, "placebo") - model.nonspecific(c, m, "cmm")
+    np.testing.assert_allclose(diff, model.params.placebo_extra)
+
+
+def test_nrs_is_clipped_and_nan_regions_stay_nan() -> None:
+    c = cohort()
+    base = c.baseline_nrs.copy()
+    base[0, 1] = np.nan
+    from dataclasses import replace
+
+    c = replace(c, baseline_nrs=base)
+    model = PainModel()
+    out = model.nrs(c, np.zeros((c.n_patients, 2)), np.zeros(c.n_patients),
+                    np.full((c.n_patients, 2), 20.0), "cmm")  # fmt: skip
+    assert np.isnan(out[0, 1])
+    assert np.nanmax(out) == 10.0
+
+
+def test_overall_is_baseline_weighted() -> None:
+    base = np.array([[8.0, 4.0], [6.0, np.nan]])
+    nrs = np.array([[4.0, 2.0], [3.0, np.nan]])
+    np.testing.assert_allclose(overall_nrs(base, nrs), [(8 * 4 + 4 * 2) / 12, 3.0])
+
+
+def test_habituation_factor() -> None:
+    p = load_parameters(habituation_tonic_h=0.4, habituation_tonic_tau_months=5.0)
+    t = np.array([0.0, 5.0, 1e6])
+    np.testing.assert_allclose(
+        p.habituation_factor("tonic", t), [1.0, 1 - 0.4 * (1 - np.exp(-1.0)), 0.6]
+    )
+
+
+def test_scs_relief_by_posture_and_programming() -> None:
+    c = cohort()
+    params = load_parameters(posture_adjust_probability=1.0, habituation_tonic_h=0.0)
+    therapy = ScsTherapy(LinearCoverage(), ProportionalRelief(), "tonic", params)
+    ratios = therapy.amplitude_ratios(c)
+    programmed = 1 + params.paresthesia_amplitude_position * (c.usage_ratio - 1)
+    np.testing.assert_allclose(ratios, np.repeat(programmed[:, None], 4, axis=1))
+    relief = therapy.relief(c, np.zeros(c.n_patients))
+    f = np.clip(programmed - 1, 0, 1)
+    want = (f >= 0.5) * np.minimum(2 * f, 1) * responsiveness(c, params)
+    np.testing.assert_allclose(relief[:, 0], want, rtol=1e-12)
+    np.testing.assert_allclose(relief[:, 1], want, rtol=1e-12)
+
+
+def test_fixed_amplitude_meets_each_postures_threshold_capped_at_discomfort() -> None:
+    c = cohort()
+    params = load_parameters(posture_adjust_probability=0.0)
+    therapy = ScsTherapy(LinearCoverage(), ProportionalRelief(), "tonic", params)
+    ratios = therapy.amplitude_ratios(c)
+    pt = lambda d: 1 + 0.2 * d  # noqa: E731
+    fr = params.posture_prone_shift_fraction
+    programmed = 1 + params.paresthesia_amplitude_position * (c.usage_ratio - 1)
+    amp = programmed * pt(c.dcsf_mm + fr[1] * c.prone_dcsf_shift_mm)  # set seated
+    for k in range(4):
+        want = np.minimum(amp / pt(c.dcsf_mm + fr[k] * c.prone_dcsf_shift_mm), c.usage_ratio)
+        np.testing.assert_allclose(ratios[:, k], want, rtol=1e-12)
+    assert np.all(ratios[:, 0] >= ratios[:, 3])  # supine (thin CSF) above prone
+
+
+def test_paresthesia_free_program_sits_below_threshold() -> None:
+    c = cohort()
+    params = load_parameters(posture_adjust_probability=1.0, habituation_khz_h=0.0)
+    therapy = ScsTherapy(LinearCoverage(), ProportionalRelief(), "khz", params)
+    np.testing.assert_allclose(therapy.amplitude_ratios(c), params.subperception_fraction)
+    relief = therapy.relief(c, np.zeros(c.n_patients))
+    # reach evaluated at the equivalent paresthesia amplitude (ratio / fraction = 1): f = 0
+    np.testing.assert_allclose(relief, 0.0)
+
+
+def test_no_therapy_gives_no_relief_and_refuses_other_kinds() -> None:
+    c = cohort()
+    assert np.all(NoTherapy("placebo").relief(c, np.zeros(c.n_patients)) == 0)
+    with pytest.raises(InputError, match="therapy.kind"):
+        NoTherapy("scs")
+
+
+def test_intrathecal_relief_follows_the_response() -> None:
+    class Response:
+        def relief(self, days, sensitivity):
+            return np.minimum(days[None, :] / 30.0, 1.0) * np.ones((sensitivity.size, 1))
+
+    c = cohort()
+    therapy = IntrathecalTherapy(Response(), load_parameters())
+    months = np.array([0.0, 0.5, 1.0, 2.0, 3.0, 6.0])
+    got = therapy.relief(c, months)
+    days = months * 365.25 / 12
+    np.testing.assert_allclose(got[:, 0], np.minimum(days / 30.0, 1.0), rtol=1e-3)
+
+
+def test_pgic_cuts() -> None:
+    c = cohort(n=7)
+    model = PainModel()
+    base = overall_nrs(c.baseline_nrs, c.baseline_nrs)
+    change = np.array([0.7, 0.4, 0.2, 0.0, -0.2, -0.4, -0.6])
+    np.testing.assert_array_equal(model.pgic(c, base * (1 - change)), [1, 2, 3, 4, 5, 6, 7])
+
+
+def test_secondary_measures() -> None:
+    c = cohort()
+    model = PainModel()
+    base = overall_nrs(c.baseline_nrs, c.baseline_nrs)
+    p = model.params
+    mme = model.mme(c, base * 0.5, np.full(c.n_patients, 12.0))
+    np.testing.assert_allclose(mme, 60 * (1 - p.mme_per_relief * 0.5))
+    worse = model.mme(c, base * 1.1, np.full(c.n_patients, 12.0))
+    np.testing.assert_allclose(worse, 60 * (1 + p.mme_drift_per_year))
+
+
+def test_parameters_refused_with_the_name() -> None:
+    with pytest.raises(InputError, match="noise_sd_nrs"):
+        load_parameters(noise_sd_nrs=-1.0)
+    with pytest.raises(InputError, match="pain model parameter"):
+        load_parameters(no_such_thing=1.0)
+    with pytest.raises(InputError, match="trial_optimism"):
+        load_parameters(trial_optimism=1.5)
