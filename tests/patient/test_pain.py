@@ -110,7 +110,7 @@ def test_paresthesia_free_program_sits_below_threshold() -> None:
 def test_no_therapy_gives_no_relief_and_refuses_other_kinds() -> None:
     c = cohort()
     assert np.all(NoTherapy("placebo").relief(c, np.zeros(c.n_patients)) == 0)
-    with pytest.raises(InputError, match="therapy.kind"):
+    with pytest.raises(InputError, match=r"therapy\.kind"):
         NoTherapy("scs")
 
 
