@@ -7,6 +7,8 @@ all its keys. ``source`` keys (and ``*_source``, ``note``, ``*_note``) are prove
 remarks: the loaders return them with the data (``mrg_parameters()``, ``load_parameters()``),
 so they count as read.
 
+Patient data (indications, regions): the same recording check, running the cohort generator.
+
 Device data are validated by pydantic models that forbid unknown keys, so every key is a model
 field; the check is that every field is read somewhere in ``src/neurostim`` (as ``.field``).
 Intrathecal data are checked by their own loaders' tests.
@@ -179,9 +181,30 @@ def _circuit() -> None:
         network.load_parameters.cache_clear()
 
 
+def _patient_indications() -> None:
+    """Every indication drawn (with and without a protocol's NRS floor), posture dCSF read."""
+    from neurostim.patient import generate_cohort, indication_names, indications, posture_dcsf_mm
+
+    indications._shipped.cache_clear()
+    try:
+        for name in indication_names():
+            posture_dcsf_mm(generate_cohort(name, 10, 0))
+            generate_cohort(name, 10, 0, inclusion={"baseline_nrs_min": 6.0})
+    finally:
+        indications._shipped.cache_clear()
+
+
+def _patient_regions() -> None:
+    from neurostim.patient import load_regions
+
+    load_regions()
+
+
 FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.fibers", "mrg.toml", _fibers_mrg),
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
+    ("neurostim.patient", "indications.toml", _patient_indications),
+    ("neurostim.patient", "regions.toml", _patient_regions),
     *[
         ("neurostim.circuit", f"{name}.toml", _circuit)
         for name in ("zhang2014", "afferents", "sagalajev2024", "published")
@@ -192,7 +215,7 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
 def test_every_data_file_is_checked() -> None:
     shipped = {
         (pkg, p.name)
-        for pkg in ("neurostim.fibers", "neurostim.circuit")
+        for pkg in ("neurostim.fibers", "neurostim.circuit", "neurostim.patient")
         for p in resources.files(pkg).joinpath("data").iterdir()
         if p.name.endswith(".toml")
     }

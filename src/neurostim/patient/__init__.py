@@ -4,6 +4,41 @@ Builds on :mod:`neurostim.pipeline` (the spinal-cord map, the circuit, the intra
 :mod:`neurostim.clinic` builds on it. Specification: patient-clinic.md (docs/reference/).
 """
 
+from neurostim.patient.cohort import (
+    INCLUSION_KEYS,
+    POSTURES,
+    Cohort,
+    concat_cohorts,
+    generate_cohort,
+    iter_cohort_chunks,
+    posture_dcsf_mm,
+)
+from neurostim.patient.indications import (
+    AnatomySampling,
+    Distribution,
+    Indication,
+    PainPattern,
+    anatomy_sampling,
+    indication_names,
+    load_indications,
+)
 from neurostim.patient.regions import Region, load_regions
 
-__all__ = ["Region", "load_regions"]
+__all__ = [
+    "INCLUSION_KEYS",
+    "POSTURES",
+    "AnatomySampling",
+    "Cohort",
+    "Distribution",
+    "Indication",
+    "PainPattern",
+    "Region",
+    "anatomy_sampling",
+    "concat_cohorts",
+    "generate_cohort",
+    "indication_names",
+    "iter_cohort_chunks",
+    "load_indications",
+    "load_regions",
+    "posture_dcsf_mm",
+]
