@@ -194,6 +194,14 @@ def _patient_indications() -> None:
         indications._shipped.cache_clear()
 
 
+def _patient_pain_model() -> None:
+    """The parameters, and the bounds of those the calibration fits."""
+    from neurostim.patient.pain import fitted_parameters, load_parameters
+
+    load_parameters()
+    fitted_parameters()
+
+
 def _patient_regions() -> None:
     from neurostim.patient import load_regions
 
@@ -205,6 +213,7 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
     ("neurostim.patient", "indications.toml", _patient_indications),
     ("neurostim.patient", "regions.toml", _patient_regions),
+    ("neurostim.patient", "pain_model.toml", _patient_pain_model),
     *[
         ("neurostim.circuit", f"{name}.toml", _circuit)
         for name in ("zhang2014", "afferents", "sagalajev2024", "published")

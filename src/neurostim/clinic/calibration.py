@@ -26,7 +26,7 @@ import numpy as np
 
 from neurostim.clinic.protocol import list_protocols, load_protocol, shipped_protocol_path
 from neurostim.clinic.trial import TrialResult, run_trial
-from neurostim.patient.pain import PainParameters, default_parameters, load_parameters
+from neurostim.patient.pain import PainParameters, fitted_parameters, load_parameters
 
 FRACTION_KINDS = ("responder", "responder80", "remitter", "rate")
 SCALE_POINTS = 0.5
@@ -35,21 +35,6 @@ SCALE_PERCENT = 0.06
 """Scale of a percent-change endpoint (fraction of baseline)."""
 FLOOR_FRACTION = 0.02
 """Added to a fraction's binomial SE (so a published 0 % or 100 % keeps a finite weight)."""
-
-
-def fitted_parameters() -> dict[str, tuple[float, float, float]]:
-    """name -> (start value, min, max) of every parameter marked ``fitted = true``
-    (habituation as ``habituation_<paradigm>_h``)."""
-    data = default_parameters()
-    out: dict[str, tuple[float, float, float]] = {}
-    for name, table in data.items():
-        if name == "habituation":
-            for paradigm, t in table.items():
-                if t.get("fitted"):
-                    out[f"habituation_{paradigm}_h"] = (t["h"], t["h_min"], t["h_max"])
-        elif isinstance(table, dict) and table.get("fitted"):
-            out[name] = (float(table["value"]), float(table["min"]), float(table["max"]))
-    return out
 
 
 def _scale(kind: str, published: float, n_arm: int) -> float:
@@ -74,8 +59,12 @@ def run_studies(
     names = list(list_protocols() if studies is None else studies)
     return {
         name: run_trial(
-            load_protocol(shipped_protocol_path(name)), replicates=replicates, seed=seed,
-            workers=workers, progress=progress, params=params,
+            load_protocol(shipped_protocol_path(name)),
+            replicates=replicates,
+            seed=seed,
+            workers=workers,
+            progress=progress,
+            params=params,
         )  # fmt: skip
         for name in names
     }

@@ -59,6 +59,21 @@ def default_parameters() -> dict[str, Any]:
     return data
 
 
+def fitted_parameters() -> dict[str, tuple[float, float, float]]:
+    """name -> (start value, min, max) of every parameter marked ``fitted = true``
+    (habituation as ``habituation_<paradigm>_h``)."""
+    data = default_parameters()
+    out: dict[str, tuple[float, float, float]] = {}
+    for name, table in data.items():
+        if name == "habituation":
+            for paradigm, t in table.items():
+                if t.get("fitted"):
+                    out[f"habituation_{paradigm}_h"] = (t["h"], t["h_min"], t["h_max"])
+        elif isinstance(table, dict) and table.get("fitted"):
+            out[name] = (float(table["value"]), float(table["min"]), float(table["max"]))
+    return out
+
+
 @dataclass(frozen=True)
 class PainParameters:
     """The pain model's numbers (names as in ``data/pain_model.toml``)."""

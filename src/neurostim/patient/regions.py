@@ -39,7 +39,7 @@ class Region:
 
 
 def _region(name: str, table: Mapping[str, Any]) -> Region:
-    unknown = set(table) - KEYS
+    unknown = set(dict.keys(table)) - KEYS
     if unknown:
         allowed = f"keys are {', '.join(sorted(KEYS))}"
         raise InputError(f"regions.{name}", sorted(unknown)[0], allowed)
