@@ -65,7 +65,7 @@ def run_studies(
             workers=workers,
             progress=progress,
             params=params,
-        )  # fmt: skip
+        )
         for name in names
     }
 
