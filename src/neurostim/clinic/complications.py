@@ -162,6 +162,11 @@ _KEYS = {
 }  # fmt: skip
 
 
+def table_keys(table: Mapping[str, Any]) -> set[str]:
+    """The keys of a TOML table, without counting as a read of each (``dict.keys``)."""
+    return set(dict.keys(table)) if isinstance(table, dict) else set(table)
+
+
 def _number(table: Mapping[str, Any], key: str, where: str, low: float, high: float) -> float:
     value = table[key]
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -173,7 +178,7 @@ def _number(table: Mapping[str, Any], key: str, where: str, low: float, high: fl
 
 def complication_from_table(name: str, table: Mapping[str, Any], where: str) -> Complication:
     """A :class:`Complication` from its TOML table (unknown keys and bad values refused)."""
-    unknown = set(table) - _KEYS
+    unknown = table_keys(table) - _KEYS
     if unknown:
         raise InputError(f"{where}", sorted(unknown)[0], f"keys are {', '.join(sorted(_KEYS))}")
     timing = table["timing"]

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from neurostim.clinic.complications import Complication, complication_from_table
+from neurostim.clinic.complications import Complication, complication_from_table, table_keys
 from neurostim.errors import InputError
 from neurostim.units import DAYS_PER_YEAR
 
@@ -61,7 +61,7 @@ def _table(data: Mapping[str, Any], key: str, keys: set[str], where: str = "") -
     if key not in data:
         raise InputError(name, None, "a table in the pathway file")
     table = data[key]
-    unknown = set(table) - keys
+    unknown = table_keys(table) - keys
     if unknown:
         raise InputError(name, sorted(unknown)[0], f"keys are {', '.join(sorted(keys))}")
     return table
@@ -86,9 +86,11 @@ def _range(table: Mapping[str, Any], lo: str, hi: str, where: str) -> tuple[floa
 def parse_pathway_parameters(data: Mapping[str, Any]) -> PathwayParameters:
     """:class:`PathwayParameters` from the parsed TOML tables."""
     top = {"trial", "implant", "lead", "care", "explant_loss_of_efficacy", "withdrawal"}
-    unknown = set(data) - top - set(DEVICE_CLASSES)
+    unknown = table_keys(data) - top - set(DEVICE_CLASSES)
     if unknown:
-        raise InputError("pathway", sorted(unknown)[0], f"tables are {sorted(top | {*DEVICE_CLASSES})}")
+        raise InputError(
+            "pathway", sorted(unknown)[0], f"tables are {sorted(top | {*DEVICE_CLASSES})}"
+        )
     trial = _table(data, "trial", {"duration_days_min", "duration_days_max", "source"})
     implant = _table(
         data, "implant",
@@ -114,8 +116,8 @@ def parse_pathway_parameters(data: Mapping[str, Any]) -> PathwayParameters:
     for device in DEVICE_CLASSES:
         kinds = data.get(device, {})
         complications[device] = {
-            name: complication_from_table(name, table, f"{device}.{name}")
-            for name, table in kinds.items()
+            name: complication_from_table(name, kinds[name], f"{device}.{name}")
+            for name in table_keys(kinds)
         }
     leads = _num(implant, "leads_per_patient", "implant", 1, 8)
     visits = _num(loe, "consecutive_visits", "explant_loss_of_efficacy", 1, 100)
@@ -136,7 +138,8 @@ def parse_pathway_parameters(data: Mapping[str, Any]) -> PathwayParameters:
         withdrawal_psy_gain=_num(wd, "psy_gain", "withdrawal", 0.0, 100.0),
         complications=complications,
         fitted=tuple(
-            name for name, table in (("explant_loss_of_efficacy", loe), ("withdrawal", wd))
+            name
+            for name, table in (("explant_loss_of_efficacy", loe), ("withdrawal", wd))
             if table.get("fitted", False) is True
         ),
     )
