@@ -313,3 +313,27 @@ def test_unknown_therapy_kind_is_refused() -> None:
     with pytest.raises(InputError) as err:
         _run(FakeTherapy("drg"), n=10)
     assert err.value.field == "therapy.kind"
+
+
+def test_infections_in_an_arm_follow_the_incidence_from_each_implant() -> None:
+    """Observed infections by each visit = mean over implanted patients of
+    F(visit - implant), F written out here with the data's timing (80 % of infections by 3
+    months, shape 0.7; incidence raised to 20 % so the check has events), within sampling
+    error."""
+    p = load_pathway_parameters()
+    infection = replace(p.complications["scs"]["infection"], cumulative=0.2, explant_fraction=0.0)
+    params = replace(p, complications={"scs": {"infection": infection}, "intrathecal": {}},
+                     background_explant_per_year=0.0, withdrawal_per_year=0.0)  # fmt: skip
+    rec = _run(FakeTherapy("scs", level=0.7), n=20_000, parameters=params,
+               pain_model=FakePainModel(noise_sd=0.0))  # fmt: skip
+    implant = np.full(rec.n_patients, np.nan)
+    sel = rec.event_kind == "implant"
+    implant[rec.event_patient[sel]] = rec.event_month[sel]
+    on = rec.implanted
+    scale = 3.0 / (-np.log(1 - 0.8)) ** (1 / 0.7)
+    for month in (0.5, 1.0, 2.0, 3.0, 6.0, 24.0):
+        t = np.clip(month - implant[on], 0.0, None)
+        expected = np.mean(0.2 * (1 - np.exp(-((t / scale) ** 0.7))))
+        observed = rec.had_event("infection", month)[on].mean()
+        se = np.sqrt(expected * (1 - expected) / on.sum())
+        assert abs(observed - expected) <= 4.5 * se + 1e-12, (month, observed, expected)
