@@ -125,6 +125,7 @@ class FakePainModel:
 class FakeCrossover:
     month: float
     rule: str
+    fraction: float | None = None
 
 
 @dataclass

@@ -337,3 +337,18 @@ def test_infections_in_an_arm_follow_the_incidence_from_each_implant() -> None:
         observed = rec.had_event("infection", month)[on].mean()
         se = np.sqrt(expected * (1 - expected) / on.sum())
         assert abs(observed - expected) <= 4.5 * se + 1e-12, (month, observed, expected)
+
+
+def test_crossover_fraction_lets_a_share_of_the_qualifying_patients_cross() -> None:
+    """SENZA-PDN-like: every CMM patient qualifies (no specific relief, no noise); with
+    ``fraction = 0.8`` the crossers are Binomial(n, 0.8)."""
+    protocol = FakeProtocol(crossover=FakeCrossover(6.0, "relief < 0.5", fraction=0.8))
+    p = replace(load_pathway_parameters(), withdrawal_per_year=0.0)
+    rec = _run(FakeTherapy("cmm"), n=5000, protocol=protocol, crossover_therapy=FakeTherapy("scs"),
+               parameters=p, pain_model=FakePainModel(noise_sd=0.0))  # fmt: skip
+    share = np.mean(rec.crossed_over_month == 6.0)
+    assert abs(share - 0.8) <= 4.5 * np.sqrt(0.8 * 0.2 / 5000)
+    bad = FakeProtocol(crossover=FakeCrossover(6.0, "relief < 0.5", fraction=1.5))
+    with pytest.raises(InputError) as err:
+        _run(FakeTherapy("cmm"), n=10, protocol=bad, crossover_therapy=FakeTherapy("scs"))
+    assert err.value.field == "crossover.fraction"

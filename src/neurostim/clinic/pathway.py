@@ -30,10 +30,12 @@ rules on that visit's scores: a reprogramming session when overall relief
 unrevised lead shift); explant for loss of efficacy when ``NRS >= tolerance_fraction NRS0`` at
 ``consecutive_visits`` visits in a row on a working device; at the protocol's crossover month,
 the crossover rule (:mod:`neurostim.clinic.rules`) for patients still on their arm's therapy
-(``on_therapy`` or ``not_implanted``): they continue under ``crossover_therapy`` from that
-month (``months_on`` resets; a non-device arm crossing to a device goes through the trial phase
-and the implant). CMM and placebo arms have no implant and no device events: non-specific
-effect only (relief 0). Explanted and not-implanted patients continue as ``cmm``.
+(``on_therapy`` or ``not_implanted``), each of whom crosses with probability
+``crossover.fraction`` (optional, default 1: the rule alone decides); they continue under
+``crossover_therapy`` from that month (``months_on`` resets; a non-device arm crossing to a
+device goes through the trial phase and the implant). CMM and placebo arms have no implant and
+no device events: non-specific effect only (relief 0). Explanted and not-implanted patients
+continue as ``cmm``.
 
 Vectorized over patients: the device's state at a visit is closed-form in the sampled times;
 the loop runs over the visit schedule only (tens of steps).
@@ -118,6 +120,16 @@ def _crossover(protocol: ProtocolLike, crossover_therapy: Any) -> tuple[float | 
     rule = getattr(spec, "rule", None)
     parse_rule(rule)
     return month, rule
+
+
+def _crossover_fraction(protocol: ProtocolLike) -> float:
+    """Share of the patients meeting the rule who cross (``crossover.fraction``, default 1)."""
+    fraction = getattr(protocol.crossover, "fraction", None)
+    if fraction is None:
+        return 1.0
+    if not 0.0 <= float(fraction) <= 1.0:
+        raise InputError("crossover.fraction", fraction, "a fraction in [0, 1]")
+    return float(fraction)
 
 
 def _uniform_months(
@@ -343,7 +355,8 @@ def simulate_arm(
             eligible = present & ~explanted & (in_force == ARM)
             visit = {"overall_nrs": overall, "baseline_overall_nrs": baseline_overall, "nrs": nrs,
                      "baseline_nrs": cohort.baseline_nrs, "pgic": pgic}  # fmt: skip
-            cross = eligible & evaluate_rule(rule, visit, cohort.region_names)
+            accepts = rng.random(n) < _crossover_fraction(protocol)
+            cross = eligible & evaluate_rule(rule, visit, cohort.region_names) & accepts
             in_force[cross] = CROSSED
             crossed_month[cross] = month
             start[cross] = month
