@@ -44,6 +44,7 @@ the loop runs over the visit schedule only (tens of steps).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -305,13 +306,9 @@ def simulate_arm(
                 relief[idx] = therapies[code].relief(  # type: ignore[union-attr]
                     sub, np.maximum(month - start[idx], 0.0), lead_shift_mm=shift[idx]
                 )
-        nrs = np.full((n, n_regions), np.nan)
-        for kind in np.unique(kind_now):
-            idx = np.flatnonzero(kind_now == kind)
-            sub = cohort if idx.size == n else cohort.subset(idx)
-            nrs[idx] = pain_model.nrs(
-                sub, relief[idx], np.full(idx.size, month), noise[idx, v], str(kind)
-            )
+        at = np.full(n, month)
+        nrs = _by_kind(pain_model.nrs, cohort, kind_now, np.full((n, n_regions), np.nan),
+                       relief, at, noise[:, v])  # fmt: skip
         overall = np.asarray(pain_model.overall(cohort, nrs), dtype=np.float64)
         present = withdraw > month
         pgic = np.asarray(pain_model.pgic(cohort, overall), dtype=np.int64)
@@ -323,18 +320,11 @@ def simulate_arm(
             status[explanted] = "explanted"
             status[~present] = "withdrawn"
             rec["status"][:, r] = status
-            rec["nrs"][present, r] = nrs[present]
-            rec["overall"][present, r] = overall[present]
-            rec["pgic"][present, r] = pgic[present]
-            rec["odi"][:, r] = pain_model.odi(cohort, overall, np.full(n, month))
-            mme = np.full(n, np.nan)
-            for kind in np.unique(kind_now):
-                idx = np.flatnonzero(kind_now == kind)
-                sub = cohort if idx.size == n else cohort.subset(idx)
-                mme[idx] = pain_model.mme(sub, overall[idx], np.full(idx.size, month), str(kind))
-            rec["mme"][:, r] = mme
-            rec["odi"][~present, r] = np.nan
-            rec["mme"][~present, r] = np.nan
+            odi = np.asarray(pain_model.odi(cohort, overall, at), dtype=np.float64)
+            mme = _by_kind(pain_model.mme, cohort, kind_now, np.full(n, np.nan), overall, at)
+            for key, value in (("nrs", nrs), ("overall", overall), ("pgic", pgic), ("odi", odi),
+                               ("mme", mme)):  # fmt: skip
+                rec[key][present, r] = value[present]
             r += 1
         # Rules on this visit's scores.
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -371,6 +361,23 @@ def simulate_arm(
         trial_success, origin, crossed_month, explant_month, reason, withdraw, horizon, device,
         events,
     )  # fmt: skip
+
+
+def _by_kind(
+    method: Callable[..., Any],
+    cohort: Cohort,
+    kind_now: NDArray[np.str_],
+    out: NDArray[np.float64],
+    *per_patient: NDArray[Any],
+) -> NDArray[np.float64]:
+    """``out`` filled with ``method(cohort_k, *per_patient_k, kind)`` for each group ``k`` of
+    patients with the same therapy kind in force (arrays sliced to the group)."""
+    n = kind_now.shape[0]
+    for kind in np.unique(kind_now):
+        idx = np.flatnonzero(kind_now == kind)
+        sub = cohort if idx.size == n else cohort.subset(idx)
+        out[idx] = method(sub, *(a[idx] for a in per_patient), str(kind))
+    return out
 
 
 def _implant_crossovers(
