@@ -208,7 +208,14 @@ def _patient_regions() -> None:
     load_regions()
 
 
+def _clinic_pathway() -> None:
+    from neurostim.clinic.parameters import load_pathway_parameters
+
+    load_pathway_parameters()
+
+
 FILES: list[tuple[str, str, Callable[[], None]]] = [
+    ("neurostim.clinic", "pathway.toml", _clinic_pathway),
     ("neurostim.fibers", "mrg.toml", _fibers_mrg),
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
     ("neurostim.patient", "indications.toml", _patient_indications),
@@ -224,7 +231,12 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
 def test_every_data_file_is_checked() -> None:
     shipped = {
         (pkg, p.name)
-        for pkg in ("neurostim.fibers", "neurostim.circuit", "neurostim.patient")
+        for pkg in (
+            "neurostim.fibers",
+            "neurostim.circuit",
+            "neurostim.patient",
+            "neurostim.clinic",
+        )
         for p in resources.files(pkg).joinpath("data").iterdir()
         if p.name.endswith(".toml")
     }
