@@ -140,7 +140,7 @@ def test_secondary_measures() -> None:
     model = PainModel()
     base = overall_nrs(c.baseline_nrs, c.baseline_nrs)
     p = model.params
-    mme = model.mme(c, base * 0.5, np.full(c.n_patients, 12.0))
+    mme = model.mme(c, base * 0.5, np.full(c.n_patients, 12.0), "scs")
     np.testing.assert_allclose(mme, 60 * (1 - p.mme_per_relief * 0.5))
     worse = model.mme(c, base * 1.1, np.full(c.n_patients, 12.0))
     np.testing.assert_allclose(worse, 60 * (1 + p.mme_drift_per_year))
@@ -153,3 +153,16 @@ def test_parameters_refused_with_the_name() -> None:
         load_parameters(no_such_thing=1.0)
     with pytest.raises(InputError, match="trial_optimism"):
         load_parameters(trial_optimism=1.5)
+
+
+def test_odi_follows_pain_with_reproducible_visit_noise() -> None:
+    c = cohort(n=2000)
+    model = PainModel()
+    base = overall_nrs(c.baseline_nrs, c.baseline_nrs)
+    months = np.full(c.n_patients, 6.0)
+    a = model.odi(c, base * 0.5, months)
+    np.testing.assert_array_equal(a, model.odi(c, base * 0.5, months))
+    want = 50 * (1 - model.params.odi_per_relief * 0.5)
+    se = model.params.odi_noise_sd / np.sqrt(c.n_patients)
+    assert abs(a.mean() - want) < 5 * se
+    assert abs(a.std() - model.params.odi_noise_sd) < 0.1 * model.params.odi_noise_sd

@@ -364,11 +364,31 @@ DAYS_PER_MONTH = 365.25 / 12.0
 """Average days in a month (months are the pathway's time unit)."""
 
 
+def _visit_normal(patient_id: NDArray[np.int64], months: Array) -> Array:
+    """(n,) standard-normal numbers fixed by (patient id, visit month): Box-Muller on two
+    hashed uniforms, so a visit's secondary-measure noise needs no shared random stream."""
+    key = patient_id.astype(np.uint64) * np.uint64(1_000_003) + np.round(
+        np.asarray(months, dtype=np.float64) * 1000.0
+    ).astype(np.uint64)
+    u1 = _hash_uniform(key * np.uint64(2) + np.uint64(1))
+    u2 = _hash_uniform(key * np.uint64(2) + np.uint64(2))
+    return np.sqrt(-2.0 * np.log(np.maximum(u1, 1e-300))) * np.cos(2.0 * np.pi * u2)
+
+
+def _hash_uniform(key: NDArray[np.uint64]) -> Array:
+    """Uniform (0, 1) numbers from 64-bit keys (splitmix64 finalizer)."""
+    with np.errstate(over="ignore"):
+        z = key + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
+
+
 def _posture_uniform(cohort: Cohort) -> Array:
     """(n,) a uniform number per patient, fixed by the patient's id (whether he adjusts
     amplitude with posture), independent of the cohort's other draws."""
-    x = (cohort.patient_id.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(11)
-    return x.astype(np.float64) / float(2**53)
+    return _hash_uniform(cohort.patient_id.astype(np.uint64))
 
 
 # --- the pain model ---------------------------------------------------------------------------
@@ -418,16 +438,19 @@ class PainModel:
         change = 1.0 - self.overall(cohort, nrs) / overall_nrs(base, base)
         return np.asarray(change >= threshold)
 
-    def odi(self, cohort: Cohort, overall: Array, rng: np.random.Generator) -> Array:
-        """(n,) ODI at a visit with ``overall`` pain (n,)."""
+    def odi(self, cohort: Cohort, overall: Array, months: Array) -> Array:
+        """(n,) ODI at a visit at ``months`` (n,) with ``overall`` pain (n,); the visit noise is
+        drawn from the patient's id and the month (the same visit gives the same ODI)."""
         p = self.params
         base = overall_nrs(cohort.baseline_nrs, cohort.baseline_nrs)
         change = 1.0 - overall / np.maximum(base, 1e-9)
         value = cohort.odi * (1.0 - p.odi_per_relief * change)
-        return np.clip(value + rng.normal(0.0, p.odi_noise_sd, cohort.n_patients), 0.0, 100.0)
+        noise = p.odi_noise_sd * _visit_normal(cohort.patient_id, months)
+        return np.clip(value + noise, 0.0, 100.0)
 
-    def mme(self, cohort: Cohort, overall: Array, months: Array) -> Array:
-        """(n,) opioid dose (MME/day) at a visit with ``overall`` pain (n,) after ``months``."""
+    def mme(self, cohort: Cohort, overall: Array, months: Array, kind: str = "cmm") -> Array:
+        """(n,) opioid dose (MME/day) at a visit at ``months`` (n,) with ``overall`` pain (n,):
+        down by ``mme_per_relief`` x the relative pain reduction, else drifting up."""
         p = self.params
         base = overall_nrs(cohort.baseline_nrs, cohort.baseline_nrs)
         change = np.clip(1.0 - overall / np.maximum(base, 1e-9), -1.0, 1.0)
