@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["docs/pipeline.md", "docs/field.md", "docs/recruitment.md"]
+PAGES = ["docs/pipeline.md", "docs/field.md", "docs/recruitment.md", "docs/clinic-protocols.md"]
 
 
 def _python_blocks(page: str) -> list[str]:

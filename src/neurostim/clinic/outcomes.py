@@ -12,8 +12,8 @@ Measures (thresholds in ``data/outcomes.toml``; source keys as in docs/clinic-pr
   ``threshold`` changes it).
 - MCID: pain down by >= 2 points or >= 30 % (Fa01); ODI down by >= 10 points (Ha22).
 - PGIC 1-7 (Fa01): "responder" = much or very much improved (1-2).
-- MME: opioid dose, mg/day; percent change excludes patients on no opioid at baseline; a
-  "responder" halves the dose (S04 reports the percent change).
+- MME: opioid dose, mg/day; a "responder" at least halves the dose; the opioid change of S04 is
+  a percent change.
 - rates: the fraction of the analysis set with at least one event by the month: explant
   (``explant_month``; optionally one ``explant_reason``), infection, migration, revision (events),
   complication (any event that is not a procedure of :data:`PROCEDURES`), implant, crossover.
@@ -35,8 +35,9 @@ Analysis sets (patients counted at visit ``month``):
   (SENZA-PDN's crossover group at 12 months).
 
 A patient whose region is not painful (baseline NaN) is outside the set for that region's
-measure. A crossover decided at a visit takes effect after it: at that visit the patient still
-counts on the assigned therapy (the pathway's ``status``).
+measure; so, for responder kinds, pain MCID and percent change, is a baseline of 0 (no pain, or
+no opioid for MME). A crossover decided at a visit takes effect after it: at that visit the
+patient still counts on the assigned therapy (the pathway's ``status``).
 """
 
 from __future__ import annotations
@@ -333,6 +334,15 @@ def _kind_values(
     raise InputError("kind", kind, "not a kind for this measure")  # pragma: no cover
 
 
+def _relative(endpoint: Endpoint) -> bool:
+    """Whether the endpoint compares with the baseline as a ratio (needs a baseline above 0)."""
+    if endpoint.measure == "pgic":
+        return False
+    if endpoint.kind == "mcid":
+        return endpoint.measure != "odi"
+    return endpoint.kind in ("responder", "responder30", "responder80", "percent_change")
+
+
 def _failure_values(endpoint: Endpoint, baseline: NDArray[np.float64]) -> NDArray[np.float64]:
     """Imputed contribution of failures: non-responder, or baseline carried forward."""
     if endpoint.kind in _RESPONDER_KINDS:
@@ -390,7 +400,7 @@ def endpoint_result(
         baseline, scores = measure_scores(rec, endpoint.measure, endpoint.region)
         value = scores[:, k]
         in_set = members & np.isfinite(baseline)
-        if endpoint.kind == "percent_change":
+        if _relative(endpoint):
             in_set &= baseline > 0
         if set_name in ("itt", "mitt"):
             observed = (np.asarray(rec.status)[:, k] == "on_therapy") & np.isfinite(value)

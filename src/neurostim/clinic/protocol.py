@@ -420,6 +420,10 @@ def _choices(values: Any) -> str:
     return ", ".join(str(v) for v in values)
 
 
+def _months(months: list[float]) -> str:
+    return ", ".join(f"{m:g}" for m in months)
+
+
 def _check_visits(p: Protocol) -> None:
     months = p.follow_up_months
     for i in range(1, len(months)):
@@ -472,7 +476,7 @@ def _check_crossover(p: Protocol) -> None:
         raise InputError(
             "crossover.month",
             c.month,
-            f"must be a visit; follow_up_months: {_choices(p.follow_up_months)}",
+            f"must be a visit; follow_up_months: {_months(p.follow_up_months)}",
         )
     for j, a in enumerate(c.arms or ()):
         if a not in p.arm_ids:
@@ -527,7 +531,7 @@ def _check_endpoint(p: Protocol, i: int, e: Endpoint) -> None:
     if not _is_visit(p, e.month):
         raise InputError(
             f"{where}.month", e.month, f"must be a visit; follow_up_months: "
-            f"{_choices(p.follow_up_months)}",
+            f"{_months(p.follow_up_months)}",
         )  # fmt: skip
     if e.region is not None and e.measure != "nrs":
         raise InputError(f"{where}.region", e.region, "only the measure nrs takes a region")
