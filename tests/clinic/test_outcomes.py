@@ -279,3 +279,92 @@ def test_wilson_interval() -> None:
     assert wilson_ci95(k / n, n) == pytest.approx(tuple(roots), abs=1e-12)
     with pytest.raises(InputError):
         wilson_ci95(0.5, 0)
+
+
+def _random_records(arm: str, kind: str, months: list[float], seed: int) -> VisitRecords:
+    """An arm of 40 patients with random scores, statuses and events (no hand values)."""
+    rng = np.random.default_rng(seed)
+    n, v = 40, len(months)
+    base = rng.uniform(5, 10, (n, 3))
+    base[:, 1:][rng.random((n, 2)) < 0.2] = NAN  # every patient has back pain
+    nrs = np.clip(base[:, None, :] * rng.uniform(0, 1.2, (n, v, 3)), 0, 10)  # NaN stays NaN
+    overall = np.nanmean(base, axis=1)
+    implanted = rng.random(n) < (0.8 if kind in ("scs", "intrathecal") else 0.0)
+    crossed = np.where(rng.random(n) < 0.2, months[0], NAN)
+    explant = np.where(rng.random(n) < 0.1, rng.uniform(0, months[-1], n), NAN)
+    status = np.full((n, v), "on_therapy", dtype="<U16")
+    if kind in ("scs", "intrathecal"):
+        status[~implanted] = "not_implanted"
+    for k, m in enumerate(months):
+        status[(crossed < m) & (status[:, k] == "on_therapy"), k] = "crossed_over"
+        status[explant < m, k] = "explanted"
+    n_events = 30
+    return VisitRecords(
+        arm=arm,
+        therapy_kind=kind,
+        months=np.array(months),
+        region_names=REGIONS,
+        baseline_nrs=base,
+        nrs=nrs,
+        overall_nrs=np.nanmean(nrs, axis=2),
+        baseline_overall_nrs=overall,
+        odi=rng.uniform(0, 100, (n, v)),
+        baseline_odi=rng.uniform(20, 80, n),
+        mme_per_day=rng.uniform(0, 100, (n, v)),
+        baseline_mme_per_day=np.where(rng.random(n) < 0.2, 0.0, rng.uniform(10, 200, n)),
+        pgic=rng.integers(1, 8, (n, v)),
+        status=status,
+        trial_done=implanted | (rng.random(n) < 0.5),
+        trial_success=implanted,
+        implanted=implanted,
+        crossed_over_month=crossed,
+        explant_month=explant,
+        explant_reason=np.where(np.isfinite(explant), "infection", ""),
+        event_patient=rng.integers(0, n, n_events),
+        event_month=rng.uniform(0, months[-1], n_events),
+        event_kind=rng.choice(["infection", "migration", "revision", "hardware"], n_events),
+    )
+
+
+@pytest.mark.parametrize("name", __import__("neurostim.clinic").clinic.list_protocols())
+def test_shipped_endpoints_evaluate_within_their_units(name: str) -> None:
+    from neurostim.clinic import shipped_protocol
+
+    protocol = shipped_protocol(name, check_files=False)
+    records = {
+        a.id: _random_records(a.id, a.therapy.kind, list(protocol.follow_up_months), i)
+        for i, a in enumerate(protocol.arms)
+    }
+    rows = evaluate_endpoints(records, protocol)
+    assert len(rows) == sum(len(protocol.endpoint_arms(e)) for e in protocol.endpoints)
+    for row in rows:
+        e = protocol.endpoint(str(row["id"]))
+        value = float(row["value"])  # type: ignore[arg-type]
+        if row["n"] == 0:
+            assert math.isnan(value)
+            continue
+        if e.kind in ("responder", "responder30", "responder80", "remitter", "mcid", "rate"):
+            assert 0.0 <= value <= 1.0, row
+        elif e.kind == "percent_change":
+            assert value >= -100.0, row
+        elif e.kind == "mean" and e.measure in ("nrs", "back_nrs", "leg_nrs"):
+            assert 0.0 <= value <= 10.0, row
+    assert len(evaluate_differences(rows, protocol)) == len(protocol.differences)
+
+
+def test_outcome_thresholds_are_all_read() -> None:
+    """Every threshold of data/outcomes.toml is used by the code (none shipped but unused)."""
+    from pathlib import Path
+
+    from neurostim.clinic._params import OutcomeParameters
+
+    src = Path(__file__).resolve().parents[2] / "src" / "neurostim" / "clinic"
+    code = "\n".join(p.read_text(encoding="utf-8") for p in src.glob("*.py"))
+    unread = []
+    for table, info in OutcomeParameters.model_fields.items():
+        for field in info.annotation.model_fields:  # type: ignore[union-attr]
+            if field != "source" and not (
+                f".{field}" in code or (table.startswith("responder") and field == "relief_min")
+            ):
+                unread.append(f"{table}.{field}")
+    assert not unread

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -627,8 +628,6 @@ def _allowed_keys(field: str) -> str:
 
 
 def _inner_model(annotation: Any) -> Any:
-    import typing
-
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
