@@ -243,3 +243,19 @@ def test_crossover_rule() -> None:
         c.eligible(relief)
     with pytest.raises(InputError, match="relief"):
         c.eligible({"leg_relief": relief["relief"]}, pgic)
+
+
+def test_choice_lists_match_the_schema() -> None:
+    import typing
+
+    from neurostim.clinic import protocol as mod
+
+    fields = mod.Protocol.model_fields
+    assert typing.get_args(fields["design"].annotation) == mod.DESIGNS
+    assert typing.get_args(fields["indication"].annotation) == mod.INDICATIONS
+    assert typing.get_args(mod.Therapy.model_fields["kind"].annotation) == mod.THERAPY_KINDS
+    ep = mod.Endpoint.model_fields
+    assert typing.get_args(ep["measure"].annotation) == mod.MEASURES
+    assert typing.get_args(ep["kind"].annotation) == mod.KINDS
+    assert typing.get_args(ep["analysis"].annotation) == mod.ANALYSES
+    assert set(mod.KINDS_BY_MEASURE) == set(mod.MEASURES) == set(mod.ANALYSES_BY_MEASURE)

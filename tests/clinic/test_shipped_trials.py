@@ -134,3 +134,12 @@ def test_source_keys_are_documented(name: str) -> None:
     for text in texts:
         for token in re.findall(r"\b([A-Z][\w-]*\d[\w-]*|MDT-[A-Z]|SB(?:-[a-z]+)?)\b", text):
             assert token in keys, f"{name}: source key {token} is not in docs/clinic-protocols.md"
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_every_endpoint_is_in_the_studies_table(name: str) -> None:
+    text = (REPO_ROOT / "docs" / "clinic-protocols.md").read_text(encoding="utf-8")
+    section = text.split(f"### {name}:", 1)[1].split("\n### ", 1)[0]
+    p = shipped_protocol(name, check_files=False)
+    for item in [*p.endpoints, *p.differences]:
+        assert f"| {item.id} |" in section, f"{name}.{item.id} missing from the docs table"
