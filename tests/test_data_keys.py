@@ -208,6 +208,16 @@ def _patient_regions() -> None:
     load_regions()
 
 
+def _clinic_outcomes() -> None:
+    from neurostim.clinic._params import outcome_parameters
+
+    outcome_parameters.cache_clear()
+    try:
+        outcome_parameters()
+    finally:
+        outcome_parameters.cache_clear()
+
+
 def _clinic_pathway() -> None:
     from neurostim.clinic.parameters import load_pathway_parameters
 
@@ -216,6 +226,7 @@ def _clinic_pathway() -> None:
 
 FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.clinic", "pathway.toml", _clinic_pathway),
+    ("neurostim.clinic", "outcomes.toml", _clinic_outcomes),
     ("neurostim.fibers", "mrg.toml", _fibers_mrg),
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
     ("neurostim.patient", "indications.toml", _patient_indications),

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["docs/pipeline.md", "docs/field.md", "docs/recruitment.md", "docs/patient-cohorts.md"]
+PAGES = [
+    "docs/pipeline.md",
+    "docs/field.md",
+    "docs/recruitment.md",
+    "docs/patient-cohorts.md",
+    "docs/clinic-protocols.md",
+    "docs/patient-pain.md",
+]
 
 
 def _python_blocks(page: str) -> list[str]:

@@ -2,6 +2,7 @@
 simulation, complications, outcome measures and analysis sets, trials on Dask.
 
 Builds on :mod:`neurostim.patient`. Specification: patient-clinic.md (docs/reference/).
+Protocol format, shipped calibration studies and outcome definitions: docs/clinic-protocols.md.
 """
 
 from neurostim.clinic.complications import (
@@ -15,23 +16,63 @@ from neurostim.clinic.interfaces import (
     ProtocolLike,
     TherapyLike,
 )
+from neurostim.clinic.outcomes import (
+    EndpointResult,
+    analysis_set,
+    endpoint_result,
+    endpoint_value,
+    evaluate_differences,
+    evaluate_endpoints,
+    wilson_ci95,
+)
 from neurostim.clinic.parameters import PathwayParameters, load_pathway_parameters
 from neurostim.clinic.pathway import simulate_arm
+from neurostim.clinic.protocol import (
+    Arm,
+    Crossover,
+    Difference,
+    Endpoint,
+    Inclusion,
+    Protocol,
+    Therapy,
+    list_protocols,
+    load_protocol,
+    protocol_from_dict,
+    shipped_protocol,
+)
 from neurostim.clinic.records import STATUSES, VisitRecords
 from neurostim.clinic.rules import evaluate_rule
 
 __all__ = [
     "STATUSES",
+    "Arm",
     "Complication",
     "ComplicationDraw",
+    "Crossover",
     "CrossoverLike",
+    "Difference",
+    "Endpoint",
+    "EndpointResult",
+    "Inclusion",
     "PainModelLike",
     "PathwayParameters",
+    "Protocol",
     "ProtocolLike",
+    "Therapy",
     "TherapyLike",
     "VisitRecords",
+    "analysis_set",
+    "endpoint_result",
+    "endpoint_value",
+    "evaluate_differences",
+    "evaluate_endpoints",
     "evaluate_rule",
+    "list_protocols",
     "load_pathway_parameters",
+    "load_protocol",
+    "protocol_from_dict",
     "sample_complications",
+    "shipped_protocol",
     "simulate_arm",
+    "wilson_ci95",
 ]
