@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from neurostim.clinic import load_protocol, protocol_from_dict
-from neurostim.clinic.protocol import parse_rule
+from neurostim.clinic.rules import parse_rule
 from neurostim.errors import InputError
 
 VALID = """
@@ -226,23 +226,20 @@ def test_unreadable_files_are_refused(tmp_path: Path) -> None:
 
 
 def test_crossover_rule() -> None:
-    conds = parse_rule("relief < 0.5 and dissatisfied")
-    assert [c.quantity for c in conds] == ["relief", "dissatisfied"]
-    assert conds[0].operator == "<" and conds[0].threshold == 0.5
-    with pytest.raises(ValueError, match="always"):
+    from neurostim.clinic.rules import evaluate_rule
+
+    assert [c[0] for c in parse_rule("relief < 0.5 and dissatisfied")] == ["relief", "dissatisfied"]
+    with pytest.raises(InputError, match="always"):
         parse_rule("always and relief < 0.5")
     data = _data()
     data["crossover"]["rule"] = "relief < 0.5 and dissatisfied"
     c = protocol_from_dict(data, check_files=False).crossover
     assert c is not None
-    relief = {"relief": np.array([0.4, 0.6, np.nan, 0.1])}
-    # PGIC 4 (no change) or worse is dissatisfied; a NaN relief fails its clause
-    pgic = np.array([5, 5, 5, 3])
-    assert c.eligible(relief, pgic).tolist() == [True, False, False, False]
-    with pytest.raises(InputError, match="PGIC"):
-        c.eligible(relief)
-    with pytest.raises(InputError, match="relief"):
-        c.eligible({"leg_relief": relief["relief"]}, pgic)
+    base = np.full((4, 1), 8.0)
+    visit = {"overall_nrs": np.array([4.8, 3.2, np.nan, 7.2]), "baseline_overall_nrs": base[:, 0],
+             "nrs": base * 0.5, "baseline_nrs": base, "pgic": np.array([5, 5, 5, 3])}  # fmt: skip
+    # relief 0.4, 0.6, NaN, 0.1; PGIC 4 (no change) or worse is dissatisfied; NaN fails
+    assert evaluate_rule(c.rule, visit, ("back",)).tolist() == [True, False, False, False]
 
 
 def test_choice_lists_match_the_schema() -> None:

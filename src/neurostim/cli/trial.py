@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -65,7 +66,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     """The shipped calibration studies (patient-clinic.md §5)."""
     from neurostim.clinic.protocol import list_protocols, load_protocol, shipped_protocol_path
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in list_protocols():
         p = load_protocol(shipped_protocol_path(name))
         rows.append({"name": name, "title": p.name, "design": p.design,

@@ -123,7 +123,7 @@ def fit(
                 for n, x in zip(names, u, strict=True)}  # fmt: skip
 
     def f(u: np.ndarray) -> float:
-        params = load_parameters(**values(u))
+        params = load_parameters(None, **values(u))
         rows = calibration_rows(
             run_studies(params, studies=studies, replicates=replicates, seed=seed)
         )

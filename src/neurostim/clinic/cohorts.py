@@ -99,9 +99,11 @@ def _chunk(
 
     index, start, size = chunk
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
-    cohort = generate_cohort(protocol.indication, size, rng, inclusion=protocol.inclusion_dict())
+    cohort = generate_cohort(
+        protocol.indication, size, rng, inclusion=protocol.inclusion.as_mapping()
+    )
     arm = protocol.arms[0]
-    therapy = build_therapy(arm.therapy, params)
+    therapy = build_therapy(arm.therapy, protocol.program_path(arm.id), params)
     records = simulate_arm(cohort, therapy, protocol, arm.id, PainModel(params), rng)
     return records_table(records, cohort.to_columns(), start)
 

@@ -94,11 +94,18 @@ class CrossoverLike(Protocol):
 class ProtocolLike(Protocol):
     """The attributes of a trial protocol the pathway reads."""
 
-    trial_phase: bool
-    trial_success_relief: float
-    follow_up_months: Sequence[float]
-    crossover: Any
-    """a :class:`CrossoverLike` or None"""
+    @property
+    def trial_phase(self) -> bool: ...
+
+    @property
+    def trial_success_relief(self) -> float: ...
+
+    @property
+    def follow_up_months(self) -> Sequence[float]: ...
+
+    @property
+    def crossover(self) -> Any:
+        """a :class:`CrossoverLike` or None"""
 
 
 __all__ = ["CrossoverLike", "PainModelLike", "ProtocolLike", "TherapyLike"]

@@ -12,20 +12,16 @@ value and what is allowed. The calibration studies ship in ``data/trials``
 
 from __future__ import annotations
 
-import math
 import re
 import typing
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictBool, model_validator
 
 from neurostim.anatomy._io import validated
-from neurostim.clinic._params import outcome_parameters
+from neurostim.clinic.rules import parse_rule
 from neurostim.device._private import read_toml
 from neurostim.errors import InputError
 
@@ -153,55 +149,13 @@ class Arm(_Model):
     note: str = ""
 
 
-@dataclass(frozen=True)
-class RuleCondition:
-    """One clause of a crossover rule: ``quantity operator threshold`` or a flag."""
-
-    quantity: str
-    """relief, back_relief, leg_relief, or a flag: always, dissatisfied"""
-    operator: str = ""
-    threshold: float = math.nan
-
-
-def parse_rule(rule: str) -> tuple[RuleCondition, ...]:
-    """The clauses of a crossover rule (joined by ``and``); a bad clause raises ValueError.
-
-    Grammar: ``clause ("and" clause)*``, a clause being ``always``, ``dissatisfied`` or
-    ``QUANTITY OP NUMBER`` with QUANTITY one of :data:`RULE_QUANTITIES` (relief = 1 - NRS/NRS0
-    at the crossover visit, a fraction), OP one of ``< <= > >=`` and NUMBER in [0, 1].
-    """
-    clauses = [c.strip() for c in rule.strip().split(" and ")]
-    out: list[RuleCondition] = []
-    for clause in clauses:
-        if clause in RULE_FLAGS:
-            out.append(RuleCondition(clause))
-            continue
-        m = re.fullmatch(r"([a-z_]+)\s*(<=|>=|<|>)\s*([0-9.eE+-]+)", clause)
-        if m is None or m.group(1) not in RULE_QUANTITIES:
-            raise ValueError(
-                f"cannot read the clause {clause!r}; a rule is clauses joined by 'and', each "
-                f"'always', 'dissatisfied' or 'QUANTITY OP NUMBER' with QUANTITY one of "
-                f"{', '.join(RULE_QUANTITIES)} and OP one of < <= > >="
-            )
-        try:
-            threshold = float(m.group(3))
-        except ValueError:
-            raise ValueError(f"{m.group(3)!r} in {clause!r} is not a number") from None
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"relief threshold {threshold:g} in {clause!r} is outside [0, 1]")
-        out.append(RuleCondition(m.group(1), m.group(2), threshold))
-    if any(c.quantity == "always" for c in out) and len(out) > 1:
-        raise ValueError("'always' cannot be combined with other clauses")
-    return tuple(out)
-
-
 class Crossover(_Model):
     """Who may switch arm, when, and to which arm (the switch takes effect after the visit)."""
 
     month: Months
     """the visit at which the rule is applied; one of follow_up_months"""
     rule: Annotated[str, Field(min_length=1)]
-    """see :func:`parse_rule`, e.g. "leg_relief < 0.5" or "relief < 0.5 and dissatisfied" """
+    """grammar: :func:`neurostim.clinic.rules.parse_rule` ("relief < 0.5 and dissatisfied")"""
     arms: tuple[str, ...] | None = None
     """arms whose patients may cross (default: every arm)"""
     to: str | None = None
@@ -211,50 +165,8 @@ class Crossover(_Model):
 
     @model_validator(mode="after")
     def _grammar(self) -> Crossover:
-        try:
-            parse_rule(self.rule)
-        except ValueError as exc:
-            raise InputError("crossover.rule", self.rule, str(exc)) from None
+        parse_rule(self.rule)
         return self
-
-    @property
-    def conditions(self) -> tuple[RuleCondition, ...]:
-        return parse_rule(self.rule)
-
-    def eligible(
-        self,
-        relief: dict[str, NDArray[np.float64]],
-        pgic: NDArray[np.int64] | None = None,
-    ) -> NDArray[np.bool_]:
-        """(n,) which patients the rule lets cross at the crossover visit.
-
-        ``relief``: the fractions named in the rule (``relief``, ``back_relief``,
-        ``leg_relief``), each ``(n,)``; a NaN relief (region not painful) fails its clause.
-        ``pgic``: ``(n,)`` scores 1-7, needed by ``dissatisfied`` (score at or above
-        ``pgic.dissatisfied_min`` of ``data/outcomes.toml``).
-        """
-        n = len(next(iter(relief.values()))) if relief else (0 if pgic is None else len(pgic))
-        ok = np.ones(n, dtype=bool)
-        for c in self.conditions:
-            if c.quantity == "always":
-                continue
-            if c.quantity == "dissatisfied":
-                if pgic is None:
-                    raise InputError("pgic", None, "the rule 'dissatisfied' needs PGIC scores")
-                ok &= np.asarray(pgic) >= outcome_parameters().pgic.dissatisfied_min
-                continue
-            if c.quantity not in relief:
-                raise InputError("relief", sorted(relief), f"the rule needs {c.quantity!r}")
-            r = np.asarray(relief[c.quantity], dtype=np.float64)
-            with np.errstate(invalid="ignore"):
-                hit = {
-                    "<": r < c.threshold,
-                    "<=": r <= c.threshold,
-                    ">": r > c.threshold,
-                    ">=": r >= c.threshold,
-                }[c.operator]
-            ok &= hit & np.isfinite(r)
-        return ok
 
 
 PerArm = dict[str, Finite]
@@ -311,6 +223,13 @@ class Endpoint(_Model):
     """per arm: S read in the source (default), V checked earlier, R recalled"""
     source: str = ""
     note: str = ""
+
+    def published_for(self, arm: str) -> float | None:
+        """The published value of ``arm`` (None where the protocol gives none)."""
+        if self.published is None:
+            return None
+        value = self.published.get(arm)
+        return None if value is None else float(value)
 
     def tag(self, arm: str) -> str:
         """The tag of the published value of ``arm`` ("S" unless ``published_tag`` says)."""
@@ -685,6 +604,25 @@ def load_protocol(path: str | Path, *, check_files: bool = True) -> Protocol:
 
 def _trials_dir() -> Path:
     return Path(str(resources.files("neurostim.clinic").joinpath("data", "trials")))
+
+
+def shipped_protocol_path(name: str) -> Path:
+    """The file of the shipped protocol ``name`` (one of :func:`list_protocols`)."""
+    names = list_protocols()
+    if name not in names:
+        raise InputError(
+            "protocol", name, f"no such file or shipped protocol; choose one of {_choices(names)}"
+        )
+    return _trials_dir() / f"{name}.toml"
+
+
+def shipped_program_path(name: str) -> Path:
+    """The shipped trial program ``name`` (``data/trials/programs/<name>.toml``)."""
+    folder = _trials_dir() / "programs"
+    names = sorted(p.stem for p in folder.glob("*.toml"))
+    if name not in names:
+        raise InputError("program", name, f"a shipped trial program: {_choices(names)}")
+    return folder / f"{name}.toml"
 
 
 def list_protocols() -> list[str]:

@@ -1,7 +1,9 @@
 """Crossover rules of a protocol, evaluated on the measures of one visit.
 
 Grammar: clauses joined by ``and``; a clause is ``QUANTITY OP NUMBER`` with ``OP`` one of
-``<``, ``<=``, ``>``, ``>=``. ``""`` or ``always`` lets every eligible patient cross.
+``<``, ``<=``, ``>``, ``>=``, or the flag ``dissatisfied`` (PGIC at or above
+``pgic.dissatisfied_min`` of ``data/outcomes.toml``). ``""`` or ``always`` (alone) lets every
+eligible patient cross. The protocol checks a rule with :func:`parse_rule` when it is read.
 Quantities, per patient at the visit:
 
 * ``relief``: overall relief, ``1 - overall_nrs / baseline_overall_nrs``;
@@ -75,21 +77,48 @@ def rule_quantity(
     raise InputError("crossover.rule", name, f"a quantity among relief, nrs, pgic, {regions}")
 
 
+FLAGS = ("dissatisfied",)
+
+
 def parse_rule(rule: str | None) -> list[tuple[str, str, float]]:
-    """The clauses ``(quantity, operator, value)`` of ``rule`` (empty = always)."""
+    """The clauses ``(quantity, operator, value)`` of ``rule`` (empty = always); a flag is
+    ``(flag, "", nan)``."""
     text = (rule or "").strip().lower()
     if text in ("", "always"):
         return []
-    clauses = []
+    clauses: list[tuple[str, str, float]] = []
     for part in re.split(r"\s+and\s+", text):
+        if part.strip() in FLAGS:
+            clauses.append((part.strip(), "", float("nan")))
+            continue
         match = _CLAUSE.match(part)
         if match is None:
             raise InputError(
                 "crossover.rule", rule,
-                "clauses 'QUANTITY OP NUMBER' joined by 'and' (OP: <, <=, >, >=), or 'always'",
+                "clauses 'QUANTITY OP NUMBER' or 'dissatisfied' joined by 'and' "
+                "(OP: <, <=, >, >=), or 'always' alone",
             )  # fmt: skip
-        clauses.append((match.group(1), match.group(2), float(match.group(3))))
+        name, value = match.group(1), float(match.group(3))
+        _check_quantity(rule, name, value)
+        clauses.append((name, match.group(2), value))
+    if text.split()[0] == "always":
+        raise InputError("crossover.rule", rule, "'always' cannot be combined with other clauses")
     return clauses
+
+
+def _quantities() -> list[str]:
+    from neurostim.patient.regions import load_regions
+
+    prefixes = sorted({name.split("_")[0] for name in load_regions()} | set(load_regions()))
+    return ["relief", "nrs", "pgic", *[f"{p}_{s}" for p in prefixes for s in ("relief", "nrs")]]
+
+
+def _check_quantity(rule: str | None, name: str, value: float) -> None:
+    allowed = _quantities()
+    if name not in allowed:
+        raise InputError("crossover.rule", rule, f"a quantity among {', '.join(allowed)}")
+    if name.endswith("relief") and not 0.0 <= value <= 1.0:
+        raise InputError("crossover.rule", rule, f"a relief threshold ({name}) in [0, 1]")
 
 
 def evaluate_rule(
@@ -99,6 +128,12 @@ def evaluate_rule(
     n = np.asarray(visit["overall_nrs"]).shape[0]
     holds = np.ones(n, dtype=bool)
     for name, op, value in parse_rule(rule):
+        if name == "dissatisfied":
+            from neurostim.clinic._params import outcome_parameters
+
+            pgic = np.asarray(visit["pgic"])
+            holds &= (pgic >= outcome_parameters().pgic.dissatisfied_min) & (pgic > 0)
+            continue
         q = rule_quantity(name, visit, region_names)
         with np.errstate(invalid="ignore"):
             holds &= np.asarray(OPERATORS[op](q, value), dtype=bool) & np.isfinite(q)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from neurostim.clinic._dask import map_tasks
-from neurostim.clinic.outcomes import curve_months, evaluate_endpoints
+from neurostim.clinic.outcomes import evaluate_differences, evaluate_endpoints
 from neurostim.clinic.pathway import simulate_arm
 from neurostim.clinic.protocol import Protocol, load_protocol
 from neurostim.errors import InputError
@@ -41,6 +41,8 @@ from neurostim.patient.pain import (
 
 MAX_REPLICATES = 100_000
 MAX_SEED = 2**63 - 1
+ID_STRIDE = 10_000_000
+"""Patient ids of replicate r start at r * ID_STRIDE."""
 BATCH = 5
 """Replicates per Dask task (one task's overhead is about a few ms; a replicate tens of ms)."""
 
@@ -68,16 +70,19 @@ def _it_response(program_path: str) -> Any:
     return intrathecal_response(program_path)
 
 
-def build_therapy(therapy: Any, params: PainParameters, *, level: str = "T10") -> Therapy:
-    """The :class:`~neurostim.patient.pain.Therapy` of a protocol arm's ``therapy`` table."""
+def build_therapy(
+    therapy: Any, program: Path | str | None, params: PainParameters, *, level: str = "T10"
+) -> Therapy:
+    """The :class:`~neurostim.patient.pain.Therapy` of a protocol arm's ``therapy`` table, its
+    program file resolved (``Protocol.program_path``)."""
     kind = therapy.kind
     if kind in ("cmm", "placebo"):
         return NoTherapy(kind)
     if kind == "scs":
-        coverage, relief, paradigm, name = _scs_parts(str(therapy.program), level)
+        coverage, relief, paradigm, name = _scs_parts(str(program), level)
         return ScsTherapy(coverage, relief, paradigm, params, name=name)
     if kind == "intrathecal":
-        return IntrathecalTherapy(_it_response(str(therapy.program)), params)
+        return IntrathecalTherapy(_it_response(str(program)), params)
     raise InputError("therapy.kind", kind, "scs, cmm, placebo or intrathecal")
 
 
@@ -103,21 +108,40 @@ def simulate_replicate(
     n_total = int(sum(n_arms))
     level = _level(protocol)
     cohort = generate_cohort(
-        protocol.indication, n_total, rng, inclusion=protocol.inclusion_dict(), level=level
+        protocol.indication, n_total, rng, inclusion=protocol.inclusion.as_mapping(), level=level
     )
+    # ids unique across replicates: per-patient hashed draws (posture habits, visit noise of
+    # secondary measures) must not repeat from one replicate trial to the next
+    cohort = replace(cohort, patient_id=cohort.patient_id + replicate * ID_STRIDE)
     assignment = rng.permutation(np.repeat(np.arange(len(n_arms)), n_arms))
-    therapies = [build_therapy(arm.therapy, params, level=level) for arm in protocol.arms]
+    therapies = {
+        arm.id: build_therapy(arm.therapy, protocol.program_path(arm.id), params, level=level)
+        for arm in protocol.arms
+    }
     records = {}
     for a, arm in enumerate(protocol.arms):
-        other = _crossover_therapy(protocol, a, therapies)
+        target = protocol.crossover_target(arm.id)
+        other = None if target is None else therapies[target]
         records[arm.id] = simulate_arm(
-            cohort.subset(assignment == a), therapies[a], protocol, arm.id, model, rng,
+            cohort.subset(assignment == a), therapies[arm.id], protocol, arm.id, model, rng,
             crossover_therapy=other,
         )  # fmt: skip
-    rows = [dict(r, curve=False) for r in evaluate_endpoints(records, protocol)]
-    for row in evaluate_endpoints(records, protocol, months=curve_months(protocol)):
+    main = evaluate_endpoints(records, protocol)
+    rows = [dict(r, curve=False) for r in main]
+    rows += [dict(r, curve=False, difference=True) for r in evaluate_differences(main, protocol)]
+    for row in evaluate_endpoints(records, curve_protocol(protocol)):
         rows.append(dict(row, curve=True))
     return {"replicate": replicate, "patients": n_total, "rows": rows}
+
+
+def curve_protocol(protocol: Protocol) -> Protocol:
+    """``protocol`` with each endpoint evaluated at every follow-up month (the figure's curves)."""
+    endpoints = [
+        e.model_copy(update={"month": float(m)})
+        for e in protocol.endpoints
+        for m in protocol.follow_up_months
+    ]
+    return protocol.model_copy(update={"endpoints": endpoints, "differences": []})
 
 
 def _level(protocol: Protocol) -> str:
@@ -126,15 +150,6 @@ def _level(protocol: Protocol) -> str:
         if level:
             return "T10" if level in ("T8", "T9", "T10", "T11") else str(level)
     return "T10"
-
-
-def _crossover_therapy(
-    protocol: Protocol, arm: int, therapies: Sequence[Therapy]
-) -> Therapy | None:
-    """The therapy an arm's patients cross over to: the other arm's (two-arm protocols)."""
-    if protocol.crossover is None or len(therapies) != 2:
-        return None
-    return therapies[1 - arm]
 
 
 def _batch(
@@ -155,6 +170,8 @@ class TrialResult:
     patients_simulated: int
     values: dict[tuple[str, str, float, bool], np.ndarray] = field(repr=False)
     """(endpoint id, arm, month, curve) -> (replicates,) values"""
+    difference_values: dict[tuple[str, str, str], np.ndarray] = field(default_factory=dict)
+    """(difference id, arm a, arm b) -> (replicates,) values of the protocol's [[differences]]"""
 
     def endpoints(self, curve: bool = False) -> list[dict[str, Any]]:
         """Median and central 95 % per endpoint and arm (``curve``: at every follow-up month)."""
@@ -166,8 +183,14 @@ class TrialResult:
         return out
 
     def differences(self) -> list[dict[str, Any]]:
-        """Per endpoint with two or more arms: first arm minus each other arm, per replicate."""
+        """The protocol's ``[[differences]]`` (with its published value), then, per endpoint
+        with two or more arms, the first arm minus each other arm; per replicate, summarized."""
         out = []
+        by_id = {d.id: d for d in self.protocol.differences}
+        for (did, a, b), v in self.difference_values.items():
+            d = by_id[did]
+            out.append({"id": did, "arms": [a, b], **_summary(v), "scale": d.scale,
+                        "published": d.published})  # fmt: skip
         arms = [a.id for a in self.protocol.arms]
         for endpoint in self.protocol.endpoints:
             key0 = (endpoint.id, arms[0], float(endpoint.month), False)
@@ -177,7 +200,8 @@ class TrialResult:
                 key1 = (endpoint.id, other, float(endpoint.month), False)
                 if key1 in self.values:
                     diff = self.values[key0] - self.values[key1]
-                    out.append({"id": endpoint.id, "arms": [arms[0], other], **_summary(diff)})
+                    out.append({"id": endpoint.id, "arms": [arms[0], other], **_summary(diff),
+                                "scale": "difference", "published": None})  # fmt: skip
         return out
 
     def table(self) -> list[dict[str, Any]]:
@@ -255,6 +279,7 @@ def run_trial(
     start = time.perf_counter()
     batches = [list(range(i, min(i + BATCH, replicates))) for i in range(0, replicates, BATCH)]
     values: dict[tuple[str, str, float, bool], list[float]] = {}
+    differences: dict[tuple[str, str, str], list[float]] = {}
     patients = 0
     for batch in map_tasks(
         _batch, batches, workers=workers, scheduler=scheduler, progress=progress,
@@ -264,6 +289,10 @@ def run_trial(
         for rep in batch:
             patients += rep["patients"]
             for row in rep["rows"]:
+                if row.get("difference"):
+                    a, b = row["arms"]
+                    differences.setdefault((row["id"], a, b), []).append(_float(row["value"]))
+                    continue
                 key = (row["id"], row["arm"], float(row["month"]), bool(row["curve"]))
                 values.setdefault(key, []).append(_float(row["value"]))
     return TrialResult(
@@ -273,6 +302,7 @@ def run_trial(
         runtime_s=time.perf_counter() - start,
         patients_simulated=patients,
         values={k: np.asarray(v) for k, v in values.items()},
+        difference_values={k: np.asarray(v) for k, v in differences.items()},
     )
 
 
