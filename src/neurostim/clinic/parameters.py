@@ -116,8 +116,9 @@ def parse_pathway_parameters(data: Mapping[str, Any]) -> PathwayParameters:
     for device in DEVICE_CLASSES:
         kinds = data.get(device, {})
         complications[device] = {
+            # file order, not set order: the draws must not depend on the hash seed
             name: complication_from_table(name, kinds[name], f"{device}.{name}")
-            for name in table_keys(kinds)
+            for name in (list(dict.keys(kinds)) if isinstance(kinds, dict) else list(kinds))
         }
     leads = _num(implant, "leads_per_patient", "implant", 1, 8)
     visits = _num(loe, "consecutive_visits", "explant_loss_of_efficacy", 1, 100)
