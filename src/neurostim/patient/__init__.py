@@ -5,5 +5,22 @@ Builds on :mod:`neurostim.pipeline` (the spinal-cord map, the circuit, the intra
 """
 
 from neurostim.patient.regions import Region, load_regions
+from neurostim.patient.relief import (
+    IntrathecalResponse,
+    ReliefTable,
+    intrathecal_response,
+    is_paresthesia_free,
+    paradigm_of,
+    relief_table,
+)
 
-__all__ = ["Region", "load_regions"]
+__all__ = [
+    "IntrathecalResponse",
+    "Region",
+    "ReliefTable",
+    "intrathecal_response",
+    "is_paresthesia_free",
+    "load_regions",
+    "paradigm_of",
+    "relief_table",
+]
