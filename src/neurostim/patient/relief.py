@@ -33,6 +33,7 @@ import time
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -448,11 +449,17 @@ def _parse_table(text: str, params: dict[str, Any]) -> ReliefTable:
     )
 
 
+@lru_cache(maxsize=1)
+def _shipped_table() -> ReliefTable:
+    return _parse_table(_data_text(TABLE_FILE), relief_parameters())
+
+
 def relief_table(path: str | Path | None = None) -> ReliefTable:
-    """The shipped relief table (``data/relief/circuit.csv``), or one built to ``path``."""
-    params = relief_parameters()
+    """The shipped relief table (``data/relief/circuit.csv``, read once), or one built to
+    ``path``. Another 10 kHz gain: ``dataclasses.replace(table, interneuron_gain_na=...)``."""
     if path is None:
-        return _parse_table(_data_text(TABLE_FILE), params)
+        return _shipped_table()
+    params = relief_parameters()
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
