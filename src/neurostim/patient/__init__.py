@@ -23,6 +23,14 @@ from neurostim.patient.indications import (
     load_indications,
 )
 from neurostim.patient.regions import Region, load_regions
+from neurostim.patient.relief import (
+    IntrathecalResponse,
+    ReliefTable,
+    intrathecal_response,
+    is_paresthesia_free,
+    paradigm_of,
+    relief_table,
+)
 
 __all__ = [
     "INCLUSION_KEYS",
@@ -31,14 +39,20 @@ __all__ = [
     "Cohort",
     "Distribution",
     "Indication",
+    "IntrathecalResponse",
     "PainPattern",
     "Region",
+    "ReliefTable",
     "anatomy_sampling",
     "concat_cohorts",
     "generate_cohort",
     "indication_names",
+    "intrathecal_response",
+    "is_paresthesia_free",
     "iter_cohort_chunks",
     "load_indications",
     "load_regions",
+    "paradigm_of",
     "posture_dcsf_mm",
+    "relief_table",
 ]
