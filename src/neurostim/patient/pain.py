@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,9 +39,6 @@ from neurostim.patient.regions import Region, load_regions
 
 Array = NDArray[np.float64]
 PARADIGMS = ("tonic", "burst", "khz", "dtm", "intrathecal")
-PARESTHESIA_FREE = ("khz", "dtm", "burst")
-"""Paradigms programmed below the perception threshold (patient-clinic.md §1.4) [ours for burst:
-BurstDR is commonly set below PT]."""
 THERAPY_KINDS = ("scs", "cmm", "placebo", "intrathecal")
 
 
@@ -87,6 +84,8 @@ class PainParameters:
     responsiveness_logit_mean: float
     responsiveness_logit_sd: float
     trial_optimism: float
+    khz_interneuron_gain_na: float
+    dtm_subthreshold_relief: float
     habituation: dict[str, tuple[float, float]]
     nonspecific_initial: float
     nonspecific_tau_months: float
@@ -127,6 +126,8 @@ class PainParameters:
             responsiveness_logit_mean=float(v("responsiveness_logit_mean")),
             responsiveness_logit_sd=float(v("responsiveness_logit_sd")),
             trial_optimism=float(v("trial_optimism")),
+            khz_interneuron_gain_na=float(v("khz_interneuron_gain_na")),
+            dtm_subthreshold_relief=float(v("dtm_subthreshold_relief")),
             habituation=hab,
             nonspecific_initial=float(v("nonspecific_initial")),
             nonspecific_tau_months=float(v("nonspecific_tau_months")),
@@ -150,6 +151,7 @@ class PainParameters:
             "paresthesia_amplitude_position": self.paresthesia_amplitude_position,
             "posture_adjust_probability": self.posture_adjust_probability,
             "trial_optimism": self.trial_optimism,
+            "dtm_subthreshold_relief": self.dtm_subthreshold_relief,
             "nonspecific_initial": self.nonspecific_initial,
             "nonspecific_late": self.nonspecific_late,
             "placebo_extra": self.placebo_extra,
@@ -169,6 +171,9 @@ class PainParameters:
             "noise_sd_nrs": self.noise_sd_nrs,
             "responsiveness_logit_sd": self.responsiveness_logit_sd,
         }
+        gain = self.khz_interneuron_gain_na
+        if not (math.isfinite(gain) and 0.0 <= gain <= 1.0):
+            raise InputError("khz_interneuron_gain_na", gain, "0-1 nA per unit amplitude ratio")
         for name, x in positive.items():
             if not (math.isfinite(x) and x > 0):
                 raise InputError(name, x, "a positive number")
@@ -283,6 +288,13 @@ class ScsTherapy:
         self.params = params
         self.regions = dict(load_regions() if regions is None else regions)
         self.name = name
+        from neurostim.patient.relief import is_paresthesia_free
+
+        self.paresthesia_free = is_paresthesia_free(paradigm)
+        if paradigm == "khz" and hasattr(relief_table, "interneuron_gain_na"):
+            self.relief_table = replace(
+                relief_table, interneuron_gain_na=params.khz_interneuron_gain_na
+            )
 
     def amplitude_ratios(self, cohort: Cohort, lead_shift_mm: Array | None = None) -> Array:
         """(n, 4) amplitude / PT in each posture of :data:`POSTURES`."""
@@ -296,7 +308,7 @@ class ScsTherapy:
             [self.coverage.pt_ma(cohort.dcsf_mm + shifts[:, k], offset) for k in range(4)], axis=1
         )
         k_prog = POSTURES.index(p.programming_posture)
-        if self.paradigm in PARESTHESIA_FREE:
+        if self.paresthesia_free:
             programmed = np.full(cohort.n_patients, p.subperception_fraction)
         else:
             programmed = 1.0 + p.paresthesia_amplitude_position * (cohort.usage_ratio - 1.0)
@@ -314,7 +326,7 @@ class ScsTherapy:
             np.asarray(self.params.posture_prone_shift_fraction)[None, :]
             * (cohort.prone_dcsf_shift_mm[:, None])
         )
-        sub = self.paradigm in PARESTHESIA_FREE
+        sub = self.paresthesia_free
         reach = ratios / self.params.subperception_fraction if sub else ratios
         out = np.zeros((n, len(cohort.region_names)))
         for j, name in enumerate(cohort.region_names):
@@ -327,12 +339,23 @@ class ScsTherapy:
                     cohort.dcsf_mm + shifts[:, k], offset, reach[:, k],
                     region.dermatomes, region.sides,
                 )  # fmt: skip
-                recruited = np.zeros(n) if sub else f
-                s = self.relief_table.specific_relief(self.paradigm, recruited, ratios[:, k])
+                s = self._specific_relief(f, ratios[:, k])
                 total += cohort.posture_fraction[:, k] * c * s
             out[:, j] = total
         hab = self.params.habituation_factor(str(self.paradigm), months_on)
+        # out: (n, n_regions); hab: (n,)
         return np.clip(out * responsiveness(cohort, self.params)[:, None] * hab[:, None], 0, 1)
+
+    def _specific_relief(self, recruited: Array, ratio: Array) -> Array:
+        """(n,) the circuit's relief S at the recruited fraction (paresthesia programs) or, below
+        the fibers' threshold, at no recruitment (10 kHz: the interneuron drive at ``ratio``;
+        DTM: ``dtm_subthreshold_relief``, a mechanism the circuit lacks)."""
+        if not self.paresthesia_free:
+            return np.asarray(self.relief_table.specific_relief(self.paradigm, recruited, ratio))
+        if self.paradigm == "dtm":
+            return np.full(ratio.shape, self.params.dtm_subthreshold_relief)
+        zero = np.zeros_like(ratio)
+        return np.asarray(self.relief_table.specific_relief(self.paradigm, zero, ratio))
 
 
 class IntrathecalTherapy:
