@@ -84,6 +84,7 @@ class PainParameters:
     responsiveness_logit_mean: float
     responsiveness_logit_sd: float
     trial_optimism: float
+    migration_lateral_mm_per_caudal_mm: float
     khz_interneuron_gain_na: float
     dtm_subthreshold_relief: float
     habituation: dict[str, tuple[float, float]]
@@ -126,6 +127,7 @@ class PainParameters:
             responsiveness_logit_mean=float(v("responsiveness_logit_mean")),
             responsiveness_logit_sd=float(v("responsiveness_logit_sd")),
             trial_optimism=float(v("trial_optimism")),
+            migration_lateral_mm_per_caudal_mm=float(v("migration_lateral_mm_per_caudal_mm")),
             khz_interneuron_gain_na=float(v("khz_interneuron_gain_na")),
             dtm_subthreshold_relief=float(v("dtm_subthreshold_relief")),
             habituation=hab,
@@ -152,6 +154,7 @@ class PainParameters:
             "posture_adjust_probability": self.posture_adjust_probability,
             "trial_optimism": self.trial_optimism,
             "dtm_subthreshold_relief": self.dtm_subthreshold_relief,
+            "migration_lateral_mm_per_caudal_mm": self.migration_lateral_mm_per_caudal_mm,
             "nonspecific_initial": self.nonspecific_initial,
             "nonspecific_late": self.nonspecific_late,
             "placebo_extra": self.placebo_extra,
@@ -279,6 +282,7 @@ class ScsTherapy:
         params: PainParameters,
         regions: Mapping[str, Region] | None = None,
         name: str = "",
+        amplitude_max_ma: float | None = None,
     ) -> None:
         if paradigm not in PARADIGMS:
             raise InputError("paradigm", paradigm, f"one of {', '.join(PARADIGMS)}")
@@ -288,6 +292,7 @@ class ScsTherapy:
         self.params = params
         self.regions = dict(load_regions() if regions is None else regions)
         self.name = name
+        self.amplitude_max_ma = amplitude_max_ma
         from neurostim.patient.relief import is_paresthesia_free
 
         self.paresthesia_free = is_paresthesia_free(paradigm)
@@ -296,36 +301,52 @@ class ScsTherapy:
                 relief_table, interneuron_gain_na=params.khz_interneuron_gain_na
             )
 
-    def amplitude_ratios(self, cohort: Cohort, lead_shift_mm: Array | None = None) -> Array:
-        """(n, 4) amplitude / PT in each posture of :data:`POSTURES`."""
+    def anatomy(self, cohort: Cohort, lead_shift_mm: Array | None = None) -> tuple[Array, Array]:
+        """``(dcsf_mm (n, 4), cord_offset_mm (n,))`` the coverage table is read at: the dorsal
+        CSF in each posture of :data:`POSTURES`, and the cord's offset from the lead, a caudal
+        migration of ``lead_shift_mm`` counted as ``migration_lateral_mm_per_caudal_mm`` of
+        mediolateral displacement [ours], away from the midline."""
         p = self.params
-        offset = cohort.cord_offset_mm + (0.0 if lead_shift_mm is None else lead_shift_mm)
         shifts = (
             np.asarray(p.posture_prone_shift_fraction)[None, :]
             * (cohort.prone_dcsf_shift_mm[:, None])
         )
-        pt = np.stack(
-            [self.coverage.pt_ma(cohort.dcsf_mm + shifts[:, k], offset) for k in range(4)], axis=1
-        )
+        dcsf = cohort.dcsf_mm[:, None] + shifts
+        offset = np.asarray(cohort.cord_offset_mm, dtype=np.float64)
+        if lead_shift_mm is not None:
+            lateral = p.migration_lateral_mm_per_caudal_mm * np.asarray(lead_shift_mm)
+            offset = offset + np.where(offset < 0, -lateral, lateral)
+        return dcsf, offset
+
+    def amplitude_ratios(self, cohort: Cohort, lead_shift_mm: Array | None = None) -> Array:
+        """(n, 4) amplitude / PT in each posture of :data:`POSTURES`.
+
+        The amplitude is programmed in ``programming_posture`` and capped at the program's
+        patient maximum (``amplitude_max_ma``, when the program sets one)."""
+        p = self.params
+        dcsf, offset = self.anatomy(cohort, lead_shift_mm)
+        pt = np.stack([self.coverage.pt_ma(dcsf[:, k], offset) for k in range(4)], axis=1)
         k_prog = POSTURES.index(p.programming_posture)
         if self.paresthesia_free:
             programmed = np.full(cohort.n_patients, p.subperception_fraction)
         else:
             programmed = 1.0 + p.paresthesia_amplitude_position * (cohort.usage_ratio - 1.0)
-        fixed = np.minimum(programmed[:, None] * pt[:, [k_prog]] / pt, cohort.usage_ratio[:, None])
+        amplitude = programmed * pt[:, k_prog]
+        if self.amplitude_max_ma is not None:
+            amplitude = np.minimum(amplitude, self.amplitude_max_ma)
+        fixed = np.minimum(amplitude[:, None] / pt, cohort.usage_ratio[:, None])
+        adjusted = programmed[:, None] * np.ones((1, 4))
+        if self.amplitude_max_ma is not None:
+            adjusted = np.minimum(adjusted, self.amplitude_max_ma / pt)
         adjusts = _posture_uniform(cohort) < p.posture_adjust_probability
-        return np.where(adjusts[:, None], programmed[:, None], fixed)
+        return np.where(adjusts[:, None], adjusted, fixed)
 
     def relief(
         self, cohort: Cohort, months_on: Array, *, lead_shift_mm: Array | None = None
     ) -> Array:
         n = cohort.n_patients
         ratios = self.amplitude_ratios(cohort, lead_shift_mm)
-        offset = cohort.cord_offset_mm + (0.0 if lead_shift_mm is None else lead_shift_mm)
-        shifts = (
-            np.asarray(self.params.posture_prone_shift_fraction)[None, :]
-            * (cohort.prone_dcsf_shift_mm[:, None])
-        )
+        dcsf, offset = self.anatomy(cohort, lead_shift_mm)
         sub = self.paresthesia_free
         reach = ratios / self.params.subperception_fraction if sub else ratios
         out = np.zeros((n, len(cohort.region_names)))
@@ -336,7 +357,7 @@ class ScsTherapy:
             total = np.zeros(n)
             for k in range(4):
                 c, f = self.coverage.region_coverage(
-                    cohort.dcsf_mm + shifts[:, k], offset, reach[:, k],
+                    dcsf[:, k], offset, reach[:, k],
                     region.dermatomes, region.sides,
                 )  # fmt: skip
                 s = self._specific_relief(f, ratios[:, k])
