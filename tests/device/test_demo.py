@@ -50,7 +50,8 @@ def test_demo_runs_the_tonic_program_through_the_cord_and_the_circuit(
     demo = _demo(examples_dir)
     out = tmp_path / "out"
     # the README's cord (T10) shortened to 60 mm, the shortest model the anatomy allows
-    assert demo.main(out, anatomy=load_anatomy(demo.LEVEL, length_mm=60.0)) == 0
+    cord = load_anatomy(demo.LEVEL, length_mm=60.0)
+    assert demo.main(out, anatomy=cord, trial_replicates=4, trial_workers=0) == 0
     _check_programs_output(out, examples_dir)
     # the spinal cord: the keys of `neurostim scs map --json` and their definitions (docs/scs.md
     # "What it computes": PT <= discomfort, coverage recounted from the rows; exact)
@@ -81,3 +82,14 @@ def test_demo_runs_the_tonic_program_through_the_cord_and_the_circuit(
     circuit = rec["circuit"]
     assert circuit["unstimulated"]["status"] == ["ok"]
     assert [row["bound"] for row in circuit["stimulated"]] in (["recruited"], ["lower", "upper"])
+    # the small trial: the two responder endpoints in every arm, fractions in [0, 1]
+    trial = json.loads((out / "trial.json").read_text())
+    assert trial["protocol"] == "demo" and trial["replicates"] == 4
+    rows = {(r["id"], r["arm"]) for r in trial["endpoints"]}
+    assert rows == {
+        (e, a) for e in ("responder_3", "responder_12") for a in ("tonic", "khz10", "cmm")
+    }
+    for r in trial["endpoints"]:
+        lo, hi = r["ci95"]
+        assert 0.0 <= lo <= r["median"] <= hi <= 1.0
+    assert (out / "trial.png").read_bytes()[:4] == b"\x89PNG"
