@@ -104,7 +104,10 @@ def run_command(
     from neurostim.clinic.protocol import load_protocol
     from neurostim.clinic.trial import check_run_options, run_trial
 
+    from neurostim.clinic._dask import check_scheduler
+
     check_run_options(replicates, seed)
+    check_scheduler(scheduler)
     if workers is not None:
         check_int("--workers", workers, low=0, high=256)
     if output is not None:
@@ -184,6 +187,9 @@ def simulate_command(
             if not path.is_file():
                 raise InputError(field, str(path), "an existing program file")
             therapy = {"kind": kind, "program": str(path.resolve())}
+    from neurostim.clinic._dask import check_scheduler
+
+    check_scheduler(scheduler)
     check_int("--n", n, low=1, high=10_000_000)
     check_int("--chunk-size", chunk_size, low=1, high=1_000_000)
     if workers is not None:

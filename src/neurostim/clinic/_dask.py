@@ -43,6 +43,12 @@ def check_workers(workers: int | None) -> int:
     return workers
 
 
+def check_scheduler(scheduler: str | None) -> None:
+    """A scheduler address looks like ``tcp://host:8786`` (refused otherwise, before any work)."""
+    if scheduler is not None and (not isinstance(scheduler, str) or "://" not in scheduler):
+        raise InputError("scheduler", scheduler, "an address such as tcp://host:8786")
+
+
 def _progress(enabled: bool, label: str) -> Progress:
     return Progress(
         TextColumn(label),
@@ -83,8 +89,7 @@ def _client(scheduler: str | None, n_workers: int) -> Any:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        if not isinstance(scheduler, str) or "://" not in scheduler:
-            raise InputError("scheduler", scheduler, "an address such as tcp://host:8786")
+        check_scheduler(scheduler)
         try:
             return Client(scheduler, timeout="10s")
         except OSError as exc:
