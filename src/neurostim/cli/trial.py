@@ -101,10 +101,9 @@ def run_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Run replicate trials of a protocol; print the trial table."""
+    from neurostim.clinic._dask import check_scheduler
     from neurostim.clinic.protocol import load_protocol
     from neurostim.clinic.trial import check_run_options, run_trial
-
-    from neurostim.clinic._dask import check_scheduler
 
     check_run_options(replicates, seed)
     check_scheduler(scheduler)
