@@ -88,11 +88,13 @@ def test_fixed_amplitude_meets_each_postures_threshold_capped_at_discomfort() ->
     therapy = ScsTherapy(LinearCoverage(), ProportionalRelief(), "tonic", params)
     ratios = therapy.amplitude_ratios(c)
     pt = lambda d: 1 + 0.2 * d  # noqa: E731
-    fr = params.posture_prone_shift_fraction
+    from neurostim.patient.cohort import posture_dcsf_mm
+
+    dcsf = posture_dcsf_mm(c)
     programmed = 1 + params.paresthesia_amplitude_position * (c.usage_ratio - 1)
-    amp = programmed * pt(c.dcsf_mm + fr[1] * c.prone_dcsf_shift_mm)  # set seated
+    amp = programmed * pt(dcsf[:, 1])  # set seated
     for k in range(4):
-        want = np.minimum(amp / pt(c.dcsf_mm + fr[k] * c.prone_dcsf_shift_mm), c.usage_ratio)
+        want = np.minimum(amp / pt(dcsf[:, k]), c.usage_ratio)
         np.testing.assert_allclose(ratios[:, k], want, rtol=1e-12)
     assert np.all(ratios[:, 0] >= ratios[:, 3])  # supine (thin CSF) above prone
 
@@ -166,3 +168,17 @@ def test_odi_follows_pain_with_reproducible_visit_noise() -> None:
     se = model.params.odi_noise_sd / np.sqrt(c.n_patients)
     assert abs(a.mean() - want) < 5 * se
     assert abs(a.std() - model.params.odi_noise_sd) < 0.1 * model.params.odi_noise_sd
+
+
+def test_amplitude_is_capped_at_the_programs_patient_maximum() -> None:
+    c = cohort()
+    params = load_parameters(posture_adjust_probability=1.0)
+    therapy = ScsTherapy(LinearCoverage(), ProportionalRelief(), "tonic", params,
+                         amplitude_max_ma=2.0)  # fmt: skip
+    ratios = therapy.amplitude_ratios(c)
+    from neurostim.patient.cohort import posture_dcsf_mm
+
+    pt = 1 + 0.2 * posture_dcsf_mm(c)
+    programmed = 1 + params.paresthesia_amplitude_position * (c.usage_ratio - 1)
+    np.testing.assert_allclose(ratios, np.minimum(programmed[:, None], 2.0 / pt))
+    assert np.any(ratios < programmed[:, None])

@@ -80,7 +80,6 @@ class PainParameters:
     subperception_fraction: float
     programming_posture: str
     posture_adjust_probability: float
-    posture_prone_shift_fraction: tuple[float, float, float, float]
     responsiveness_logit_mean: float
     responsiveness_logit_sd: float
     trial_optimism: float
@@ -112,8 +111,6 @@ class PainParameters:
                 raise InputError(f"pain_model.{name}.value", None, "a value is required") from None
 
         hab = {p: (float(t["h"]), float(t["tau_months"])) for p, t in data["habituation"].items()}
-        sit = float(v("sitting_prone_shift_fraction"))
-        stand = float(v("standing_prone_shift_fraction"))
         posture = str(v("programming_posture"))
         if posture not in POSTURES:
             raise InputError("programming_posture", posture, f"one of {', '.join(POSTURES)}")
@@ -123,7 +120,6 @@ class PainParameters:
             subperception_fraction=float(v("subperception_fraction")),
             programming_posture=posture,
             posture_adjust_probability=float(v("posture_adjust_probability")),
-            posture_prone_shift_fraction=(0.0, sit, stand, 1.0),
             responsiveness_logit_mean=float(v("responsiveness_logit_mean")),
             responsiveness_logit_sd=float(v("responsiveness_logit_sd")),
             trial_optimism=float(v("trial_optimism")),
@@ -307,11 +303,7 @@ class ScsTherapy:
         migration of ``lead_shift_mm`` counted as ``migration_lateral_mm_per_caudal_mm`` of
         mediolateral displacement [ours], away from the midline."""
         p = self.params
-        shifts = (
-            np.asarray(p.posture_prone_shift_fraction)[None, :]
-            * (cohort.prone_dcsf_shift_mm[:, None])
-        )
-        dcsf = cohort.dcsf_mm[:, None] + shifts
+        dcsf = posture_dcsf_mm(cohort)
         offset = np.asarray(cohort.cord_offset_mm, dtype=np.float64)
         if lead_shift_mm is not None:
             lateral = p.migration_lateral_mm_per_caudal_mm * np.asarray(lead_shift_mm)
