@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 
 from neurostim._data import deep_merge
 from neurostim.errors import InputError
-from neurostim.patient.cohort import POSTURES, Cohort
+from neurostim.patient.cohort import POSTURES, Cohort, posture_dcsf_mm
 from neurostim.patient.regions import Region, load_regions
 
 Array = NDArray[np.float64]
