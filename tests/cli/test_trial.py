@@ -66,6 +66,8 @@ def test_run_writes_the_table_the_plot_and_the_json(tmp_path: Path) -> None:
           "-o", "c.parquet"], "months"),
         (["cohort", "simulate", "--indication", "fbss", "--n", "5", "--program", "none.toml",
           "-o", "c.parquet"], "--program"),
+        (["cohort", "simulate", "--indication", "fbss", "--n", "100000", "--chunk-size",
+          "100000", "--memory-budget-mb", "10", "-o", "c.parquet"], "chunk_size"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_naming_the_field(args, field, tmp_path, monkeypatch) -> None:

@@ -98,6 +98,9 @@ def run_command(
     ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Trial table (.csv)."),
     plot: Path | None = typer.Option(None, "--plot", help="Figure (.png, .svg or .pdf)."),
+    memory_budget_mb: float | None = typer.Option(
+        None, help="Memory budget in MiB (default: half the memory available at the start)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Run replicate trials of a protocol; print the trial table."""
@@ -116,7 +119,7 @@ def run_command(
     proto = load_protocol(_resolve(protocol))
     result = run_trial(
         proto, replicates=replicates, seed=seed, workers=workers, scheduler=scheduler,
-        progress=not as_json,
+        progress=not as_json, memory_budget_mb=memory_budget_mb,
     )  # fmt: skip
     rows = result.table()
     if output is not None:
@@ -171,6 +174,9 @@ def simulate_command(
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address."),
     workers: int | None = typer.Option(None, "--workers", help="Local Dask workers (0 = here)."),
     output: Path = typer.Option(..., "-o", "--output", help="Parquet file, one row per visit."),
+    memory_budget_mb: float | None = typer.Option(
+        None, help="Memory budget in MiB (default: half the memory available at the start)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Simulate a cohort through the pathway under one therapy; write one row per patient and
@@ -197,6 +203,7 @@ def simulate_command(
     run = simulate_cohort(
         indication, n, output, therapy=therapy, months=months, seed=seed, chunk_size=chunk_size,
         workers=workers, scheduler=scheduler, progress=not as_json,
+        memory_budget_mb=memory_budget_mb,
     )  # fmt: skip
     summary = {"output": str(run.path), "patients": run.n_patients, "rows": run.n_rows,
                "chunks": run.chunks, "runtime_s": round(run.runtime_s, 3)}  # fmt: skip

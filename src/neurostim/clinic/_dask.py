@@ -24,6 +24,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from neurostim.errors import InputError
 
 MAX_WORKERS = 256
+BYTES_PER_PATIENT_VISIT = 4096
+"""Peak memory per simulated patient and visit while an arm runs through the pathway: the
+records (NRS per region, overall, ODI, MME, PGIC, status), the pain model's per-visit arrays and
+their copies, the Parquet table of a chunk (an upper bound of the measured ~1.5 kB)."""
+
+
+def check_task_memory(
+    field: str, value: object, patient_visits_per_task: int, workers: int, budget_mb: float | None
+) -> None:
+    """Refuse, before any work, tasks whose patients would not fit the memory budget: a task's
+    patient-visits times :data:`BYTES_PER_PATIENT_VISIT`, times the tasks held at once (four per
+    worker, at least one worker: the in-process run holds one)."""
+    from neurostim._budget import check_memory, memory_budget_bytes
+
+    in_flight = 1 if workers == 0 else 4 * workers
+    estimate = int(patient_visits_per_task * BYTES_PER_PATIENT_VISIT * in_flight)
+    budget = memory_budget_bytes(budget_mb)
+    check_memory(field, value, estimate, budget, f" ({in_flight} tasks in memory at once)")
 
 
 def default_workers() -> int:

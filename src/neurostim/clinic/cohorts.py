@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from neurostim._files import written_atomically
-from neurostim.clinic._dask import map_tasks
+from neurostim.clinic._dask import check_task_memory, check_workers, map_tasks
 from neurostim.clinic.pathway import simulate_arm
 from neurostim.clinic.protocol import Protocol, protocol_from_dict
 from neurostim.clinic.records import VisitRecords
@@ -53,7 +53,9 @@ def cohort_protocol(
         "trial_success_relief": 0.5,
         "follow_up_months": visit_months(months),
         "arms": [{"id": therapy["kind"], "n": n_patients, "therapy": therapy}],
-        "endpoints": [],
+        # a protocol names at least one endpoint; a cohort's table holds every visit anyway
+        "endpoints": [{"id": "nrs_mean", "measure": "nrs", "kind": "mean",
+                       "month": visit_months(months)[-1], "analysis": "itt"}],
     })  # fmt: skip
 
 
@@ -132,6 +134,7 @@ def simulate_cohort(
     scheduler: str | None = None,
     progress: bool = True,
     params: PainParameters | None = None,
+    memory_budget_mb: float | None = None,
 ) -> CohortRun:
     """Simulate ``n_patients`` of ``indication`` under ``therapy`` (``{"kind": "scs",
     "program": path}``, default conventional medical management) for ``months``; Parquet at
@@ -147,6 +150,11 @@ def simulate_cohort(
     if Path(output).suffix.lower() != ".parquet":
         raise InputError("output", str(output), "a .parquet file")
     protocol = cohort_protocol(indication, therapy or {"kind": "cmm"}, months, n_patients)
+    size = min(chunk_size, n_patients)
+    n_visits = len(protocol.follow_up_months) + 12  # routine and crossover visits
+    check_task_memory("chunk_size", chunk_size, size * n_visits,
+                      check_workers(workers) if scheduler is None else 1,
+                      memory_budget_mb)  # fmt: skip
     params = load_parameters() if params is None else params
     chunks = [
         (k, start, min(chunk_size, n_patients - start))

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from neurostim.clinic._dask import map_tasks
+from neurostim.clinic._dask import check_task_memory, check_workers, map_tasks
 from neurostim.clinic.outcomes import evaluate_differences, evaluate_endpoints
 from neurostim.clinic.pathway import simulate_arm
 from neurostim.clinic.protocol import Protocol, load_protocol
@@ -265,6 +265,7 @@ def run_trial(
     scheduler: str | None = None,
     progress: bool = True,
     params: PainParameters | None = None,
+    memory_budget_mb: float | None = None,
 ) -> TrialResult:
     """Run ``replicates`` trials of ``protocol`` (a :class:`Protocol` or its TOML file).
 
@@ -276,6 +277,11 @@ def run_trial(
     if not isinstance(protocol, Protocol):
         protocol = load_protocol(protocol)
     params = load_parameters() if params is None else params
+    n_visits = len(protocol.follow_up_months) + 12  # routine and crossover visits
+    check_task_memory(
+        "replicates", replicates, BATCH * sum(a.n for a in protocol.arms) * n_visits,
+        check_workers(workers) if scheduler is None else 1, memory_budget_mb,
+    )  # fmt: skip
     start = time.perf_counter()
     batches = [list(range(i, min(i + BATCH, replicates))) for i in range(0, replicates, BATCH)]
     values: dict[tuple[str, str, float, bool], list[float]] = {}
