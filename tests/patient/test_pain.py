@@ -122,11 +122,14 @@ def test_intrathecal_relief_follows_the_response() -> None:
             return np.minimum(days[None, :] / 30.0, 1.0) * np.ones((sensitivity.size, 1))
 
     c = cohort()
-    therapy = IntrathecalTherapy(Response(), load_parameters())
+    params = load_parameters()
+    therapy = IntrathecalTherapy(Response(), params)
     months = np.array([0.0, 0.5, 1.0, 2.0, 3.0, 6.0])
     got = therapy.relief(c, months)
     days = months * 365.25 / 12
-    np.testing.assert_allclose(got[:, 0], np.minimum(days / 30.0, 1.0), rtol=1e-3)
+    want = params.intrathecal_relief_scale * responsiveness(c, params) * np.minimum(days / 30, 1)
+    np.testing.assert_allclose(got[:, 0], want, rtol=1e-3)
+    np.testing.assert_array_equal(got[:, 0], got[:, 1])
 
 
 def test_pgic_cuts() -> None:

@@ -222,7 +222,8 @@ def simulate_arm(
     months, is_recorded = _visit_schedule(protocol, params, cross_month)
     horizon = float(months[-1])
     n, n_regions = cohort.n_patients, len(cohort.region_names)
-    trial_phase = bool(protocol.trial_phase)
+    has_trial = getattr(protocol, "has_trial_phase", None)
+    trial_phase = bool(has_trial(arm_id) if callable(has_trial) else protocol.trial_phase)
     threshold = float(protocol.trial_success_relief)
     events = _Events([], [], [])
 
@@ -239,7 +240,10 @@ def simulate_arm(
     origin = np.full(n, np.nan)
     if arm_device:
         gets = trial_success if trial_phase else np.ones(n, dtype=bool)
-        origin[gets] = (np.where(trial_done, trial_months, 0.0) + delay_months)[gets]
+        # after a trial phase the implant follows `implant.delay_days` later; without one the
+        # therapy starts at randomization (an intrathecal trial's infusion, an implant without
+        # a trial)
+        origin[gets] = np.where(trial_done, trial_months + delay_months, 0.0)[gets]
         events.add(trial_done, np.zeros(n), "trial")
 
     kinds = params.complications[device_class] if device_class else {}

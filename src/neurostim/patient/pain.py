@@ -40,6 +40,10 @@ from neurostim.patient.regions import Region, load_regions
 Array = NDArray[np.float64]
 PARADIGMS = ("tonic", "burst", "khz", "dtm", "intrathecal")
 THERAPY_KINDS = ("scs", "cmm", "placebo", "intrathecal")
+BLINDED_KINDS = ("placebo", "intrathecal")
+"""Kinds that carry the expectation of a blinded, placebo-controlled trial (``placebo_extra``):
+a placebo arm, and intrathecal drug therapy, whose trials here (Rauck 2006, Staats 2004) are
+double-blind against an intrathecal placebo [ours]."""
 
 
 def _read_toml(name: str) -> dict[str, Any]:
@@ -86,6 +90,7 @@ class PainParameters:
     migration_lateral_mm_per_caudal_mm: float
     khz_interneuron_gain_na: float
     dtm_subthreshold_relief: float
+    intrathecal_relief_scale: float
     habituation: dict[str, tuple[float, float]]
     nonspecific_initial: float
     nonspecific_tau_months: float
@@ -126,6 +131,7 @@ class PainParameters:
             migration_lateral_mm_per_caudal_mm=float(v("migration_lateral_mm_per_caudal_mm")),
             khz_interneuron_gain_na=float(v("khz_interneuron_gain_na")),
             dtm_subthreshold_relief=float(v("dtm_subthreshold_relief")),
+            intrathecal_relief_scale=float(v("intrathecal_relief_scale")),
             habituation=hab,
             nonspecific_initial=float(v("nonspecific_initial")),
             nonspecific_tau_months=float(v("nonspecific_tau_months")),
@@ -150,6 +156,7 @@ class PainParameters:
             "posture_adjust_probability": self.posture_adjust_probability,
             "trial_optimism": self.trial_optimism,
             "dtm_subthreshold_relief": self.dtm_subthreshold_relief,
+            "intrathecal_relief_scale": self.intrathecal_relief_scale,
             "migration_lateral_mm_per_caudal_mm": self.migration_lateral_mm_per_caudal_mm,
             "nonspecific_initial": self.nonspecific_initial,
             "nonspecific_late": self.nonspecific_late,
@@ -373,8 +380,9 @@ class ScsTherapy:
 
 class IntrathecalTherapy:
     """An intrathecal pump program: relief from its pharmacology over time
-    (:class:`neurostim.patient.relief.IntrathecalResponse`), the same in every region; the
-    patient's sensitivity (EC50 scale) is ``exp(-response_z * sensitivity_sd)``."""
+    (:class:`neurostim.patient.relief.IntrathecalResponse`), the same in every region, times
+    ``intrathecal_relief_scale`` and the patient's responsiveness ``rho``; the patient's
+    sensitivity (EC50 scale) is ``exp(-response_z * sensitivity_sd)``."""
 
     kind = "intrathecal"
     paradigm: str | None = "intrathecal"
@@ -383,6 +391,7 @@ class IntrathecalTherapy:
         self.response = response
         self.params = params
         self.sensitivity_sd = sensitivity_sd
+        self.scale = params.intrathecal_relief_scale
 
     def relief(
         self, cohort: Cohort, months_on: Array, *, lead_shift_mm: Array | None = None
@@ -392,7 +401,8 @@ class IntrathecalTherapy:
         grid = np.unique(np.round(np.maximum(days, 0.0), 3))
         table = self.response.relief(grid, sensitivity)  # (n, n_grid)
         idx = np.searchsorted(grid, np.round(np.maximum(days, 0.0), 3))
-        r = table[np.arange(cohort.n_patients), idx]
+        rho = responsiveness(cohort, self.params)
+        r = self.scale * rho * table[np.arange(cohort.n_patients), idx]
         return np.repeat(np.clip(r, 0.0, 1.0)[:, None], len(cohort.region_names), axis=1)
 
 
@@ -446,7 +456,7 @@ class PainModel:
         gain = 1.0 + p.nonspecific_psy_gain * (cohort.psy - p.nonspecific_psy_mean)
         n = p.nonspecific_initial * np.maximum(gain, 0.0) * np.exp(-t / p.nonspecific_tau_months)
         n = n + p.nonspecific_late
-        if kind == "placebo":
+        if kind in BLINDED_KINDS:
             n = n + p.placebo_extra
         return np.clip(n, 0.0, 0.95)
 
