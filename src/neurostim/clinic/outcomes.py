@@ -60,7 +60,8 @@ from neurostim.clinic.records import VisitRecords
 from neurostim.errors import InputError
 
 PROCEDURES = ("revision", "explant", "reprogramming", "implant", "trial", "crossover")
-"""Event kinds that are procedures, not complications (the rest of ``event_kind`` are)."""
+"""Event kinds that are procedures, not complications (the rest of ``event_kind`` are, except
+the pump's own routine events, ``pump_*``: refills and their alarms)."""
 MONTH_TOLERANCE = 1e-6
 """A visit month matches a requested month within this many months."""
 _RESPONDER_KINDS = ("responder", "responder30", "responder80", "remitter", "mcid")
@@ -220,7 +221,10 @@ def _events(records: VisitRecords, measure: str, reason: str | None = None) -> t
         idx = np.flatnonzero(np.asarray(records.implanted, dtype=bool))
         return idx, np.zeros(idx.size)
     kinds = np.asarray(records.event_kind)
-    sel = ~np.isin(kinds, PROCEDURES) if measure == "complication" else kinds == measure
+    if measure == "complication":
+        sel = ~np.isin(kinds, PROCEDURES) & ~np.char.startswith(kinds.astype(str), "pump_")
+    else:
+        sel = kinds == measure
     return np.asarray(records.event_patient)[sel], np.asarray(records.event_month)[sel]
 
 

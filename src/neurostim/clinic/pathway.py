@@ -360,11 +360,32 @@ def simulate_arm(
                                     trial_months, delay_months, cohort, crossover_therapy,
                                     pain_model, rng, threshold, start, events)  # fmt: skip
     explant_month, reason = device.explant()
+    _pump_events(therapy, origin, explant_month, withdraw, horizon, events)
     return _records(
         cohort, arm_id, kind0, months[is_recorded], rec, baseline_overall, trial_done,
         trial_success, origin, crossed_month, explant_month, reason, withdraw, horizon, device,
         events,
     )  # fmt: skip
+
+
+def _pump_events(
+    therapy: Any,
+    origin: NDArray[np.float64],
+    explant_month: NDArray[np.float64],
+    withdraw: NDArray[np.float64],
+    horizon: float,
+    events: _Events,
+) -> None:
+    """An intrathecal arm's pump events (refills, alarms) from the pump's own event simulation
+    (``therapy.device_events``: month after the pump starts, kind), for each patient while the
+    pump is in and the patient followed."""
+    device_events = getattr(therapy, "device_events", None)
+    if device_events is None:
+        return
+    end = np.minimum(np.minimum(explant_month, withdraw), horizon)
+    for after, kind in device_events(horizon):
+        month = origin + after
+        events.add(np.isfinite(origin) & (month <= end), month, kind)
 
 
 def _by_kind(

@@ -82,7 +82,7 @@ def build_therapy(
         coverage, relief, paradigm, name = _scs_parts(str(program), level)
         return ScsTherapy(coverage, relief, paradigm, params, name=name)
     if kind == "intrathecal":
-        return IntrathecalTherapy(_it_response(str(program)), params)
+        return IntrathecalTherapy(_it_response(str(program)), params, program_path=str(program))
     raise InputError("therapy.kind", kind, "scs, cmm, placebo or intrathecal")
 
 

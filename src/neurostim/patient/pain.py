@@ -25,6 +25,7 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -387,7 +388,14 @@ class IntrathecalTherapy:
     kind = "intrathecal"
     paradigm: str | None = "intrathecal"
 
-    def __init__(self, response: Any, params: PainParameters, sensitivity_sd: float = 0.5):
+    def __init__(
+        self,
+        response: Any,
+        params: PainParameters,
+        sensitivity_sd: float = 0.5,
+        program_path: str | Path | None = None,
+    ) -> None:
+        self.program_path = program_path
         self.response = response
         self.params = params
         self.sensitivity_sd = sensitivity_sd
@@ -404,6 +412,27 @@ class IntrathecalTherapy:
         rho = responsiveness(cohort, self.params)
         r = self.scale * rho * table[np.arange(cohort.n_patients), idx]
         return np.repeat(np.clip(r, 0.0, 1.0)[:, None], len(cohort.region_names), axis=1)
+
+    def device_events(self, horizon_months: float) -> list[tuple[float, str]]:
+        """``(months after the pump starts, kind)`` of the pump's refills and alarms over
+        ``horizon_months``, from :func:`neurostim.intrathecal.simulate_pump` (empty without a
+        program file)."""
+        if self.program_path is None:
+            return []
+        return list(pump_events(str(self.program_path), float(horizon_months)))
+
+
+@lru_cache(maxsize=16)
+def pump_events(program_path: str, horizon_months: float) -> tuple[tuple[float, str], ...]:
+    """Refills and alarms of a pump program over ``horizon_months`` (cached per program)."""
+    from neurostim.intrathecal import SimulationOptions, load_program, simulate_pump
+
+    program = load_program(program_path)
+    days = max(1.0, horizon_months * DAYS_PER_MONTH)
+    sim = simulate_pump(program, SimulationOptions(days=days, dt_h=1.0, seed=0))
+    return tuple(
+        (float(e.time_h) / 24.0 / DAYS_PER_MONTH, f"pump_{e.kind.lower()}") for e in sim.events
+    )
 
 
 DAYS_PER_MONTH = 365.25 / 12.0
