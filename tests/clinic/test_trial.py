@@ -93,3 +93,37 @@ def test_bad_options_are_refused(fake_tables, kwargs, field) -> None:
     with pytest.raises(InputError) as err:
         run_trial(p, progress=False, **{"replicates": 2, "workers": 0, **kwargs})
     assert err.value.field == field
+
+
+def test_intrathecal_arm_carries_the_pumps_refills_not_as_complications() -> None:
+    """Staats 2004's pump program followed for 6 months: every patient with the pump in gets
+    the refills of the pump's own event simulation, at their months; none counts as a
+    complication."""
+    from neurostim.clinic.outcomes import had_event
+    from neurostim.clinic.pathway import simulate_arm
+    from neurostim.patient import generate_cohort
+    from neurostim.patient.pain import PainModel, load_parameters, pump_events
+
+    p = shipped_protocol("staats-2004", check_files=False)
+    p = p.model_copy(update={"follow_up_months": [1.0, 6.0], "crossover": None})
+    arm = p.arms[0]
+    assert arm.therapy.kind == "intrathecal" and not p.has_trial_phase(arm.id)
+    params = load_parameters()
+    path = p.program_path(arm.id)
+    therapy = trial_module.build_therapy(arm.therapy, path, params)
+    rng = np.random.default_rng(0)
+    rec = simulate_arm(generate_cohort(p.indication, 40, rng), therapy, p, arm.id,
+                       PainModel(params), rng)  # fmt: skip
+    refills = np.array([m for m, k in pump_events(str(path), 6.0) if k == "pump_refill"])
+    assert refills.size >= 2  # the pump needs refilling within 6 months
+    sel = rec.event_kind == "pump_refill"
+    # the infusion starts at randomization (no trial phase): events at the refill months
+    assert np.all(np.isin(np.round(rec.event_month[sel], 9), np.round(refills, 9)))
+    in_all = rec.implanted & ~(rec.explant_month <= 6.0) & (rec.status[:, -1] != "withdrawn")
+    for m in refills:
+        got = set(rec.event_patient[sel & np.isclose(rec.event_month, m)].tolist())
+        assert set(np.flatnonzero(in_all).tolist()) <= got
+    complication = had_event(rec, "complication", 6.0)
+    for i in np.flatnonzero(complication):
+        kinds = set(rec.event_kind[rec.event_patient == i].tolist())
+        assert any(not k.startswith("pump_") for k in kinds)
