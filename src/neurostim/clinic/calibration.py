@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -71,21 +72,30 @@ def run_studies(
 
 
 def calibration_rows(results: dict[str, TrialResult]) -> list[dict[str, Any]]:
-    """Per study, endpoint and arm with a published value: the comparison row."""
+    """Per study, endpoint and arm with a published value: the comparison row (with the
+    value's ``tag``: S read in the source, V verified earlier, R recalled)."""
     rows = []
     for name, result in results.items():
         arms = {a.id: a.n for a in result.protocol.arms}
         for row in result.table():
             if row["published"] is None:
                 continue
-            rows.append({"study": name, "n_arm": arms.get(row["arm"], 0), **row})
+            tag = result.protocol.endpoint(row["id"]).tag(row["arm"])
+            rows.append({"study": name, "n_arm": arms.get(row["arm"], 0), "tag": tag, **row})
     return rows
 
 
-def objective(rows: Sequence[dict[str, Any]]) -> float:
+FIT_TAGS = ("S", "V")
+"""Published values the fit uses: read in the source (S) or verified (V); recalled values (R)
+are reported, not fitted."""
+
+
+def objective(rows: Sequence[dict[str, Any]], tags: Sequence[str] = FIT_TAGS) -> float:
     """Sum of squared scaled distances between simulated medians and published values."""
     total = 0.0
     for r in rows:
+        if r.get("tag", "S") not in tags:
+            continue
         if r["median"] is None:
             total += 100.0
             continue
@@ -101,6 +111,7 @@ def fit(
     replicates: int = 20,
     seed: int = 0,
     max_evaluations: int = 300,
+    processes: int = 2,
     log: Callable[[str], None] | None = print,
 ) -> dict[str, Any]:
     """Fit the named pain-model parameters (default: all marked fitted) to the studies.
@@ -122,22 +133,29 @@ def fit(
         return {n: bounds_all[n][1] + float(x) * (bounds_all[n][2] - bounds_all[n][1])
                 for n, x in zip(names, u, strict=True)}  # fmt: skip
 
+    study_names = list(list_protocols() if studies is None else studies)
+    pool = ProcessPoolExecutor(max_workers=processes) if processes > 1 else None
+
     def f(u: np.ndarray) -> float:
-        params = load_parameters(None, **values(u))
-        rows = calibration_rows(
-            run_studies(params, studies=studies, replicates=replicates, seed=seed)
-        )
+        overrides = values(u)
+        jobs = [(name, overrides, replicates, seed) for name in study_names]
+        parts = pool.map(_study_rows, jobs) if pool is not None else map(_study_rows, jobs)
+        rows = [r for part in parts for r in part]
         value = objective(rows)
         history.append(value)
         if log is not None and (len(history) % 10 == 1 or value <= min(history)):
             log(f"evaluation {len(history)}: objective {value:.2f} (best {min(history):.2f})")
         return value
 
-    start_value = f(start)
-    res = minimize(
-        f, start, method="Powell", bounds=[(0.0, 1.0)] * len(names),
-        options={"maxfev": max_evaluations, "xtol": 1e-2, "ftol": 1e-3},
-    )  # fmt: skip
+    try:
+        start_value = f(start)
+        res = minimize(
+            f, start, method="Powell", bounds=[(0.0, 1.0)] * len(names),
+            options={"maxfev": max_evaluations, "xtol": 1e-2, "ftol": 1e-3},
+        )  # fmt: skip
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return {
         "parameters": values(res.x),
         "objective": float(res.fun),
@@ -148,6 +166,13 @@ def fit(
         "seed": seed,
         "studies": list(list_protocols() if studies is None else studies),
     }
+
+
+def _study_rows(job: tuple[str, dict[str, float], int, int]) -> list[dict[str, Any]]:
+    """The comparison rows of one study under parameter overrides (a process pool's task)."""
+    name, overrides, replicates, seed = job
+    params = load_parameters(None, **overrides)
+    return calibration_rows(run_studies(params, studies=[name], replicates=replicates, seed=seed))
 
 
 def fitted_toml(result: dict[str, Any]) -> str:
