@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
 from typing import Any
+
+from neurostim.errors import InputError
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -15,3 +20,19 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
         else:
             out[key] = value
     return out
+
+
+def read_data_toml(package: str, name: str, path: str | Path | None, what: str) -> dict[str, Any]:
+    """The tables of a TOML file: the package's shipped ``data/<name>`` when ``path`` is None,
+    else the user's file; an unreadable file or bad TOML is an InputError naming ``what``."""
+    if path is None:
+        text = resources.files(package).joinpath(f"data/{name}").read_text(encoding="utf-8")
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise InputError(what, str(path), f"a readable TOML file ({exc})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(what, str(path), f"valid TOML ({exc})") from None

@@ -10,13 +10,12 @@ each value in the data file and in docs/clinic-pathway.md.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from neurostim._data import read_data_toml
 from neurostim.clinic.complications import Complication, complication_from_table, table_keys
 from neurostim.errors import InputError
 from neurostim.units import DAYS_PER_YEAR
@@ -148,17 +147,7 @@ def parse_pathway_parameters(data: Mapping[str, Any]) -> PathwayParameters:
 
 def load_pathway_parameters(path: str | Path | None = None) -> PathwayParameters:
     """The shipped pathway parameters, or those of the TOML file at ``path``."""
-    if path is None:
-        text = resources.files("neurostim.clinic").joinpath("data/pathway.toml").read_text()
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError("pathway file", str(path), f"a readable TOML file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("pathway file", str(path), f"valid TOML ({exc})") from None
+    data = read_data_toml("neurostim.clinic", "pathway.toml", path, "pathway file")
     return parse_pathway_parameters(data)
 
 

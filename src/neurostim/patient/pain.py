@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -120,32 +120,13 @@ class PainParameters:
         posture = str(v("programming_posture"))
         if posture not in POSTURES:
             raise InputError("programming_posture", posture, f"one of {', '.join(POSTURES)}")
+        special = {"programming_posture", "habituation", "pgic_relief_cuts"}
+        numbers = {f.name: float(v(f.name)) for f in fields(cls) if f.name not in special}
         params = cls(
-            gamma=float(v("gamma")),
-            paresthesia_amplitude_position=float(v("paresthesia_amplitude_position")),
-            subperception_fraction=float(v("subperception_fraction")),
             programming_posture=posture,
-            posture_adjust_probability=float(v("posture_adjust_probability")),
-            responsiveness_logit_mean=float(v("responsiveness_logit_mean")),
-            responsiveness_logit_sd=float(v("responsiveness_logit_sd")),
-            trial_optimism=float(v("trial_optimism")),
-            migration_lateral_mm_per_caudal_mm=float(v("migration_lateral_mm_per_caudal_mm")),
-            khz_interneuron_gain_na=float(v("khz_interneuron_gain_na")),
-            dtm_subthreshold_relief=float(v("dtm_subthreshold_relief")),
-            intrathecal_relief_scale=float(v("intrathecal_relief_scale")),
             habituation=hab,
-            nonspecific_initial=float(v("nonspecific_initial")),
-            nonspecific_tau_months=float(v("nonspecific_tau_months")),
-            nonspecific_late=float(v("nonspecific_late")),
-            nonspecific_psy_gain=float(v("nonspecific_psy_gain")),
-            nonspecific_psy_mean=float(v("nonspecific_psy_mean")),
-            placebo_extra=float(v("placebo_extra")),
-            noise_sd_nrs=float(v("noise_sd_nrs")),
-            odi_per_relief=float(v("odi_per_relief")),
-            odi_noise_sd=float(v("odi_noise_sd")),
-            mme_per_relief=float(v("mme_per_relief")),
-            mme_drift_per_year=float(v("mme_drift_per_year")),
             pgic_relief_cuts=tuple(float(x) for x in v("pgic_relief_cuts")),
+            **numbers,
         )
         params.check()
         return params

@@ -9,12 +9,11 @@ table of the same keys.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from neurostim._data import read_data_toml
 from neurostim.errors import InputError
 
 SIDES = ("left", "right")
@@ -61,15 +60,5 @@ def _region(name: str, table: dict[str, Any]) -> Region:
 
 def load_regions(path: str | Path | None = None) -> dict[str, Region]:
     """The pain regions, by name: the shipped table or the TOML file at ``path``."""
-    if path is None:
-        text = resources.files("neurostim.patient").joinpath("data/regions.toml").read_text()
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise InputError("regions file", str(path), f"a readable TOML file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError("regions file", str(path), f"valid TOML ({exc})") from None
+    data = read_data_toml("neurostim.patient", "regions.toml", path, "regions file")
     return {name: _region(name, table) for name, table in data.items()}
