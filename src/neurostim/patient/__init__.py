@@ -4,6 +4,7 @@ Builds on :mod:`neurostim.pipeline` (the spinal-cord map, the circuit, the intra
 :mod:`neurostim.clinic` builds on it. Specification: patient-clinic.md (docs/reference/).
 """
 
+<<<<<<< HEAD
 from neurostim.patient.cohort import (
     INCLUSION_KEYS,
     POSTURES,
@@ -22,6 +23,9 @@ from neurostim.patient.indications import (
     indication_names,
     load_indications,
 )
+=======
+from neurostim.patient.coverage import CoverageQuery, CoverageTable, coverage_table
+>>>>>>> h-cov
 from neurostim.patient.regions import Region, load_regions
 from neurostim.patient.relief import (
     IntrathecalResponse,
@@ -32,6 +36,7 @@ from neurostim.patient.relief import (
     relief_table,
 )
 
+<<<<<<< HEAD
 __all__ = [
     "INCLUSION_KEYS",
     "POSTURES",
@@ -56,3 +61,6 @@ __all__ = [
     "posture_dcsf_mm",
     "relief_table",
 ]
+=======
+__all__ = ["CoverageQuery", "CoverageTable", "Region", "coverage_table", "load_regions"]
+>>>>>>> h-cov
