@@ -4,7 +4,6 @@ Builds on :mod:`neurostim.pipeline` (the spinal-cord map, the circuit, the intra
 :mod:`neurostim.clinic` builds on it. Specification: patient-clinic.md (docs/reference/).
 """
 
-<<<<<<< HEAD
 from neurostim.patient.cohort import (
     INCLUSION_KEYS,
     POSTURES,
@@ -14,6 +13,7 @@ from neurostim.patient.cohort import (
     iter_cohort_chunks,
     posture_dcsf_mm,
 )
+from neurostim.patient.coverage import CoverageQuery, CoverageTable, coverage_table
 from neurostim.patient.indications import (
     AnatomySampling,
     Distribution,
@@ -23,9 +23,6 @@ from neurostim.patient.indications import (
     indication_names,
     load_indications,
 )
-=======
-from neurostim.patient.coverage import CoverageQuery, CoverageTable, coverage_table
->>>>>>> h-cov
 from neurostim.patient.regions import Region, load_regions
 from neurostim.patient.relief import (
     IntrathecalResponse,
@@ -36,12 +33,13 @@ from neurostim.patient.relief import (
     relief_table,
 )
 
-<<<<<<< HEAD
 __all__ = [
     "INCLUSION_KEYS",
     "POSTURES",
     "AnatomySampling",
     "Cohort",
+    "CoverageQuery",
+    "CoverageTable",
     "Distribution",
     "Indication",
     "IntrathecalResponse",
@@ -50,6 +48,7 @@ __all__ = [
     "ReliefTable",
     "anatomy_sampling",
     "concat_cohorts",
+    "coverage_table",
     "generate_cohort",
     "indication_names",
     "intrathecal_response",
@@ -61,6 +60,3 @@ __all__ = [
     "posture_dcsf_mm",
     "relief_table",
 ]
-=======
-__all__ = ["CoverageQuery", "CoverageTable", "Region", "coverage_table", "load_regions"]
->>>>>>> h-cov
