@@ -21,6 +21,7 @@ the calibration's ``data/fitted.toml`` when present.
 
 from __future__ import annotations
 
+import copy
 import math
 import tomllib
 from collections.abc import Mapping
@@ -89,6 +90,8 @@ class PainParameters:
     responsiveness_logit_sd: float
     trial_optimism: float
     migration_lateral_mm_per_caudal_mm: float
+    coverage_min_fraction: float
+    circuit_recruitment_gain: float
     khz_interneuron_gain_na: float
     dtm_subthreshold_relief: float
     intrathecal_relief_scale: float
@@ -140,6 +143,7 @@ class PainParameters:
             "dtm_subthreshold_relief": self.dtm_subthreshold_relief,
             "intrathecal_relief_scale": self.intrathecal_relief_scale,
             "migration_lateral_mm_per_caudal_mm": self.migration_lateral_mm_per_caudal_mm,
+            "coverage_min_fraction": self.coverage_min_fraction,
             "nonspecific_initial": self.nonspecific_initial,
             "nonspecific_late": self.nonspecific_late,
             "placebo_extra": self.placebo_extra,
@@ -155,6 +159,7 @@ class PainParameters:
             )
         positive = {
             "gamma": self.gamma,
+            "circuit_recruitment_gain": self.circuit_recruitment_gain,
             "nonspecific_tau_months": self.nonspecific_tau_months,
             "noise_sd_nrs": self.noise_sd_nrs,
             "responsiveness_logit_sd": self.responsiveness_logit_sd,
@@ -271,6 +276,11 @@ class ScsTherapy:
     ) -> None:
         if paradigm not in PARADIGMS:
             raise InputError("paradigm", paradigm, f"one of {', '.join(PARADIGMS)}")
+        if hasattr(coverage, "coverage_fraction"):
+            # a dermatome counts as covered once its fibers fire (the perception threshold is
+            # the first fiber): the pain model's criterion, not the map's display criterion
+            coverage = copy.copy(coverage)
+            coverage.coverage_fraction = params.coverage_min_fraction
         self.coverage = coverage
         self.relief_table = relief_table
         self.paradigm: str | None = paradigm
@@ -297,7 +307,19 @@ class ScsTherapy:
         if lead_shift_mm is not None:
             lateral = p.migration_lateral_mm_per_caudal_mm * np.asarray(lead_shift_mm)
             offset = offset + np.where(offset < 0, -lateral, lateral)
-        return dcsf, offset
+        return self._within_grid(dcsf, offset)
+
+    def _within_grid(self, dcsf: Array, offset: Array) -> tuple[Array, Array]:
+        """The anatomy clamped to the coverage table's grid, where the table has one: a patient
+        beyond it (a thicker CSF lying prone, a cord more than 2 mm off the lead after a
+        migration) is read at the grid's edge, which understates the loss of coverage."""
+        grid_d = getattr(self.coverage, "dcsf_mm", None)
+        grid_o = getattr(self.coverage, "cord_offset_mm", None)
+        if grid_d is None or grid_o is None:
+            return dcsf, offset
+        d = np.clip(dcsf, float(np.min(grid_d)), float(np.max(grid_d)))
+        o_max = float(np.max(np.abs(grid_o)))
+        return d, np.clip(offset, -o_max, o_max)
 
     def amplitude_ratios(self, cohort: Cohort, lead_shift_mm: Array | None = None) -> Array:
         """(n, 4) amplitude / PT in each posture of :data:`POSTURES`.
@@ -349,6 +371,10 @@ class ScsTherapy:
         return np.clip(out * responsiveness(cohort, self.params)[:, None] * hab[:, None], 0, 1)
 
     def _specific_relief(self, recruited: Array, ratio: Array) -> Array:
+        recruited = np.minimum(self.params.circuit_recruitment_gain * recruited, 1.0)
+        return self._circuit_relief(recruited, ratio)
+
+    def _circuit_relief(self, recruited: Array, ratio: Array) -> Array:
         """(n,) the circuit's relief S at the recruited fraction (paresthesia programs) or, below
         the fibers' threshold, at no recruitment (10 kHz: the interneuron drive at ``ratio``;
         DTM: ``dtm_subthreshold_relief``, a mechanism the circuit lacks)."""
