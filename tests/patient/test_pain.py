@@ -105,8 +105,13 @@ def test_paresthesia_free_program_sits_below_threshold() -> None:
     therapy = ScsTherapy(LinearCoverage(), ProportionalRelief(), "khz", params)
     np.testing.assert_allclose(therapy.amplitude_ratios(c), params.subperception_fraction)
     relief = therapy.relief(c, np.zeros(c.n_patients))
-    # reach evaluated at the equivalent paresthesia amplitude (ratio / fraction = 1): f = 0
-    np.testing.assert_allclose(relief, 0.0)
+    # reach: the field a paresthesia program of this lead would have (ratio between PT and
+    # discomfort); relief: the circuit's below-threshold value (0.4 in the stand-in)
+    reach = 1 + params.paresthesia_amplitude_position * (c.usage_ratio - 1)
+    covered = np.clip(reach - 1, 0, 1) >= 0.5
+    want = covered * 0.4 * responsiveness(c, params)
+    np.testing.assert_allclose(relief[:, 0], want, rtol=1e-12)
+    assert covered.any() and not covered.all()
 
 
 def test_no_therapy_gives_no_relief_and_refuses_other_kinds() -> None:

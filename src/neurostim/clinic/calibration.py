@@ -29,11 +29,11 @@ from neurostim.clinic.protocol import list_protocols, load_protocol, shipped_pro
 from neurostim.clinic.trial import TrialResult, run_trial
 from neurostim.patient.pain import PainParameters, fitted_parameters, load_parameters
 
-FRACTION_KINDS = ("responder", "responder80", "remitter", "rate")
+FRACTION_KINDS = ("responder", "responder30", "responder80", "remitter", "mcid", "rate")
 SCALE_POINTS = 0.5
 """Scale of an NRS or ODI-point endpoint in the objective (points)."""
-SCALE_PERCENT = 0.06
-"""Scale of a percent-change endpoint (fraction of baseline)."""
+SCALE_PERCENT = 6.0
+"""Scale of a percent-change endpoint (percent of baseline)."""
 FLOOR_FRACTION = 0.02
 """Added to a fraction's binomial SE (so a published 0 % or 100 % keeps a finite weight)."""
 

@@ -321,6 +321,15 @@ class ScsTherapy:
         o_max = float(np.max(np.abs(grid_o)))
         return d, np.clip(offset, -o_max, o_max)
 
+    @property
+    def _k_prog(self) -> int:
+        return POSTURES.index(self.params.programming_posture)
+
+    def _paresthesia_ratios(self, cohort: Cohort) -> Array:
+        """(n,) amplitude / PT of a paresthesia program: between PT and discomfort."""
+        p = self.params
+        return 1.0 + p.paresthesia_amplitude_position * (cohort.usage_ratio - 1.0)
+
     def amplitude_ratios(self, cohort: Cohort, lead_shift_mm: Array | None = None) -> Array:
         """(n, 4) amplitude / PT in each posture of :data:`POSTURES`.
 
@@ -329,11 +338,11 @@ class ScsTherapy:
         p = self.params
         dcsf, offset = self.anatomy(cohort, lead_shift_mm)
         pt = np.stack([self.coverage.pt_ma(dcsf[:, k], offset) for k in range(4)], axis=1)
-        k_prog = POSTURES.index(p.programming_posture)
+        k_prog = self._k_prog
         if self.paresthesia_free:
             programmed = np.full(cohort.n_patients, p.subperception_fraction)
         else:
-            programmed = 1.0 + p.paresthesia_amplitude_position * (cohort.usage_ratio - 1.0)
+            programmed = self._paresthesia_ratios(cohort)
         amplitude = programmed * pt[:, k_prog]
         if self.amplitude_max_ma is not None:
             amplitude = np.minimum(amplitude, self.amplitude_max_ma)
@@ -350,8 +359,11 @@ class ScsTherapy:
         n = cohort.n_patients
         ratios = self.amplitude_ratios(cohort, lead_shift_mm)
         dcsf, offset = self.anatomy(cohort, lead_shift_mm)
-        sub = self.paresthesia_free
-        reach = ratios / self.params.subperception_fraction if sub else ratios
+        reach = ratios
+        if self.paresthesia_free:
+            # the field's reach: the dermatomes this lead would cover programmed as a
+            # paresthesia program, with the posture's threshold [ours]
+            reach = self._paresthesia_ratios(cohort)[:, None] * (ratios / ratios[:, [self._k_prog]])
         out = np.zeros((n, len(cohort.region_names)))
         for j, name in enumerate(cohort.region_names):
             region = self.regions[name]
