@@ -20,7 +20,7 @@ from tests.patient.fakes import LinearCoverage, ProportionalRelief, cohort
 
 def test_nrs_is_the_spec_formula() -> None:
     c = cohort()
-    model = PainModel()
+    model = PainModel(load_parameters(nonspecific_sd=0.0))
     relief = np.full((c.n_patients, 2), 0.3)
     months = np.full(c.n_patients, 2.0)
     noise = np.full((c.n_patients, 2), 0.5)
@@ -30,6 +30,21 @@ def test_nrs_is_the_spec_formula() -> None:
     n_spec = n_spec * np.exp(-2.0 / p.nonspecific_tau_months) + p.nonspecific_late
     want = np.clip(c.baseline_nrs * 0.7 * (1 - n_spec) + 0.5, 0, 10)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_each_patient_keeps_his_own_course() -> None:
+    c = cohort(n=4000)
+    sd = 0.2
+    model = PainModel(load_parameters(nonspecific_sd=sd))
+    flat = PainModel(load_parameters(nonspecific_sd=0.0))
+    for months in (0.0, 6.0):
+        m = np.full(c.n_patients, months)
+        course = model.nonspecific(c, m, "cmm") - flat.nonspecific(c, m, "cmm")
+        assert abs(course.mean()) < 5 * sd / np.sqrt(c.n_patients)
+        assert abs(course.std() - sd) < 0.05 * sd
+    a = model.nonspecific(c, np.zeros(c.n_patients), "cmm")
+    b = model.nonspecific(c, np.full(c.n_patients, 6.0), "cmm")
+    assert np.corrcoef(a, b)[0, 1] > 0.9  # lasting, not redrawn at each visit
 
 
 def test_placebo_adds_to_the_nonspecific_effect() -> None:

@@ -99,6 +99,7 @@ class PainParameters:
     nonspecific_initial: float
     nonspecific_tau_months: float
     nonspecific_late: float
+    nonspecific_sd: float
     nonspecific_psy_gain: float
     nonspecific_psy_mean: float
     placebo_extra: float
@@ -498,15 +499,19 @@ class PainModel:
         return rng.normal(0.0, self.params.noise_sd_nrs, size=shape)
 
     def nonspecific(self, cohort: Cohort, months: Array, kind: str) -> Array:
-        """(n,) non-specific effect ``N`` (fraction of baseline) at ``months`` (n,)."""
+        """(n,) non-specific effect ``N`` (fraction of baseline; negative = worse) at
+        ``months`` (n,)."""
         p = self.params
         t = np.maximum(np.asarray(months, dtype=np.float64), 0.0)
         gain = 1.0 + p.nonspecific_psy_gain * (cohort.psy - p.nonspecific_psy_mean)
         n = p.nonspecific_initial * np.maximum(gain, 0.0) * np.exp(-t / p.nonspecific_tau_months)
-        n = n + p.nonspecific_late
+        # the patient's own course (regression to the mean, co-interventions, natural history):
+        # a lasting share drawn per patient, fixed by the patient's id
+        course = p.nonspecific_sd * _visit_normal(cohort.patient_id, np.full(t.shape, -1.0))
+        n = n + p.nonspecific_late + course
         if kind in BLINDED_KINDS:
             n = n + p.placebo_extra
-        return np.clip(n, 0.0, 0.95)
+        return np.clip(n, -0.5, 0.95)
 
     def nrs(self, cohort: Cohort, relief: Array, months: Array, noise: Array, kind: str) -> Array:
         """(n, n_regions) NRS at ``months`` (n,) under ``relief`` (n, n_regions)."""
