@@ -258,7 +258,9 @@ def test_symmetry_and_signed_grids(examples_dir: Path) -> None:
 
 
 # --- against direct maps (slow: one finite-element solve) ------------------------------------
-INTERPOLATION_TOLERANCE = {"pt_rel": 0.0, "c": 0.0, "f": 0.0}  # set from docs/patient-coverage.md
+INTERPOLATION_TOLERANCE = {"pt_rel": 0.02, "c": 0.2, "f": 0.02}
+"""The tolerances of docs/patient-coverage.md (largest errors measured at 5.2/0.5 and 8.3/1.5 mm,
+tonic and 10 kHz, ratios 1.0-2.5: PT 1.5 %, c 0.18, f 0.019)."""
 
 
 @pytest.mark.slow
@@ -274,7 +276,7 @@ def test_interpolation_error_against_a_direct_map() -> None:
     pt = m.perception_threshold_ma
     t = coverage_table(_program("tonic"), build=False)
     assert abs(t.pt_ma(d, o)[0] / pt - 1) <= INTERPOLATION_TOLERANCE["pt_rel"]
-    for ratio in (1.0, 1.3, 1.6):
+    for ratio in (1.0, 1.3, 1.6, 2.0, 2.5):
         rows = {
             (r["name"], r["side"]): r["dc_fraction"] or 0.0 for r in m.dermatome_rows(ratio * pt)
         }
@@ -282,5 +284,5 @@ def test_interpolation_error_against_a_direct_map() -> None:
             region = REGIONS[name]
             cells = np.array([rows.get(cell, 0.0) for cell in region.cells])
             c, f = t.region_coverage(d, o, ratio, region.dermatomes, region.sides)
-            assert abs(c[0] - np.mean(cells >= CRITERION)) <= INTERPOLATION_TOLERANCE["c"]
+            assert abs(c[0] - np.mean(cells >= CRITERION)) <= INTERPOLATION_TOLERANCE["c"] + 1e-9
             assert abs(f[0] - np.mean(cells)) <= INTERPOLATION_TOLERANCE["f"]
