@@ -286,3 +286,25 @@ def test_interpolation_error_against_a_direct_map() -> None:
             c, f = t.region_coverage(d, o, ratio, region.dermatomes, region.sides)
             assert abs(c[0] - np.mean(cells >= CRITERION)) <= INTERPOLATION_TOLERANCE["c"] + 1e-9
             assert abs(f[0] - np.mean(cells)) <= INTERPOLATION_TOLERANCE["f"]
+
+
+@pytest.mark.slow
+def test_a_new_program_is_built_once_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neurostim.patient import coverage as cov
+
+    monkeypatch.setenv("NEUROSTIM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cov, "default_grid", lambda level, symmetric=True: ((3.0,), (0.0,)))
+    text = _program("tonic").read_text().replace("pulse_width_us = 300", "pulse_width_us = 210")
+    program = tmp_path / "tonic-210.toml"
+    program.write_text(text)
+    built = coverage_table(program, progress=False)
+    cached = list((tmp_path / "cache" / "coverage").glob("*.csv"))
+    assert [p.stem for p in cached] == [built.key]
+    again = coverage_table(program, build=False)
+    assert again.key == built.key
+    np.testing.assert_array_equal(again.pt_grid_ma, built.pt_grid_ma)
+    # a shorter pulse needs more current than the shipped 300 us program at the same anatomy
+    shipped = coverage_table(_program("tonic"), build=False)
+    assert built.pt_grid_ma[0, 0] > shipped.pt_grid_ma[0, 0]
