@@ -80,7 +80,16 @@ def _direct_cells(name: str, dcsf: float, off: float, ratio: float) -> tuple[flo
     return pt, {k: a / b for k, (a, b) in cells.items()}
 
 
-# --- shipped tables ------------------------------------------------------------------------
+# --- shipped programs and tables ------------------------------------------------------------
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_shipped_programs_are_valid_and_say_what_they_are(name: str) -> None:
+    from neurostim.device import check_program
+
+    assert check_program(_program(name)).valid
+    first = _program(name).read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# ") and "program" in first
+
+
 def test_shipped_programs_have_tables(table: CoverageTable) -> None:
     dcsf, offsets = default_grid("T10")
     assert table.level == "T10"
