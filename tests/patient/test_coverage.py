@@ -80,7 +80,16 @@ def _direct_cells(name: str, dcsf: float, off: float, ratio: float) -> tuple[flo
     return pt, {k: a / b for k, (a, b) in cells.items()}
 
 
-# --- shipped tables ------------------------------------------------------------------------
+# --- shipped programs and tables ------------------------------------------------------------
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_shipped_programs_are_valid_and_say_what_they_are(name: str) -> None:
+    from neurostim.device import check_program
+
+    assert check_program(_program(name)).valid
+    first = _program(name).read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# ") and "program" in first
+
+
 def test_shipped_programs_have_tables(table: CoverageTable) -> None:
     dcsf, offsets = default_grid("T10")
     assert table.level == "T10"
@@ -258,7 +267,9 @@ def test_symmetry_and_signed_grids(examples_dir: Path) -> None:
 
 
 # --- against direct maps (slow: one finite-element solve) ------------------------------------
-INTERPOLATION_TOLERANCE = {"pt_rel": 0.0, "c": 0.0, "f": 0.0}  # set from docs/patient-coverage.md
+INTERPOLATION_TOLERANCE = {"pt_rel": 0.02, "c": 0.2, "f": 0.02}
+"""The tolerances of docs/patient-coverage.md (largest errors measured at 5.2/0.5 and 8.3/1.5 mm,
+tonic and 10 kHz, ratios 1.0-2.5: PT 1.5 %, c 0.18, f 0.019)."""
 
 
 @pytest.mark.slow
@@ -274,7 +285,7 @@ def test_interpolation_error_against_a_direct_map() -> None:
     pt = m.perception_threshold_ma
     t = coverage_table(_program("tonic"), build=False)
     assert abs(t.pt_ma(d, o)[0] / pt - 1) <= INTERPOLATION_TOLERANCE["pt_rel"]
-    for ratio in (1.0, 1.3, 1.6):
+    for ratio in (1.0, 1.3, 1.6, 2.0, 2.5):
         rows = {
             (r["name"], r["side"]): r["dc_fraction"] or 0.0 for r in m.dermatome_rows(ratio * pt)
         }
@@ -282,5 +293,27 @@ def test_interpolation_error_against_a_direct_map() -> None:
             region = REGIONS[name]
             cells = np.array([rows.get(cell, 0.0) for cell in region.cells])
             c, f = t.region_coverage(d, o, ratio, region.dermatomes, region.sides)
-            assert abs(c[0] - np.mean(cells >= CRITERION)) <= INTERPOLATION_TOLERANCE["c"]
+            assert abs(c[0] - np.mean(cells >= CRITERION)) <= INTERPOLATION_TOLERANCE["c"] + 1e-9
             assert abs(f[0] - np.mean(cells)) <= INTERPOLATION_TOLERANCE["f"]
+
+
+@pytest.mark.slow
+def test_a_new_program_is_built_once_and_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neurostim.patient import coverage as cov
+
+    monkeypatch.setenv("NEUROSTIM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(cov, "default_grid", lambda level, symmetric=True: ((3.0,), (0.0,)))
+    text = _program("tonic").read_text().replace("pulse_width_us = 300", "pulse_width_us = 210")
+    program = tmp_path / "tonic-210.toml"
+    program.write_text(text)
+    built = coverage_table(program, progress=False)
+    cached = list((tmp_path / "cache" / "coverage").glob("*.csv"))
+    assert [p.stem for p in cached] == [built.key]
+    again = coverage_table(program, build=False)
+    assert again.key == built.key
+    np.testing.assert_array_equal(again.pt_grid_ma, built.pt_grid_ma)
+    # a shorter pulse needs more current than the shipped 300 us program at the same anatomy
+    shipped = coverage_table(_program("tonic"), build=False)
+    assert built.pt_grid_ma[0, 0] > shipped.pt_grid_ma[0, 0]

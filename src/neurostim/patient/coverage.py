@@ -16,8 +16,11 @@ threshold, and :class:`CoverageTable` answers for any number of patients at once
   fibers whose threshold is at most ``ratio`` x that point's PT; then bilinear in (dCSF,
   |offset|). Amplitude enters as the ratio only, so the programs' amplitudes are nominal.
 - **Region coverage** ``(c, f)``: ``c`` = share of the region's cells whose DC fraction reaches
-  :data:`~neurostim.pipeline.scs.DEFAULT_COVERAGE_FRACTION` (the map's coverage criterion), ``f``
-  = mean DC fraction over the cells; a dermatome with no fibers at the level counts as 0.
+  :data:`~neurostim.pipeline.scs.DEFAULT_COVERAGE_FRACTION` (the map's coverage criterion),
+  counted at each of the four grid points and then bilinear (a step per cell, so interpolating
+  the share is smoother and measured closer to direct maps than thresholding interpolated
+  fractions); ``f`` = mean DC fraction over the cells (bilinear). A dermatome with no fibers at
+  the level counts as 0.
 - **Dorsal roots** (discomfort): the weighted fraction of all dorsal-root (DR) fibers recruited,
   and the first DR fiber's threshold / PT.
 
@@ -638,7 +641,10 @@ class CoverageTable:
         dermatomes: Sequence[str],
         sides: Sequence[str],
         population: str,
-    ) -> NDArray[np.float64]:
+        criterion: float | None = None,
+    ) -> Any:
+        """Bilinear cell fractions (n, m); with ``criterion``, also the bilinear share of cells
+        at or above it (n,) (each grid point's share, then interpolated)."""
         if np.any(r < 0):
             raise InputError("amplitude_ratio", float(r[r < 0][0]), "must be >= 0")
         cells = _check_cells(dermatomes, sides)
@@ -653,6 +659,7 @@ class CoverageTable:
         )
         idx = np.where(flip[:, None], swapped[None, :], direct[None, :])  # (n, m)
         out = np.zeros(idx.shape)
+        share = np.zeros(idx.shape[0])
         for a, b, w in self._corners(i, wd, j, wo):
             ua = u[a[:, None], b[:, None], idx]  # (n, m, k)
             count = np.sum(ua <= r[:, None, None], axis=-1)
@@ -660,7 +667,9 @@ class CoverageTable:
                 ..., 0
             ]
             out += w[:, None] * frac
-        return out
+            if criterion is not None:
+                share += w * np.mean(frac >= criterion - 1e-12, axis=1)
+        return out if criterion is None else (out, share)
 
     def query(
         self,
@@ -672,8 +681,9 @@ class CoverageTable:
     ) -> CoverageQuery:
         """Everything about one region for ``n`` patients (arrays broadcast to ``(n,)``)."""
         i, wd, j, wo, flip, ok, (r,) = self._coords(dcsf_mm, cord_offset_mm, amplitude_ratio)
-        cells = self._cell_fractions(i, wd, j, wo, flip, r, dermatomes, sides, "dc")
-        c = np.mean(cells >= self.coverage_fraction - 1e-12, axis=1)
+        cells, c = self._cell_fractions(
+            i, wd, j, wo, flip, r, dermatomes, sides, "dc", self.coverage_fraction
+        )
         f = np.mean(cells, axis=1)
         dr = np.zeros(i.size)
         if self._u_dr.shape[-1]:
@@ -752,11 +762,13 @@ def coverage_table(
     level: str = "T10",
     build: bool = True,
     progress: bool = True,
+    coverage_fraction: float | None = None,
 ) -> CoverageTable:
     """The coverage table of a program: shipped (the shipped trial programs at T10), else from
     the user cache, else built there (``build``; minutes, a progress bar unless ``progress`` is
-    False). InputError for a bad program or level, or when no table exists and ``build`` is
-    False."""
+    False). ``coverage_fraction``: the criterion of ``c`` (default the map's,
+    :data:`~neurostim.pipeline.scs.DEFAULT_COVERAGE_FRACTION`). InputError for a bad program or
+    level, or when no table exists and ``build`` is False."""
     from neurostim._files import write_text
     from neurostim.anatomy import load_anatomy
     from neurostim.pipeline.drive import pick_train
@@ -771,13 +783,20 @@ def coverage_table(
             [float(t.amplitude_ma) for t in prog.trains],
             "every train needs an amplitude > 0 (the ratios between trains)",
         )
+    cf = coverage_fraction
+    if cf is not None and not (isinstance(cf, int | float) and 0.0 < cf <= 1.0):
+        raise InputError("coverage_fraction", cf, "must be in (0, 1]")
     shipped = shipped_table_path(prog, level)
     if shipped is not None:
-        return CoverageTable(*read_table_text(shipped.read_text("utf-8"), str(shipped)))
+        return CoverageTable(
+            *read_table_text(shipped.read_text("utf-8"), str(shipped)), coverage_fraction=cf
+        )
     dcsf, offsets = default_grid(level, is_symmetric(prog))
     path = cache_dir() / f"{table_key(prog, level, dcsf, offsets)}.csv"
     if path.is_file():
-        return CoverageTable(*read_table_text(path.read_text("utf-8"), str(path)))
+        return CoverageTable(
+            *read_table_text(path.read_text("utf-8"), str(path)), coverage_fraction=cf
+        )
     if not build:
         raise InputError(
             "program",
@@ -787,7 +806,7 @@ def coverage_table(
     text = build_table_text(program, level=level, progress=progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, text)
-    return CoverageTable(*read_table_text(text, str(path)))
+    return CoverageTable(*read_table_text(text, str(path)), coverage_fraction=cf)
 
 
 # --- command line --------------------------------------------------------------------------
