@@ -209,6 +209,22 @@ def test_between_grid_points_each_fiber_is_interpolated(name: str) -> None:
     assert pt[2] == pytest.approx(np.sqrt(pt[0] * pt[1]), rel=1e-12)
 
 
+def test_fraction_interpolation_is_bilinear_and_agrees_at_grid_points() -> None:
+    t = coverage_table(_program("tonic"), build=False)
+    args = (BACK.dermatomes, BACK.sides)
+    ratios = np.array([1.0, 1.6, 2.0, 2.5])
+    fiber = t.cell_fractions(6.0, 1.0, ratios, *args)
+    t.interpolation = "fraction"
+    try:
+        np.testing.assert_allclose(t.cell_fractions(6.0, 1.0, ratios, *args), fiber, atol=1e-12)
+        a = t.cell_fractions(4.5, 1.0, ratios, *args)
+        b = t.cell_fractions(6.0, 1.0, ratios, *args)
+        mid = t.cell_fractions(5.25, 1.0, ratios, *args)
+        np.testing.assert_allclose(mid, 0.5 * (a + b), atol=1e-12)
+    finally:
+        t.interpolation = "fiber"
+
+
 def test_unmodelled_dermatome_counts_as_uncovered() -> None:
     t = coverage_table(_program("tonic"), build=False)
     c, f = t.region_coverage(6.0, 0.0, 5.0, ["T4"], ["left", "right"])

@@ -437,7 +437,8 @@ class CoverageQuery:
     f: NDArray[np.float64]
     """Mean DC recruited fraction over the region's cells."""
     dr_fraction: NDArray[np.float64]
-    """Weighted fraction of all dorsal-root fibers recruited (discomfort)."""
+    """Weighted fraction of all dorsal-root fibers recruited (discomfort; bilinear between the
+    grid points' fractions)."""
     pt_ma: NDArray[np.float64]
     """Perception threshold (mA of the program's first train)."""
     in_range: NDArray[np.bool_]
