@@ -10,17 +10,18 @@ mean 10,000 solves. Instead :func:`coverage_table` runs the map once per point o
 (``data/coverage/grid.toml``: at T10, dCSF 3.0-9.5 mm x offset 0-2 mm), stores every fiber's
 threshold, and :class:`CoverageTable` answers for any number of patients at once:
 
-- **PT** (mA): bilinear in (dCSF, |offset|) of log PT.
-- **Recruited fraction** of a (dermatome, side) cell at amplitude = ``ratio`` x PT: at each of
-  the four surrounding grid points, the exact weighted fraction of the cell's dorsal-column (DC)
-  fibers whose threshold is at most ``ratio`` x that point's PT; then bilinear in (dCSF,
-  |offset|). Amplitude enters as the ratio only, so the programs' amplitudes are nominal.
+- **PT** (mA): bilinear in (dCSF, |offset|) of log PT (the lowest DC threshold).
+- **Recruited fraction** of a (dermatome, side) cell at amplitude = ``ratio`` x PT: each fiber's
+  log(threshold / PT) is bilinear in (dCSF, |offset|) between the four surrounding grid points
+  (the fibers are the same at every point), and the cell's fraction is the weight of its
+  dorsal-column (DC) fibers with interpolated threshold / PT <= ``ratio``, as
+  :meth:`~neurostim.pipeline.scs.SpinalMap.dermatome_rows` counts it. At a grid point this is
+  the map's own count. Amplitude enters as the ratio only, so the programs' amplitudes are
+  nominal. (``table.interpolation = "fraction"`` interpolates each grid point's fractions
+  instead: mean errors about 3 times larger, docs/patient-coverage.md.)
 - **Region coverage** ``(c, f)``: ``c`` = share of the region's cells whose DC fraction reaches
   :data:`~neurostim.pipeline.scs.DEFAULT_COVERAGE_FRACTION` (the map's coverage criterion),
-  counted at each of the four grid points and then bilinear (a step per cell, so interpolating
-  the share is smoother and measured closer to direct maps than thresholding interpolated
-  fractions); ``f`` = mean DC fraction over the cells (bilinear). A dermatome with no fibers at
-  the level counts as 0.
+  ``f`` = mean DC fraction over the cells. A dermatome with no fibers at the level counts as 0.
 - **Dorsal roots** (discomfort): the weighted fraction of all dorsal-root (DR) fibers recruited,
   and the first DR fiber's threshold / PT.
 
@@ -89,6 +90,11 @@ COLUMNS = (
 """Columns of a coverage CSV."""
 SHIPPED_PROGRAMS = ("tonic", "khz10", "burst", "dtm")
 """Programs of ``neurostim/clinic/data/trials/programs`` with a shipped table."""
+NEVER_LOG_RATIO = float(np.log(1e6))
+"""log(threshold / PT) standing for a fiber that never fires (a search that did not end ok)."""
+INTERPOLATION = "fiber"
+"""How cell fractions are interpolated between grid points: "fiber" (each fiber's log
+threshold / PT bilinear, then counted) or "fraction" (each grid point's fraction, bilinear)."""
 SECONDS_PER_POINT = 120.0
 """Rough cost of one grid point (one finite-element solve and one threshold search per train),
 for the message before a build."""
@@ -431,7 +437,8 @@ class CoverageQuery:
     f: NDArray[np.float64]
     """Mean DC recruited fraction over the region's cells."""
     dr_fraction: NDArray[np.float64]
-    """Weighted fraction of all dorsal-root fibers recruited (discomfort)."""
+    """Weighted fraction of all dorsal-root fibers recruited (discomfort; bilinear between the
+    grid points' fractions)."""
     pt_ma: NDArray[np.float64]
     """Perception threshold (mA of the program's first train)."""
     in_range: NDArray[np.bool_]
@@ -457,6 +464,7 @@ class CoverageTable:
         from neurostim.pipeline.scs import DEFAULT_COVERAGE_FRACTION
 
         self.header = dict(header)
+        self.interpolation = INTERPOLATION
         self.program_name = header.get("program_name", "")
         self.paradigm = header.get("paradigm", "")
         self.level = header.get("level", "")
@@ -517,21 +525,31 @@ class CoverageTable:
         self._u: dict[str, NDArray[np.float64]] = {}
         self._cum: dict[str, NDArray[np.float64]] = {}
         self._cell_index: dict[tuple[str, str, str], int] = {}
+        self._log_ratio: dict[str, NDArray[np.float64]] = {}
+        self._cell_weight: dict[str, NDArray[np.float64]] = {}
         for p in ("dc", "dr"):
             cells = [c for c in self.cells if c[0] == p]
             sizes = [int(np.sum((pop == p) & (derm == d) & (side == s))) for _, d, s in cells]
             k = max(sizes, default=1)
             u = np.full((nd, no, len(cells) + 1, k), np.inf)
             cum = np.zeros((nd, no, len(cells) + 1, k + 1))
+            log_ratio = np.full((nd, no, len(cells) + 1, k), NEVER_LOG_RATIO)
+            cell_weight = np.zeros((len(cells) + 1, k))
             for n, (_, d, s) in enumerate(cells):
                 self._cell_index[(p, d, s)] = n
                 sel = np.flatnonzero((pop == p) & (derm == d) & (side == s))
                 w = weight[sel] / weight[sel].sum()
+                cell_weight[n, : sel.size] = w
+                with np.errstate(divide="ignore"):
+                    log_ratio[:, :, n, : sel.size] = np.minimum(
+                        np.log(ratio[:, :, sel]), NEVER_LOG_RATIO
+                    )
                 order = np.argsort(ratio[:, :, sel], axis=-1, kind="stable")
                 u[:, :, n, : sel.size] = np.take_along_axis(ratio[:, :, sel], order, -1)
                 cum[:, :, n, 1 : sel.size + 1] = np.cumsum(w[order], axis=-1)
                 cum[:, :, n, sel.size + 1 :] = cum[:, :, n, sel.size : sel.size + 1]
             self._u[p], self._cum[p] = u, cum
+            self._log_ratio[p], self._cell_weight[p] = log_ratio, cell_weight
         dr = ~dc
         w_dr = weight[dr] / weight[dr].sum() if dr.any() else weight[dr]
         r_dr = ratio[:, :, dr]
@@ -658,6 +676,16 @@ class CoverageTable:
             [self._cell_index.get((population, d, mirror[s]), n_u) for d, s in cells]
         )
         idx = np.where(flip[:, None], swapped[None, :], direct[None, :])  # (n, m)
+        if self.interpolation == "fiber":
+            log_r = np.zeros((*idx.shape, self._log_ratio[population].shape[-1]))
+            for a, b, w in self._corners(i, wd, j, wo):
+                log_r += w[:, None, None] * self._log_ratio[population][a[:, None], b[:, None], idx]
+            with np.errstate(divide="ignore"):
+                fired = log_r <= np.log(r)[:, None, None] + 1e-12
+            frac = np.sum(self._cell_weight[population][idx] * fired, axis=-1)
+            if criterion is None:
+                return frac
+            return frac, np.mean(frac >= criterion - 1e-12, axis=1)
         out = np.zeros(idx.shape)
         share = np.zeros(idx.shape[0])
         for a, b, w in self._corners(i, wd, j, wo):
