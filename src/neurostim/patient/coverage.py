@@ -70,6 +70,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from neurostim.device import Program, load_program
 from neurostim.errors import InputError
+from neurostim.patient.relief import paradigm_of
 
 FORMAT = "neurostim-coverage-1"
 """Format tag of a coverage CSV (part of the table key)."""
@@ -218,16 +219,6 @@ def table_key(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def paradigm(program: Program) -> str:
-    """ "dtm" (several trains), "burst", "khz" (one train at >= 1 kHz) or "tonic"."""
-    if len(program.trains) > 1:
-        return "dtm"
-    t = program.trains[0]
-    if t.waveform == "burst":
-        return "burst"
-    return "khz" if float(t.rate_hz) >= 1000.0 else "tonic"
-
-
 # --- building ------------------------------------------------------------------------------
 def point_rows(
     program: Program, level: str, dcsf_mm: float, offset_mm: float, train_index: int | None = None
@@ -339,7 +330,7 @@ def table_header(
         "program_sha256": program_sha256,
         "program_key": program_key(program),
         "table_key": table_key(program, level, dcsf_mm, offsets),
-        "paradigm": paradigm(program),
+        "paradigm": paradigm_of(program),
         "level": level,
         "dcsf_mm": " ".join(f"{x:g}" for x in dcsf_mm),
         "cord_offset_mm": " ".join(f"{x:g}" for x in offsets),
