@@ -232,6 +232,7 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.patient", "indications.toml", _patient_indications),
     ("neurostim.patient", "regions.toml", _patient_regions),
     ("neurostim.patient", "pain_model.toml", _patient_pain_model),
+    ("neurostim.patient", "fitted.toml", _patient_pain_model),
     *[
         ("neurostim.circuit", f"{name}.toml", _circuit)
         for name in ("zhang2014", "afferents", "sagalajev2024", "published")
