@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 from neurostim._files import write_text
-from neurostim.clinic.calibration import fit, fitted_toml
+from neurostim.clinic.calibration import fit, fitted_toml, merged_with_frozen
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "neurostim" / "patient" / "data" / "fitted.toml"
 
@@ -36,7 +36,7 @@ def main() -> None:
         names, studies=studies, replicates=args.replicates, seed=args.seed,
         max_evaluations=args.max_evaluations,
     )  # fmt: skip
-    write_text(args.output, fitted_toml(result) + "\n", field="--output")
+    write_text(args.output, fitted_toml(merged_with_frozen(result)) + "\n", field="--output")
     print(f"objective {result['start_objective']:.2f} -> {result['objective']:.2f} "
           f"({result['evaluations']} evaluations, {result['runtime_s']:.0f} s)")  # fmt: skip
     for name, value in result["parameters"].items():

@@ -20,7 +20,7 @@ from tests.patient.fakes import LinearCoverage, ProportionalRelief, cohort
 
 def test_nrs_is_the_spec_formula() -> None:
     c = cohort()
-    model = PainModel(load_parameters(nonspecific_sd=0.0))
+    model = PainModel(load_parameters(nonspecific_sd=0.0, remission_share=0.0))
     relief = np.full((c.n_patients, 2), 0.3)
     months = np.full(c.n_patients, 2.0)
     noise = np.full((c.n_patients, 2), 0.5)
@@ -35,8 +35,8 @@ def test_nrs_is_the_spec_formula() -> None:
 def test_each_patient_keeps_his_own_course() -> None:
     c = cohort(n=4000)
     sd = 0.2
-    model = PainModel(load_parameters(nonspecific_sd=sd))
-    flat = PainModel(load_parameters(nonspecific_sd=0.0))
+    model = PainModel(load_parameters(nonspecific_sd=sd, remission_share=0.0))
+    flat = PainModel(load_parameters(nonspecific_sd=0.0, remission_share=0.0))
     for months in (0.0, 6.0):
         m = np.full(c.n_patients, months)
         course = model.nonspecific(c, m, "cmm") - flat.nonspecific(c, m, "cmm")
@@ -45,6 +45,20 @@ def test_each_patient_keeps_his_own_course() -> None:
     a = model.nonspecific(c, np.zeros(c.n_patients), "cmm")
     b = model.nonspecific(c, np.full(c.n_patients, 6.0), "cmm")
     assert np.corrcoef(a, b)[0, 1] > 0.9  # lasting, not redrawn at each visit
+
+
+def test_a_share_of_patients_remits() -> None:
+    c = cohort(n=20000)
+    m = np.zeros(c.n_patients)
+    quiet = dict(nonspecific_sd=0.0, remission_share=0.0)
+    flat = PainModel(load_parameters(**quiet)).nonspecific(c, m, "cmm")
+    model = PainModel(load_parameters(**{**quiet, "remission_share": 0.1, "remission_depth": 0.4}))
+    extra = model.nonspecific(c, m, "cmm") - flat
+    remits = extra > 0.2
+    share = remits.mean()
+    assert abs(share - 0.1) < 5 * np.sqrt(0.1 * 0.9 / c.n_patients)
+    np.testing.assert_allclose(extra[remits], 0.4)
+    np.testing.assert_allclose(extra[~remits], 0.0)
 
 
 def test_placebo_adds_to_the_nonspecific_effect() -> None:

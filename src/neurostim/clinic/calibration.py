@@ -175,6 +175,13 @@ def _study_rows(job: tuple[str, dict[str, float], int, int]) -> list[dict[str, A
     return calibration_rows(run_studies(params, studies=[name], replicates=replicates, seed=seed))
 
 
+def merged_with_frozen(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with the frozen values of the fitted parameters it did not fit (a fit of a
+    subset keeps the rest of ``fitted.toml``)."""
+    frozen = {name: value[0] for name, value in fitted_parameters().items()}
+    return {**result, "parameters": {**frozen, **result["parameters"]}}
+
+
 def fitted_toml(result: dict[str, Any]) -> str:
     """The ``fitted.toml`` text of a :func:`fit` result (overrides of ``pain_model.toml``)."""
     lines = [

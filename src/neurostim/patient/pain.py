@@ -100,6 +100,8 @@ class PainParameters:
     nonspecific_tau_months: float
     nonspecific_late: float
     nonspecific_sd: float
+    remission_share: float
+    remission_depth: float
     nonspecific_psy_gain: float
     nonspecific_psy_mean: float
     placebo_extra: float
@@ -148,6 +150,8 @@ class PainParameters:
             "nonspecific_initial": self.nonspecific_initial,
             "nonspecific_late": self.nonspecific_late,
             "placebo_extra": self.placebo_extra,
+            "remission_share": self.remission_share,
+            "remission_depth": self.remission_depth,
             "odi_per_relief": self.odi_per_relief,
             "mme_per_relief": self.mme_per_relief,
         }
@@ -455,6 +459,10 @@ def pump_events(program_path: str, horizon_months: float) -> tuple[tuple[float, 
     )
 
 
+REMISSION_SALT = 0x5EED_0F_2E_3155
+"""Mixes the patient id before drawing whether the patient remits (independent of his other
+hashed draws)."""
+
 DAYS_PER_MONTH = 365.25 / 12.0
 """Average days in a month (months are the pathway's time unit)."""
 
@@ -508,6 +516,10 @@ class PainModel:
         # the patient's own course (regression to the mean, co-interventions, natural history):
         # a lasting share drawn per patient, fixed by the patient's id
         course = p.nonspecific_sd * _visit_normal(cohort.patient_id, np.full(t.shape, -1.0))
+        # a share of patients remits on its own (regression to the mean, natural history):
+        # their pain falls by remission_depth, whatever the therapy
+        remits = _hash_uniform(cohort.patient_id.astype(np.uint64) ^ np.uint64(REMISSION_SALT))
+        course = course + np.where(remits < p.remission_share, p.remission_depth, 0.0)
         n = n + p.nonspecific_late + course
         if kind in BLINDED_KINDS:
             n = n + p.placebo_extra
