@@ -31,29 +31,20 @@ THERAPY_KINDS = ("scs", "cmm", "placebo", "intrathecal")
 MAX_MONTHS = 120.0
 """Longest follow-up a protocol may ask for (10 years)."""
 
-PAIN_MEASURES = ("nrs", "back_nrs", "leg_nrs")
-EVENT_MEASURES = (
-    "explant",
-    "complication",
-    "infection",
-    "migration",
-    "revision",
-    "implant",
-    "crossover",
-)
-MEASURES = (*PAIN_MEASURES, "odi", "mme", "pgic", *EVENT_MEASURES)
-KINDS = (
-    "responder",
-    "responder30",
-    "responder80",
-    "remitter",
-    "mcid",
-    "mean",
-    "mean_change",
-    "percent_change",
-    "rate",
-)
-ANALYSES = ("itt", "mitt", "pp", "as_treated", "crossed_over")
+MeasureName = Literal[
+    "nrs", "back_nrs", "leg_nrs", "odi", "mme", "pgic",
+    "explant", "complication", "infection", "migration", "revision", "implant", "crossover",
+]  # fmt: skip
+KindName = Literal[
+    "responder", "responder30", "responder80", "remitter", "mcid", "mean", "mean_change",
+    "percent_change", "rate",
+]  # fmt: skip
+AnalysisName = Literal["itt", "mitt", "pp", "as_treated", "crossed_over"]
+MEASURES: tuple[str, ...] = typing.get_args(MeasureName)
+PAIN_MEASURES = MEASURES[:3]
+EVENT_MEASURES = MEASURES[6:]
+KINDS: tuple[str, ...] = typing.get_args(KindName)
+ANALYSES: tuple[str, ...] = typing.get_args(AnalysisName)
 
 _PAIN_KINDS = ("responder", "responder30", "responder80", "remitter", "mcid", "mean")
 KINDS_BY_MEASURE: dict[str, tuple[str, ...]] = {
@@ -176,35 +167,11 @@ class Endpoint(_Model):
     """One measure at one visit in one analysis set, evaluated in each arm."""
 
     id: Annotated[str, Field(pattern=_ID, max_length=60)]
-    measure: Literal[
-        "nrs",
-        "back_nrs",
-        "leg_nrs",
-        "odi",
-        "mme",
-        "pgic",
-        "explant",
-        "complication",
-        "infection",
-        "migration",
-        "revision",
-        "implant",
-        "crossover",
-    ]
-    kind: Literal[
-        "responder",
-        "responder30",
-        "responder80",
-        "remitter",
-        "mcid",
-        "mean",
-        "mean_change",
-        "percent_change",
-        "rate",
-    ]
+    measure: MeasureName
+    kind: KindName
     month: Months
     """one of follow_up_months"""
-    analysis: Literal["itt", "mitt", "pp", "as_treated", "crossed_over"]
+    analysis: AnalysisName
     arms: tuple[str, ...] | None = None
     """the arms it is evaluated in (default: every arm)"""
     region: str | None = None
