@@ -105,3 +105,28 @@ def test_cohort_writes_one_row_per_patient_and_visit(tmp_path: Path) -> None:
         table.column_names
     )
     assert json.loads(res.stdout)["rows"] == table.num_rows
+
+
+def test_kill_midway_leaves_no_partial_file(tmp_path: Path) -> None:
+    """SIGTERM unwinds like Ctrl-C: exit 143, no output and no partial file left behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "c.parquet"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "neurostim", "cohort", "simulate", "--indication", "fbss",
+         "--n", "2000000", "--chunk-size", "2000", "--workers", "0", "-o", str(out), "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
+    )  # fmt: skip
+    partial = tmp_path / ".c.parquet.partial.parquet"
+    deadline = time.monotonic() + 60
+    while not partial.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert partial.exists(), "the run never started writing"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    assert not out.exists() and not partial.exists()
+    assert list(tmp_path.iterdir()) == []

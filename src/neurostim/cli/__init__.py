@@ -6,7 +6,9 @@ Each command parses its options, calls one public function, prints with Rich and
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from typing import Any
 
 import typer
@@ -81,8 +83,16 @@ def _root(
     """Neuromodulation for chronic pain in silico."""
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    """``kill`` (SIGTERM) unwinds like Ctrl-C: partial outputs are removed and a local Dask
+    cluster is closed by the code that made them, then the command exits 143."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the ``neurostim`` console script."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     app()
 
 

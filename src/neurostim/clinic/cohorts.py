@@ -52,7 +52,9 @@ def cohort_protocol(
         "trial_phase": therapy["kind"] in ("scs", "intrathecal"),
         "trial_success_relief": 0.5,
         "follow_up_months": visit_months(months),
-        "arms": [{"id": therapy["kind"], "n": n_patients, "therapy": therapy}],
+        # the arm's size is nominal here (chunks set how many patients are drawn at a time);
+        # protocol files allow at most 1,000,000 per arm
+        "arms": [{"id": therapy["kind"], "n": min(n_patients, 1_000_000), "therapy": therapy}],
         # a protocol names at least one endpoint; a cohort's table holds every visit anyway
         "endpoints": [{"id": "nrs_mean", "measure": "nrs", "kind": "mean",
                        "month": visit_months(months)[-1], "analysis": "itt"}],
