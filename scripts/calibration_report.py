@@ -19,7 +19,7 @@ from pathlib import Path
 
 from neurostim._files import write_text
 from neurostim.clinic.calibration import calibration_rows, run_studies
-from neurostim.clinic.protocol import list_protocols, load_protocol, shipped_protocol_path
+from neurostim.clinic.protocol import list_protocols
 from neurostim.patient.pain import load_parameters
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "clinic-calibration.md"
@@ -55,8 +55,7 @@ def main() -> None:
     ]
     inside = {"S": [0, 0], "R": [0, 0], "V": [0, 0]}
     for r in rows:
-        proto = load_protocol(shipped_protocol_path(r["study"]))
-        tag = proto.endpoint(r["id"]).tag(r["arm"])
+        tag = r["tag"]
         if r["median"] is None:
             sim, ci, ok = "-", "-", "no"
         else:

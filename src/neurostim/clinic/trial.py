@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -316,14 +316,3 @@ def _float(x: Any) -> float:
     if x is None:
         return math.nan
     return float(x)
-
-
-def published_values(protocol: Protocol) -> Mapping[tuple[str, str], float]:
-    """(endpoint id, arm) -> the published value the protocol gives."""
-    out = {}
-    for endpoint in protocol.endpoints:
-        for arm in protocol.arms:
-            value = endpoint.published_for(arm.id)
-            if value is not None:
-                out[(endpoint.id, arm.id)] = value
-    return out

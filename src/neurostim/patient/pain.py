@@ -34,28 +34,22 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim._data import deep_merge
+from neurostim._data import deep_merge, read_data_toml
 from neurostim.errors import InputError
 from neurostim.patient.cohort import POSTURES, Cohort, posture_dcsf_mm
 from neurostim.patient.regions import Region, load_regions
 
 Array = NDArray[np.float64]
 PARADIGMS = ("tonic", "burst", "khz", "dtm", "intrathecal")
-THERAPY_KINDS = ("scs", "cmm", "placebo", "intrathecal")
 BLINDED_KINDS = ("placebo", "intrathecal")
 """Kinds that carry the expectation of a blinded, placebo-controlled trial (``placebo_extra``):
 a placebo arm, and intrathecal drug therapy, whose trials here (Rauck 2006, Staats 2004) are
 double-blind against an intrathecal placebo [ours]."""
 
 
-def _read_toml(name: str) -> dict[str, Any]:
-    text = resources.files("neurostim.patient").joinpath(f"data/{name}").read_text()
-    return tomllib.loads(text)
-
-
 def default_parameters() -> dict[str, Any]:
     """The shipped parameter tables (``pain_model.toml`` with ``fitted.toml`` merged over it)."""
-    data = _read_toml("pain_model.toml")
+    data = read_data_toml("neurostim.patient", "pain_model.toml", None, "pain model")
     fitted = resources.files("neurostim.patient").joinpath("data/fitted.toml")
     if fitted.is_file():
         data = deep_merge(data, tomllib.loads(fitted.read_text()).get("parameters", {}))
@@ -191,13 +185,7 @@ def load_parameters(path: str | Path | None = None, **overrides: float) -> PainP
     (``name=value``; ``habituation_<paradigm>_h`` and ``..._tau_months`` for habituation)."""
     data = default_parameters()
     if path is not None:
-        try:
-            user = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(
-                "pain model file", str(path), f"a readable TOML file ({exc})"
-            ) from None
-        data = deep_merge(data, user)
+        data = deep_merge(data, read_data_toml("neurostim.patient", "", path, "pain model file"))
     for name, value in overrides.items():
         data = deep_merge(data, _override_table(data, name, value))
     return PainParameters.from_tables(data)
@@ -335,13 +323,18 @@ class ScsTherapy:
         p = self.params
         return 1.0 + p.paresthesia_amplitude_position * (cohort.usage_ratio - 1.0)
 
-    def amplitude_ratios(self, cohort: Cohort, lead_shift_mm: Array | None = None) -> Array:
+    def amplitude_ratios(
+        self,
+        cohort: Cohort,
+        lead_shift_mm: Array | None = None,
+        anatomy: tuple[Array, Array] | None = None,
+    ) -> Array:
         """(n, 4) amplitude / PT in each posture of :data:`POSTURES`.
 
         The amplitude is programmed in ``programming_posture`` and capped at the program's
         patient maximum (``amplitude_max_ma``, when the program sets one)."""
         p = self.params
-        dcsf, offset = self.anatomy(cohort, lead_shift_mm)
+        dcsf, offset = self.anatomy(cohort, lead_shift_mm) if anatomy is None else anatomy
         pt = np.stack([self.coverage.pt_ma(dcsf[:, k], offset) for k in range(4)], axis=1)
         k_prog = self._k_prog
         if self.paresthesia_free:
@@ -362,8 +355,8 @@ class ScsTherapy:
         self, cohort: Cohort, months_on: Array, *, lead_shift_mm: Array | None = None
     ) -> Array:
         n = cohort.n_patients
-        ratios = self.amplitude_ratios(cohort, lead_shift_mm)
         dcsf, offset = self.anatomy(cohort, lead_shift_mm)
+        ratios = self.amplitude_ratios(cohort, anatomy=(dcsf, offset))
         reach = ratios
         if self.paresthesia_free:
             # the field's reach: the dermatomes this lead would cover programmed as a
