@@ -66,7 +66,7 @@ class FrequencyResponse:
                 for r, e, f, n in zip(
                     self.rate_hz, self.ecap_uv, self.first_pulse_uv, self.recruited, strict=True
                 )
-            ],  # fmt: skip
+            ],
         }
 
 

@@ -55,7 +55,6 @@ from neurostim.ecap.signal import (
     sample_trace,
 )
 from neurostim.errors import InputError
-from neurostim.fibers.cases import PULSE_START_MS
 from neurostim.fibers.spinal import SpinalFibers
 from neurostim.field import VolumeConductor
 from neurostim.units import MA_TO_A
@@ -93,8 +92,10 @@ class GrowthFit:
     status: str = "ok"
 
     def predict_uv(self, amplitude_ma: ArrayLike) -> NDArray[np.float64]:
-        return growth_model_uv(amplitude_ma, self.threshold_ma, self.slope_uv_per_ma,
-                               self.sigma_ma, self.artifact_slope_uv_per_ma, self.floor_uv)  # fmt: skip
+        return growth_model_uv(
+            amplitude_ma, self.threshold_ma, self.slope_uv_per_ma, self.sigma_ma,
+            self.artifact_slope_uv_per_ma, self.floor_uv,
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("threshold_ma", "slope_uv_per_ma", "sigma_ma",
@@ -231,11 +232,11 @@ class GrowthCurve:
                     self.status,
                     strict=True,
                 )
-            ],  # fmt: skip
+            ],
             "recordings": self.recordings,
             "template_error": [
                 {"amplitude_ma": a, "relative_error": e} for a, e in self.template_error.items()
-            ],  # fmt: skip
+            ],
             "n_fibers": self.n_fibers,
             "fibers_represented": self.fibers_represented,
             "timings_s": self.timings_s,
