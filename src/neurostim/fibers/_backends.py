@@ -98,12 +98,16 @@ def run_backend(
     istim_sec: int,
     istim_na: NDArray[np.float64] | None,
     rec: NDArray[np.int64] | None,
+    rec_phi: NDArray[np.float64] | None = None,
+    keep_current: bool = False,
 ) -> tuple:
     """Run ``simulate``'s cases on ``backend`` ("numpy" or "jax"); ``rest`` = (v0, u0, gates0).
 
     Returns (ap_count, first_ap_time_ms, first_crossing_ms, last_ap_time_ms, steps_done,
     status, trace (n_cases, n_recorded, n_steps) or None) as ``solver._run`` does.
     """
+    if rec_phi is not None or keep_current:
+        raise InputError("backend", backend, "records membrane currents on numba only (for now)")
     v0, u0, g0 = rest
     rec_idx = np.zeros(0, np.int64) if rec is None else np.asarray(rec, np.int64)
     v_rest_nodes = v0[g.node_sections]
@@ -119,7 +123,7 @@ def run_backend(
             stop_on_detect=stop_on_detect, quiet_mv=quiet_mv, istim_sec=istim_sec,
             istim_na=istim_na, rec=rec_idx, v_rest_nodes=v_rest_nodes,
         )  # fmt: skip
-        return (*out, trace if rec_idx.size else None)
+        return (*out, trace if rec_idx.size else None, None, None)
     if istim_sec >= 0:
         raise InputError("backend", backend, "has no intracellular stimulus; use numba or jax")
     from neurostim.fibers._numpy_reference import simulate_numpy
@@ -135,7 +139,7 @@ def run_backend(
     trace = None
     if rec_idx.size:
         trace = np.where(ran[:, None, :], v[:, :, rec_idx].transpose(0, 2, 1), 0.0)
-    return (*out, trace)
+    return (*out, trace, None, None)
 
 
 __all__ = ["BACKENDS", "detect_from_trace", "run_backend"]
