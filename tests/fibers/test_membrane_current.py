@@ -204,3 +204,55 @@ def test_bad_recording_phi_is_refused() -> None:
     with pytest.raises(InputError, match="finite"):
         simulate(g, phi, np.array([-0.1]), wave, n_steps=10,
                  recording_phi=np.full((1, g.n_sections), np.nan))  # fmt: skip
+
+
+def _backend_cases():
+    """A short MRG run (5 nodes, 0.6 ms) with per-case leads and a stop: small enough for the
+    NumPy backend."""
+    case = ProtocolCase("mrg", 10.0, 0.5, "monophasic-cathodic", 0.1, n_nodes=5)
+    g = case.geometry()
+    phi = np.tile(case.phi_mv_per_ma(g), (3, 1))
+    phi[1] *= 0.8
+    leads = _leads(g, 2)
+    rec = np.stack([leads, 2.0 * leads, leads[::-1]])
+    return g, phi, np.array([-0.3, -0.05, -0.5]), case.unit_waveform()[:120], rec
+
+
+def _assert_same_recording(res, ref, what: str) -> None:
+    np.testing.assert_array_equal(res.steps_done, ref.steps_done, err_msg=what)
+    scale = np.abs(ref.recorded_uv).max()
+    assert_close(res.recorded_uv, ref.recorded_uv, atol=1e-9 * scale,
+                 what=f"recorded, {what}", unit="uV")  # fmt: skip
+    scale = np.abs(ref.membrane_current_na).max()
+    assert_close(res.membrane_current_na, ref.membrane_current_na, atol=1e-9 * scale,
+                 what=f"membrane current, {what}", unit="nA")  # fmt: skip
+
+
+@pytest.mark.parametrize("stop_on_detect", [False, True])
+def test_numpy_backend_records_the_same(stop_on_detect: bool) -> None:
+    g, phi, amps, wave, rec = _backend_cases()
+    kw = dict(n_steps=wave.size, recording_phi=rec, record_membrane_current=True,
+              stop_on_detect=stop_on_detect)  # fmt: skip
+    ref = simulate(g, phi, amps, wave, **kw)
+    assert ref.detected[0] and not ref.detected[1]
+    _assert_same_recording(simulate(g, phi, amps, wave, backend="numpy", **kw), ref, "numpy")
+    shared = dict(kw, recording_phi=rec[0])
+    res = simulate(g, phi, amps, wave, backend="numpy", **shared)
+    _assert_same_recording(res, simulate(g, phi, amps, wave, **shared), "numpy, shared leads")
+
+
+def test_jax_backend_records_the_same() -> None:
+    pytest.importorskip("jax")
+    g, phi, amps, wave, rec = _backend_cases()
+    kw = dict(n_steps=wave.size, recording_phi=rec, record_membrane_current=True,
+              stop_on_detect=True)  # fmt: skip
+    ref = simulate(g, phi, amps, wave, **kw)
+    _assert_same_recording(simulate(g, phi, amps, wave, backend="jax", **kw), ref, "jax")
+    istim = iclamp_na(5.0, 0.02, 0.1, DT_MS, wave.size)
+    kw = dict(kw, recording_phi=rec[0], intracellular_section=int(g.node_sections[1]),
+              intracellular_na=istim)  # fmt: skip
+    zero = np.zeros_like(phi)
+    ref = simulate(g, zero, amps, wave, **kw)
+    assert ref.detected.all()
+    res = simulate(g, zero, amps, wave, backend="jax", **kw)
+    _assert_same_recording(res, ref, "jax, intracellular stimulus")
