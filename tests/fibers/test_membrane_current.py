@@ -17,7 +17,9 @@ from neurostim.fibers import (
     MRGFiber,
     ProtocolCase,
     point_source_phi_mv_per_ma,
+    resting_state,
     simulate,
+    solver,
     sundt_geometry,
 )
 from neurostim.fibers.cases import iclamp_na
@@ -66,6 +68,35 @@ def test_outward_currents_of_a_sealed_fiber_sum_to_zero(model: str) -> None:
                    n_steps=wave.size, record_membrane_current=True)  # fmt: skip
     assert res.ap_count[0, -2] > 0  # the AP propagated to the end of the fiber
     _assert_kirchhoff(res.membrane_current_na, 0.0, f"{model}: sum of outward currents")
+
+
+def test_internode_current_is_the_current_through_the_myelin() -> None:
+    """The link currents equal the myelin branch of the backward-Euler step at internodal
+    sections, G_my (U' - E') + (C_my/dt)((U' - E') - (U - E)), from the states before and
+    after the step (taken from the kernel's in-place state)."""
+    g, phi, wave = _mrg_case(200)
+    amp = -0.3
+    res = simulate(g, phi, np.array([amp]), wave, n_steps=200, record_membrane_current=True)
+    current = res.membrane_current_na[0]
+
+    def u_after(n_steps: int) -> np.ndarray:
+        v0, u0, gates0 = resting_state(g)
+        v, u = v0[None].copy(), u0[None].copy()
+        solver._run(g, v, u, gates0[None].copy(), phi[None].copy(), np.array([amp]),
+                    wave[None].copy(), np.zeros(1, np.int64), DT_MS, n_steps, False, -1, None,
+                    None)  # fmt: skip
+        return u[0]
+
+    internode = ~g.u_fixed
+    for step in (20, 40, 90):  # during the pulse, the AP passing, repolarisation
+        u_old, u_new = u_after(step), u_after(step + 1)
+        e_old, e_new = amp * wave[step - 1] * phi, amp * wave[step] * phi
+        myelin = g.g_myelin_us * (u_new - e_new) + g.c_myelin_nf / DT_MS * (
+            (u_new - e_new) - (u_old - e_old)
+        )
+        assert_close(current[internode, step], myelin[internode],
+                     atol=1e-9 * np.abs(current[:, step]).max(),
+                     what=f"myelin current at step {step}", unit="nA")  # fmt: skip
 
 
 def test_intracellular_stimulus_leaves_through_the_membrane() -> None:
