@@ -83,22 +83,22 @@ def _key(g: CableGeometry) -> tuple:
     return (g.model, g.n_sections, g.v_rest_mv, h.hexdigest())
 
 
-def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
+def _reduction(g: CableGeometry, dt_ms: float) -> NodeReduction:
     key = (*_key(g), float(dt_ms))
     red = _REDUCTION_CACHE.get(key)
     if red is None:
         red = _REDUCTION_CACHE[key] = reduce_to_nodes(g, dt_ms)
+    return red
+
+
+def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
+    red = _reduction(g, dt_ms)
     return (
         g.channel_params, g.g_leak_us, g.e_leak_mv, g.g_axial_us,
         g.g_periaxonal_us, g.active_g_us, red.fixed, red.active_fixed, red.dinv, red.w,
         red.zeta_l, red.zeta_r, red.diag0, red.lower, red.upper, red.c, red.m, red.cmy,
         red.eta0, red.sa, g.node_sections, g.detection_node,
     )  # fmt: skip
-
-
-def _recording_args(g: CableGeometry, dt_ms: float) -> NDArray[np.float64]:
-    """``gp_bath_us`` of the kernels (the cached reduction's)."""
-    return _REDUCTION_CACHE[(*_key(g), float(dt_ms))].gp_bath
 
 
 def resting_state(
@@ -141,12 +141,11 @@ def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec,
         rec_phi = np.zeros((1, 0, n))
     recorded = np.zeros((n_cases, rec_phi.shape[1], n_steps))
     current = np.zeros((n_cases, n, n_steps) if keep_current else (n_cases, 0, 0))
-    args = _kernel_args(g, dt)
     (_lanes.run_lanes if n_cases > 1 else _kernel.run_cases)(
-        *args,
+        *_kernel_args(g, dt),
         phi, amp, wave, wave_idx, int(istim_sec), istim, float(dt), int(n_steps), bool(stop),
         float(quiet_mv), _wave_end(wave), rest, v, u, gates, ap_count, ap_time, ap_interp, last,
-        steps, status, rec, trace, _recording_args(g, dt), rec_phi, recorded, current,
+        steps, status, rec, trace, _reduction(g, dt).gp_bath, rec_phi, recorded, current,
     )  # fmt: skip
     return (ap_count, ap_time, ap_interp, last, steps, status, (trace if rec.size else None),
             recorded, current)  # fmt: skip
