@@ -52,6 +52,8 @@ MV_TO_V = 1e-3
 # I / (sigma r) with I in mA, sigma in S/m and r in mm is in V: x 1e3 gives mV
 MA_PER_S_PER_M_PER_MM_TO_MV = 1e3
 V_TO_MV = 1e3
+NV_TO_UV = 1e-3
+"""Also ohm x nA -> uV (a transfer resistance in mV/mA = ohm times a current in nA is in nV)."""
 KOHM_TO_OHM = 1e3
 MOHM_TO_OHM = 1e6
 SIEMENS_TO_MICROSIEMENS = 1e6

@@ -98,11 +98,16 @@ def run_backend(
     istim_sec: int,
     istim_na: NDArray[np.float64] | None,
     rec: NDArray[np.int64] | None,
+    rec_phi: NDArray[np.float64] | None = None,
+    keep_current: bool = False,
 ) -> tuple:
     """Run ``simulate``'s cases on ``backend`` ("numpy" or "jax"); ``rest`` = (v0, u0, gates0).
 
-    Returns (ap_count, first_ap_time_ms, first_crossing_ms, last_ap_time_ms, steps_done,
-    status, trace (n_cases, n_recorded, n_steps) or None) as ``solver._run`` does.
+    ``rec_phi`` (1 or n_cases, n_leads, n_sections) or None and ``keep_current`` as in
+    ``solver._run``. Returns (ap_count, first_ap_time_ms, first_crossing_ms, last_ap_time_ms,
+    steps_done, status, trace (n_cases, n_recorded, n_steps) or None, recorded_uv (n_cases,
+    n_leads, n_steps) or None, current_na (n_cases, n_sections, n_steps) or None) as
+    ``solver._run`` does, zero after each case's stop.
     """
     v0, u0, g0 = rest
     rec_idx = np.zeros(0, np.int64) if rec is None else np.asarray(rec, np.int64)
@@ -114,19 +119,22 @@ def run_backend(
             raise InputError(
                 "backend", backend, f"needs JAX ({err}); install neurostim[gpu]"
             ) from None
-        *out, trace = simulate_jax(
+        *out, trace, recorded, current = simulate_jax(
             g, dt_ms, n_steps, v0, u0, g0, phi, amp, wave, wave_idx, wave_end,
             stop_on_detect=stop_on_detect, quiet_mv=quiet_mv, istim_sec=istim_sec,
-            istim_na=istim_na, rec=rec_idx, v_rest_nodes=v_rest_nodes,
+            istim_na=istim_na, rec=rec_idx, v_rest_nodes=v_rest_nodes, rec_phi=rec_phi,
+            keep_current=keep_current,
         )  # fmt: skip
-        return (*out, trace if rec_idx.size else None)
+        return (*out, trace if rec_idx.size else None, recorded, current)
     if istim_sec >= 0:
         raise InputError("backend", backend, "has no intracellular stimulus; use numba or jax")
-    from neurostim.fibers._numpy_reference import simulate_numpy
+    from neurostim.fibers._numpy_reference import run_numpy
 
     nc = amp.size
     drive = wave[wave_idx, :n_steps].T  # (n_steps, n_cases): each case's own unit waveform
-    v = simulate_numpy(g, phi, amp, drive, dt_ms, n_steps, rest=rest)  # (cases, steps, sections)
+    run = run_numpy(g, phi, amp, drive, dt_ms, n_steps, rest=rest, recording_phi=rec_phi,
+                    keep_current=keep_current)  # fmt: skip
+    v = run.v_mv  # (cases, steps, sections)
     *out, ran = detect_from_trace(
         v[:, :, g.node_sections], np.broadcast_to(v_rest_nodes, (nc, g.n_nodes)),
         g.detection_node, dt_ms, stop_on_detect=stop_on_detect, quiet_mv=quiet_mv,
@@ -135,7 +143,12 @@ def run_backend(
     trace = None
     if rec_idx.size:
         trace = np.where(ran[:, None, :], v[:, :, rec_idx].transpose(0, 2, 1), 0.0)
-    return (*out, trace)
+    recorded, current = run.recorded_uv, run.current_na
+    if recorded is not None:
+        recorded = np.where(ran[:, None, :], recorded, 0.0)
+    if current is not None:
+        current = np.where(ran[:, None, :], current, 0.0)
+    return (*out, trace, recorded, current)
 
 
 __all__ = ["BACKENDS", "detect_from_trace", "run_backend"]

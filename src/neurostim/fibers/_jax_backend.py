@@ -38,8 +38,10 @@ from numpy.typing import NDArray
 
 from neurostim.fibers._kernel import AP_THRESHOLD_MV, QUIET_STEPS, crossing_time_ms
 from neurostim.fibers.cable import (
+    bath_periaxonal_us,
     coupling_block,
     diagonal_block,
+    link_current,
     node_rhs,
     reduce_to_nodes,
     section_rhs,
@@ -47,6 +49,7 @@ from neurostim.fibers.cable import (
 )
 from neurostim.fibers.channels import equations
 from neurostim.fibers.geometry import CableGeometry
+from neurostim.units import NV_TO_UV
 
 TRIDIAGONAL = "lapack"
 """Node solve: ``"lapack"`` (``jax.lax.linalg.tridiagonal_solve``) or ``"thomas"`` (a scan)."""
@@ -228,12 +231,18 @@ def _tridiagonal(dl, d, du, b, method):
 # --- the time loop -----------------------------------------------------------------------
 
 
-@partial(jax.jit, static_argnames=("kind", "stop_on_detect", "quiet", "tridiagonal"))
+@partial(
+    jax.jit,
+    static_argnames=("kind", "stop_on_detect", "quiet", "tridiagonal", "keep_current"),
+)
 def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, stop_on_detect,
-         quiet, tridiagonal):  # fmt: skip
+         quiet, tridiagonal, keep_current):  # fmt: skip
     """Scan over the steps; ``drive``/``drive_old`` (n_steps, n_cases) source current now and
-    one step earlier, ``istim`` (n_steps,), ``steps`` (n_steps,) step index."""
-    prm, phi, area_us, g_leak, e_leak, nodes, rec, det, istim_node, rest, quiet_mv, dt = geo
+    one step earlier, ``istim`` (n_steps,), ``steps`` (n_steps,) step index. ``rec_phi`` (1 or
+    n_cases, n_leads, n_sections) gives the recorded potentials (n_leads may be 0),
+    ``keep_current`` the membrane currents."""
+    (prm, phi, area_us, g_leak, e_leak, nodes, rec, det, istim_node, rest, quiet_mv, dt,
+     rec_phi) = geo  # fmt: skip
     nc = phi.shape[0]
     fx = cab["fixed_sections"]
     n_int, n_max = cab["int_sections"].shape
@@ -314,13 +323,27 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
             quiet_run = jnp.where(running & (k >= wave_end), calm_run, quiet_run)
             stop = stop | ((k >= wave_end) & (quiet_run >= QUIET_STEPS))
         record = jnp.where(running[:, None], v_new[:, rec], 0.0)
+        recorded = jnp.zeros((nc, 0))
+        current = jnp.zeros((nc, 0))
+        if rec_phi.shape[1] or keep_current:  # membrane currents (cable.link_current)
+            flux = link_current(cab["ga"], cab["gp_bath"], v_new[:, :-1], u_new[:, :-1],
+                                v_new[:, 1:], u_new[:, 1:])  # fmt: skip
+            i_m = jnp.pad(flux, ((0, 0), (0, 1))) - jnp.pad(flux, ((0, 0), (1, 0)))
+            i_m = i_m + jnp.where(jnp.arange(i_m.shape[1]) == istim_node, i_in, 0.0)
+            i_m = jnp.where(running[:, None], i_m, 0.0)
+            if rec_phi.shape[0] == 1:
+                recorded = jnp.einsum("lm,cm->cl", rec_phi[0], i_m) * NV_TO_UV
+            else:
+                recorded = jnp.einsum("clm,cm->cl", rec_phi, i_m) * NV_TO_UV
+            if keep_current:
+                current = i_m
         running = running & ~stop
         carry = (v_new, u_new, gates_new, firing, count, t_first, t_interp, t_last, done,
                  status, quiet_run, running)  # fmt: skip
-        return carry, record
+        return carry, (record, recorded, current)
 
-    final, trace = jax.lax.scan(step, state, (drive, drive_old, istim, steps))
-    return final, trace
+    final, traces = jax.lax.scan(step, state, (drive, drive_old, istim, steps))
+    return final, traces
 
 
 def simulate_jax(
@@ -342,16 +365,20 @@ def simulate_jax(
     istim_na: NDArray[np.float64] | None,
     rec: NDArray[np.int64],
     v_rest_nodes: NDArray[np.float64],
+    rec_phi: NDArray[np.float64] | None = None,
+    keep_current: bool = False,
 ) -> tuple:
     """Advance n_cases cases from (v0, u0, gates0) for ``n_steps`` steps of ``dt_ms``.
 
     ``v0``, ``u0`` (n_sections,), ``gates0`` (n_active, 4) initial state shared by all cases;
     ``phi`` (n_cases, n_sections), ``amp`` (n_cases,), ``wave`` (n_waves, >= n_steps),
     ``wave_idx`` (n_cases,), ``wave_end`` (n_waves,) (``solver._wave_end``), ``rec``
-    (n_recorded,) sections to trace. The batch runs padded to the next power of two.
-    Returns NumPy arrays (ap_count, first_ap_time_ms, first_crossing_ms, last_ap_time_ms,
-    steps_done, status, trace (n_cases, n_recorded, n_steps)), with the meanings of
-    ``solver.SimulationResult``.
+    (n_recorded,) sections to trace, ``rec_phi`` (1 or n_cases, n_leads, n_sections)
+    recording leads (mV/mA) or None, ``keep_current`` to return the membrane currents. The
+    batch runs padded to the next power of two. Returns NumPy arrays (ap_count,
+    first_ap_time_ms, first_crossing_ms, last_ap_time_ms, steps_done, status, trace (n_cases,
+    n_recorded, n_steps), recorded_uv (n_cases, n_leads, n_steps) or None, current_na
+    (n_cases, n_sections, n_steps) or None), with the meanings of ``solver.SimulationResult``.
     """
     cab = prepare(g, dt_ms)
     # pad the batch to a power of two with silent cases: a threshold search shrinks its batch
@@ -362,6 +389,9 @@ def simulate_jax(
         phi = np.concatenate([phi, np.zeros((nc - n_real, phi.shape[1]))])
         amp = np.concatenate([amp, np.zeros(nc - n_real)])
         wave_idx = np.concatenate([wave_idx, np.zeros(nc - n_real, np.int64)])
+    leads = np.zeros((1, 0, g.n_sections)) if rec_phi is None else np.asarray(rec_phi)
+    if leads.shape[0] > 1 and nc > n_real:
+        leads = np.concatenate([leads, np.zeros((nc - n_real, *leads.shape[1:]))])
     with np.errstate(invalid="ignore"):  # inf x 0 -> NaN, as in the kernel: status unstable
         drive = amp[:, None] * wave[wave_idx, :n_steps]
     drive_old = np.zeros_like(drive)
@@ -373,14 +403,15 @@ def simulate_jax(
     first = cab.int_sections[:, 0] if cab.int_sections.size else np.zeros(0, np.int64)
     int_left, int_right = cab.sec_left[first], cab.sec_right[first]
     arrays = {name: getattr(cab, name) for name in cab.__dataclass_fields__}
-    arrays.update(int_left=int_left, int_right=int_right)
+    arrays.update(int_left=int_left, int_right=int_right, ga=g.g_axial_us,
+                  gp_bath=bath_periaxonal_us(g))  # fmt: skip
     with _float64():
         cab_j = {k: jnp.asarray(a) for k, a in arrays.items()}
         geo = (
             g.channel_params, jnp.asarray(phi), jnp.asarray(g.active_g_us),
             jnp.asarray(g.g_leak_us), jnp.asarray(g.e_leak_mv),
             jnp.asarray(g.node_sections), jnp.asarray(rec), g.detection_node, istim_node,
-            jnp.asarray(v_rest_nodes), float(quiet_mv), float(dt_ms),
+            jnp.asarray(v_rest_nodes), float(quiet_mv), float(dt_ms), jnp.asarray(leads),
         )  # fmt: skip
         v = np.broadcast_to(v0, (nc, v0.size))
         firing = v[:, g.node_sections] >= AP_THRESHOLD_MV
@@ -392,16 +423,20 @@ def simulate_jax(
             jnp.asarray(nan), jnp.zeros(nc, jnp.int64), jnp.zeros(nc, jnp.int64),
             jnp.zeros(nc, jnp.int64), jnp.ones(nc, bool),
         )  # fmt: skip
-        final, trace = _run(
+        final, (trace, recorded, current) = _run(
             cab_j, geo, state, jnp.asarray(drive.T), jnp.asarray(drive_old.T),
             jnp.asarray(istim[:n_steps]), jnp.arange(n_steps), jnp.asarray(wave_end[wave_idx]),
             kind=g.model, stop_on_detect=bool(stop_on_detect), quiet=bool(quiet_mv > 0),
-            tridiagonal=TRIDIAGONAL,
+            tridiagonal=TRIDIAGONAL, keep_current=bool(keep_current),
         )  # fmt: skip
         out = [np.asarray(a)[:n_real] for a in final[4:10]]
         trace = np.asarray(trace).transpose(1, 2, 0)[:n_real]
+        recorded_uv = np.asarray(recorded).transpose(1, 2, 0)[:n_real]
+        current_na = np.asarray(current).transpose(1, 2, 0)[:n_real]
     count, t_first, t_interp, t_last, done, status = out
-    return count, t_first, t_interp, t_last, done, status, trace
+    recorded_out = None if rec_phi is None else recorded_uv
+    current_out = current_na if keep_current else None
+    return count, t_first, t_interp, t_last, done, status, trace, recorded_out, current_out
 
 
 __all__ = ["EQUATIONS", "JaxCable", "prepare", "simulate_jax"]

@@ -10,7 +10,10 @@ One step dt from (V, U, gates, E^n) with the new input E^{n+1} [fiber-models.md 
    with c = C/dt, m = G_my + C_my/dt; rows whose periaxonal layer is tied to the bath read U' = E';
    solved by block Thomas elimination (O(n_sections));
 3. gates advanced with the new voltage: x' = x_inf(V') + (x - x_inf(V')) exp(-dt/tau(V'));
-4. AP detectors (NEURON APCount, -30 mV) at every node on V'.
+4. AP detectors (NEURON APCount, -30 mV) at every node on V';
+5. if asked, the membrane currents of the step (``cable.link_current``: the net longitudinal
+   current into each section at the new state, outward positive) and their recorded potential
+   V_rec = sum_m R_m I_m per recording lead, streamed (no (n_sections, n_steps) store).
 
 Cases are independent; each runs its own time loop and stops on its own once its outcome is
 decided. ``_lanes.run_lanes`` runs the same arithmetic over 8 cases at a time (SIMD); this
@@ -30,6 +33,7 @@ from numba import njit
 
 from neurostim.fibers.cable import NUMBA_STEP
 from neurostim.fibers.channels import SCALAR, model_conductance, model_gates
+from neurostim.units import NV_TO_UV
 
 AP_THRESHOLD_MV = -30.0
 QUIET_STEPS = 20
@@ -43,7 +47,22 @@ def crossing_time_ms(step: Any, dt_ms: Any, v_old_mv: Any, v_mv: Any) -> Any:
 
 crossing_time_nb = njit(cache=True, error_model="numpy", inline="always")(crossing_time_ms)
 section_rhs, node_rhs = NUMBA_STEP.section_rhs, NUMBA_STEP.node_rhs
+link_current = NUMBA_STEP.link_current
 cnexp = SCALAR.cnexp
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def membrane_currents(ga_us, gp_bath_us, v, u, istim_sec, i_in, out):
+    """Outward current (nA) of every section into the bath at the state (v, u), into ``out``
+    (n_sections,); ``v``, ``u`` (n_sections,) with u = E' where tied to the bath."""
+    n = v.size
+    out[0] = 0.0
+    for i in range(n - 1):
+        f = link_current(ga_us[i], gp_bath_us[i], v[i], u[i], v[i + 1], u[i + 1])
+        out[i] += f
+        out[i + 1] = -f
+    if istim_sec >= 0:
+        out[istim_sec] += i_in
 
 
 @njit(cache=True)
@@ -106,6 +125,10 @@ def run_cases(
     status,
     v_trace_sec,
     v_trace,
+    gp_bath_us,
+    rec_phi,
+    recorded,
+    current_trace,
 ):
     """Advance every case ``n_steps`` (or until its outcome is decided).
 
@@ -118,6 +141,13 @@ def run_cases(
     ``steps_done``/``status`` (n_cases,) (status 0 ok, 1 non-finite voltage); ``v_trace``
     (n_cases, n_trace, n_steps) for the sections ``v_trace_sec``.
 
+    Recording (skipped when both ``recorded`` and ``current_trace`` are empty): ``gp_bath_us``
+    (n_sections - 1,) from ``cable.bath_periaxonal_us``; ``rec_phi`` (1 or n_cases, n_leads,
+    n_sections) transfer resistances (ohm = mV/mA, shared by all cases when its first axis is
+    1); ``recorded`` (n_cases, n_leads, n_steps) gets sum_m rec_phi[., lead, m] I_m in uV after
+    every step; ``current_trace`` (n_cases, n_sections, n_steps) or (n_cases, 0, 0) gets I_m
+    in nA. Entries after a case's last step are left as they are (zeros).
+
     With ``stop_on_detect`` a case stops at its first AP at the detection node. With
     ``quiet_mv`` > 0 it also stops once its waveform is over (step >= ``wave_end`` of its wave)
     and every node has stayed within ``quiet_mv`` of its resting potential ``v_rest_nodes``
@@ -128,7 +158,12 @@ def run_cases(
     n_f = fixed.size
     n_nodes = nodes.size
     n_tr = v_trace_sec.size
+    n_leads = recorded.shape[1]
+    keep_current = current_trace.shape[1] > 0
+    record = n_leads > 0 or keep_current
+    im = np.zeros(n)
     for k in range(n_cases):
+        kr = k if rec_phi.shape[0] > 1 else 0
         gamf = np.empty(n_f)
         etaf = np.empty(n_f)
         rp0 = np.empty(n)
@@ -252,6 +287,16 @@ def run_cases(
             t_new = (step + 1) * dt
             for tr in range(n_tr):
                 v_trace[k, tr, step] = vk[v_trace_sec[tr]]
+            if record:
+                membrane_currents(ga_us, gp_bath_us, vk, uk, istim_sec, i_in, im)
+                if keep_current:
+                    for i in range(n):
+                        current_trace[k, i, step] = im[i]
+                for ld in range(n_leads):
+                    acc = 0.0
+                    for i in range(n):
+                        acc += rec_phi[kr, ld, i] * im[i]
+                    recorded[k, ld, step] = acc * NV_TO_UV
             for j in range(n_nodes):
                 vv = vk[nodes[j]]
                 if vv >= AP_THRESHOLD_MV:

@@ -20,10 +20,12 @@ from neurostim.fibers._kernel import (
     QUIET_STEPS,
     cnexp,
     crossing_time_nb,
+    link_current,
     node_rhs,
     section_rhs,
 )
 from neurostim.fibers.channels import model_conductance, model_gates
+from neurostim.units import NV_TO_UV
 
 LANES = 8
 
@@ -34,7 +36,8 @@ def run_lanes(
     dinv, wmul, zeta_l, zeta_r, diag0, lower, upper, c, mcoef, cmy_dt, eta0, sa, nodes,
     det_node, phi_mv, amp, wave, wave_idx, istim_sec, istim_na, dt, n_steps, stop_on_detect,
     quiet_mv, wave_end, v_rest_nodes, v, u, gates, ap_count, ap_time, ap_time_interp,
-    last_ap_time, steps_done, status, v_trace_sec, v_trace,
+    last_ap_time, steps_done, status, v_trace_sec, v_trace, gp_bath_us, rec_phi, recorded,
+    current_trace,
 ):  # fmt: skip
     """Same arguments and outputs as ``_kernel.run_cases`` (see there)."""
     n_cases, n = v.shape
@@ -42,7 +45,15 @@ def run_lanes(
     n_f = fixed.size
     n_nodes = nodes.size
     n_tr = v_trace_sec.size
+    n_leads = recorded.shape[1]
+    keep_current = current_trace.shape[1] > 0
+    record = n_leads > 0 or keep_current
+    shared_rec = rec_phi.shape[0] == 1
     L = LANES
+    imb = np.zeros((n if record else 0, L))
+    acc = np.zeros(L)
+    # per-case recording leads, lane-major (only when they differ between cases)
+    rpb = np.zeros((n_leads if not shared_rec else 0, n, L))
     vb = np.zeros((n, L))
     ub = np.zeros((n, L))
     phb = np.zeros((n, L))
@@ -77,6 +88,9 @@ def run_lanes(
                 vb[i, ln] = v[k, i]
                 ub[i, ln] = u[k, i]
                 phb[i, ln] = phi_mv[k, i]
+            for ld in range(rpb.shape[0]):
+                for i in range(n):
+                    rpb[ld, i, ln] = rec_phi[k, ld, i]
             for j in range(n_act):
                 for gi in range(4):
                     gb[j, gi, ln] = gates[k, j, gi]
@@ -215,6 +229,42 @@ def run_lanes(
                         v_r = vf[f + 1, ln]
                         vb[i2, ln] = zv[i2, ln] - v_l * zl0 - v_r * zr0
                         ub[i2, ln] = zu[i2, ln] - v_l * zl1 - v_r * zr1
+        # membrane currents and their recorded potentials (cable.link_current)
+        if record:
+            for ln in range(L):
+                imb[0, ln] = 0.0
+            for i in range(n - 1):
+                g0 = ga_us[i]
+                g1 = gp_bath_us[i]
+                for ln in range(L):
+                    fl = link_current(g0, g1, vb[i, ln], ub[i, ln], vb[i + 1, ln], ub[i + 1, ln])
+                    imb[i, ln] += fl
+                    imb[i + 1, ln] = -fl
+            if istim_sec >= 0:
+                for ln in range(L):
+                    imb[istim_sec, ln] += i_in[ln]
+            for ld in range(n_leads):
+                for ln in range(L):
+                    acc[ln] = 0.0
+                if shared_rec:
+                    for i in range(n):
+                        r = rec_phi[0, ld, i]
+                        for ln in range(L):
+                            acc[ln] += r * imb[i, ln]
+                else:
+                    for i in range(n):
+                        for ln in range(L):
+                            acc[ln] += rpb[ld, i, ln] * imb[i, ln]
+                for ln in range(L):
+                    k = case[ln]
+                    if k >= 0:
+                        recorded[k, ld, step[ln]] = acc[ln] * NV_TO_UV
+            if keep_current:
+                for ln in range(L):
+                    k = case[ln]
+                    if k >= 0:
+                        for i in range(n):
+                            current_trace[k, i, step[ln]] = imb[i, ln]
         # gates, detection, exits: per lane
         for ln in range(L):
             k = case[ln]
@@ -278,6 +328,9 @@ def run_lanes(
                         vb[i, ln] = v[k2, i]
                         ub[i, ln] = u[k2, i]
                         phb[i, ln] = phi_mv[k2, i]
+                    for ld in range(rpb.shape[0]):
+                        for i in range(n):
+                            rpb[ld, i, ln] = rec_phi[k2, ld, i]
                     for j in range(n_act):
                         for gi in range(4):
                             gb[j, gi, ln] = gates[k2, j, gi]

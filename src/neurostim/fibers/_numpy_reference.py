@@ -7,16 +7,51 @@ by plain block Thomas elimination (a Python loop over sections, NumPy over the b
 the kernels reduce it to the nodes (``cable.reduce_to_nodes``). No AP detection, no early
 exit. It checks the kernels' reduction (tests/fibers/test_solver.py) and serves as
 ``backend="numpy"``; the compiled kernel is far faster (benchmarks/fiber_thresholds.py).
+Membrane currents and their recorded potential: ``cable.link_current`` over all links.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.fibers.cable import coupling_block, diagonal_block, section_rhs, step_coefficients
+from neurostim.fibers.cable import (
+    bath_periaxonal_us,
+    coupling_block,
+    diagonal_block,
+    link_current,
+    section_rhs,
+    step_coefficients,
+)
 from neurostim.fibers.channels import ARRAY
 from neurostim.fibers.geometry import CableGeometry
+from neurostim.units import NV_TO_UV
+
+
+class NumpyRun(NamedTuple):
+    """Outputs of ``run_numpy``.
+
+    v_mv : (n_cases, n_steps, n_sections) membrane potential after every step.
+    recorded_uv : (n_cases, n_leads, n_steps) or None, potential at the recording leads.
+    current_na : (n_cases, n_sections, n_steps) or None, outward membrane currents.
+    """
+
+    v_mv: NDArray[np.float64]
+    recorded_uv: NDArray[np.float64] | None
+    current_na: NDArray[np.float64] | None
+
+
+def membrane_currents_na(
+    g: CableGeometry, v_mv: NDArray[np.float64], u_mv: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Outward current of every section, (n_cases, n_sections), from the state (v, u) of shape
+    (n_cases, n_sections) (u = E' where tied to the bath): ``cable.link_current`` per link."""
+    flux = link_current(g.g_axial_us, bath_periaxonal_us(g), v_mv[:, :-1], u_mv[:, :-1],
+                        v_mv[:, 1:], u_mv[:, 1:])  # fmt: skip
+    zero = np.zeros((flux.shape[0], 1))
+    return np.concatenate([flux, zero], axis=1) - np.concatenate([zero, flux], axis=1)
 
 
 def _inv2(d: tuple) -> tuple:
@@ -48,6 +83,24 @@ def simulate_numpy(
     (n_steps,) or (n_steps, n_cases); ``rest`` = (v, u, gates) to start from (default
     ``solver.resting_state``).
     """
+    return run_numpy(g, phi_mv_per_ma, amplitude_ma, waveform, dt_ms, n_steps, rest=rest).v_mv
+
+
+def run_numpy(
+    g: CableGeometry,
+    phi_mv_per_ma: NDArray[np.float64],
+    amplitude_ma: NDArray[np.float64],
+    waveform: NDArray[np.float64],
+    dt_ms: float,
+    n_steps: int,
+    *,
+    rest: tuple | None = None,
+    recording_phi: NDArray[np.float64] | None = None,
+    keep_current: bool = False,
+) -> NumpyRun:
+    """``simulate_numpy`` with the membrane currents: ``recording_phi`` (1 or n_cases,
+    n_leads, n_sections) in mV/mA gives ``recorded_uv``; ``keep_current`` keeps ``current_na``.
+    """
     amp = np.asarray(amplitude_ma, float)
     nc, n = amp.size, g.n_sections
     if rest is None:
@@ -64,6 +117,13 @@ def simulate_numpy(
     ga, gp, fixed = g.g_axial_us, g.g_periaxonal_us, g.u_fixed
     gp_rows = np.where(fixed[:-1], 0.0, gp), np.where(fixed[1:], 0.0, gp)  # (upper, lower)
     out = np.empty((nc, n_steps, n))
+    rec_phi = (
+        None
+        if recording_phi is None
+        else np.broadcast_to(recording_phi, (nc, *np.shape(recording_phi)[1:]))
+    )
+    recorded = None if rec_phi is None else np.zeros((nc, rec_phi.shape[1], n_steps))
+    current = np.zeros((nc, n, n_steps)) if keep_current else None
     e_old = np.zeros((nc, n))
     for step in range(n_steps):
         e_new = (amp * waveform[step])[:, None] * phi_mv_per_ma
@@ -109,7 +169,13 @@ def simulate_numpy(
                 x[..., gi] = ARRAY.cnexp(x[..., gi], rates[2 * gi], rates[2 * gi + 1], dt_ms)
         e_old = e_new
         out[:, step] = v
-    return out
+        if recorded is not None or current is not None:
+            i_m = membrane_currents_na(g, v, u)
+            if current is not None:
+                current[:, :, step] = i_m
+            if recorded is not None and rec_phi is not None:
+                recorded[:, :, step] = (rec_phi @ i_m[:, :, None])[..., 0] * NV_TO_UV
+    return NumpyRun(out, recorded, current)
 
 
-__all__ = ["simulate_numpy"]
+__all__ = ["NumpyRun", "membrane_currents_na", "run_numpy", "simulate_numpy"]

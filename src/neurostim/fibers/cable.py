@@ -20,6 +20,21 @@ time-varying entries are the channel conductances on its diagonal. Per step the 
 does a forward/back sweep with precomputed factors per internode section (no divisions) and one
 tridiagonal solve over the nodes. The result is the same backward-Euler solution, to rounding
 (tests/fibers/test_solver.py compares with the plain block-Thomas NumPy implementation).
+
+Membrane currents. The current a section sends into the extracellular medium during a step is
+the net longitudinal current flowing into it at the step's end (charge is conserved in every
+section: what comes in along the fiber leaves through its outer surface),
+
+    I_i = sum_j [ G_a,ij ((V'_j + U'_j) - (V'_i + U'_i)) + G_p,ij (U'_j - U'_i) ] + I_stim,i,
+
+over the neighbours j, with U' = E' where the periaxonal layer is tied to the bath
+(``link_current``; outward positive, nA). By the section's two rows of the backward-Euler system
+this is, at an internodal section, the current crossing the myelin, G_my (U' - E') +
+(C_my/dt)((U' - E') - (U - E)), and at a node its membrane current (capacitive + ionic, with
+the step's linearised channels) plus the periaxonal current arriving from the neighbouring
+MYSA, which enters the bath there. A link between two sections both tied to the bath carries
+no fiber current (G_p taken as 0: ``bath_periaxonal_us``). The sum over a sealed fiber
+telescopes to the injected intracellular current (0 without one) in every step.
 """
 
 from __future__ import annotations
@@ -47,6 +62,8 @@ class NodeReduction:
     zeta_l, zeta_r : (n_sections, 2) internode responses to unit left/right node voltage.
     diag0, lower, upper : (n_fixed,) node tridiagonal system without the channel conductances.
     c, m, cmy, eta0, sa : (n_sections,) C/dt, G_my + C_my/dt, C_my/dt, passive g E, sum of G_a.
+    gp_bath : (n_sections - 1,) periaxonal coupling of each link as seen by the membrane
+        currents (``bath_periaxonal_us``).
     """
 
     fixed: NDArray[np.int64]
@@ -63,6 +80,7 @@ class NodeReduction:
     cmy: NDArray[np.float64]
     eta0: NDArray[np.float64]
     sa: NDArray[np.float64]
+    gp_bath: NDArray[np.float64]
 
 
 def diagonal_block(cg: Any, sa: Any, msp: Any) -> tuple[Any, Any, Any, Any]:
@@ -102,16 +120,36 @@ def node_rhs(c: Any, v_mv: Any, eta: Any, sa: Any, e_new_mv: Any) -> Any:
     return c * v_mv + eta - sa * e_new_mv
 
 
+def link_current(ga: Any, gp: Any, v_i: Any, u_i: Any, v_j: Any, u_j: Any) -> Any:
+    """Current (nA) flowing along the fiber from section j into its neighbour i at the step's end.
+
+    G_a ((V_j + U_j) - (V_i + U_i)) + G_p (U_j - U_i): the axial current (intracellular
+    potential V + U) plus the periaxonal current; ``gp`` from ``bath_periaxonal_us``.
+    """
+    return ga * ((v_j + u_j) - (v_i + u_i)) + gp * (u_j - u_i)
+
+
+def bath_periaxonal_us(g: CableGeometry) -> NDArray[np.float64]:
+    """G_p of each link, 0 where both ends are tied to the bath (shape (n_sections - 1,)).
+
+    Between two such sections the periaxonal conductor joins two points of the bath; the cable
+    equations do not contain it and no current crosses the fiber's surface through it.
+    """
+    tied = np.asarray(g.u_fixed, bool)
+    return np.where(tied[:-1] & tied[1:], 0.0, g.g_periaxonal_us)
+
+
 class StepEquations(NamedTuple):
-    """The right-side equations, compiled for one backend."""
+    """The right-side equations and the link current, compiled for one backend."""
 
     section_rhs: Callable[..., tuple[Any, Any]]
     node_rhs: Callable[..., Any]
+    link_current: Callable[..., Any]
 
 
 _jit = njit(cache=True, error_model="numpy", inline="always")
-NUMBA_STEP = StepEquations(_jit(section_rhs), _jit(node_rhs))
-"""``section_rhs`` and ``node_rhs`` compiled for the Numba kernels."""
+NUMBA_STEP = StepEquations(_jit(section_rhs), _jit(node_rhs), _jit(link_current))
+"""``section_rhs``, ``node_rhs`` and ``link_current`` compiled for the Numba kernels."""
 
 
 def _inv2(d: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -227,6 +265,7 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
         cmy=cmy,
         eta0=g.g_leak_us * g.e_leak_mv,
         sa=sa,
+        gp_bath=bath_periaxonal_us(g),
     )
 
 
@@ -234,8 +273,10 @@ __all__ = [
     "NUMBA_STEP",
     "NodeReduction",
     "StepEquations",
+    "bath_periaxonal_us",
     "coupling_block",
     "diagonal_block",
+    "link_current",
     "node_rhs",
     "reduce_to_nodes",
     "section_rhs",

@@ -52,6 +52,12 @@ class SimulationResult:
         At least one AP at the detection node.
     v_trace_mv : ndarray of shape (n_cases, n_recorded, n_steps) or None
         Membrane potential of the recorded sections after every step.
+    recorded_uv : ndarray of shape (n_cases, n_leads, n_steps) or None
+        Potential (uV) at each recording lead after every step, sum_m recording_phi[lead, m]
+        I_m over the sections (``simulate``'s ``recording_phi``); 0 after a case's last step.
+    membrane_current_na : ndarray of shape (n_cases, n_sections, n_steps) or None
+        Total current (nA, outward positive) each section sends into the extracellular medium
+        during every step (``record_membrane_current``); 0 after a case's last step.
     """
 
     ap_count: NDArray[np.int64]
@@ -62,6 +68,8 @@ class SimulationResult:
     unstable: NDArray[np.bool_]
     detected: NDArray[np.bool_]
     v_trace_mv: NDArray[np.float64] | None
+    recorded_uv: NDArray[np.float64] | None = None
+    membrane_current_na: NDArray[np.float64] | None = None
 
 
 def _key(g: CableGeometry) -> tuple:
@@ -75,11 +83,16 @@ def _key(g: CableGeometry) -> tuple:
     return (g.model, g.n_sections, g.v_rest_mv, h.hexdigest())
 
 
-def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
+def _reduction(g: CableGeometry, dt_ms: float) -> NodeReduction:
     key = (*_key(g), float(dt_ms))
     red = _REDUCTION_CACHE.get(key)
     if red is None:
         red = _REDUCTION_CACHE[key] = reduce_to_nodes(g, dt_ms)
+    return red
+
+
+def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
+    red = _reduction(g, dt_ms)
     return (
         g.channel_params, g.g_leak_us, g.e_leak_mv, g.g_axial_us,
         g.g_periaxonal_us, g.active_g_us, red.fixed, red.active_fixed, red.dinv, red.w,
@@ -108,7 +121,7 @@ def resting_state(
 
 
 def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec, istim_na, rec,
-         quiet_mv=0.0, v_rest_nodes=None):  # fmt: skip
+         quiet_mv=0.0, v_rest_nodes=None, rec_phi=None, keep_current=False):  # fmt: skip
     n_cases = v.shape[0]
     n_nodes = g.n_nodes
     ap_count = np.zeros((n_cases, n_nodes), np.int64)
@@ -123,13 +136,19 @@ def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec,
         trace = np.zeros((n_cases, 0, 0))
     istim = np.zeros(n_steps) if istim_na is None else np.asarray(istim_na, np.float64)
     rest = np.zeros(n_nodes) if v_rest_nodes is None else np.asarray(v_rest_nodes, np.float64)
+    n = g.n_sections
+    if rec_phi is None:
+        rec_phi = np.zeros((1, 0, n))
+    recorded = np.zeros((n_cases, rec_phi.shape[1], n_steps))
+    current = np.zeros((n_cases, n, n_steps) if keep_current else (n_cases, 0, 0))
     (_lanes.run_lanes if n_cases > 1 else _kernel.run_cases)(
         *_kernel_args(g, dt),
         phi, amp, wave, wave_idx, int(istim_sec), istim, float(dt), int(n_steps), bool(stop),
         float(quiet_mv), _wave_end(wave), rest, v, u, gates, ap_count, ap_time, ap_interp, last,
-        steps, status, rec, trace,
+        steps, status, rec, trace, _reduction(g, dt).gp_bath, rec_phi, recorded, current,
     )  # fmt: skip
-    return ap_count, ap_time, ap_interp, last, steps, status, (trace if rec.size else None)
+    return (ap_count, ap_time, ap_interp, last, steps, status, (trace if rec.size else None),
+            recorded, current)  # fmt: skip
 
 
 def _wave_end(wave: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -159,6 +178,8 @@ def simulate(
     record_sections: NDArray[np.int64] | None = None,
     quiet_mv: float = 0.0,
     backend: str = "numba",
+    recording_phi: NDArray[np.float64] | None = None,
+    record_membrane_current: bool = False,
 ) -> SimulationResult:
     """Simulate n_cases fiber cases of one geometry from the resting state.
 
@@ -188,6 +209,31 @@ def simulate(
         ``"numba"``: compiled kernels with early exit. ``"numpy"`` (reference, slow) and
         ``"jax"`` (the ``gpu`` extra) run every case over the whole window and mask the steps
         after its stop, giving the same result fields (``_backends.py``).
+    recording_phi : ndarray of shape (n_leads, n_sections) or (n_cases, n_leads, n_sections)
+        Transfer resistance of each recording lead to each section centre in mV/mA (= V/A =
+        ohm): the potential at the lead per unit current leaving the section, equal by
+        reciprocity to the lead's own unit-current potential at the section centre (a bipolar
+        lead: the difference of two contacts'). Given, ``recorded_uv`` holds after every step
+        V_rec = NV_TO_UV sum_m recording_phi[lead, m] I_m (uV), streamed: the currents are not
+        stored. The 2-D form is shared by all cases.
+    record_membrane_current : bool
+        Also return ``membrane_current_na`` (n_cases, n_sections, n_steps): 8 bytes per
+        section-step, for small runs and checks.
+
+    Notes
+    -----
+    I_m is the total current section m sends into the extracellular medium in a step (ionic +
+    capacitive, outward positive, nA), taken from the step's own backward-Euler solution as
+    the net longitudinal current into the section (``cable.link_current``):
+    I_i = sum_j G_a ((V'_j + U'_j) - (V'_i + U'_i)) + G_p (U'_j - U'_i) + I_stim,i. At an MRG
+    node this is the nodal membrane current plus the periaxonal current reaching the bath
+    there from the neighbouring MYSA; at internodal sections the current crossing the myelin;
+    in Sundt (all tied to the bath) the membrane current. Over a sealed fiber the I_m sum to
+    the intracellular stimulus current (0 without one) at every step, to rounding. An MRG
+    fiber at rest carries a small steady current loop (nodes rest about 0.04 mV above the
+    internodes' leak reversal): about 6e-5 nA at a 10 um fiber's nodes, so a lead records a
+    constant offset of that order even without a stimulus. Recorded entries of a case after
+    it stops early (``stop_on_detect``, ``quiet_mv``, unstable) are 0.
     """
     if backend not in BACKENDS:
         raise InputError("backend", backend, f"must be one of {', '.join(BACKENDS)}")
@@ -218,22 +264,25 @@ def simulate(
             "the intracellular stimulus is applied at nodes only; choose one of the geometry's "
             "node_sections (or -1 for none)",
         )
+    rec_phi = _recording_phi(recording_phi, n_cases, n_sec)
     v0, u0, g0 = resting_state(geometry)
     v = np.array(np.broadcast_to(v0, (n_cases, n_sec)))
     u = np.array(np.broadcast_to(u0, (n_cases, n_sec)))
     gates = np.array(np.broadcast_to(g0, (n_cases, *g0.shape)))
     quiet_mv = quiet_mv if intracellular_section < 0 else 0.0
+    keep_current = bool(record_membrane_current)
     if backend != "numba":
-        cnt, t1, ti, tl, steps, status, trace = run_backend(
+        cnt, t1, ti, tl, steps, status, trace, recorded, current = run_backend(
             backend, geometry, (v0, u0, g0), phi, amp, wave, widx, _wave_end(wave), dt_ms,
             n_steps, stop_on_detect=stop_on_detect, quiet_mv=quiet_mv,
             istim_sec=intracellular_section, istim_na=intracellular_na, rec=record_sections,
+            rec_phi=rec_phi, keep_current=keep_current,
         )  # fmt: skip
     else:
-        cnt, t1, ti, tl, steps, status, trace = _run(
+        cnt, t1, ti, tl, steps, status, trace, recorded, current = _run(
             geometry, v, u, gates, _writable(phi), amp, _writable(wave),
             widx, dt_ms, n_steps, stop_on_detect, intracellular_section, intracellular_na,
-            record_sections, quiet_mv, v0[geometry.node_sections],
+            record_sections, quiet_mv, v0[geometry.node_sections], rec_phi, keep_current,
         )  # fmt: skip
     return SimulationResult(
         ap_count=cnt,
@@ -244,7 +293,29 @@ def simulate(
         unstable=status != 0,
         detected=cnt[:, geometry.detection_node] > 0,
         v_trace_mv=trace,
+        recorded_uv=recorded if rec_phi is not None else None,
+        membrane_current_na=current if keep_current else None,
     )
+
+
+def _recording_phi(
+    recording_phi: NDArray[np.float64] | None, n_cases: int, n_sections: int
+) -> NDArray[np.float64] | None:
+    """``recording_phi`` checked and shaped (1 or n_cases, n_leads, n_sections), or None."""
+    if recording_phi is None:
+        return None
+    allowed = f"must have shape (n_leads, {n_sections}) or ({n_cases}, n_leads, {n_sections})"
+    try:
+        r = np.asarray(recording_phi, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("recording_phi", type(recording_phi).__name__, allowed) from None
+    if r.ndim == 2:
+        r = r[None]
+    if r.ndim != 3 or r.shape[0] not in (1, n_cases) or r.shape[2] != n_sections:
+        raise InputError("recording_phi", r.shape, allowed)
+    if not np.all(np.isfinite(r)):
+        raise InputError("recording_phi", "non-finite entries", "must be finite (mV/mA)")
+    return np.ascontiguousarray(r)
 
 
 __all__ = ["SimulationResult", "resting_state", "simulate"]
