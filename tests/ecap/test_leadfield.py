@@ -55,11 +55,19 @@ def test_refusals_name_the_field_and_the_allowed(placed, record: str, needle: st
 def test_two_single_ended_recordings_subtracted_equal_the_differential_lead_field(placed) -> None:
     program, ids, contacts, centres = placed
     rng = np.random.default_rng(1)
-    points = np.column_stack([rng.uniform(-1, 1, 50), rng.uniform(3, 5, 50), rng.uniform(-20, 30, 50)])
+    points = np.column_stack(
+        [rng.uniform(-1, 1, 50), rng.uniform(3, 5, 50), rng.uniform(-20, 30, 50)]
+    )
     cond = HomogeneousConductor()
-    mono = recording_lead_fields(cond, contacts, parse_record("E3,E8", program, ids, centres), points)
-    diff = recording_lead_fields(cond, contacts, parse_record("E3-E8", program, ids, centres), points)
-    assert_close(diff[0], mono[0] - mono[1], rtol=1e-12, atol=1e-15, what="E3-E8 lead field", unit="mV/mA")
+    mono = recording_lead_fields(
+        cond, contacts, parse_record("E3,E8", program, ids, centres), points
+    )
+    diff = recording_lead_fields(
+        cond, contacts, parse_record("E3-E8", program, ids, centres), points
+    )
+    assert_close(
+        diff[0], mono[0] - mono[1], rtol=1e-12, atol=1e-15, what="E3-E8 lead field", unit="mV/mA"
+    )
 
 
 def test_the_lead_field_is_the_stimulation_column_of_the_same_contact(placed) -> None:

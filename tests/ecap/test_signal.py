@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neurostim.ecap import artifact_uv, ecap_features, ecap_parameters, process, template_amplitude_uv
+from neurostim.ecap import (
+    artifact_uv,
+    ecap_features,
+    ecap_parameters,
+    process,
+    template_amplitude_uv,
+)
 from neurostim.ecap.signal import blank, noise_uv, recorded_mask, sample_times_ms
 from neurostim.testing import assert_close
 
@@ -27,7 +33,9 @@ def test_artifact_scales_with_charge_and_falls_with_distance() -> None:
     assert np.all(one[:, t < 0.2] == 0)
     # (d_ref / d)^p with d_ref 8 mm and p 2: a quarter at 16 mm
     after = t >= 0.2
-    assert_close(one[1, after], one[0, after] / 4.0, rtol=1e-12, what="artifact at 16 mm", unit="uV")
+    assert_close(
+        one[1, after], one[0, after] / 4.0, rtol=1e-12, what="artifact at 16 mm", unit="uV"
+    )
     # A exp(0) at the end of the pulse: A_1 Q
     assert_close(one[0, after][0], a["amplitude_uv_per_nc"] * 100.0, rtol=1e-9,
                  what="artifact at pulse end", unit="uV")  # fmt: skip

@@ -42,9 +42,8 @@ from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
 from neurostim.pipeline.placement import program_contacts
 from neurostim.pipeline.recruitment import RecruitmentResult, phi_per_ma, recruitment
 from neurostim.pipeline.scs import fitting_n_nodes
+from neurostim.units import NV_TO_UV
 
-NA_MV_PER_MA_TO_UV = 1e-3
-"""nA x mV/mA -> µV (1e-6 mV = 1e-3 µV), as the engine streams ``recorded_uv``."""
 PASSIVE_FACTOR = 0.5
 """The passive run's amplitude as a share of the fiber's threshold [ours]: low enough that the
 membrane stays near linear."""
@@ -221,7 +220,7 @@ class EcapSetup:
                 dt_ms=self.drive.dt_ms, n_steps=2, record_membrane_current=True,
             )  # fmt: skip
             self._rest[key] = np.asarray(res.membrane_current_na)[0, :, -1]
-        return np.einsum("ijk,k->ij", lead, self._rest[key]) * NA_MV_PER_MA_TO_UV
+        return np.einsum("ijk,k->ij", lead, self._rest[key]) * NV_TO_UV
 
 
 def _groups(fibers: SpinalFibers) -> dict[tuple[float, int], list[int]]:

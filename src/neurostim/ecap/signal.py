@@ -44,7 +44,7 @@ def sample_times_ms(recording: Mapping[str, Any]) -> NDArray[np.float64]:
     """Sample times after pulse onset (ms), shape (n_samples,)."""
     period_ms = S_TO_MS / float(recording["sampling_rate_hz"])
     n = int(np.floor(float(recording["window_ms"]) / period_ms + 1e-9)) + 1
-    return np.arange(n) * period_ms
+    return np.asarray(np.arange(n) * period_ms, np.float64)
 
 
 def sample_trace(

@@ -1,0 +1,121 @@
+"""Recorded ECAPs through the fiber engine on the analytic medium, with a small population
+(fast); the finite-element versions are in test_validation_fem.py (slow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neurostim.anatomy import load_anatomy
+from neurostim.device import load_program
+from neurostim.ecap import Montage, ecap_growth, recording_lead_fields
+from neurostim.errors import InputError
+from neurostim.fibers import MRGFiber, simulate, straight_fibers
+from neurostim.fibers.spinal import dorsal_column_grid
+from neurostim.field import HomogeneousConductor, RingContact
+from neurostim.testing import assert_close
+
+
+def small_fibers(anatomy, ml_mm=(-0.4, 0.4)):
+    """Four DC fibers (10 and 16 um at two mediolateral positions, 0.1 mm deep), long enough
+    to pass every contact of the lead."""
+    return dorsal_column_grid(anatomy, depths_mm=(0.1,), ml_mm=list(ml_mm), diameters_um=(10.0, 16.0),
+                              class_fractions=(0.5, 0.5), n_nodes=55, seed=0)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def program(examples_dir):
+    return load_program(examples_dir / "programs" / "ecap.toml")
+
+
+@pytest.fixture(scope="module")
+def curve(program):
+    cord = load_anatomy("T10")
+    return ecap_growth(program, anatomy=cord, conductor="homogeneous", fibers=small_fibers(cord),
+                       seed=0)  # fmt: skip
+
+
+def test_pe1_reciprocity_sum_equals_the_direct_forward_computation() -> None:
+    """P-E1 (ecap.md §5): one MRG fiber in a homogeneous medium, a point-contact recording;
+    the engine's streamed sum Σ Φ_rec(x_m) I_m against the potential of every compartment's
+    current as a point source at the contact, 1 / (4 pi sigma r) written out here; < 1 %."""
+    fiber = straight_fibers([0.0], [0.0], [10.0], n_nodes=21)
+    points = fiber.section_points_mm(0)
+    geometry = MRGFiber(10.0, 21).geometry
+    sigma = 0.2
+    stim = np.array([0.0, 1.0, points[len(points) // 2, 2]])
+    # I / (4 pi sigma r): 1 mA / (S/m x mm) = 1 V = 1e3 mV
+    phi = 1e3 / (4 * np.pi * sigma * np.linalg.norm(points - stim, axis=1))  # mV per mA
+    wave = np.zeros(1000)
+    wave[20:40] = 1.0
+    contact = RingContact((0.0, 2.0, 8.0), diameter_mm=1e-3, length_mm=1e-3, n_axial=1, n_around=1)
+    montage = Montage(labels=["rec"], weights=np.ones((1, 1)), contact_ids=["rec"])
+    lead = recording_lead_fields(HomogeneousConductor(), [contact], montage, points)
+    res = simulate(geometry, phi, np.array([-3.0]), wave, dt_ms=0.005, n_steps=1000,
+                   recording_phi=lead, record_membrane_current=True)  # fmt: skip
+    assert res.detected[0]
+    source = np.asarray(contact.source_points()[0][0])
+    r_m = np.linalg.norm(points - source, axis=1) * 1e-3  # m
+    direct_uv = (res.membrane_current_na[0] * 1e-9 / (4 * np.pi * sigma * r_m[:, None])).sum(
+        0
+    ) * 1e6
+    peak = np.max(np.abs(direct_uv))
+    assert peak > 0
+    err = np.max(np.abs(res.recorded_uv[0, 0] - direct_uv)) / peak
+    assert err < 0.01, f"reciprocity vs direct: {err:.2e} of the peak {peak:.3g} uV"
+
+
+def test_zero_current_gives_no_ecap(curve) -> None:
+    assert curve.amplitude_ma[0] == 0.0
+    assert curve.neural_uv[0] == 0.0 and curve.recruited[0] == 0
+    assert curve.status[0] == "below_noise"
+    assert np.all(curve.traces.neural_uv[0] == 0.0)
+
+
+def test_recruitment_and_ecap_grow_with_current(curve) -> None:
+    assert np.all(np.diff(curve.recruited) >= 0)
+    assert curve.recruited[-1] == 4
+    assert curve.neural_uv[-1] > curve.neural_uv[curve.recruited == 0].max()
+    assert curve.perception_threshold_ma is not None
+    assert curve.amplitude_ma[-1] == pytest.approx(2 * curve.perception_threshold_ma)
+
+
+def test_the_passive_shortcut_matches_the_full_sum(curve) -> None:
+    """ecap.md §6: the full sum (every fiber run at the top current) against the shortcut;
+    within 5 % of the peak [ours]."""
+    (err,) = curve.template_error.values()
+    assert err < 0.05
+
+
+def test_the_noise_is_seeded(program) -> None:
+    cord = load_anatomy("T10")
+    fibers = small_fibers(cord, ml_mm=(0.4,))
+
+    def run(seed: int):
+        return ecap_growth(program, anatomy=cord, conductor="homogeneous", fibers=fibers,
+                           seed=seed, amplitudes_ma=[0.0, 2.0, 4.0], check_amplitudes_ma=[])  # fmt: skip
+
+    a, b, c = run(0), run(0), run(1)
+    assert np.array_equal(a.ecap_uv, b.ecap_uv)
+    assert not np.array_equal(a.ecap_uv, c.ecap_uv)
+    assert np.array_equal(a.neural_uv, c.neural_uv)
+
+
+def test_json_keys(curve) -> None:
+    d = curve.to_dict()
+    for key in ("ecap_threshold_ma", "perception_threshold_ma", "slope_uv_per_ma", "cv_m_per_s",
+                "growth", "recordings"):  # fmt: skip
+        assert key in d
+    assert set(d["growth"][0]) >= {"amplitude_ma", "ecap_uv", "recruited", "status"}
+    assert set(d["recordings"][0]) >= {"contact", "n1_latency_ms", "p2_latency_ms"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"amplitudes_ma": [1.0, 30.0]}, "amplitudes_ma"), ({"amplitudes_ma": [-1.0]}, "amplitudes_ma"),
+     ({"record": "E9"}, "record"), ({"seed": -1}, "seed")],
+)  # fmt: skip
+def test_impossible_requests_are_refused_before_any_work(program, kwargs, field) -> None:
+    with pytest.raises(InputError) as err:
+        ecap_growth(program, conductor="homogeneous", **kwargs)
+    assert err.value.field == field
