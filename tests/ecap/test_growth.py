@@ -13,14 +13,20 @@ from neurostim.errors import InputError
 from neurostim.fibers import MRGFiber, simulate, straight_fibers
 from neurostim.fibers.spinal import dorsal_column_grid
 from neurostim.field import HomogeneousConductor, RingContact
-from neurostim.testing import assert_close
 
 
 def small_fibers(anatomy, ml_mm=(-0.4, 0.4)):
     """Four DC fibers (10 and 16 um at two mediolateral positions, 0.1 mm deep), long enough
     to pass every contact of the lead."""
-    return dorsal_column_grid(anatomy, depths_mm=(0.1,), ml_mm=list(ml_mm), diameters_um=(10.0, 16.0),
-                              class_fractions=(0.5, 0.5), n_nodes=55, seed=0)  # fmt: skip
+    return dorsal_column_grid(
+        anatomy,
+        depths_mm=(0.1,),
+        ml_mm=list(ml_mm),
+        diameters_um=(10.0, 16.0),
+        class_fractions=(0.5, 0.5),
+        n_nodes=55,
+        seed=0,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +37,9 @@ def program(examples_dir):
 @pytest.fixture(scope="module")
 def curve(program):
     cord = load_anatomy("T10")
-    return ecap_growth(program, anatomy=cord, conductor="homogeneous", fibers=small_fibers(cord),
-                       seed=0)  # fmt: skip
+    return ecap_growth(
+        program, anatomy=cord, conductor="homogeneous", fibers=small_fibers(cord), seed=0
+    )
 
 
 def test_pe1_reciprocity_sum_equals_the_direct_forward_computation() -> None:
@@ -51,8 +58,16 @@ def test_pe1_reciprocity_sum_equals_the_direct_forward_computation() -> None:
     contact = RingContact((0.0, 2.0, 8.0), diameter_mm=1e-3, length_mm=1e-3, n_axial=1, n_around=1)
     montage = Montage(labels=["rec"], weights=np.ones((1, 1)), contact_ids=["rec"])
     lead = recording_lead_fields(HomogeneousConductor(), [contact], montage, points)
-    res = simulate(geometry, phi, np.array([-3.0]), wave, dt_ms=0.005, n_steps=1000,
-                   recording_phi=lead, record_membrane_current=True)  # fmt: skip
+    res = simulate(
+        geometry,
+        phi,
+        np.array([-3.0]),
+        wave,
+        dt_ms=0.005,
+        n_steps=1000,
+        recording_phi=lead,
+        record_membrane_current=True,
+    )
     assert res.detected[0]
     source = np.asarray(contact.source_points()[0][0])
     r_m = np.linalg.norm(points - source, axis=1) * 1e-3  # m
@@ -92,8 +107,15 @@ def test_the_noise_is_seeded(program) -> None:
     fibers = small_fibers(cord, ml_mm=(0.4,))
 
     def run(seed: int):
-        return ecap_growth(program, anatomy=cord, conductor="homogeneous", fibers=fibers,
-                           seed=seed, amplitudes_ma=[0.0, 2.0, 4.0], check_amplitudes_ma=[])  # fmt: skip
+        return ecap_growth(
+            program,
+            anatomy=cord,
+            conductor="homogeneous",
+            fibers=fibers,
+            seed=seed,
+            amplitudes_ma=[0.0, 2.0, 4.0],
+            check_amplitudes_ma=[],
+        )
 
     a, b, c = run(0), run(0), run(1)
     assert np.array_equal(a.ecap_uv, b.ecap_uv)
@@ -103,8 +125,14 @@ def test_the_noise_is_seeded(program) -> None:
 
 def test_json_keys(curve) -> None:
     d = curve.to_dict()
-    for key in ("ecap_threshold_ma", "perception_threshold_ma", "slope_uv_per_ma", "cv_m_per_s",
-                "growth", "recordings"):  # fmt: skip
+    for key in (
+        "ecap_threshold_ma",
+        "perception_threshold_ma",
+        "slope_uv_per_ma",
+        "cv_m_per_s",
+        "growth",
+        "recordings",
+    ):
         assert key in d
     assert set(d["growth"][0]) >= {"amplitude_ma", "ecap_uv", "recruited", "status"}
     assert set(d["recordings"][0]) >= {"contact", "n1_latency_ms", "p2_latency_ms"}
@@ -112,9 +140,13 @@ def test_json_keys(curve) -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "field"),
-    [({"amplitudes_ma": [1.0, 30.0]}, "amplitudes_ma"), ({"amplitudes_ma": [-1.0]}, "amplitudes_ma"),
-     ({"record": "E9"}, "record"), ({"seed": -1}, "seed")],
-)  # fmt: skip
+    [
+        ({"amplitudes_ma": [1.0, 30.0]}, "amplitudes_ma"),
+        ({"amplitudes_ma": [-1.0]}, "amplitudes_ma"),
+        ({"record": "E9"}, "record"),
+        ({"seed": -1}, "seed"),
+    ],
+)
 def test_impossible_requests_are_refused_before_any_work(program, kwargs, field) -> None:
     with pytest.raises(InputError) as err:
         ecap_growth(program, conductor="homogeneous", **kwargs)

@@ -41,10 +41,15 @@ def test_monopolar_and_differential_items(placed) -> None:
 
 @pytest.mark.parametrize(
     ("record", "needle"),
-    [("E9", "a contact of the program's leads"), ("E2", "do not stimulate"),
-     ("E3-E3", "two different contacts"), ("E3-", "comma-separated"), ("L2.E1", "a contact"),
-     ("E3,E3", "each recording once")],
-)  # fmt: skip
+    [
+        ("E9", "a contact of the program's leads"),
+        ("E2", "do not stimulate"),
+        ("E3-E3", "two different contacts"),
+        ("E3-", "comma-separated"),
+        ("L2.E1", "a contact"),
+        ("E3,E3", "each recording once"),
+    ],
+)
 def test_refusals_name_the_field_and_the_allowed(placed, record: str, needle: str) -> None:
     program, ids, _, centres = placed
     with pytest.raises(InputError) as err:
@@ -77,5 +82,10 @@ def test_the_lead_field_is_the_stimulation_column_of_the_same_contact(placed) ->
     cond = HomogeneousConductor()
     lead = recording_lead_fields(cond, contacts, parse_record("E5", program, ids, centres), points)
     k = ids.index("L1.E5")
-    assert_close(lead[0], cond.unit_potentials_mv([contacts[k]], points)[0], rtol=1e-12,
-                 what="E5 lead field", unit="mV/mA")  # fmt: skip
+    assert_close(
+        lead[0],
+        cond.unit_potentials_mv([contacts[k]], points)[0],
+        rtol=1e-12,
+        what="E5 lead field",
+        unit="mV/mA",
+    )

@@ -37,8 +37,13 @@ def test_artifact_scales_with_charge_and_falls_with_distance() -> None:
         one[1, after], one[0, after] / 4.0, rtol=1e-12, what="artifact at 16 mm", unit="uV"
     )
     # A exp(0) at the end of the pulse: A_1 Q
-    assert_close(one[0, after][0], a["amplitude_uv_per_nc"] * 100.0, rtol=1e-9,
-                 what="artifact at pulse end", unit="uV")  # fmt: skip
+    assert_close(
+        one[0, after][0],
+        a["amplitude_uv_per_nc"] * 100.0,
+        rtol=1e-9,
+        what="artifact at pulse end",
+        unit="uV",
+    )
 
 
 def test_exp_linear_subtraction_removes_the_artifact_model_exactly() -> None:
@@ -97,8 +102,13 @@ def test_template_amplitude_is_calibrated_on_its_own_template() -> None:
     trace = np.zeros(t.size)
     trace[20 : 20 + n] = 30.0 * shape / np.ptp(shape)
     mask = np.ones(t.size, bool)
-    assert_close(template_amplitude_uv(trace, t, mask, period), 30.0, rtol=1e-9,
-                 what="template amplitude", unit="uV")  # fmt: skip
+    assert_close(
+        template_amplitude_uv(trace, t, mask, period),
+        30.0,
+        rtol=1e-9,
+        what="template amplitude",
+        unit="uV",
+    )
 
 
 @pytest.mark.parametrize("scheme", ["exp-linear", "highpass", "none"])
