@@ -151,3 +151,19 @@ def test_impossible_requests_are_refused_before_any_work(program, kwargs, field)
     with pytest.raises(InputError) as err:
         ecap_growth(program, conductor="homogeneous", **kwargs)
     assert err.value.field == field
+
+
+def test_steady_state_ecap_per_rate(program) -> None:
+    """At 20 Hz the fibers recover fully between pulses: the fourth pulse's ECAP equals the
+    first's (within 2 %); 200 Hz does not raise it."""
+    from neurostim.ecap import ecap_frequency
+
+    cord = load_anatomy("T10")
+    fibers = small_fibers(cord, ml_mm=(0.4,))
+    r = ecap_frequency(program, [20.0, 200.0], anatomy=cord, conductor="homogeneous", fibers=fibers)
+    assert r.first_pulse_uv[0] > 0
+    assert abs(r.ecap_uv[0] - r.first_pulse_uv[0]) <= 0.02 * r.first_pulse_uv[0]
+    assert r.ecap_uv[1] <= r.ecap_uv[0] * 1.02
+    with pytest.raises(InputError) as err:
+        ecap_frequency(program, [2.0], anatomy=cord, conductor="homogeneous")
+    assert err.value.field == "rates_hz"

@@ -27,6 +27,7 @@ from neurostim.ecap.features import ecap_features
 from neurostim.ecap.signal import recorded_mask, sample_times_ms, sample_trace
 from neurostim.errors import InputError
 from neurostim.fibers.cases import PULSE_START_MS
+from neurostim.fibers.spinal import SpinalFibers
 from neurostim.field import VolumeConductor
 from neurostim.pipeline.drive import MAX_WINDOW_MS, program_drive
 from neurostim.units import S_TO_MS
@@ -96,6 +97,7 @@ def ecap_frequency(
     record: str | list[str] | None = None,
     seed: int = 0,
     conductor: VolumeConductor | str | dict[str, Any] | None = None,
+    fibers: SpinalFibers | None = None,
     train_index: int | None = None,
     mesh_level: str = "coarse",
     n_pulses: int = 4,
@@ -112,7 +114,7 @@ def ecap_frequency(
     rates = _rates(rates_hz, program, n_pulses)
     if setup is None:
         setup = build_setup(program, anatomy=anatomy, level=level, dcsf_mm=dcsf_mm, record=record,
-                            conductor=conductor, fibers=None, train_index=train_index,
+                            conductor=conductor, fibers=fibers, train_index=train_index,
                             mesh_level=mesh_level, params=prm, seed=seed)  # fmt: skip
     t = setup.train_index
     train = program.trains[t]
