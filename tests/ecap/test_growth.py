@@ -167,3 +167,12 @@ def test_steady_state_ecap_per_rate(program) -> None:
     with pytest.raises(InputError) as err:
         ecap_frequency(program, [2.0], anatomy=cord, conductor="homogeneous")
     assert err.value.field == "rates_hz"
+
+
+def test_growth_plot_marks_the_thresholds(curve, tmp_path) -> None:
+    from neurostim.ecap import plot_growth
+
+    out = plot_growth(curve, tmp_path / "growth.png")
+    assert out.stat().st_size > 10_000
+    with pytest.raises(InputError):
+        plot_growth(curve, tmp_path / "growth.txt")
