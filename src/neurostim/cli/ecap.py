@@ -138,7 +138,7 @@ def _print_growth(d: dict[str, Any]) -> None:
         t.add_row(f"{r['amplitude_ma']:.2f}", f"{r['ecap_uv']:.1f}", f"{r['neural_uv']:.1f}",
                   str(r["recruited"]), r["status"])  # fmt: skip
     console.print(t)
-    t = Table(title="Recordings (largest current)")
+    t = Table(title=f"Recordings at {d['latency_amplitude_ma']:.2f} mA")
     for col in ("contact", "from cathode (mm)", "N1 (ms)", "P2 (ms)"):
         t.add_column(col, justify="right")
     for r in d["recordings"]:

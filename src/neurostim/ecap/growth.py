@@ -9,8 +9,9 @@ fit, recruited fibers, conduction velocity from latencies (ecap.md §1.3, §5, �
         ──► + artifact + noise, blanking (signal.py) ──► processing (exp-linear by default)
         ──► P2 − N1 (features.py) ──► fit (fit.py)
 
-The growth model and its fit: :mod:`neurostim.ecap.fit`. Conduction velocity: the slope of N1
-latency against distance from the cathode over the monopolar recordings on one side of it, at least
+The growth model and its fit: :mod:`neurostim.ecap.fit`. Conduction velocity: at the lowest
+current whose ECAP is clearly measurable (status ``ok``), the slope of N1 latency against
+distance from the cathode over the monopolar recordings on one side of it, at least
 ``cv_min_distance_mm`` away (the side with more of them); CV = 1 / slope (mm/ms = m/s).
 """
 
@@ -85,9 +86,11 @@ class GrowthCurve:
     ``ecap_uv``: P2 − N1 of the primary recording as the device measures it; ``neural_uv``:
     the same without artifact and noise; ``recruited``: DC fibers of the model recruited;
     ``status``: one of :data:`STATUSES`. ``recordings``: one row per recording (contact,
-    distance to the cathode, N1 and P2 latencies at the largest current, from the propagated
-    part). ``template_error``: relative difference between the template sum and the full sum
-    at the checked currents (ecap.md §6).
+    distance to the cathode, N1 and P2 latencies from the propagated part) at
+    ``latency_amplitude_ma``: the lowest current of status ``ok`` (the volley of the
+    lowest-threshold fibers), else the largest; ``cv_m_per_s`` from the same latencies.
+    ``template_error``: the largest difference between the shortcut and the full sum at the
+    checked currents, relative to the full sum's peak (ecap.md §6).
     """
 
     amplitude_ma: NDArray[np.float64]
@@ -104,6 +107,7 @@ class GrowthCurve:
     recordings: list[dict[str, Any]]
     primary: str
     template_error: dict[float, float]
+    latency_amplitude_ma: float
     program: str
     level: str
     dcsf_mm: float
@@ -141,6 +145,7 @@ class GrowthCurve:
                 )
             ],
             "recordings": self.recordings,
+            "latency_amplitude_ma": self.latency_amplitude_ma,
             "template_error": [
                 {"amplitude_ma": a, "relative_error": e} for a, e in self.template_error.items()
             ],
@@ -305,9 +310,12 @@ def ecap_growth(
     volts = amps * _volts_per_ma(setup)
     status[volts > program_profile(program).compliance_v] = "out_of_compliance"
     fit = fit_growth_curve(amps, feat.amplitude_uv)
-    # latencies and CV from the propagated part at the largest current
+    # latencies and CV from the propagated part at the lowest current whose ECAP is clearly
+    # measurable (status ok): the volley of the lowest-threshold fibers; else the largest
     top = int(np.argmax(amps))
-    lat = ecap_features(sfap[top], t_ms)
+    ok_idx = [int(n) for n in np.argsort(amps, kind="stable") if status[n] == "ok"]
+    at = ok_idx[0] if ok_idx else top
+    lat = ecap_features(sfap[at], t_ms)
     recordings = [
         {"contact": setup.montage.labels[k], "distance_mm": float(along[k]),
          "n1_latency_ms": _num(lat.n1_latency_ms[k]), "p2_latency_ms": _num(lat.p2_latency_ms[k])}
@@ -332,6 +340,7 @@ def ecap_growth(
         recruited=n_rec, status=status,
         ecap_threshold_ma=fit.threshold_ma if ok_fit else None, perception_threshold_ma=pt,
         slope_uv_per_ma=fit.slope_uv_per_ma if ok_fit else None, cv_m_per_s=cv, fit=fit,
+        latency_amplitude_ma=float(amps[at]),
         traces=EcapTraces(t_ms, measured, neural, sfap, mask), recordings=recordings,
         primary=setup.montage.labels[p], template_error=errors, program=program.name or "",
         level=setup.anatomy.level, dcsf_mm=float(setup.anatomy.dcsf_mm),
