@@ -83,7 +83,8 @@ def test_pe3_n1_latency_linear_in_distance_gives_the_mrg_cv(cord_curve) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="P-E3 range: the model's first-recruited DC fibers are the 16 um MRG class, CV 85.5 "
-    "m/s; the ECAP CV (85.8 m/s at dCSF 3 mm, 86.7 at 5.1 mm) lies above the 50-70 m/s of ecap.md §5 [R]",
+    "m/s; the ECAP CV (85.8 m/s at dCSF 3 mm, 86.7 at 5.1 mm) lies above the 50-70 m/s "
+    "of ecap.md §5 [R]",
 )
 def test_pe3_cv_in_the_published_range(cord_curve) -> None:
     """P-E3: CV 50-70 m/s [S Sc-ep, R Pa12]."""
