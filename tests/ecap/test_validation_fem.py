@@ -92,24 +92,27 @@ def test_pe3_cv_in_the_published_range(cord_curve) -> None:
     assert 50.0 <= cord_curve.cv_m_per_s <= 70.0, cord_curve.cv_m_per_s
 
 
-def _pe4(program):
-    """N1 latency (propagated part, primary recording) at matched ECAP for PW 60, 210, 450 us:
-    sweeps of 0-2 x PT (72 fibers, 8 ML positions); the target is half the smallest of the
-    three curves' largest model ECAP; each PW's first current reaching it."""
+def _pe4(program, conductor=None, fibers_for=lambda cord: dc_fibers(cord, 8, 0)):
+    """N1 latency at matched ECAP for PW 60, 210, 450 us, on the propagated part of the primary
+    recording without blanking (a 450 us pulse hides the ECAP of E4 from the amplifier):
+    sweeps of 0-2 x PT; the target is half the smallest of the three curves' largest
+    propagated P2 - N1; each PW's first current reaching it."""
     cord = load_anatomy("T10")
-    fibers = dc_fibers(cord, 8, 0)
-    curves = []
+    fibers = fibers_for(cord)
+    feats = []
     for pw in (60, 210, 450):
         train = program.trains[0].model_copy(update={"pulse_width_us": pw})
         p = program.model_copy(update={"trains": [train]})
-        curves.append(ecap_growth(p, anatomy=cord, fibers=fibers, check_amplitudes_ma=[]))
-    target = 0.5 * min(float(c.neural_uv.max()) for c in curves)
-    rows = []
-    for pw, c in zip((60, 210, 450), curves, strict=True):
-        k = int(np.argmax(c.neural_uv >= target))
+        c = ecap_growth(p, anatomy=cord, conductor=conductor, fibers=fibers,
+                        check_amplitudes_ma=[])  # fmt: skip
         primary = [r["contact"] for r in c.recordings].index(c.primary)
-        f = ecap_features(c.traces.sfap_sum_uv[k, primary], c.traces.t_ms)
-        rows.append((pw, float(c.amplitude_ma[k]), float(c.neural_uv[k]), float(f.n1_latency_ms)))
+        feats.append((c, ecap_features(c.traces.sfap_sum_uv[:, primary], c.traces.t_ms)))
+    target = 0.5 * min(float(f.amplitude_uv.max()) for _, f in feats)
+    rows = []
+    for pw, (c, f) in zip((60, 210, 450), feats, strict=True):
+        k = int(np.argmax(f.amplitude_uv >= target))
+        rows.append((pw, float(c.amplitude_ma[k]), float(f.amplitude_uv[k]),
+                     float(f.n1_latency_ms[k])))  # fmt: skip
     return target, rows
 
 
@@ -144,6 +147,15 @@ def test_pe5_dcsf_raises_et_and_lowers_ecap_per_fiber(program) -> None:
     assert all(e is not None for e in et), rows
     assert np.all(np.diff(et) > 0), rows
     assert np.all(np.diff(per) < 0), rows
+
+
+def test_pe4_analytic_variant(program) -> None:
+    """P-E4, fast variant: two fibers (10 and 16 um) in a homogeneous medium."""
+    from tests.ecap.test_growth import small_fibers
+
+    target, rows = _pe4(program, "homogeneous", lambda cord: small_fibers(cord, ml_mm=(0.4,)))
+    latencies = [r[3] for r in rows]
+    assert np.all(np.diff(latencies) > 0), (target, rows)
 
 
 def test_pe5_analytic_variant(program) -> None:
