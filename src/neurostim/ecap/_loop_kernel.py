@@ -57,13 +57,15 @@ def map_value(
 ) -> float:
     """Threshold-aligned interpolation between rows ``row`` and ``row + 1`` (weight of the
     upper row ``weight``): the threshold is log-linear, the curves are read at the same
-    current / threshold and mixed linearly."""
+    current / threshold and mixed log-linearly (linearly where either is 0)."""
     if weight <= 0.0:
         return row_value(amplitude_ma, values, row, current_ma)
     log_t = (1.0 - weight) * log_threshold_ma[row] + weight * log_threshold_ma[row + 1]
     x = current_ma / math.exp(log_t)
     lo = row_value(amplitude_ma, values, row, x * math.exp(log_threshold_ma[row]))
     hi = row_value(amplitude_ma, values, row + 1, x * math.exp(log_threshold_ma[row + 1]))
+    if lo > 0.0 and hi > 0.0:
+        return math.exp((1.0 - weight) * math.log(lo) + weight * math.log(hi))
     return (1.0 - weight) * lo + weight * hi
 
 

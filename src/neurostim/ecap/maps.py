@@ -8,13 +8,16 @@ recruited)`` (each ``(n_amplitudes,)``), and :class:`EcapMap` answers between gr
 
 Interpolation (threshold-aligned, as ``neurostim.patient.coverage`` aligns fiber thresholds
 on PT): each row's ECAP threshold T_i is the first current whose ECAP reaches ``threshold_uv``
-(linear between grid currents). Between rows i and i+1 with weight w in dCSF::
+(linear between grid currents). Between rows i and i+1, with w = log(d / d_i) / log(d_{i+1} /
+d_i)::
 
     log T(d) = (1 - w) log T_i + w log T_{i+1}
-    y(d, I)  = (1 - w) y_i(x T_i) + w y_{i+1}(x T_{i+1}),     x = I / T(d)
+    log y(d, I) = (1 - w) log y_i(x T_i) + w log y_{i+1}(x T_{i+1}),     x = I / T(d)
 
-with y_i piecewise linear in current and extrapolated linearly above the grid (growth is
-linear above threshold, ECAP reference §1.3). At a grid dCSF the map returns the row. A dCSF
+(linear in y where either row is 0), with y_i piecewise linear in current and extrapolated
+linearly above the grid (growth is linear above threshold, ECAP reference §1.3). Thresholds and
+the µV per fiber vary with distance roughly as powers of it, which log-log interpolation follows
+exactly. At a grid dCSF the map returns the row. A dCSF
 outside the grid is refused (:meth:`EcapMap.check_dcsf`): nothing is extrapolated in dCSF.
 The interpolation error is measured against direct runs by :func:`interpolation_error`
 (docs/ecap-loop.md).
@@ -185,6 +188,8 @@ class EcapMap:
         d, a = self.dcsf_mm, self.amplitude_ma
         if d.ndim != 1 or d.size < 1 or np.any(np.diff(d) <= 0) or not np.all(np.isfinite(d)):
             raise InputError("dcsf_mm", d.tolist(), "an increasing list of finite values")
+        if d[0] <= 0:
+            raise InputError("dcsf_mm", float(d[0]), "values > 0 mm")
         if a.ndim != 1 or a.size < 2 or np.any(np.diff(a) <= 0) or np.any(a < 0):
             raise InputError("amplitude_ma", a.tolist(), "an increasing list of >= 2 values >= 0")
         for name in ("ecap_uv", "recruited"):
@@ -225,13 +230,15 @@ class EcapMap:
         return d
 
     def bracket(self, dcsf_mm: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """(rows, weights), each (n,): the lower grid row and the upper row's weight."""
+        """(rows, weights), each (n,): the lower grid row and the upper row's weight, linear in
+        log dCSF."""
         d = self.check_dcsf(dcsf_mm)
         grid = self.dcsf_mm
         if grid.size == 1:
             return np.zeros(d.size, np.int64), np.zeros(d.size)
         i = np.clip(np.searchsorted(grid, d, side="right") - 1, 0, grid.size - 2)
-        w = np.clip((d - grid[i]) / (grid[i + 1] - grid[i]), 0.0, 1.0)
+        log_g = np.log(grid)
+        w = np.clip((np.log(d) - log_g[i]) / (log_g[i + 1] - log_g[i]), 0.0, 1.0)
         return i.astype(np.int64), w
 
     def _eval(self, values: NDArray[np.float64], dcsf_mm: ArrayLike, current_ma: ArrayLike) -> Any:
@@ -255,7 +262,7 @@ class EcapMap:
         return self._eval(self.recruited, dcsf_mm, current_ma)
 
     def threshold_at(self, dcsf_mm: ArrayLike) -> NDArray[np.float64]:
-        """ECAP threshold (mA) at each dCSF: log-linear between rows."""
+        """ECAP threshold (mA) at each dCSF: log threshold linear in log dCSF between rows."""
         rows, w = self.bracket(dcsf_mm)
         log_t = np.log(self.threshold_ma)
         upper = np.minimum(rows + 1, self.dcsf_mm.size - 1)
