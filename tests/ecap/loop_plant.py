@@ -23,6 +23,7 @@ PLANT = ClosedFormPlant(
     recording_exponent=2.0,
     sigma_ma=0.2,
 )
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DCSF_GRID_MM = (3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.5)
 AMPLITUDES_MA = np.round(np.arange(0.0, 20.0 + 1e-9, 0.25), 9)
 

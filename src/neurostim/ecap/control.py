@@ -279,7 +279,7 @@ def run_loop(
     p_rows, p_weights = ecap_map.bracket(schedule.posture_dcsf_mm[posture])
     noise = np.random.default_rng(seed).normal(0.0, s.noise_uv_rms, n)
     if controller == "control-pulses":
-        tick = np.floor(t * s.control_rate_hz)
+        tick = np.floor(np.arange(n) * (s.control_rate_hz / lim.rate_hz) + 1e-9)
         update = np.diff(tick, prepend=-1.0) > 0
         gain_mode = kernel.GAIN_POSTURE
     else:
