@@ -38,6 +38,7 @@ def program(
     rate_hz: float = 50.0,
     impedance_ohm: float | None = None,
     extra: str = "",
+    validate: bool = True,
 ) -> Program:
     z = "" if impedance_ohm is None else f'[impedance_ohm]\n"L1.E4" = {impedance_ohm}\n'
     return parse_program_text(
@@ -55,7 +56,8 @@ contacts = {{ "L1.E4" = -100, "L1.E5" = 100 }}
 [patient]
 amplitude_min_ma = 1.0
 amplitude_max_ma = {patient_max_ma}
-{z}"""
+{z}""",
+        validate=validate,
     )
 
 

@@ -198,3 +198,21 @@ def test_bad_run_options_are_refused() -> None:
         with pytest.raises(InputError) as info:
             run_loop(p, s, m, **kwargs)
         assert info.value.field == field
+
+
+def test_an_amplitude_above_the_patient_maximum_is_capped_in_both_modes() -> None:
+    # a program loaded without validation (the loaders refuse it otherwise)
+    m, s = plant_map(), load_schedule("day")
+    p = program(amplitude_ma=9.5, patient_max_ma=9.0, validate=False)
+    for mode in ("open", "closed"):
+        tr = run_loop(p, s, m, mode=mode, target_uv=15.0, minutes=1.0)
+        assert tr.amplitude_ma.max() <= 9.0
+        assert tr.status[0] == SATURATED
+
+
+def test_a_long_schedule_with_many_events() -> None:
+    events = [{"kind": "cough", "start_s": 10.0 + 3.0 * i} for i in range(1900)]
+    s = schedule([("sitting", 3000.0), ("supine", 3000.0)], events)
+    assert s.dcsf_range_mm()[0] == pytest.approx(6.225 - 0.75)
+    tr = run_loop(program(), s, plant_map(), minutes=100.0)
+    assert tr.n_pulses == 300_000

@@ -145,11 +145,12 @@ def run_loop(
     ecap = np.empty(n)
     status = np.zeros(n, np.int8)
     upper = min(patient_max_ma, compliance_max_ma)
-    i_now = start_ma
+    i_now = min(max(start_ma, min_ma), upper)
     flag = STATUS_OK
-    if start_ma > compliance_max_ma:
-        i_now = compliance_max_ma
+    if start_ma > compliance_max_ma and compliance_max_ma < patient_max_ma:
         flag = STATUS_OUT_OF_COMPLIANCE
+    elif start_ma > patient_max_ma or start_ma < min_ma:
+        flag = STATUS_SATURATED
     for k in range(n):
         y = map_value(amplitude_ma, ecap_table_uv, log_threshold_ma, rows[k], weights[k], i_now)
         y += noise_uv[k]

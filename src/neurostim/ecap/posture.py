@@ -191,19 +191,30 @@ class PostureSchedule:
         if self.transition_s > 0:
             ramp = np.clip((tau - self.segment_start_s[seg]) / self.transition_s, 0.0, 1.0)
             d = previous[seg] + (held[seg] - previous[seg]) * ramp
-        for start, length, change in zip(
-            self.event_start_s, self.event_duration_s, self.event_dcsf_change_mm, strict=True
-        ):
-            phase = (tau - start) / length
-            inside = (phase >= 0) & (phase < 1)
-            d = d + np.where(inside, change * 0.5 * (1.0 - np.cos(2.0 * np.pi * phase)), 0.0)
+        if self.event_start_s.size:
+            order = np.argsort(tau, kind="stable")
+            sorted_tau = tau[order]
+            first = np.searchsorted(sorted_tau, self.event_start_s, side="left")
+            last = np.searchsorted(sorted_tau, self.event_start_s + self.event_duration_s, "left")
+            for a, b, start, length, change in zip(
+                first, last, self.event_start_s, self.event_duration_s,
+                self.event_dcsf_change_mm, strict=True,
+            ):  # fmt: skip
+                idx = order[a:b]
+                phase = (tau[idx] - start) / length
+                d[idx] += change * 0.5 * (1.0 - np.cos(2.0 * np.pi * phase))
         return d
 
     def dcsf_range_mm(self) -> tuple[float, float]:
         """Lowest and highest dCSF the schedule reaches (held postures and transients)."""
-        t = np.arange(0.0, self.duration_s, 0.01)
-        extra = self.event_start_s + 0.5 * self.event_duration_s
-        d = self.dcsf_mm(np.concatenate([t, extra]))
+        # held values, ramps (linear, so their ends), and 41 points across each event
+        ends = np.concatenate(
+            [self.segment_start_s, self.segment_start_s + self.transition_s, [self.duration_s]]
+        )
+        u = np.linspace(0.0, 1.0, 41)
+        inside = (self.event_start_s[:, None] + u[None, :] * self.event_duration_s[:, None]).ravel()
+        t = np.clip(np.concatenate([ends, inside]), 0.0, np.nextafter(self.duration_s, 0.0))
+        d = self.dcsf_mm(t)
         return float(d.min()), float(d.max())
 
 
