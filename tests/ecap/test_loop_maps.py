@@ -147,3 +147,15 @@ def test_growth_curves_plug_in(tmp_path) -> None:
     m = build_map(growth_from_curves(ecap_growth, program(), "T10"), [4.0, 6.0], AMPLITUDES_MA)
     assert calls == [("T10", 4.0), ("T10", 6.0)]
     assert isinstance(m, EcapMap)
+
+
+def test_a_failed_growth_curve_is_refused() -> None:
+    from neurostim.ecap import growth_from_curves
+
+    class Failed:
+        status = "solver_failed"
+        ecap_uv = recruited = np.zeros(3)
+
+    growth = growth_from_curves(lambda *a, **k: Failed(), program(), "T10")
+    with pytest.raises(InputError, match="an ok growth curve at dCSF 4 mm"):
+        build_map(growth, [4.0], [0.0, 1.0, 2.0])

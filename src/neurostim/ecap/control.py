@@ -48,9 +48,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from neurostim.device import Program, battery_report
 from neurostim.device.battery import (
@@ -65,7 +66,7 @@ from neurostim.ecap.maps import EcapMap, loop_parameters
 from neurostim.ecap.posture import PostureSchedule
 from neurostim.ecap.trace import LoopTrace
 from neurostim.errors import InputError
-from neurostim.units import MA_TO_A, MA_US_TO_UC, S_PER_MIN
+from neurostim.units import MA_TO_A, S_PER_MIN
 
 Mode = Literal["open", "closed"]
 Controller = Literal["per-pulse", "control-pulses"]
@@ -312,7 +313,9 @@ def run_loop(
         _value("recording", "below_noise_factor") * s.noise_uv_rms,
         0.5 * s.noise_uv_rms,
     )
-    charge = current * lim.pulse_width_us * MA_US_TO_UC  # charge_per_phase_uc, per pulse
+    charge: NDArray[np.float64] = np.asarray(
+        charge_per_phase_uc(cast(float, current), lim.pulse_width_us), np.float64
+    )
     in_window = (ecap >= s.window_uv[0]) & (ecap <= s.window_uv[1])
     runtime = time.perf_counter() - start
     closed = mode == "closed"
