@@ -30,6 +30,7 @@ from neurostim.web.checks import (
 from neurostim.web.db import transaction
 from neurostim.web.deps import (
     SESSION_COOKIE,
+    Denied,
     allow,
     context,
     get_conn,
@@ -259,7 +260,7 @@ def program_in_slot(
     p = patient_for(conn, request, principal, patient_id, action="program.read")
     saved = get_program(conn, p.id, slot)
     if saved is None:
-        raise refuse(conn, request, principal, 404, "no program in this slot", patient_id=p.id)
+        raise Denied(404, "no program in this slot")  # a read: nothing refused, nothing audited
     return saved.to_dict()
 
 
