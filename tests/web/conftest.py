@@ -4,18 +4,24 @@ fake clock, and signed-in clients."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the web clinic needs the web extra")
-pytest.importorskip("argon2", reason="the web clinic needs the web extra")
+from neurostim.web import create_app, seed_demo
 
-from fastapi.testclient import TestClient  # noqa: E402
+WEB_EXTRA = all(
+    importlib.util.find_spec(m) for m in ("fastapi", "argon2", "jinja2", "multipart", "httpx")
+)
+collect_ignore_glob = [] if WEB_EXTRA else ["test_*.py"]
+"""Without the ``web`` extra (and httpx) the web tests are not collected."""
 
-from neurostim.web import create_app, seed_demo  # noqa: E402
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 PASSWORD = "demo-password-1"
 SECRET = b"\x01" * 32
@@ -85,6 +91,8 @@ def app(db_path: Path, clock: FakeClock):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def client(app) -> TestClient:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
     return TestClient(app)
 
 
@@ -98,6 +106,8 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
 @pytest.fixture
 def signed_in(app) -> Callable[[str], tuple[TestClient, str]]:  # type: ignore[no-untyped-def]
     """``signed_in(username)`` → a new client signed in as that user and its CSRF token."""
+
+    from fastapi.testclient import TestClient
 
     def make(username: str) -> tuple[TestClient, str]:
         c = TestClient(app)
