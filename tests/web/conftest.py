@@ -49,6 +49,10 @@ class FakeClock:
         self.now += dt.timedelta(**kwargs)
 
 
+SHIPPED_HASHER: Callable[[], object] | None = None
+"""The package's own hasher factory, set aside while the tests use a cheap one."""
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_argon2() -> Iterator[None]:
     """Tests hash with argon2id at its smallest cost (the shipped cost takes ~0.5 s per login
@@ -57,6 +61,8 @@ def _cheap_argon2() -> Iterator[None]:
 
     from neurostim.web import auth
 
+    global SHIPPED_HASHER
+    SHIPPED_HASHER = auth._hasher
     cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(auth, "_hasher", lambda: cheap)
