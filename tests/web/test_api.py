@@ -192,3 +192,34 @@ def test_security_headers_on_every_response(client) -> None:
         headers = client.get(path).headers
         assert "script-src 'self'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_openapi_declares_the_program_file_schemas(client) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    program = schemas["ProgramCheckRequest"]["properties"]["program"]
+    assert program == {"$ref": "#/components/schemas/Program"}
+    assert {"stimulator", "leads", "trains"} <= set(schemas["Program"]["properties"])
+    assert "amplitude_ma" in schemas["Train"]["properties"]
+    assert "concentration" in schemas["PumpProgram"]["properties"]
+    assert "amplitude_max_ma" in schemas["PatientLimits"]["properties"]
+
+
+def test_every_openapi_reference_resolves(client) -> None:
+    spec = client.get("/openapi.json").json()
+    names = set(spec["components"]["schemas"])
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                refs.append(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in names, ref

@@ -174,6 +174,36 @@ def _stored_secret(db_path: Path) -> bytes:
     return bytes.fromhex(value)
 
 
+_BODY_MODELS = {
+    "ProgramCheckRequest": {"program": "Program"},
+    "ProgramWrite": {"program": "Program"},
+    "PumpCheckRequest": {"program": "PumpProgram", "previous": "PumpProgram"},
+}
+"""Request bodies whose program fields are the platform's program models (validated by the
+platform's parsers, so the schema is declared rather than inferred)."""
+
+
+def _link_program_models(schema: dict[str, Any]) -> None:
+    """Declare the program fields of the request bodies as the device's ``Program`` and the
+    intrathecal ``PumpProgram`` JSON schemas (the program files' schemas)."""
+    from neurostim.device import Program
+    from neurostim.intrathecal import PumpProgram
+
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (Program, PumpProgram):
+        js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in js.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components[model.__name__] = js
+    for body, fields in _BODY_MODELS.items():
+        properties = components.get(body, {}).get("properties", {})
+        for field, model_name in fields.items():
+            if field in properties:
+                ref = {"$ref": f"#/components/schemas/{model_name}"}
+                nullable = field == "previous"
+                properties[field] = {"anyOf": [ref, {"type": "null"}]} if nullable else ref
+
+
 def build_app(
     db_path: str | Path,
     *,
@@ -218,6 +248,14 @@ def build_app(
     app.mount("/static", StaticFiles(directory=str(package.joinpath("static"))), name="static")
     _install_handlers(app)
     app.add_middleware(_Guard)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _link_program_models(generate())
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
