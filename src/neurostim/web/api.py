@@ -27,6 +27,7 @@ from neurostim.web.checks import (
     require_valid,
     unacknowledged,
 )
+from neurostim.web.controller import reset_slot_amplitude
 from neurostim.web.db import transaction
 from neurostim.web.deps import (
     SESSION_COOKIE,
@@ -364,6 +365,7 @@ def save_program(
                 utc=now(request),
             )
         else:
+            reset_slot_amplitude(conn, patient.id, slot)
             old = None if before is None else before.program
             audit.append(
                 conn,

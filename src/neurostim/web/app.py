@@ -26,12 +26,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurostim import __version__
-from neurostim.web import api, audit, pages
+from neurostim.web import api, audit, controller, pages
 from neurostim.web.checks import json_safe
 from neurostim.web.db import connect, migrate, transaction
 from neurostim.web.deps import SAFE_METHODS, ClinicContext, Denied, current_principal
 
 logger = logging.getLogger("neurostim.web")
+
+ROUTERS = (api.router, controller.router, pages.router)
+"""The routers the app serves (the role test walks them for each route's gate)."""
 
 SECURITY_HEADERS = {
     "content-security-policy": (
@@ -243,8 +246,8 @@ def build_app(
         """Liveness: 200 ``{"status": "ok"}``."""
         return {"status": "ok"}
 
-    app.include_router(api.router)
-    app.include_router(pages.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(package.joinpath("static"))), name="static")
     _install_handlers(app)
     app.add_middleware(_Guard)
@@ -259,4 +262,4 @@ def build_app(
     return app
 
 
-__all__ = ["SECURITY_HEADERS", "build_app"]
+__all__ = ["ROUTERS", "SECURITY_HEADERS", "build_app"]
