@@ -40,6 +40,14 @@ def test_bad_options_exit_2_with_one_line(args: list[str], field: str) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_file_that_is_not_a_database_exits_2(tmp_path: Path) -> None:
+    db = tmp_path / "notes.txt"
+    db.write_text("not a database, " * 100, encoding="utf-8")
+    result = _run("--db", str(db))
+    assert result.exit_code == 2
+    assert result.output.startswith("error: --db = ") and "Traceback" not in result.output
+
+
 def test_host_defaults_to_loopback_and_others_must_be_named(tmp_path: Path) -> None:
     config = serve_config(None, 8000, tmp_path / "c.sqlite3", False, None)
     assert config.host == "127.0.0.1" and config.loopback

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,11 +122,13 @@ def serve_command(
     ),
 ) -> None:
     """Serve the web clinic until interrupted (Ctrl-C)."""
+    config = serve_config(host, port, db, demo, demo_password)
     try:
-        config = serve_config(host, port, db, demo, demo_password)
         application = prepare(config)
     except ImportError as exc:
         raise InputError("neurostim[web]", "not installed", str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise InputError("--db", str(config.db), f"a clinic SQLite database ({exc})") from None
     import uvicorn
 
     if not config.loopback:

@@ -16,13 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neurostim.web import audit
-from neurostim.web.api import (
-    LOGIN_FAILED,
-    STAFF,
-    close_session,
-    set_session_cookie,
-    start_session,
-)
+from neurostim.web.api import STAFF
 from neurostim.web.auth import ROLES, Principal, authenticate, csrf_matches, new_token
 from neurostim.web.checks import FieldError, Refused, check_program_data
 from neurostim.web.deps import (
@@ -33,6 +27,12 @@ from neurostim.web.deps import (
     current_principal,
     get_conn,
     visible_patients,
+)
+from neurostim.web.sessions import (
+    LOGIN_FAILED,
+    close_session,
+    set_session_cookie,
+    start_session,
 )
 from neurostim.web.store import list_patients
 
