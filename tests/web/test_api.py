@@ -223,3 +223,10 @@ def test_every_openapi_reference_resolves(client) -> None:
     assert refs
     for ref in refs:
         assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in names, ref
+
+
+def test_unknown_paths_are_404_as_json_or_a_page(client) -> None:
+    r = client.get("/api/no-such-route")
+    assert r.status_code == 404 and r.json() == {"detail": "Not Found"}
+    r = client.get("/no-such-page")
+    assert r.status_code == 404 and 'role="alert"' in r.text and "<html" in r.text

@@ -72,3 +72,41 @@ def test_shipped_argon2_parameters_are_used(monkeypatch) -> None:
     assert digest.startswith("$argon2id$") and params in digest
     assert auth.verify_password(digest, "a-long-password")
     assert not auth.verify_password(digest, "a-long-passworD")
+
+
+_WITHOUT_EXTRA = """
+import importlib.abc, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"fastapi", "starlette", "uvicorn", "argon2", "multipart"}:
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+
+sys.meta_path.insert(0, Block())
+import neurostim.web
+from neurostim.cli import main
+sys.argv = ["neurostim", "clinic", "serve", "--demo", "--db", sys.argv[1]]
+main()
+"""
+
+
+def test_without_the_extra_the_package_imports_and_serve_names_the_extra(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    db = tmp_path / "c.sqlite3"
+    env_path = str(Path(neurostim.web.__file__).parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_EXTRA, str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        "error: the web clinic needs fastapi, uvicorn, argon2-cffi, python-multipart: "
+        "pip install 'neurostim[web]'"
+    )
+    assert not db.exists()

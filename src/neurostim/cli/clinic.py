@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from neurostim.cli._common import OneLineErrors, check_int, guarded
+from neurostim.cli._common import OneLineErrors, check_int, fail, guarded
 from neurostim.errors import InputError
 
 app = typer.Typer(help="The web clinic (clinician programmer, patient controller, pump).")
@@ -126,7 +126,7 @@ def serve_command(
     try:
         application = prepare(config)
     except ImportError as exc:
-        raise InputError("neurostim[web]", "not installed", str(exc)) from None
+        raise fail(str(exc)) from None
     except sqlite3.DatabaseError as exc:
         raise InputError("--db", str(config.db), f"a clinic SQLite database ({exc})") from None
     import uvicorn

@@ -20,10 +20,17 @@ WEB_EXTRA_MODULES = {
 """Modules the server imports, and the distribution that provides each."""
 
 
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def require_web_extra() -> None:
     """Raise ``ImportError`` naming ``pip install 'neurostim[web]'`` when a server module is
     missing."""
-    missing = [dist for mod, dist in WEB_EXTRA_MODULES.items() if not importlib.util.find_spec(mod)]
+    missing = [dist for mod, dist in WEB_EXTRA_MODULES.items() if not _importable(mod)]
     if missing:
         raise ImportError(
             f"the web clinic needs {', '.join(missing)}: pip install 'neurostim[web]'"
