@@ -147,9 +147,9 @@ def test_malformed_pump_program_is_422(client) -> None:
 def test_patient_list_by_role(signed_in) -> None:
     clin, _ = signed_in("clin1")
     ids = {p["id"] for p in clin.get("/api/patients").json()}
-    assert ids == {PATIENT, SANDBOX}
+    assert ids == {PATIENT, SANDBOX, "ITDD-01", "ITDD-01-SANDBOX"}
     stud, _ = signed_in("stud1")
-    assert [p["id"] for p in stud.get("/api/patients").json()] == [SANDBOX]
+    assert [p["id"] for p in stud.get("/api/patients").json()] == [SANDBOX, "ITDD-01-SANDBOX"]
     record = clin.get(f"/api/patients/{PATIENT}").json()
     assert record["stimulator"] == "generic-rechargeable-16"
     assert record["impedance_status"] == {"L1.E7": "open"}

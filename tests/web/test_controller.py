@@ -18,8 +18,9 @@ def _setup(signed_in, patient_max: float | None = 6.0):  # type: ignore[no-untyp
     program = tonic_program()
     if patient_max is None:
         del program["patient"]
-    r = clin.put(PROGRAM_URL, json={"program": program, "version": 0},
-                 headers={"X-CSRF-Token": token})  # fmt: skip
+    r = clin.put(
+        PROGRAM_URL, json={"program": program, "version": 0}, headers={"X-CSRF-Token": token}
+    )
     assert r.status_code == 200, r.text
     return signed_in("pat1")
 
@@ -68,11 +69,17 @@ def test_stimulation_off_and_stale_version(signed_in) -> None:
     pat, token = _setup(signed_in)
     assert _change(pat, token, active_slot=1, stimulation_on=True).json()["stimulation_on"]
     state = pat.get(URL).json()
-    r = pat.put(URL, json={"version": state["version"], "stimulation_on": False},
-                headers={"X-CSRF-Token": token})  # fmt: skip
+    r = pat.put(
+        URL,
+        json={"version": state["version"], "stimulation_on": False},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 200 and r.json()["stimulation_on"] is False
-    r = pat.put(URL, json={"version": state["version"], "stimulation_on": True},
-                headers={"X-CSRF-Token": token})  # fmt: skip
+    r = pat.put(
+        URL,
+        json={"version": state["version"], "stimulation_on": True},
+        headers={"X-CSRF-Token": token},
+    )
     assert r.status_code == 409 and pat.get(URL).json()["stimulation_on"] is False
 
 
@@ -88,8 +95,11 @@ def test_a_new_program_version_resets_the_patient_amplitude(signed_in) -> None:
     assert _change(pat, token, amplitude_ma=5.5).status_code == 200
     clin, ctoken = signed_in("clin2")
     limits = {"amplitude_min_ma": 2.0, "amplitude_max_ma": 4.0}
-    r = clin.put(f"{PROGRAM_URL}/limits", json={"limits": limits, "version": 1},
-                 headers={"X-CSRF-Token": ctoken})  # fmt: skip
+    r = clin.put(
+        f"{PROGRAM_URL}/limits",
+        json={"limits": limits, "version": 1},
+        headers={"X-CSRF-Token": ctoken},
+    )
     assert r.status_code == 200
     program = pat.get(URL).json()["programs"][0]
     assert program["amplitude_ma"] == 3.0 and program["amplitude_max_ma"] == 4.0
@@ -97,8 +107,9 @@ def test_a_new_program_version_resets_the_patient_amplitude(signed_in) -> None:
 
 def test_a_patient_reaches_their_own_controller_only(signed_in) -> None:
     pat, token = _setup(signed_in)
-    r = pat.put(f"/api/patients/{SANDBOX}/controller", json={"version": 1},
-                headers={"X-CSRF-Token": token})  # fmt: skip
+    r = pat.put(
+        f"/api/patients/{SANDBOX}/controller", json={"version": 1}, headers={"X-CSRF-Token": token}
+    )
     assert r.status_code == 403
     clin, ctoken = signed_in("clin1")
     assert clin.get(URL).status_code == 200

@@ -79,7 +79,7 @@ def _stored_state(db_path) -> tuple[list[tuple[object, ...]], ...]:  # type: ign
     try:
         return tuple(
             [tuple(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY 1")]
-            for table in ("programs", "controller", "sessions")
+            for table in ("programs", "controller", "sessions", "pumps", "pump_changes")
         )
     finally:
         conn.close()

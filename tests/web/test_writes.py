@@ -91,8 +91,13 @@ def test_bad_values_are_422_with_field_value_range(signed_in, db_path, train, fi
 def test_patient_min_above_max_is_refused(signed_in) -> None:
     c, csrf = signed_in("clin1")
     assert _put(c, csrf, program=tonic_program(), version=0).status_code == 200
-    r = _put(c, csrf, f"{URL}/limits", limits={"amplitude_min_ma": 5.0, "amplitude_max_ma": 4.0},
-             version=1)  # fmt: skip
+    r = _put(
+        c,
+        csrf,
+        f"{URL}/limits",
+        limits={"amplitude_min_ma": 5.0, "amplitude_max_ma": 4.0},
+        version=1,
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"].startswith("patient.")
     assert c.get(URL).json()["version"] == 1
@@ -150,8 +155,13 @@ def test_patient_max_above_the_density_limit_warns_again(signed_in) -> None:
     program = tonic_program(amplitude_ma=4.0, pulse_width_us=500)
     program["patient"] = {"amplitude_min_ma": 2.0, "amplitude_max_ma": 5.0}  # no warning yet
     assert _put(c, csrf, program=program, version=0).status_code == 200
-    r = _put(c, csrf, f"{URL}/limits", limits={"amplitude_min_ma": 2.0, "amplitude_max_ma": 7.5},
-             version=1)  # fmt: skip
+    r = _put(
+        c,
+        csrf,
+        f"{URL}/limits",
+        limits={"amplitude_min_ma": 2.0, "amplitude_max_ma": 7.5},
+        version=1,
+    )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "acknowledged"
     assert any("patient-max" in k for k in r.json()["errors"][0]["value"])
@@ -169,8 +179,12 @@ def test_students_write_sandbox_copies_only(signed_in, db_path) -> None:
 
 def test_unknown_patient_and_slot_beyond_the_stimulator(signed_in) -> None:
     c, csrf = signed_in("clin1")
-    assert _put(c, csrf, "/api/patients/NOPE/programs/1", program=tonic_program(),
-                version=0).status_code == 404  # fmt: skip
+    assert (
+        _put(
+            c, csrf, "/api/patients/NOPE/programs/1", program=tonic_program(), version=0
+        ).status_code
+        == 404
+    )
     r = _put(c, csrf, f"/api/patients/{PATIENT}/programs/17", program=tonic_program(), version=0)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "slot"
     r = _put(c, csrf, f"/api/patients/{PATIENT}/programs/0", program=tonic_program(), version=0)

@@ -158,9 +158,16 @@ def put_program(
     """Write a program into a slot (students: sandbox copies only)."""
     p = patient_for(conn, request, principal, patient_id, action="program.write")
     return save_program(
-        conn, request, principal, p, slot, body.program, body.version, body.acknowledged,
+        conn,
+        request,
+        principal,
+        p,
+        slot,
+        body.program,
+        body.version,
+        body.acknowledged,
         "program.write",
-    )  # fmt: skip
+    )
 
 
 @router.put("/patients/{patient_id}/programs/{slot}/limits")
@@ -179,9 +186,14 @@ def put_limits(
     saved = get_program(conn, p.id, slot)
     if saved is None:
         raise refuse(
-            conn, request, principal, 404, "no program in this slot", action="limits.write",
+            conn,
+            request,
+            principal,
+            404,
+            "no program in this slot",
+            action="limits.write",
             patient_id=p.id,
-        )  # fmt: skip
+        )
     data = {**saved.program, "patient": body.limits.model_dump(mode="json", exclude_none=True)}
     return save_program(
         conn, request, principal, p, slot, data, body.version, body.acknowledged, "limits.write"

@@ -26,14 +26,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurostim import __version__
-from neurostim.web import api, audit, controller, pages, sessions
+from neurostim.web import api, audit, controller, pages, pump, sessions
 from neurostim.web.checks import json_safe
 from neurostim.web.db import connect, migrate, transaction
 from neurostim.web.deps import SAFE_METHODS, ClinicContext, Denied, current_principal
 
 logger = logging.getLogger("neurostim.web")
 
-ROUTERS = (sessions.router, api.router, controller.router, pages.router)
+ROUTERS = (sessions.router, api.router, controller.router, pump.router, pages.router)
 """The routers the app serves (the role test walks them for each route's gate)."""
 
 SECURITY_HEADERS = {
@@ -181,6 +181,7 @@ _BODY_MODELS = {
     "ProgramCheckRequest": {"program": "Program"},
     "ProgramWrite": {"program": "Program"},
     "PumpCheckRequest": {"program": "PumpProgram", "previous": "PumpProgram"},
+    "PumpChange": {"program": "PumpProgram"},
 }
 """Request bodies whose program fields are the platform's program models (validated by the
 platform's parsers, so the schema is declared rather than inferred)."""
