@@ -20,6 +20,7 @@ SUBPACKAGES = [
     "neurostim.patient",
     "neurostim.clinic",
     "neurostim.ecap",
+    "neurostim.web",
 ]
 
 
