@@ -27,7 +27,7 @@ from neurostim.fibers.populations import (
 from neurostim.fibers.solver import SimulationResult, resting_state, simulate
 from neurostim.fibers.sundt import SundtFiber, sundt_geometry
 from neurostim.fibers.threshold import STATUSES, ThresholdResult, find_thresholds
-from neurostim.fibers.velocity import conduction_velocity
+from neurostim.fibers.velocity import conduction_velocity, model_conduction_velocity
 
 __all__ = [
     "STATUSES",
@@ -45,6 +45,7 @@ __all__ = [
     "fiber_model",
     "fiber_model_names",
     "find_thresholds",
+    "model_conduction_velocity",
     "mrg_diameters_um",
     "mrg_geometry",
     "mrg_interpolation_geometry",
