@@ -1,6 +1,7 @@
 """MRG with interpolated geometry: the ASCENT relations, the range, and every way to reach it.
 
-Reference relations (peripheral-nerve.md section 1.3, ASCENT MRG_INTERPOLATION), written out
+Reference relations (ASCENT MRG_INTERPOLATION, Musselman et al. 2021, as the PNS specification
+section 1.3 restates them), written out
 here independently of the data file: node spacing -8.215 D^2 + 272.4 D - 780.2 (D >= 5.643)
 else 81.08 D + 37.84; FLUT length -0.1652 D^2 + 6.354 D - 0.2862; node diameter
 0.01093 D^2 + 0.1008 D + 1.099; axon diameter 0.02361 D^2 + 0.3673 D + 0.7122; lamellae

@@ -9,6 +9,11 @@ periaxonal space (xraxial = 7000/(π((d/2+δ)² − (d/2)²)) MΩ/cm, myelin xg 
 xc = 0.1/(2 nl) µF/cm², nodes xg = 1e10, xc = 0); one passive end node per side (g_pas 1e-4,
 e −80 mV, cm 1, Ra 1e10); 37 °C.
 
+With ``model="mrg-interpolation"`` the same fiber takes the period geometry of the ASCENT
+``MRG_INTERPOLATION`` fits for any diameter in 2-16 µm (``_mrg_interpolation.py``, from the
+coefficients of ``neurostim/fibers/data/mrg_interpolation.toml``, evaluated independently of
+the engine's geometry code).
+
 Stimulus: a point source at (0, distance, z of the centre node) in 0.2 S/m
 (:func:`neurostim.field.point_source_potential_mv`), applied as ``e_extracellular`` at every
 compartment and held over each step (PROTOCOL.md §3).

@@ -75,7 +75,9 @@ class FiberModel:
     cv: CVProtocol
     description: str = ""
 
-    def geometry(self, diameter_um: float, n_nodes: int, temperature_c: float = 37.0):
+    def geometry(
+        self, diameter_um: float, n_nodes: int, temperature_c: float = 37.0
+    ) -> CableGeometry:
         """The checked cable: ``check_diameter`` then ``build``."""
         self.check_diameter(float(diameter_um))
         return self.build(float(diameter_um), int(n_nodes), float(temperature_c))

@@ -2,7 +2,7 @@
 
 The MRG double cable of :mod:`neurostim.fibers.mrg` (same sections, electrical parameters, node
 channels and passive end nodes) with its period geometry from quadratic fits against the fiber
-diameter D (um) [ASC] (peripheral-nerve.md section 1.3), coefficients in
+diameter D (um) [ASC: Musselman et al. 2021, ASCENT v1.4.0], coefficients in
 data/mrg_interpolation.toml:
 
 =====================================  ==============================================
@@ -23,13 +23,15 @@ The two node-spacing branches meet at 5.643 um (495.4 um, continuous to 0.01 um)
 that ASCENT fits for 1.011-16 um is not included (its formulas are not in the reference
 specification), so Adelta fibers below 2 um have no myelinated model here yet.
 
-At the nine table diameters the fits differ from McIntyre's Table 1 by up to 7 % in node
-spacing (5.7 um: 501.9 vs 500; 7.3 um: 768.3 vs 750) and a few percent in the other columns;
-docs/fibers.md gives the table and the threshold differences this makes.
+At the nine table diameters the fits differ from McIntyre's Table 1 (node spacing up to 3.2 %,
+node diameter 6.8 %, axon diameter 5.1 %, lamellae 3.1 %, FLUT length 12.7 %), which moves
+thresholds by up to 1.5 % and conduction velocity by up to 2.8 % (docs/fibers.md,
+benchmarks/mrg_interpolation.py).
 
-Validation (tests/compare/test_neuron_mrg_interpolation.py, ``-m neuron``, and the shipped
-NEURON table tests/reference/data/mrg_interpolation_neuron.csv): thresholds within 0.1 % and
-node voltage traces within 0.5 mV of NEURON at 2.0, 3.5, 5.7, 7.3, 12.4 and 16 um.
+Validation against NEURON running the same geometry (tests/compare/test_neuron_mrg_interpolation.py,
+``-m neuron``; shipped tables tests/reference/data/mrg_interpolation_thresholds.csv and
+mrg_interpolation_cv.csv): thresholds within 0.004 % (searched to 0.01 %), node traces within
+4e-7 mV, velocities within 1e-9 at 2-16 um.
 """
 
 from __future__ import annotations
