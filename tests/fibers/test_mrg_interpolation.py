@@ -26,6 +26,7 @@ from neurostim.fibers import (
     mrg_geometry,
     mrg_interpolation_geometry,
     protocol_thresholds,
+    simulate,
     straight_fibers,
 )
 from neurostim.fibers.cases import n_sections
@@ -187,3 +188,18 @@ def test_populations_take_the_model() -> None:
     assert Fiber("mrg-interpolation", 10.0, 5).geometry.extra["node_spacing_um"] == pytest.approx(
         spacing(10.0)
     )
+
+
+@pytest.mark.slow
+def test_numpy_reference_backend_agrees() -> None:
+    # the NumPy reference solves the full block system by plain block Thomas elimination, an
+    # independent check of the node reduction on the interpolated coefficients
+    c = ProtocolCase("mrg-interpolation", 2.0, 0.5, "monophasic-cathodic", 0.1, n_nodes=21)
+    g = c.geometry()
+    phi, w = c.phi_mv_per_ma(g), c.unit_waveform()[:300]  # 1.5 ms: the AP has arrived
+    amp = np.array([-0.2, -0.1])  # above and below threshold (about -0.14 mA)
+    a = simulate(g, phi, amp, w, record_sections=g.node_sections)
+    b = simulate(g, phi, amp, w, record_sections=g.node_sections, backend="numpy")
+    assert a.v_trace_mv is not None and b.v_trace_mv is not None
+    assert_close(a.v_trace_mv, b.v_trace_mv, atol=1e-6, what="numba vs numpy traces", unit="mV")
+    assert list(a.detected) == [True, False]
