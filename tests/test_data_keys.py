@@ -136,6 +136,17 @@ def _fibers_mrg() -> None:
         mrg.mrg_parameters.cache_clear()
 
 
+def _fibers_mrg_interpolation() -> None:
+    from neurostim.fibers import mrg_interpolation as mi
+
+    mi.mrg_interpolation_parameters.cache_clear()
+    try:
+        for d in (2.0, 10.0):  # both node-spacing branches
+            mi.mrg_interpolation_geometry(d, 5)
+    finally:
+        mi.mrg_interpolation_parameters.cache_clear()
+
+
 def _fibers_sundt() -> None:
     from neurostim.fibers import sundt
 
@@ -228,6 +239,7 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.clinic", "pathway.toml", _clinic_pathway),
     ("neurostim.clinic", "outcomes.toml", _clinic_outcomes),
     ("neurostim.fibers", "mrg.toml", _fibers_mrg),
+    ("neurostim.fibers", "mrg_interpolation.toml", _fibers_mrg_interpolation),
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
     ("neurostim.patient", "indications.toml", _patient_indications),
     ("neurostim.patient", "regions.toml", _patient_regions),
