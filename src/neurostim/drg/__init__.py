@@ -21,24 +21,32 @@ from neurostim.drg.levels import (
     drg_level_names,
     load_drg_geometry,
 )
+from neurostim.drg.neurons import NEURON_TYPES, NeuronType, neuron_types
+from neurostim.drg.population import DRGPopulation, drg_population, in_dense_region
 from neurostim.drg.shapes import Box, Cylinder, Ellipsoid, EllipticCylinder, region_index
 
 __all__ = [
     "DRG_TISSUES",
+    "NEURON_TYPES",
     "Box",
     "Cylinder",
     "DRGConductivity",
     "DRGGeometry",
     "DRGLeadPlacement",
     "DRGParameterRow",
+    "DRGPopulation",
     "Ellipsoid",
     "EllipticCylinder",
+    "NeuronType",
     "drg_allowed_keys",
     "drg_conductivity",
     "drg_geometry_from_toml",
     "drg_level_defaults",
     "drg_level_names",
+    "drg_population",
+    "in_dense_region",
     "load_drg_geometry",
+    "neuron_types",
     "place_lead",
     "region_index",
 ]
