@@ -22,6 +22,7 @@ from neurostim.drg.levels import (
     load_drg_geometry,
 )
 from neurostim.drg.neurons import NEURON_TYPES, NeuronType, neuron_types
+from neurostim.drg.plots import plot_drg
 from neurostim.drg.population import DRGPopulation, drg_population, in_dense_region
 from neurostim.drg.shapes import Box, Cylinder, Ellipsoid, EllipticCylinder, region_index
 
@@ -48,5 +49,6 @@ __all__ = [
     "load_drg_geometry",
     "neuron_types",
     "place_lead",
+    "plot_drg",
     "region_index",
 ]

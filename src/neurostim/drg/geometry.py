@@ -21,12 +21,14 @@ fiber core         the ganglion scaled by (1, 1 - shell, 1 - shell): the fibers'
                    outer ``soma_shell_fraction`` of the radius is the cell-body region
 capsule            the ganglion grown by ``capsule_thickness_mm`` on every semi-axis
 dorsal root        cylinder on the x axis, diameter ``dr_diameter_mm``, from the proximal model
-                   end (``dr_length_mm`` proximal of the capsule) to the ganglion's centre
+                   end (``dr_length_mm`` proximal of the capsule) to the proximal pole
+fiber channels     cylinders on the x axis from each pole to the centre: the root's fibers in
+                   the ganglion (:meth:`DRGGeometry.fiber_channel_radius_mm`)
 root sleeve        dural sleeve around the dorsal root, ``capsule_thickness_mm`` thick, holding
                    ``sleeve_csf_mm`` of CSF up to the proximal pole (drg.md §1.2)
-spinal nerve       cylinder on the x axis, diameter ``spinal_nerve_diameter_mm``, from the
-                   ganglion's centre to ``spinal_nerve_length_mm`` distal of the capsule, with an
-                   epineurium ``capsule_thickness_mm`` thick
+spinal nerve       cylinder on the x axis, diameter ``spinal_nerve_diameter_mm``, from the distal
+                   pole to ``spinal_nerve_length_mm`` distal of the capsule, with an epineurium
+                   ``capsule_thickness_mm`` thick (from the ganglion's centre)
 ventral root       tube of diameter ``vr_diameter_mm`` (with its epineurium) parallel to x,
                    ``vr_gap_mm`` outside the capsule at ``vr_angle_deg`` from ventral towards
                    caudal, bending into the spinal nerve within one nerve diameter distal of
@@ -169,6 +171,14 @@ class DRGGeometry(BaseModel):
         k = 1.0 - self.soma_shell_fraction
         return (a, k * b, k * c)
 
+    def fiber_channel_radius_mm(self, branch: str) -> float:
+        """Radius of the fibers' channel where a root runs through the ganglion: the root's
+        radius less its axon-free rim (``axon_rim_fraction``), at most the fiber core's radius.
+        ``branch`` is ``"central"`` (dorsal root) or ``"peripheral"`` (spinal nerve)."""
+        root = self.spinal_nerve_diameter_mm if branch == "peripheral" else self.dr_diameter_mm
+        _, cb, cc = self.core_semi_axes_mm
+        return min(root / 2 * (1.0 - self.axon_rim_fraction), cb, cc)
+
     @property
     def central_end_x_mm(self) -> float:
         """x of the dorsal root's proximal end (the model's central end)."""
@@ -218,8 +228,22 @@ class DRGGeometry(BaseModel):
             out.append(placement.body())
         out += [
             Ellipsoid("fiber_core", "fiber", origin, self.core_semi_axes_mm),
-            Cylinder("dorsal_root", "fiber", (x0, 0.0, 0.0), origin, r_dr),
-            Cylinder("spinal_nerve", "fiber", origin, (x1, 0.0, 0.0), r_sn),
+            Cylinder("dorsal_root", "fiber", (x0, 0.0, 0.0), (-a, 0.0, 0.0), r_dr),
+            Cylinder(
+                "central_channel",
+                "fiber",
+                (-a, 0.0, 0.0),
+                origin,
+                self.fiber_channel_radius_mm("central"),
+            ),
+            Cylinder(
+                "peripheral_channel",
+                "fiber",
+                origin,
+                (a, 0.0, 0.0),
+                self.fiber_channel_radius_mm("peripheral"),
+            ),
+            Cylinder("spinal_nerve", "fiber", (a, 0.0, 0.0), (x1, 0.0, 0.0), r_sn),
             Cylinder("ventral_root", "fiber", _xyz(vr[0]), _xyz(vr[1]), r_vr),
             Cylinder("ventral_root_join", "fiber", _xyz(vr[1]), _xyz(vr[2]), r_vr),
             Ellipsoid("ganglion", "drg_cells", origin, (a, b, c)),

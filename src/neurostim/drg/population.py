@@ -409,8 +409,7 @@ def channel_semi_axes_mm(
     """Semi-axes (y, z) of a branch's fiber channel at ``x_mm`` (n,), shape (n, 2)."""
     a, _, _ = g.ganglion_semi_axes_mm
     _, cb, cc = g.core_semi_axes_mm
-    root = g.spinal_nerve_diameter_mm if branch == "peripheral" else g.dr_diameter_mm
-    k = min(root / 2 * (1.0 - g.axon_rim_fraction), cb, cc)
+    k = g.fiber_channel_radius_mm(branch)
     u = np.asarray(x_mm, np.float64) / a
     s = np.sqrt(np.clip(1.0 - u * u, 0.0, None))
     return np.column_stack([np.maximum(k, cb * s), np.maximum(k, cc * s)])
