@@ -19,6 +19,7 @@ SUBPACKAGES = [
     "neurostim.anatomy",
     "neurostim.patient",
     "neurostim.clinic",
+    "neurostim.drg",
 ]
 
 

@@ -24,8 +24,9 @@ the T would leave the ganglion, the draw is repeated, then the stem runs straigh
 Branches run along the root axis to the model's ends (peripheral → spinal nerve, central →
 dorsal root). Each keeps its place in a **fiber channel** whose semi-axes at x are
 ``max(k, core(x))``: ``core(x)`` the fiber core's semi-axis (ganglion × (1 - shell)) at x, ``k``
-the root's radius less the axon-free rim (``axon_rim_fraction``, Sp20), capped at the core's
-central radius; beyond the ganglion's poles the channel is the root's. A branch joins its
+the radius of the root on that side (dorsal root at x < 0, spinal nerve at x > 0) less the
+axon-free rim (``axon_rim_fraction``, Sp20), capped at the core's central radius; beyond the
+ganglion's poles the channel is the root's. A branch joins its
 channel from the T within a 45° ramp. Branch polylines are sampled every
 ``branch_vertex_spacing_mm`` inside the ganglion and are straight in the roots.
 
@@ -403,15 +404,17 @@ def _diameters(
     return peripheral, stem, central
 
 
-def channel_semi_axes_mm(
-    g: DRGGeometry, x_mm: NDArray[np.float64], branch: str
-) -> NDArray[np.float64]:
-    """Semi-axes (y, z) of a branch's fiber channel at ``x_mm`` (n,), shape (n, 2)."""
+def channel_semi_axes_mm(g: DRGGeometry, x_mm: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Semi-axes (y, z) of the fiber channel at ``x_mm`` (n,), shape (n, 2): the fiber core's
+    cross-section, widened to the root's channel (dorsal root at x < 0, spinal nerve at x > 0;
+    :meth:`DRGGeometry.fiber_channel_radius_mm`) where the core is narrower."""
     a, _, _ = g.ganglion_semi_axes_mm
     _, cb, cc = g.core_semi_axes_mm
-    k = g.fiber_channel_radius_mm(branch)
-    u = np.asarray(x_mm, np.float64) / a
-    s = np.sqrt(np.clip(1.0 - u * u, 0.0, None))
+    x = np.asarray(x_mm, np.float64)
+    k = np.where(
+        x < 0, g.fiber_channel_radius_mm("central"), g.fiber_channel_radius_mm("peripheral")
+    )
+    s = np.sqrt(np.clip(1.0 - (x / a) ** 2, 0.0, None))
     return np.column_stack([np.maximum(k, cb * s), np.maximum(k, cc * s)])
 
 
@@ -424,7 +427,7 @@ def branch_path(
     a = g.ganglion_semi_axes_mm[0]
     x_t = float(t_junction_mm[0])
     yz_t = np.asarray(t_junction_mm[1:], np.float64)
-    channel_t = channel_semi_axes_mm(g, np.array([x_t]), branch)[0]
+    channel_t = channel_semi_axes_mm(g, np.array([x_t]))[0]
     xi = yz_t / channel_t
     norm = float(np.hypot(*xi))
     if norm > CHANNEL_MARGIN:
@@ -438,7 +441,7 @@ def branch_path(
     else:
         xs = np.array([x_entry])
     xs = np.concatenate([xs, [end_x]]) if sign * xs[-1] < sign * end_x else xs
-    yz = xi * channel_semi_axes_mm(g, xs, branch)
+    yz = xi * channel_semi_axes_mm(g, xs)
     return np.vstack([t_junction_mm, np.column_stack([xs, yz])])
 
 
