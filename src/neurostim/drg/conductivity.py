@@ -54,6 +54,7 @@ class DRGConductivity(BaseModel):
     muscle_longitudinal: Sigma
     muscle_transverse: Sigma
     encapsulation: Sigma
+    description: str = ""
     sources: dict[str, str] = Field(default_factory=dict)
     ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """(min, max) of the alternatives in drg.md §2, per tissue: the corners of a sweep."""
@@ -76,7 +77,12 @@ class DRGConductivity(BaseModel):
 def drg_conductivity(**overrides: Any) -> DRGConductivity:
     """The shipped set (drg.md §2), with ``overrides`` (tissue = S/m) applied."""
     doc = conductivity_document()
-    data: dict[str, Any] = {"name": doc["name"], "sources": {}, "ranges": {}}
+    data: dict[str, Any] = {
+        "name": doc["name"],
+        "description": doc["description"],
+        "sources": {},
+        "ranges": {},
+    }
     for tissue in DRG_TISSUES:
         row = doc[tissue]
         data[tissue] = row["value"]

@@ -1,5 +1,5 @@
-"""Figures of a DRG model: a cross-section and a longitudinal section with tissues, lead and
-somata.
+"""Figures of a DRG model: a cross-section and a longitudinal section (through the ganglion's
+axis and the lead) with tissues, lead and somata.
 
 Tissues are drawn by evaluating the model's solids (:meth:`DRGGeometry.solids`) on a grid, so
 the figure shows exactly the regions a mesher builds. Somata are projected onto each section,
@@ -53,7 +53,8 @@ def plot_drg(
     title: str | None = None,
 ) -> Path:
     """Write a two-panel figure: the cross-section (y-z) at ``section_x_mm`` and the
-    longitudinal section (x-y) through the ganglion's axis (z = 0), zoomed on the foramen.
+    longitudinal section through the ganglion's axis and the lead (the x-y plane without a
+    lead), zoomed on the foramen.
 
     Written to a temporary file beside ``path`` and renamed (no half-written image).
     """
@@ -70,17 +71,21 @@ def plot_drg(
     half_z = geometry.foramen_height_mm / 2 + 1.5
     used = _section(ax_cross, solids, "yz", section_x_mm, (-half_z, half_z), (-half_y, half_y))
     x_lo, x_hi = geometry.central_end_x_mm, geometry.peripheral_end_x_mm
-    used |= _section(ax_long, solids, "xy", 0.0, (x_lo - 1, x_hi + 1), (-half_y, half_y))
+    angle = geometry.lead_angle_deg if placement is not None else 0.0
+    toward = (np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle)))
+    half_v = max(half_y, half_z) if placement is not None else half_y
+    used |= _section(ax_long, solids, toward, 0.0, (x_lo - 1, x_hi + 1), (-half_v, half_v))
     if placement is not None:
-        _lead(ax_cross, ax_long, placement)
+        _lead(ax_cross, ax_long, placement, toward)
     if population is not None:
-        _somata(ax_cross, ax_long, population)
+        _somata(ax_cross, ax_long, population, toward)
     ax_cross.set_xlabel("z (mm, caudal +)")
     ax_cross.set_ylabel("y (mm, dorsal +)")
     ax_cross.set_title(f"cross-section at x = {section_x_mm:g} mm (somata projected)")
     ax_long.set_xlabel("x (mm, distal +: dorsal root left, spinal nerve right)")
-    ax_long.set_ylabel("y (mm, dorsal +)")
-    ax_long.set_title("longitudinal section at z = 0 (somata projected; * active contact)")
+    ax_long.set_ylabel(f"mm from the axis towards {angle:g} deg (0 dorsal, 90 caudal)")
+    ax_long.set_title("longitudinal section through the axis and the lead\n"
+                      "(somata projected; * active contact)")  # fmt: skip
     for ax in (ax_cross, ax_long):
         ax.set_aspect("equal")
     ordered = [m for m in MATERIAL_COLOURS if m in used]
@@ -99,22 +104,23 @@ def plot_drg(
 def _section(
     ax: Any,
     solids: tuple[Any, ...],
-    plane: str,
+    plane: str | tuple[float, float],
     offset_mm: float,
     h_range: tuple[float, float],
     v_range: tuple[float, float],
 ) -> set[str]:
-    """Draw the tissues of one plane (``"yz"``: horizontal z, vertical y at x = offset;
-    ``"xy"``: horizontal x, vertical y at z = offset); returns the materials seen."""
+    """Draw the tissues of one plane (``"yz"``: horizontal z, vertical y at x = offset; a
+    direction (e_y, e_z): horizontal x, vertical the distance from the axis along it);
+    returns the materials seen."""
     h = np.linspace(*h_range, GRID_POINTS)
     v = np.linspace(*v_range, GRID_POINTS)
     hh, vv = np.meshgrid(h, v)
     flat_h, flat_v = hh.ravel(), vv.ravel()
-    off = np.full_like(flat_h, offset_mm)
     if plane == "yz":
-        points = np.column_stack([off, flat_v, flat_h])
+        points = np.column_stack([np.full_like(flat_h, offset_mm), flat_v, flat_h])
     else:
-        points = np.column_stack([flat_h, flat_v, off])
+        ey, ez = plane
+        points = np.column_stack([flat_h, flat_v * ey, flat_v * ez])
     idx = region_index(solids, points)
     materials = [s.material for s in solids] + ["muscle"]
     names = sorted({materials[i] for i in np.unique(idx)}, key=list(MATERIAL_COLOURS).index)
@@ -130,11 +136,12 @@ def _section(
     return set(names)
 
 
-def _lead(ax_cross: Any, ax_long: Any, p: DRGLeadPlacement) -> None:
+def _lead(ax_cross: Any, ax_long: Any, p: DRGLeadPlacement, toward: tuple[float, float]) -> None:
     from matplotlib.patches import Circle, Rectangle
 
     y, z = map(float, p.axis_yz_mm)
     ax_cross.add_patch(Circle((z, y), p.radius_mm, facecolor="none", edgecolor="k", lw=1.2))
+    y = y * toward[0] + z * toward[1]  # the lead's distance from the axis in the section
     for cid, centre, length in zip(p.contact_ids, p.centers_mm, p.contact_length_mm, strict=True):
         active = cid in p.active_ids
         ax_long.add_patch(
@@ -147,7 +154,7 @@ def _lead(ax_cross: Any, ax_long: Any, p: DRGLeadPlacement) -> None:
                          textcoords="offset points", ha="center", fontsize=7)  # fmt: skip
 
 
-def _somata(ax_cross: Any, ax_long: Any, pop: DRGPopulation) -> None:
+def _somata(ax_cross: Any, ax_long: Any, pop: DRGPopulation, toward: tuple[float, float]) -> None:
     labels = {name: t.label for name, t in neuron_types().items()}
     for name in NEURON_TYPES:
         sel = pop.type == name
@@ -157,7 +164,8 @@ def _somata(ax_cross: Any, ax_long: Any, pop: DRGPopulation) -> None:
         style = TYPE_STYLE[name]
         kw = {"s": 9, "linewidths": 0.7, "color": style["color"], "marker": style["marker"]}
         ax_cross.scatter(c[:, 2], c[:, 1], **kw)
-        ax_long.scatter(c[:, 0], c[:, 1], label=f"{labels[name]} ({int(sel.sum())})", **kw)
+        v = c[:, 1] * toward[0] + c[:, 2] * toward[1]
+        ax_long.scatter(c[:, 0], v, label=f"{labels[name]} ({int(sel.sum())})", **kw)
 
 
 __all__ = ["MATERIAL_COLOURS", "TYPE_STYLE", "plot_drg"]
