@@ -116,7 +116,7 @@ def _section(
     v = np.linspace(*v_range, GRID_POINTS)
     hh, vv = np.meshgrid(h, v)
     flat_h, flat_v = hh.ravel(), vv.ravel()
-    if plane == "yz":
+    if isinstance(plane, str):  # "yz"
         points = np.column_stack([np.full_like(flat_h, offset_mm), flat_v, flat_h])
     else:
         ey, ez = plane
