@@ -31,8 +31,8 @@ def test_lead_and_encapsulation() -> None:
     g = load_drg_geometry()
     p = place_lead(g)
     y = float(p.axis_yz_mm[0])
-    points = [[0, y, 0], [0, y + 0.5 + 0.15, 0], [0, y - 0.5 - 0.15, 0]]
-    # body, scar above it; scar between lead and capsule (gap 0.3 = encapsulation 0.3)
+    points = [[0, y, 0], [0, y, 0.5 + 0.15], [0, y - 0.5 - 0.15, 0]]
+    # body, scar beside it; scar between lead and capsule (gap 0.3 = encapsulation 0.3)
     assert material(g, points, p) == ["insulator", "encapsulation", "encapsulation"]
 
 
@@ -54,3 +54,12 @@ def test_cache_key() -> None:
     assert g.cache_key() != g.replace(capsule_thickness_mm=0.25).cache_key()
     assert g.cache_key() != g.replace(conductivity={"fat": 0.033}).cache_key()
     assert g.cache_key() == g.replace(ranges="physical").cache_key()
+
+
+def test_encapsulation_never_replaces_bone() -> None:
+    g = load_drg_geometry()  # the lead's top is 0.1 mm below the bone, its scar 0.3 mm thick
+    p = place_lead(g)
+    top = float(p.axis_yz_mm[0]) + p.radius_mm
+    points = [[0, top + 0.05, 0], [0, top + 0.2, 0], [-25, top - 0.2, 0.6]]
+    # in the foramen, in the bone over it, and beside the lead outside the bone block
+    assert material(g, points, p) == ["encapsulation", "bone", "encapsulation"]

@@ -214,7 +214,8 @@ class DRGGeometry(BaseModel):
     def solids(self, placement: DRGLeadPlacement | None = None) -> tuple[Solid, ...]:
         """The model's regions in precedence order (:mod:`neurostim.drg.shapes`): a point
         belongs to the first solid that contains it. With a lead placement, the lead body
-        (``material = "insulator"``) comes first and its encapsulation after the nerves."""
+        (``material = "insulator"``) comes first and its encapsulation after the nerves,
+        clipped to the foramen's tunnel (bone stays bone)."""
         a, b, c = self.ganglion_semi_axes_mm
         cap = self.capsule_semi_axes_mm
         t = self.capsule_thickness_mm
@@ -263,9 +264,12 @@ class DRGGeometry(BaseModel):
                 Cylinder("ventral_root_join_epineurium", "capsule", _xyz(vr[1]), _xyz(vr[2]),
                          r_vr + t),
             ]  # fmt: skip
-        if placement is not None and self.encapsulation_mm > 0:
-            out.append(placement.encapsulation())
         half_bone, half = self.bone_block_mm / 2, self.domain_mm / 2
+        if placement is not None and self.encapsulation_mm > 0:
+            tunnel = EllipticCylinder("foramen_tunnel", "fat", (0.0, 0.0),
+                                      self.foramen_width_mm / 2, self.foramen_height_mm / 2,
+                                      -half, half)  # fmt: skip
+            out.append(placement.encapsulation(clip=tunnel))
         out += [
             EllipticCylinder("foramen", "fat", (0.0, 0.0), self.foramen_width_mm / 2,
                              self.foramen_height_mm / 2, -half_bone, half_bone),

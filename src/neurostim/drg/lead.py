@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.device import Lead, Program, load_lead
-from neurostim.drg.shapes import Cylinder, ellipse_point_with_normal
+from neurostim.drg.shapes import Cylinder, EllipticCylinder, ellipse_point_with_normal
 from neurostim.errors import InputError
 from neurostim.field import RingContact
 from neurostim.field.fem.leads import LEAD_TIP_MM
@@ -87,14 +87,14 @@ class DRGLeadPlacement:
             "lead", "insulator", (self.tip_x_mm, y, z), (self.proximal_x_mm, y, z), self.radius_mm
         )
 
-    def encapsulation(self) -> Cylinder:
-        """The scar sheath around the lead body."""
+    def encapsulation(self, clip: EllipticCylinder | None = None) -> Cylinder:
+        """The scar sheath around the lead body (only inside ``clip``: the foramen's tunnel,
+        so bone stays bone)."""
         y, z = map(float, self.axis_yz_mm)
         r = self.radius_mm + self.encapsulation_mm
         tip = self.tip_x_mm + self.encapsulation_mm
-        return Cylinder(
-            "encapsulation", "encapsulation", (tip, y, z), (self.proximal_x_mm, y, z), r
-        )
+        end = (self.proximal_x_mm, y, z)
+        return Cylinder("encapsulation", "encapsulation", (tip, y, z), end, r, clip)
 
 
 def ring_lead_radius_mm(lead: Lead) -> float:

@@ -41,13 +41,15 @@ class Ellipsoid:
 
 @dataclass(frozen=True)
 class Cylinder:
-    """Right circular cylinder between the centres of its end faces (mm)."""
+    """Right circular cylinder between the centres of its end faces (mm); with ``clip``, only
+    its part inside that solid (a mesher builds the intersection)."""
 
     name: str
     material: str
     start_mm: tuple[float, float, float]
     end_mm: tuple[float, float, float]
     radius_mm: float
+    clip: EllipticCylinder | None = None
 
     def contains(self, points_mm: NDArray[np.float64]) -> NDArray[np.bool_]:
         """Inside (strictly), shape (n_points,)."""
@@ -57,7 +59,10 @@ class Cylinder:
         length = float(np.linalg.norm(d))
         t = (p - a) @ d / length
         radial = np.linalg.norm(p - a - np.outer(t / length, d), axis=-1)
-        return np.asarray((t > 0.0) & (t < length) & (radial < self.radius_mm))
+        inside = (t > 0.0) & (t < length) & (radial < self.radius_mm)
+        if self.clip is not None:
+            inside &= self.clip.contains(p)
+        return np.asarray(inside)
 
 
 @dataclass(frozen=True)
