@@ -99,3 +99,22 @@ contacts = { "L1.E4" = -100, "L1.E5" = 100 }
     assert err.value.field == "lead_gap_mm"
     p = place_lead(load_drg_geometry(lead_angle_deg=90.0), parse_program_text(text))
     assert p.radius_mm == pytest.approx(0.65)
+
+
+def test_user_lead_file_in_a_geometry_file(tmp_path: Path) -> None:
+    lead = (EXAMPLES / "leads" / "my-lead.toml").read_text()
+    (tmp_path / "leads").mkdir()
+    (tmp_path / "leads" / "my-lead.toml").write_text(lead)
+    f = tmp_path / "drg.toml"
+    f.write_text('lead = "leads/my-lead.toml"\nlead_angle_deg = 90.0\n')
+    g = load_drg_geometry(file=f)
+    p = place_lead(g)
+    assert p.lead_id == "my-lead" and p.radius_mm == pytest.approx(0.65)  # 1.3 mm rings
+    assert np.ptp(p.centers_mm[:, 0]) == pytest.approx(9.0)  # 4 contacts, 3 mm apart
+    assert measured_gap_mm(g, p.axis_yz_mm, p.radius_mm) == pytest.approx(0.3, abs=1e-3)
+
+
+def test_unknown_level_refused_on_replace() -> None:
+    with pytest.raises(InputError) as err:
+        load_drg_geometry(ranges="physical").replace(level="T10")
+    assert err.value.field == "level"

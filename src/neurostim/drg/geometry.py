@@ -54,7 +54,14 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from neurostim.anatomy._io import finite_number, validated
 from neurostim.drg.conductivity import DRGConductivity
@@ -143,6 +150,13 @@ class DRGGeometry(BaseModel):
     domain_mm: LengthMm
     bone_block_mm: LengthMm
     conductivity: DRGConductivity
+
+    @field_validator("level")
+    @classmethod
+    def _shipped_level(cls, value: str) -> str:
+        from neurostim.drg._io import resolve_level
+
+        return resolve_level(value)
 
     @model_validator(mode="after")
     def _geometry(self) -> DRGGeometry:
