@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from neurostim.drg import load_drg_geometry, place_lead, region_index
 
@@ -63,3 +64,21 @@ def test_encapsulation_never_replaces_bone() -> None:
     points = [[0, top + 0.05, 0], [0, top + 0.2, 0], [-25, top - 0.2, 0.6]]
     # in the foramen, in the bone over it, and beside the lead outside the bone block
     assert material(g, points, p) == ["encapsulation", "bone", "encapsulation"]
+
+
+def test_no_tangent_contacts() -> None:
+    # CAD booleans and the mesher fail where two surfaces touch tangentially (found meshing the
+    # L5 and L1 defaults with Netgen): each rule keeps surfaces apart or crossing
+    for level in ("L1", "L5"):
+        g = load_drg_geometry(level)
+        a, cb, cc = g.core_semi_axes_mm
+        for branch in ("central", "peripheral"):
+            assert g.fiber_channel_radius_mm(branch) < min(cb, cc)  # crosses the core
+        assert 0 < g.root_start_x_mm < a  # root end faces inside the ganglion, not at a pole
+        vr = g.ventral_root_path_mm()
+        reach = np.hypot(*vr[2, 1:]) + g.vr_diameter_mm / 2
+        assert reach < g.spinal_nerve_diameter_mm / 2  # the join ends inside the nerve
+    g = load_drg_geometry()  # encapsulation 0.3 = gap 0.3: widened to cross the capsule
+    scar = g.solids(place_lead(g))[-4]
+    assert scar.name == "encapsulation"
+    assert scar.radius_mm == pytest.approx(0.5 + 0.3 + 0.01)  # type: ignore[union-attr]

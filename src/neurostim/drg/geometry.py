@@ -19,20 +19,22 @@ Parts (all built from :mod:`neurostim.drg.shapes`):
 ganglion           prolate ellipsoid, semi-axes (length/2, height/2, width/2) along (x, y, z)
 fiber core         the ganglion scaled by (1, 1 - shell, 1 - shell): the fibers' region; the
                    outer ``soma_shell_fraction`` of the radius is the cell-body region
+                   (no two surfaces touch tangentially: meshing rules of ``levels.toml``)
 capsule            the ganglion grown by ``capsule_thickness_mm`` on every semi-axis
 dorsal root        cylinder on the x axis, diameter ``dr_diameter_mm``, from the proximal model
-                   end (``dr_length_mm`` proximal of the capsule) to the proximal pole
-fiber channels     cylinders on the x axis from each pole to the centre: the root's fibers in
+                   end (``dr_length_mm`` proximal of the capsule) to 10 % of the half-length
+                   inside the proximal pole (:attr:`DRGGeometry.root_start_x_mm`)
+fiber channels     cylinders on the x axis from there to the centre: the root's fibers in
                    the ganglion (:meth:`DRGGeometry.fiber_channel_radius_mm`)
 root sleeve        dural sleeve around the dorsal root, ``capsule_thickness_mm`` thick, holding
                    ``sleeve_csf_mm`` of CSF up to the proximal pole (drg.md §1.2)
-spinal nerve       cylinder on the x axis, diameter ``spinal_nerve_diameter_mm``, from the distal
-                   pole to ``spinal_nerve_length_mm`` distal of the capsule, with an epineurium
-                   ``capsule_thickness_mm`` thick (from the ganglion's centre)
+spinal nerve       cylinder on the x axis, diameter ``spinal_nerve_diameter_mm``, from 10 % of
+                   the half-length inside the distal pole to ``spinal_nerve_length_mm`` distal
+                   of the capsule, with an epineurium ``capsule_thickness_mm`` thick
 ventral root       tube of diameter ``vr_diameter_mm`` (with its epineurium) parallel to x,
                    ``vr_gap_mm`` outside the capsule at ``vr_angle_deg`` from ventral towards
                    caudal, bending into the spinal nerve within one nerve diameter distal of
-                   the capsule
+                   the capsule (ending halfway between the nerve's axis and its wall)
 foramen            elliptic tunnel along x through the bone block: semi-axes
                    ``foramen_width_mm``/2 (y, dorsoventral) and ``foramen_height_mm``/2 (z,
                    cranio-caudal), filled with fat where nothing else is
@@ -189,9 +191,21 @@ class DRGGeometry(BaseModel):
         """Radius of the fibers' channel where a root runs through the ganglion: the root's
         radius less its axon-free rim (``axon_rim_fraction``), at most the fiber core's radius.
         ``branch`` is ``"central"`` (dorsal root) or ``"peripheral"`` (spinal nerve)."""
+        from neurostim.drg._io import rules
+
         root = self.spinal_nerve_diameter_mm if branch == "peripheral" else self.dr_diameter_mm
         _, cb, cc = self.core_semi_axes_mm
-        return min(root / 2 * (1.0 - self.axon_rim_fraction), cb, cc)
+        cap = rules()["channel_over_core"] * min(cb, cc)
+        return min(root / 2 * (1.0 - self.axon_rim_fraction), cap)
+
+    @property
+    def root_start_x_mm(self) -> float:
+        """|x| at which the dorsal root's and the spinal nerve's cylinders end inside the
+        ganglion (the fiber channels carry on to the centre)."""
+        from neurostim.drg._io import rules
+
+        a = self.ganglion_semi_axes_mm[0]
+        return a * (1.0 - rules()["root_insertion_fraction"])
 
     @property
     def central_end_x_mm(self) -> float:
@@ -215,7 +229,8 @@ class DRGGeometry(BaseModel):
         a_cap = self.capsule_semi_axes_mm[0]
         r_sn = self.spinal_nerve_diameter_mm / 2
         x_join = a_cap + rules()["vr_join_over_nerve_diameter"] * self.spinal_nerve_diameter_mm
-        inner = yz / np.linalg.norm(yz) * max(r_sn - r_vr, 0.0)
+        depth = rules()["vr_join_depth_fraction"] * max(r_sn - r_vr, 0.0)
+        inner = yz / np.linalg.norm(yz) * depth
         return np.array(
             [
                 [self.central_end_x_mm, yz[0], yz[1]],
@@ -238,16 +253,17 @@ class DRGGeometry(BaseModel):
         r_vr = self.vr_diameter_mm / 2
         vr = self.ventral_root_path_mm()
         origin = (0.0, 0.0, 0.0)
+        xr = self.root_start_x_mm
         out: list[Solid] = []
         if placement is not None:
             out.append(placement.body())
         out += [
             Ellipsoid("fiber_core", "fiber", origin, self.core_semi_axes_mm),
-            Cylinder("dorsal_root", "fiber", (x0, 0.0, 0.0), (-a, 0.0, 0.0), r_dr),
+            Cylinder("dorsal_root", "fiber", (x0, 0.0, 0.0), (-xr, 0.0, 0.0), r_dr),
             Cylinder(
                 "central_channel",
                 "fiber",
-                (-a, 0.0, 0.0),
+                (-xr, 0.0, 0.0),
                 origin,
                 self.fiber_channel_radius_mm("central"),
             ),
@@ -255,10 +271,10 @@ class DRGGeometry(BaseModel):
                 "peripheral_channel",
                 "fiber",
                 origin,
-                (a, 0.0, 0.0),
+                (xr, 0.0, 0.0),
                 self.fiber_channel_radius_mm("peripheral"),
             ),
-            Cylinder("spinal_nerve", "fiber", (a, 0.0, 0.0), (x1, 0.0, 0.0), r_sn),
+            Cylinder("spinal_nerve", "fiber", (xr, 0.0, 0.0), (x1, 0.0, 0.0), r_sn),
             Cylinder("ventral_root", "fiber", _xyz(vr[0]), _xyz(vr[1]), r_vr),
             Cylinder("ventral_root_join", "fiber", _xyz(vr[1]), _xyz(vr[2]), r_vr),
             Ellipsoid("ganglion", "drg_cells", origin, (a, b, c)),
@@ -273,7 +289,8 @@ class DRGGeometry(BaseModel):
                 Ellipsoid("capsule", "capsule", origin, cap),
                 Cylinder("root_sleeve", "dura", (x0, 0.0, 0.0), origin,
                          r_dr + self.sleeve_csf_mm + t),
-                Cylinder("spinal_nerve_epineurium", "capsule", origin, (x1, 0.0, 0.0), r_sn + t),
+                Cylinder("spinal_nerve_epineurium", "capsule", (xr, 0.0, 0.0), (x1, 0.0, 0.0),
+                         r_sn + t),
                 Cylinder("ventral_root_epineurium", "capsule", _xyz(vr[0]), _xyz(vr[1]), r_vr + t),
                 Cylinder("ventral_root_join_epineurium", "capsule", _xyz(vr[1]), _xyz(vr[2]),
                          r_vr + t),
@@ -283,7 +300,7 @@ class DRGGeometry(BaseModel):
             tunnel = EllipticCylinder("foramen_tunnel", "fat", (0.0, 0.0),
                                       self.foramen_width_mm / 2, self.foramen_height_mm / 2,
                                       -half, half)  # fmt: skip
-            out.append(placement.encapsulation(clip=tunnel))
+            out.append(placement.encapsulation(clip=tunnel, reach_mm=self.lead_gap_mm))
         out += [
             EllipticCylinder("foramen", "fat", (0.0, 0.0), self.foramen_width_mm / 2,
                              self.foramen_height_mm / 2, -half_bone, half_bone),

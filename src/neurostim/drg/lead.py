@@ -87,12 +87,23 @@ class DRGLeadPlacement:
             "lead", "insulator", (self.tip_x_mm, y, z), (self.proximal_x_mm, y, z), self.radius_mm
         )
 
-    def encapsulation(self, clip: EllipticCylinder | None = None) -> Cylinder:
+    def encapsulation(
+        self, clip: EllipticCylinder | None = None, reach_mm: float | None = None
+    ) -> Cylinder:
         """The scar sheath around the lead body (only inside ``clip``: the foramen's tunnel,
-        so bone stays bone)."""
+        so bone stays bone). A sheath that reaches the capsule (``encapsulation_mm`` within
+        ``min_layer_mm`` of the gap ``reach_mm``, or beyond) is widened to overlap it by
+        ``min_layer_mm`` (a rule of ``levels.toml``): the capsule comes first and clips it, and
+        no surface touches another tangentially."""
+        from neurostim.drg._io import rules
+
+        thin = rules()["min_layer_mm"]
         y, z = map(float, self.axis_yz_mm)
-        r = self.radius_mm + self.encapsulation_mm
-        tip = self.tip_x_mm + self.encapsulation_mm
+        thickness = self.encapsulation_mm
+        if reach_mm is not None and thickness > reach_mm - thin:
+            thickness = max(thickness, reach_mm + thin)
+        r = self.radius_mm + thickness
+        tip = self.tip_x_mm + thickness
         end = (self.proximal_x_mm, y, z)
         return Cylinder("encapsulation", "encapsulation", (tip, y, z), end, r, clip)
 
