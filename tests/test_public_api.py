@@ -21,6 +21,7 @@ SUBPACKAGES = [
     "neurostim.clinic",
     "neurostim.ecap",
     "neurostim.web",
+    "neurostim.drg",
 ]
 
 
