@@ -1,0 +1,191 @@
+"""Branched cells from section properties, and the pseudounipolar DRG C neuron.
+
+``tree_geometry`` turns NEURON-style section properties (diameter, length, Ra, cm, leak,
+extracellular layer) and a ``parent`` array (numbered parents first, ``tree.py``) into a
+``CableGeometry`` the solver runs. A junction where three or more sections meet is a section of
+zero length (``kind = "junction"``: no membrane, no capacitance, tied to the bath), the
+zero-area node NEURON places where children attach at a parent's end: its neighbours couple to
+it through their own half-resistances, which is NEURON's matrix exactly.
+
+``c_neuron_geometry``: the C neuron of drg.md section 3.2 (SU15 geometry, data/drg_c_neuron.toml)
+with the Sundt kinetics of ``sundt.py``: soma (one compartment) - stem - T junction - peripheral
+and central T sections and axons, compartments of about 8.333 um, sealed ends, every
+compartment active. Named sections: ``soma``, ``stem_end``, ``t_junction``,
+``peripheral_end``, ``central_end``; APs are counted at the last central compartment (what
+reaches the cord, drg.md section 3.2).
+
+Not yet modelled (drg.md section 3.1): the soma's lower Na density (0.02 S/cm2) - the kernels
+take one set of channel densities per cell -, KCNQ, CaL, SK and the Na/K pump.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.errors import InputError
+from neurostim.fibers.channels import MRGNodeChannels, SundtChannels
+from neurostim.fibers.geometry import CableGeometry, section_coefficients
+from neurostim.fibers.sundt import sundt_parameters
+from neurostim.units import SIEMENS_TO_MICROSIEMENS
+
+
+def tree_geometry(
+    *,
+    model: str,
+    kind: tuple[str, ...],
+    parent: NDArray[np.int64],
+    diameter_um: NDArray[np.float64],
+    length_um: NDArray[np.float64],
+    ra_ohm_cm: NDArray[np.float64],
+    cm_uf_per_cm2: NDArray[np.float64],
+    g_pas_s_per_cm2: NDArray[np.float64],
+    e_pas_mv: NDArray[np.float64],
+    u_fixed: NDArray[np.bool_],
+    active: NDArray[np.bool_],
+    channel_params: MRGNodeChannels | SundtChannels,
+    v_rest_mv: float,
+    temperature_c: float,
+    xraxial_mohm_per_cm: NDArray[np.float64] | None = None,
+    xg_s_per_cm2: NDArray[np.float64] | None = None,
+    xc_uf_per_cm2: NDArray[np.float64] | None = None,
+    named_sections: dict[str, int] | None = None,
+    detection_section: int | None = None,
+) -> CableGeometry:
+    """A branched cell from per-section properties, each an ndarray of shape (n_sections,).
+
+    ``active`` marks the sections with the model's channels (they must be tied to the bath);
+    every section tied to the bath is a detector node. ``xraxial``/``xg``/``xc`` describe the
+    periaxonal layer and myelin of free sections (default: none, every section tied to the
+    bath). ``detection_section`` (default: the last node) is where APs are counted.
+    """
+    n = len(kind)
+    zeros = np.zeros(n)
+    parent = np.asarray(parent, np.int64)
+    co = section_coefficients(
+        np.asarray(diameter_um, float),
+        np.asarray(length_um, float),
+        np.asarray(ra_ohm_cm, float),
+        np.asarray(cm_uf_per_cm2, float),
+        np.ones(n) if xraxial_mohm_per_cm is None else np.asarray(xraxial_mohm_per_cm, float),
+        zeros if xg_s_per_cm2 is None else np.asarray(xg_s_per_cm2, float),
+        zeros if xc_uf_per_cm2 is None else np.asarray(xc_uf_per_cm2, float),
+        parent,
+    )
+    tied = np.asarray(u_fixed, bool)
+    act = np.flatnonzero(np.asarray(active, bool)).astype(np.int64)
+    nodes = np.flatnonzero(tied).astype(np.int64)
+    det = np.flatnonzero(nodes == (nodes[-1] if detection_section is None else detection_section))
+    if det.size != 1:
+        raise InputError("detection_section", detection_section, "must be a node section")
+    length = np.asarray(length_um, float)
+    arc = np.zeros(n)  # path length from the root's centre to each section's centre
+    for i in range(1, n):
+        arc[i] = arc[parent[i]] + 0.5 * (length[parent[i]] + length[i])
+    return CableGeometry(
+        model=model,
+        kind=tuple(kind),
+        length_um=length,
+        arc_um=arc,
+        capacitance_nf=co["capacitance_nf"],
+        g_leak_us=np.asarray(g_pas_s_per_cm2, float) * co["area_cm2"] * SIEMENS_TO_MICROSIEMENS,
+        e_leak_mv=np.asarray(e_pas_mv, float),
+        g_axial_us=co["g_axial_us"],
+        g_periaxonal_us=np.where(tied[parent[1:]] & tied[1:], 0.0, co["g_periaxonal_us"]),
+        g_myelin_us=np.where(tied, 0.0, co["g_myelin_us"]),
+        c_myelin_nf=np.where(tied, 0.0, co["c_myelin_nf"]),
+        u_fixed=tied,
+        active_sections=act,
+        active_area_cm2=co["area_cm2"][act],
+        node_sections=nodes,
+        channel_params=channel_params,
+        v_rest_mv=float(v_rest_mv),
+        temperature_c=float(temperature_c),
+        diameter_um=float(np.max(diameter_um)),
+        parent=parent,
+        named_sections=dict(named_sections or {}),
+        detection=int(det[0]),
+    )
+
+
+@functools.cache
+def c_neuron_parameters() -> dict[str, Any]:
+    """The C-neuron file (data/drg_c_neuron.toml) as a dict."""
+    text = resources.files("neurostim.fibers").joinpath("data/drg_c_neuron.toml").read_text()
+    return tomllib.loads(text)
+
+
+def _pieces(length_um: float, target_um: float) -> int:
+    return max(1, round(length_um / target_um))
+
+
+def c_neuron_geometry(
+    temperature_c: float = 37.0, axon_length_um: float | None = None
+) -> CableGeometry:
+    """The pseudounipolar C neuron (see the module docstring); ``axon_length_um`` overrides
+    the 5 mm of each branch's axon beyond its T section."""
+    p = c_neuron_parameters()
+    geo, el = p["geometry"], p["electrical"]
+    ch = sundt_parameters()["channels"]
+    dz = geo["compartment_length_um"]
+    axon_um = geo["axon_length_um"] if axon_length_um is None else float(axon_length_um)
+    if not (np.isfinite(axon_um) and axon_um >= dz):
+        raise InputError("axon_length_um", axon_length_um, f"must be at least {dz} um")
+    kind: list[str] = ["soma"]
+    diam: list[float] = [geo["soma_diameter_um"]]
+    length: list[float] = [geo["soma_length_um"]]
+    parent: list[int] = [-1]
+
+    def run(name: str, d_um: float, total_um: float, first_parent: int) -> int:
+        k = _pieces(total_um, dz)
+        for j in range(k):
+            kind.append(name)
+            diam.append(d_um)
+            length.append(total_um / k)
+            parent.append(first_parent if j == 0 else len(kind) - 2)
+        return len(kind) - 1
+
+    stem_end = run("stem", geo["stem_diameter_um"], geo["stem_length_um"], 0)
+    kind.append("junction")
+    diam.append(geo["stem_diameter_um"])
+    length.append(0.0)
+    parent.append(stem_end)
+    t_node = len(kind) - 1
+    t_per = run("t_peripheral", geo["peripheral_diameter_um"], geo["t_section_length_um"], t_node)
+    per_end = run("peripheral", geo["peripheral_diameter_um"], axon_um, t_per)
+    t_cen = run("t_central", geo["central_diameter_um"], geo["t_section_length_um"], t_node)
+    cen_end = run("central", geo["central_diameter_um"], axon_um, t_cen)
+    n = len(kind)
+    junction = np.array([k == "junction" for k in kind])
+    return tree_geometry(
+        model="sundt",
+        kind=tuple(kind),
+        parent=np.array(parent, np.int64),
+        diameter_um=np.array(diam),
+        length_um=np.array(length),
+        ra_ohm_cm=np.full(n, el["ra_ohm_cm"]),
+        cm_uf_per_cm2=np.where(junction, 0.0, el["cm_uf_per_cm2"]),
+        g_pas_s_per_cm2=np.where(junction, 0.0, ch["g_leak_s_per_cm2"]),
+        e_pas_mv=np.full(n, ch["e_leak_mv"]),
+        u_fixed=np.ones(n, bool),
+        active=~junction,
+        channel_params=SundtChannels.from_data(ch, temperature_c),
+        v_rest_mv=float(sundt_parameters()["constants"]["v_rest_mv"]),
+        temperature_c=temperature_c,
+        named_sections={
+            "soma": 0,
+            "stem_end": stem_end,
+            "t_junction": t_node,
+            "peripheral_end": per_end,
+            "central_end": cen_end,
+        },
+        detection_section=cen_end,
+    )
+
+
+__all__ = ["c_neuron_geometry", "c_neuron_parameters", "tree_geometry"]
