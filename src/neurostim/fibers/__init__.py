@@ -1,12 +1,14 @@
 """neurostim.fibers: batched cable models of nerve fibers under extracellular stimulation.
 
 MRG myelinated double cable and Sundt C-fiber as PyFibers 0.13.0 builds them on NEURON 9,
-NEURON's backward-Euler scheme batched over thousands of cases, AP detection and lock-step
+branched cells (the pseudounipolar DRG C neuron), NEURON's backward-Euler scheme batched over
+thousands of cases, AP detection and lock-step
 threshold search, fiber populations in tissue coordinates. See docs/fibers.md.
 """
 
 from neurostim.fibers.batch import protocol_thresholds
 from neurostim.fibers.cases import ProtocolCase, point_source_phi_mv_per_ma, pulse_waveform
+from neurostim.fibers.cells import c_neuron_geometry, tree_geometry
 from neurostim.fibers.geometry import CableGeometry, points_along_polyline
 from neurostim.fibers.mrg import MRGFiber, mrg_diameters_um, mrg_geometry
 from neurostim.fibers.populations import (
@@ -17,6 +19,7 @@ from neurostim.fibers.populations import (
 from neurostim.fibers.solver import SimulationResult, resting_state, simulate
 from neurostim.fibers.sundt import SundtFiber, sundt_geometry
 from neurostim.fibers.threshold import STATUSES, ThresholdResult, find_thresholds
+from neurostim.fibers.tree import reroot
 from neurostim.fibers.velocity import conduction_velocity
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "SimulationResult",
     "SundtFiber",
     "ThresholdResult",
+    "c_neuron_geometry",
     "conduction_velocity",
     "dorsal_column_population",
     "find_thresholds",
@@ -37,8 +41,10 @@ __all__ = [
     "points_along_polyline",
     "protocol_thresholds",
     "pulse_waveform",
+    "reroot",
     "resting_state",
     "simulate",
     "straight_fibers",
     "sundt_geometry",
+    "tree_geometry",
 ]
