@@ -1,4 +1,4 @@
-"""The pseudounipolar DRG C neuron in NEURON (drg.md section 3.2; SU15 geometry).
+"""The pseudounipolar DRG C neuron in NEURON (the geometry of Sundt, Gamper & Jaffe 2015).
 
 Built in NEURON from the same data file as ``neurostim.fibers.cells.c_neuron_geometry``
 (data/drg_c_neuron.toml, the Sundt channels of data/sundt.toml), one NEURON section per

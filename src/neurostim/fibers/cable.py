@@ -9,17 +9,22 @@ per-section terms for a step dt), ``diagonal_block`` and ``coupling_block`` (the
 
 The internodal sections are passive, so their
 part of the matrix is the same at every step. ``reduce_to_nodes`` factorises each internode
-once (block Thomas) and expresses its solution as
+(a run of sections under myelin between two nodes, ``tree.node_topology``) once (block Thomas)
+and expresses its solution as
 
     x_internode = z - V_left zeta_L - V_right zeta_R,
 
 z being the internode's response to its own right-hand side with the bounding node voltages at
-zero, and zeta_L, zeta_R its responses to a unit voltage at either bounding node. Substituting
-this into the node equations leaves a tridiagonal system in the node voltages alone whose only
-time-varying entries are the channel conductances on its diagonal. Per step the kernel then
-does a forward/back sweep with precomputed factors per internode section (no divisions) and one
-tridiagonal solve over the nodes. The result is the same backward-Euler solution, to rounding
-(tests/fibers/test_solver.py compares with the plain block-Thomas NumPy implementation).
+zero, and zeta_L, zeta_R its responses to a unit voltage at the bounding node on the parent
+side (left) and on the child side (right). Substituting this into the node equations leaves a
+system in the node voltages alone whose only time-varying entries are the channel conductances
+on its diagonal, with the sparsity of the node tree: tridiagonal for a straight fiber, one
+coupling per node and parent node for a branched cell (every branch point is a node,
+``tree.check_topology``). Per step the kernel then does a forward/back sweep with precomputed
+factors per internode section (no divisions) and Hines' elimination over the nodes (leaves
+first, then back from the root: ``hines_solve`` is its NumPy form). The result is the same
+backward-Euler solution, to rounding (tests/fibers/test_solver.py compares with the plain
+block elimination of the NumPy reference, tests/fibers/test_tree.py with a dense solve).
 
 Membrane currents. The current a section sends into the extracellular medium during a step is
 the net longitudinal current flowing into it at the step's end (charge is conserved in every

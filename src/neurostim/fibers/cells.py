@@ -7,15 +7,15 @@ zero length (``kind = "junction"``: no membrane, no capacitance, tied to the bat
 zero-area node NEURON places where children attach at a parent's end: its neighbours couple to
 it through their own half-resistances, which is NEURON's matrix exactly.
 
-``c_neuron_geometry``: the C neuron of drg.md section 3.2 (SU15 geometry, data/drg_c_neuron.toml)
-with the Sundt kinetics of ``sundt.py``: soma (one compartment) - stem - T junction - peripheral
-and central T sections and axons, compartments of about 8.333 um, sealed ends, every
-compartment active. Named sections: ``soma``, ``stem_end``, ``t_junction``,
-``peripheral_end``, ``central_end``; APs are counted at the last central compartment (what
-reaches the cord, drg.md section 3.2).
+``c_neuron_geometry``: the C neuron on the geometry of Sundt, Gamper & Jaffe 2015 (ModelDB
+187473, their Fig. 5d; data/drg_c_neuron.toml) with the Sundt kinetics of ``sundt.py``: soma
+(one compartment) - stem - T junction - peripheral and central T sections and axons,
+compartments of about 8.333 um, sealed ends, every compartment active. Named sections: ``soma``,
+``stem_end``, ``t_junction``, ``peripheral_end``, ``central_end``; APs are counted at the last
+central compartment (what reaches the cord).
 
-Not yet modelled (drg.md section 3.1): the soma's lower Na density (0.02 S/cm2) - the kernels
-take one set of channel densities per cell -, KCNQ, CaL, SK and the Na/K pump.
+Not yet modelled (present in Sundt et al.'s code): the soma's lower Na density (0.02 S/cm2; the
+kernels take one set of channel densities per cell), KCNQ, CaL, SK and the Na/K pump.
 """
 
 from __future__ import annotations
