@@ -17,7 +17,7 @@ from neurostim.fibers import ProtocolCase, find_thresholds, mrg_geometry, simula
 from neurostim.fibers.cells import c_neuron_geometry, tree_geometry
 from neurostim.fibers.channels import MRGNodeChannels
 from neurostim.fibers.mrg import mrg_parameters
-from neurostim.fibers.tree import check_topology, reroot
+from neurostim.fibers.tree import check_topology, cut_end_nodes, reroot
 from neurostim.testing import assert_close
 
 # --- a straight fiber as a tree --------------------------------------------------------------
@@ -223,6 +223,10 @@ def test_c_neuron_counts_aps_at_the_central_end_and_at_named_sections() -> None:
     assert np.isfinite(t["soma"])  # the soma is invaded
     with pytest.raises(InputError, match="name"):
         g.node_index("axon_hillock")
+    # the branches' cut ends (and the node next to each) are ends; the soma (the root) is not
+    ends = np.flatnonzero(cut_end_nodes(g))
+    expected = [g.node_index(n) + k for n in ("peripheral_end", "central_end") for k in (-1, 0)]
+    np.testing.assert_array_equal(ends, sorted(expected))
 
 
 # --- topology checks -------------------------------------------------------------------------

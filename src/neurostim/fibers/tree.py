@@ -122,6 +122,31 @@ def node_topology(parent: NDArray[np.int64], u_fixed: NDArray[np.bool_]) -> Node
     return NodeTopology(fixed, node_parent, span_start, span_end, span_left, span_right)
 
 
+def cut_end_nodes(g: CableGeometry) -> NDArray[np.bool_]:
+    """Detector nodes at the cut ends of a cell, shape (n_nodes,): for a chain nodes 0, 1,
+    N - 2, N - 1; for a tree every leaf but the root (the cell body) and the detector node next
+    to it. An AP that starts there is an artifact of the sealed end (``end-excitation``)."""
+    n_nodes = g.n_nodes
+    out = np.zeros(n_nodes, bool)
+    if g.is_chain:
+        out[[0, 1, n_nodes - 2, n_nodes - 1]] = True
+        return out
+    parent = g.parents
+    where = np.full(g.n_sections, -1)
+    where[g.node_sections] = np.arange(n_nodes)
+    has_child = np.zeros(g.n_sections, bool)
+    has_child[parent[1:]] = True
+    for leaf in np.flatnonzero(~has_child):
+        found = 0
+        s = int(leaf)
+        while s > 0 and found < 2:
+            if where[s] >= 0:
+                out[where[s]] = True
+                found += 1
+            s = int(parent[s])
+    return out
+
+
 def reroot(g: CableGeometry, root_section: int) -> CableGeometry:
     """The same cell numbered from another root (a node): a depth-first walk from it.
 
@@ -184,6 +209,7 @@ __all__ = [
     "NodeTopology",
     "chain_parent",
     "check_topology",
+    "cut_end_nodes",
     "is_chain",
     "link_sum",
     "node_topology",
