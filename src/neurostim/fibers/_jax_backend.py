@@ -11,7 +11,8 @@ detectors at every node. Written for an accelerator:
   their 2L x 2L inverses (L sections, 2 unknowns each) are formed once in NumPy and applied as
   one batched matrix product per step (``einsum``); internodes of unequal length are padded
   with zero rows. The internode solution x = z - V_left zeta_L - V_right zeta_R leaves a
-  tridiagonal system in the node voltages, taken with the zeta factors from
+  system in the node voltages (tridiagonal for a fiber, the node tree of a branched cell),
+  taken with the zeta factors from
   ``cable.reduce_to_nodes``; the matrix blocks, the right side and the channel equations are
   the shared definitions of ``cable.py`` and ``channels.py``;
 - **node system** by ``jax.lax.linalg.tridiagonal_solve`` (LAPACK gtsv on CPU, cuSPARSE on
