@@ -22,7 +22,11 @@ from numpy.typing import NDArray
 
 from neurostim.compare._mechanisms import load_mechanisms
 from neurostim.compare._nrn_run import NrnFiber
-from neurostim.fibers.cells import c_neuron_geometry, c_neuron_parameters
+from neurostim.fibers.cells import (
+    c_neuron_geometry,
+    c_neuron_parameters,
+    mrg_t_junction_geometry,
+)
 from neurostim.fibers.sundt import sundt_parameters
 
 
@@ -127,4 +131,40 @@ def neuron_c_neuron_response(
     return {"v_mv": v, "first_ap_ms": first}
 
 
-__all__ = ["build_c_neuron", "neuron_c_neuron_response"]
+def build_mrg_t_junction(
+    stem_diameter_um: float = 12.8,
+    peripheral_diameter_um: float = 12.8,
+    central_diameter_um: float = 10.0,
+    n_stem_nodes: int = 5,
+    n_branch_nodes: int = 21,
+    temperature_c: float = 37.0,
+) -> NrnFiber:
+    """The MRG T-junction cell of ``cells.mrg_t_junction_geometry`` in NEURON, in its numbering.
+
+    Three fibers of ``neuron_mrg.build_mrg_fiber``; the stem's last (passive end) node made an
+    active node (Ra 70 ohm cm, cm 2, ``nsmrgnode``), and each branch's first MYSA moved from
+    the branch's passive end node to the T node's centre (``connect(t_node(0.5))``); the
+    branches' first end nodes are left unconnected (isolated, at rest).
+    """
+    from neurostim.compare.neuron_mrg import RHO_AXOPLASM_OHM_CM, build_mrg_fiber
+
+    g = mrg_t_junction_geometry(stem_diameter_um, peripheral_diameter_um, central_diameter_um,
+                                n_stem_nodes, n_branch_nodes, temperature_c)  # fmt: skip
+    stem = build_mrg_fiber(stem_diameter_um, n_stem_nodes, temperature_c)
+    branches = [build_mrg_fiber(d, n_branch_nodes, temperature_c)
+                for d in (peripheral_diameter_um, central_diameter_um)]  # fmt: skip
+    h = stem.h
+    t_node = stem.sections[-1]
+    t_node.Ra = RHO_AXOPLASM_OHM_CM
+    t_node.cm = 2.0
+    t_node.uninsert("pas")
+    t_node.insert("nsmrgnode")
+    for br in branches:
+        h.disconnect(sec=br.sections[1])
+        br.sections[1].connect(t_node(0.5), 0)
+    sections = stem.sections + [s for br in branches for s in br.sections[1:]]
+    return NrnFiber(h, sections, [int(i) for i in g.node_sections], g.arc_um, stem.v_rest_mv,
+                    temperature_c)  # fmt: skip
+
+
+__all__ = ["build_c_neuron", "build_mrg_t_junction", "neuron_c_neuron_response"]

@@ -8,7 +8,7 @@ threshold search, fiber populations in tissue coordinates. See docs/fibers.md.
 
 from neurostim.fibers.batch import protocol_thresholds
 from neurostim.fibers.cases import ProtocolCase, point_source_phi_mv_per_ma, pulse_waveform
-from neurostim.fibers.cells import c_neuron_geometry, tree_geometry
+from neurostim.fibers.cells import c_neuron_geometry, mrg_t_junction_geometry, tree_geometry
 from neurostim.fibers.geometry import CableGeometry, points_along_polyline
 from neurostim.fibers.mrg import MRGFiber, mrg_diameters_um, mrg_geometry
 from neurostim.fibers.populations import (
@@ -37,6 +37,7 @@ __all__ = [
     "find_thresholds",
     "mrg_diameters_um",
     "mrg_geometry",
+    "mrg_t_junction_geometry",
     "point_source_phi_mv_per_ma",
     "points_along_polyline",
     "protocol_thresholds",

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 from neurostim.fibers.channels import MRGNodeChannels, SundtChannels
-from neurostim.fibers.geometry import CableGeometry, section_coefficients
+from neurostim.fibers.geometry import CableGeometry, half_resistances_mohm, section_coefficients
 from neurostim.fibers.sundt import sundt_parameters
 from neurostim.units import SIEMENS_TO_MICROSIEMENS
 
@@ -188,4 +188,123 @@ def c_neuron_geometry(
     )
 
 
-__all__ = ["c_neuron_geometry", "c_neuron_parameters", "tree_geometry"]
+def mrg_t_junction_geometry(
+    stem_diameter_um: float = 12.8,
+    peripheral_diameter_um: float = 12.8,
+    central_diameter_um: float = 10.0,
+    n_stem_nodes: int = 5,
+    n_branch_nodes: int = 21,
+    temperature_c: float = 37.0,
+) -> CableGeometry:
+    """Three MRG fibers (``mrg.mrg_geometry``) joined at an active node of Ranvier, the T node.
+
+    The stem runs from a passive end node (its cut end) to the T node; the peripheral and
+    central branches start with a MYSA attached at the T node's centre (NEURON:
+    ``mysa.connect(t_node(0.5))``, so each couples through its own half-resistances alone),
+    and end in a passive end node. The T node has the stem's node properties, joined to the
+    stem's last MYSA as every node to its MYSA. A test cell for the two-layer tree solver
+    with MRG kinetics (a branch point with myelinated runs on all three sides), not yet the Aβ
+    neuron of Graham et al. (no soma, initial segment or shortened stem internodes).
+
+    Named sections: ``stem_end``, ``t_junction``, ``peripheral_end`` and ``central_end`` (the
+    last active node of each branch, where APs are counted on the central side).
+    """
+    from neurostim.fibers.mrg import mrg_geometry, mrg_parameters
+
+    stem = mrg_geometry(stem_diameter_um, n_stem_nodes, temperature_c)
+    branches = [mrg_geometry(d, n_branch_nodes, temperature_c)
+                for d in (peripheral_diameter_um, central_diameter_um)]  # fmt: skip
+    const = mrg_parameters()["constants"]
+    n_s = stem.n_sections
+    inner = int(stem.node_sections[1])  # an active node of the stem, joined to its MYSA
+    take = [np.arange(n_s)] + [np.arange(1, b.n_sections) for b in branches]
+    src = [stem, *branches]
+    kind: list[str] = []
+    parent: list[int] = []
+    ga: list[float] = []
+    gp: list[float] = []
+    fields = ("capacitance_nf", "g_leak_us", "e_leak_mv", "g_myelin_us", "c_myelin_nf",
+              "length_um")  # fmt: skip
+    per: dict[str, list[float]] = {k: [] for k in fields}
+    tied: list[bool] = []
+    areas: list[float] = []  # membrane area of each active section (cm2)
+    ends: list[int] = []
+    node_diameter = {r["fiber_diameter_um"]: r["node_diameter_um"]
+                     for r in mrg_parameters()["diameters"]}  # fmt: skip
+    for b, (g, idx) in enumerate(zip(src, take, strict=True)):
+        offset = len(kind)
+        t_sec = n_s - 1
+        for j, i in enumerate(idx):
+            s = int(i)
+            is_t = b == 0 and s == t_sec
+            s_props = inner if is_t else s
+            kind.append("node" if is_t else g.kind[s])
+            for key, arr in per.items():
+                arr.append(float(getattr(g, key)[s_props]))
+            tied.append(bool(g.u_fixed[s]))
+            where = np.flatnonzero(g.active_sections == s_props)
+            if where.size:
+                areas.append(float(g.active_area_cm2[where[0]]))
+            else:
+                areas.append(-1.0)
+            if b == 0 and s == 0:
+                parent.append(-1)
+                continue
+            if j == 0 and b > 0:  # the branch's MYSA at the T node's centre: its own halves
+                d_n = node_diameter[g.diameter_um]
+                r, p = half_resistances_mohm(
+                    d_n, const["mysa_length_um"], const["rho_axial_ohm_cm"],
+                    g.extra["xraxial_node"],
+                )  # fmt: skip
+                parent.append(t_sec)
+                ga.append(1.0 / r)
+                gp.append(1.0 / p)
+                continue
+            parent.append(offset + j - 1)
+            link = inner - 1 if is_t else s - 1  # the T node: a regular node-MYSA link
+            ga.append(float(g.g_axial_us[link]))
+            gp.append(float(g.g_periaxonal_us[link]))
+        # the stem's cut end; a branch's last active node (before its passive end node)
+        ends.append(offset + int(g.node_sections[-2]) - 1 if b > 0 else 0)
+    n = len(kind)
+    t_arr = np.array(tied)
+    area = np.array(areas)
+    act = np.flatnonzero(area > 0).astype(np.int64)
+    nodes = np.flatnonzero(t_arr).astype(np.int64)
+    length = np.array(per["length_um"])
+    par = np.array(parent, np.int64)
+    arc = np.zeros(n)
+    for k in range(1, n):
+        arc[k] = arc[par[k]] + 0.5 * (length[par[k]] + length[k])
+    return CableGeometry(
+        model="mrg",
+        kind=tuple(kind),
+        length_um=length,
+        arc_um=arc,
+        capacitance_nf=np.array(per["capacitance_nf"]),
+        g_leak_us=np.array(per["g_leak_us"]),
+        e_leak_mv=np.array(per["e_leak_mv"]),
+        g_axial_us=np.array(ga),
+        g_periaxonal_us=np.array(gp),
+        g_myelin_us=np.array(per["g_myelin_us"]),
+        c_myelin_nf=np.array(per["c_myelin_nf"]),
+        u_fixed=t_arr,
+        active_sections=act,
+        active_area_cm2=area[act],
+        node_sections=nodes,
+        channel_params=stem.channel_params,
+        v_rest_mv=stem.v_rest_mv,
+        temperature_c=stem.temperature_c,
+        diameter_um=float(max(stem_diameter_um, peripheral_diameter_um, central_diameter_um)),
+        parent=par,
+        named_sections={
+            "stem_end": ends[0],
+            "t_junction": n_s - 1,
+            "peripheral_end": ends[1],
+            "central_end": ends[2],
+        },
+        detection=int(np.flatnonzero(nodes == ends[2])[0]),
+    )
+
+
+__all__ = ["c_neuron_geometry", "c_neuron_parameters", "mrg_t_junction_geometry", "tree_geometry"]

@@ -15,6 +15,7 @@ G_p = 1/(p_i + p_j), link i - 1 joining section i to its parent (i - 1 in a chai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -170,10 +171,9 @@ def section_coefficients(
     """
     p = chain_parent(np.size(length_um)) if parent is None else np.asarray(parent)
     area_cm2 = np.pi * diameter_um * length_um * UM2_TO_CM2
-    half_r_mohm = (
-        ra_ohm_cm * (0.5 * length_um * UM_TO_CM) / (np.pi * (diameter_um * UM_TO_CM) ** 2 / 4.0)
-    ) / MOHM_TO_OHM
-    half_p_mohm = xraxial_mohm_per_cm * 0.5 * length_um * UM_TO_CM
+    half_r_mohm, half_p_mohm = half_resistances_mohm(
+        diameter_um, length_um, ra_ohm_cm, xraxial_mohm_per_cm
+    )
     return {
         "area_cm2": area_cm2,
         "capacitance_nf": cm_uf_per_cm2 * area_cm2 * UF_TO_NF,
@@ -182,6 +182,17 @@ def section_coefficients(
         "g_myelin_us": xg_s_per_cm2 * area_cm2 * SIEMENS_TO_MICROSIEMENS,
         "c_myelin_nf": xc_uf_per_cm2 * area_cm2 * UF_TO_NF,
     }
+
+
+def half_resistances_mohm(
+    diameter_um: Any, length_um: Any, ra_ohm_cm: Any, xraxial_mohm_per_cm: Any
+) -> tuple[Any, Any]:
+    """Intracellular and periaxonal resistance (MOhm) from a section's centre to its end:
+    r = Ra (L/2)/(pi d^2/4) and p = xraxial L/2 (floats or arrays of shape (n_sections,))."""
+    half_r = (
+        ra_ohm_cm * (0.5 * length_um * UM_TO_CM) / (np.pi * (diameter_um * UM_TO_CM) ** 2 / 4.0)
+    )
+    return half_r / MOHM_TO_OHM, xraxial_mohm_per_cm * 0.5 * length_um * UM_TO_CM
 
 
 def n_nodes_from(n_nodes: int | None, length_um: float | None, spacing_um: float) -> int:
@@ -229,4 +240,10 @@ def points_along_polyline(
     return p[k] + frac[:, None] * (p[k + 1] - p[k])
 
 
-__all__ = ["CableGeometry", "n_nodes_from", "points_along_polyline", "section_coefficients"]
+__all__ = [
+    "CableGeometry",
+    "half_resistances_mohm",
+    "n_nodes_from",
+    "points_along_polyline",
+    "section_coefficients",
+]
