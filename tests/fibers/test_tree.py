@@ -278,3 +278,13 @@ def test_reroot_needs_a_node() -> None:
     g = mrg_geometry(10.0, 5)
     with pytest.raises(InputError, match="root_section"):
         reroot(g, 3)  # a STIN
+
+
+def test_builders_refuse_bad_input() -> None:
+    g, _ = _y_tree(active=False)
+    with pytest.raises(InputError, match="detection"):
+        type(g)(**{**g.__dict__, "detection": g.n_nodes})  # past the last node
+    with pytest.raises(InputError, match="parent"):
+        type(g)(**{**g.__dict__, "parent": np.array([-1, 0, 1, 2, 3, 4, 5, 3, 7, 8, 0, 0])})
+    with pytest.raises(InputError, match="axon_length_um"):
+        c_neuron_geometry(axon_length_um=1.0)
