@@ -157,6 +157,16 @@ def _fibers_sundt() -> None:
         sundt.sundt_parameters.cache_clear()
 
 
+def _fibers_c_neuron() -> None:
+    from neurostim.fibers import cells
+
+    cells.c_neuron_parameters.cache_clear()
+    try:
+        cells.c_neuron_geometry()
+    finally:
+        cells.c_neuron_parameters.cache_clear()
+
+
 def _circuit() -> None:
     """What the circuit code reads: the network, its inputs, the paradigms, the plots."""
     import matplotlib
@@ -241,6 +251,7 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.fibers", "mrg.toml", _fibers_mrg),
     ("neurostim.fibers", "mrg_interpolation.toml", _fibers_mrg_interpolation),
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
+    ("neurostim.fibers", "drg_c_neuron.toml", _fibers_c_neuron),
     ("neurostim.patient", "indications.toml", _patient_indications),
     ("neurostim.patient", "regions.toml", _patient_regions),
     ("neurostim.patient", "pain_model.toml", _patient_pain_model),
