@@ -136,6 +136,17 @@ def _fibers_mrg() -> None:
         mrg.mrg_parameters.cache_clear()
 
 
+def _fibers_mrg_interpolation() -> None:
+    from neurostim.fibers import mrg_interpolation as mi
+
+    mi.mrg_interpolation_parameters.cache_clear()
+    try:
+        for d in (2.0, 10.0):  # both node-spacing branches
+            mi.mrg_interpolation_geometry(d, 5)
+    finally:
+        mi.mrg_interpolation_parameters.cache_clear()
+
+
 def _fibers_sundt() -> None:
     from neurostim.fibers import sundt
 
@@ -144,6 +155,16 @@ def _fibers_sundt() -> None:
         sundt.sundt_geometry(1.0, 11)
     finally:
         sundt.sundt_parameters.cache_clear()
+
+
+def _fibers_c_neuron() -> None:
+    from neurostim.fibers import cells
+
+    cells.c_neuron_parameters.cache_clear()
+    try:
+        cells.c_neuron_geometry()
+    finally:
+        cells.c_neuron_parameters.cache_clear()
 
 
 def _circuit() -> None:
@@ -228,7 +249,9 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.clinic", "pathway.toml", _clinic_pathway),
     ("neurostim.clinic", "outcomes.toml", _clinic_outcomes),
     ("neurostim.fibers", "mrg.toml", _fibers_mrg),
+    ("neurostim.fibers", "mrg_interpolation.toml", _fibers_mrg_interpolation),
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
+    ("neurostim.fibers", "drg_c_neuron.toml", _fibers_c_neuron),
     ("neurostim.patient", "indications.toml", _patient_indications),
     ("neurostim.patient", "regions.toml", _patient_regions),
     ("neurostim.patient", "pain_model.toml", _patient_pain_model),

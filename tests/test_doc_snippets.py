@@ -16,6 +16,7 @@ PAGES = [
     "docs/clinic-protocols.md",
     "docs/patient-pain.md",
     "docs/ecap.md",
+    "docs/drg.md",
 ]
 
 

@@ -20,6 +20,8 @@ SUBPACKAGES = [
     "neurostim.patient",
     "neurostim.clinic",
     "neurostim.ecap",
+    "neurostim.web",
+    "neurostim.drg",
 ]
 
 

@@ -234,6 +234,7 @@ def test_output_must_be_a_new_file_place(tmp_path) -> None:
         (["--diameter-um", "nan"], "--diameter-um"),
         (["--diameter-um", "-1"], "--diameter-um"),
         (["--diameter-um", "9"], "MRG exists"),
+        (["--model", "mrg-interpolation", "--diameter-um", "1.5"], "2-16 um"),
         (["--diameter-um", "10", "--n-nodes", "100000000"], "5..100000"),
         (["--diameter-um", "10", "--n-nodes", "0"], "--n-nodes"),
         (["--diameter-um", "10", "--dt-ms", "0"], "--dt-ms"),

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from neurostim._files import IMAGE_SUFFIXES, check_output_path, write_text
+from neurostim.cli import ecap_loop
 from neurostim.cli._common import (
     EXIT_INVALID,
     OneLineErrors,
@@ -23,7 +24,10 @@ from neurostim.cli._common import (
 )
 from neurostim.errors import InputError
 
-app = typer.Typer(help="ECAP growth curves and rate responses.", no_args_is_help=True)
+app = typer.Typer(
+    help="ECAP growth curves, rate responses and the closed loop.", no_args_is_help=True
+)
+ecap_loop.register(app)
 
 GROWTH_COLUMNS = ("amplitude_ma", "ecap_uv", "neural_uv", "recruited", "status")
 

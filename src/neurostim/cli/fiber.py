@@ -34,8 +34,6 @@ app = typer.Typer(help="Nerve-fiber thresholds and conduction velocity.", no_arg
 
 MAX_WORKERS = 1024
 MAX_CHUNK_SIZE = 100_000
-CV_DEFAULTS = {"mrg": (41, 0.005, 5.0), "sundt": (601, 0.001, 30.0)}
-"""Per model: default n_nodes, dt_ms and the run length tstop_ms of ``fiber cv``."""
 
 _BUDGET_HELP = "Memory budget in MiB (default: half the memory available at the start)."
 
@@ -117,9 +115,11 @@ def thresholds_command(
 @app.command("cv", cls=OneLineErrors)
 @guarded
 def cv_command(
-    model: str = typer.Option("mrg", help="mrg or sundt."),
+    model: str = typer.Option("mrg", help="mrg, mrg-interpolation or sundt."),
     diameter_um: float = typer.Option(..., help="Fiber diameter (um)."),
-    n_nodes: int = typer.Option(None, help="Nodes, 5..100000 (default: MRG 41, Sundt 601)."),
+    n_nodes: int = typer.Option(
+        None, help="Nodes, 5..100000 (default: MRG and mrg-interpolation 41, Sundt 601)."
+    ),
     dt_ms: float = typer.Option(
         None, help="Time step, 0.0001..0.1 ms (default: MRG 0.005, Sundt 0.001 ms)."
     ),
@@ -128,13 +128,15 @@ def cv_command(
 ) -> None:
     """Conduction velocity (PROTOCOL.md section 10 for MRG, fiber-models.md 10.2 for Sundt)."""
     from neurostim._budget import check_memory, memory_budget_bytes
-    from neurostim.fibers import conduction_velocity, mrg_geometry, sundt_geometry
+    from neurostim.fibers import conduction_velocity
     from neurostim.fibers.batch import simulation_bytes
     from neurostim.fibers.cases import MAX_STEPS, RANGES, n_sections
+    from neurostim.fibers.models import fiber_model, fiber_model_names
 
-    if model not in CV_DEFAULTS:
-        raise InputError("--model", model, "must be mrg or sundt")
-    default_nodes, default_dt, tstop = CV_DEFAULTS[model]
+    if model not in fiber_model_names():
+        raise InputError("--model", model, f"must be one of {', '.join(fiber_model_names())}")
+    spec = fiber_model(model)
+    default_nodes, default_dt, tstop = spec.cv.n_nodes, spec.cv.dt_ms, spec.cv.tstop_ms
     lo, hi = RANGES["diameter_um"]
     check_number("--diameter-um", diameter_um, low=lo, high=hi, unit="um")
     if n_nodes is not None:
@@ -149,24 +151,19 @@ def cv_command(
     n_steps = round(tstop / dt)
     if n_steps > MAX_STEPS:
         raise InputError("--dt-ms", dt, f"gives {n_steps} steps; at most {MAX_STEPS} are allowed")
-    if model == "mrg":
-        from neurostim.fibers.mrg import mrg_diameters_um
-
-        if not any(abs(diameter_um - d) < 1e-9 for d in mrg_diameters_um()):
-            allowed = ", ".join(f"{d:g}" for d in mrg_diameters_um())
-            raise InputError("--diameter-um", diameter_um, f"MRG exists for {allowed} um only")
+    try:
+        spec.check_diameter(diameter_um)
+    except InputError as exc:
+        raise InputError("--diameter-um", diameter_um, exc.message) from None
     n_sec = n_sections(model, diameter_um, nodes)
     check_memory("--n-nodes", nodes, simulation_bytes(n_sec, n_steps, 1), budget,
                  f" ({n_sec} sections, {n_steps} steps)")  # fmt: skip
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # checked below
-            if model == "mrg":
-                g = mrg_geometry(diameter_um, nodes)
-                cv = conduction_velocity(g, dt_ms=dt, tstop_ms=tstop)
-            else:
-                g = sundt_geometry(diameter_um, nodes)
-                cv = conduction_velocity(g, dt_ms=dt, tstop_ms=tstop, stim_node=1, stim_na=2.0,
-                                         interpolate=False)  # fmt: skip
+            g = spec.geometry(diameter_um, nodes)
+            cv = conduction_velocity(g, dt_ms=dt, tstop_ms=tstop, stim_node=spec.cv.stim_node,
+                                     stim_na=spec.cv.stim_na,
+                                     interpolate=spec.cv.interpolate)  # fmt: skip
     except SolverError as exc:
         raise InputError(
             "--n-nodes", nodes, f"{exc} (dt_ms = {dt:g}); try more nodes or a smaller dt_ms"

@@ -9,6 +9,11 @@ periaxonal space (xraxial = 7000/(π((d/2+δ)² − (d/2)²)) MΩ/cm, myelin xg 
 xc = 0.1/(2 nl) µF/cm², nodes xg = 1e10, xc = 0); one passive end node per side (g_pas 1e-4,
 e −80 mV, cm 1, Ra 1e10); 37 °C.
 
+With ``model="mrg-interpolation"`` the same fiber takes the period geometry of the ASCENT
+``MRG_INTERPOLATION`` fits for any diameter in 2-16 µm (``_mrg_interpolation.py``, from the
+coefficients of ``neurostim/fibers/data/mrg_interpolation.toml``, evaluated independently of
+the engine's geometry code).
+
 Stimulus: a point source at (0, distance, z of the centre node) in 0.2 S/m
 (:func:`neurostim.field.point_source_potential_mv`), applied as ``e_extracellular`` at every
 compartment and held over each step (PROTOCOL.md §3).
@@ -38,6 +43,7 @@ from neurostim.compare._common import (
     timed_threshold_search,
 )
 from neurostim.compare._mechanisms import load_mechanisms
+from neurostim.compare._mrg_interpolation import interpolated_columns
 from neurostim.compare._nrn_run import NrnFiber
 from neurostim.compare._protocol import protocol_waveform
 from neurostim.errors import InputError
@@ -56,7 +62,7 @@ class MRGGeometry:
 
     fiber_diameter_um: float
     node_spacing_um: float
-    n_lamellae: int
+    n_lamellae: float
     node_diameter_um: float
     axon_diameter_um: float
     flut_length_um: float
@@ -85,8 +91,17 @@ def _geometry_table() -> dict[float, MRGGeometry]:
     return table
 
 
-def mrg_geometry(diameter_um: float) -> MRGGeometry:
-    """Geometry of one of the nine published MRG diameters (5.7-16 µm)."""
+MODELS = ("mrg", "mrg-interpolation")
+"""The MRG geometries built here: the published table, or the ASCENT fits for any diameter."""
+
+
+def mrg_geometry(diameter_um: float, model: str = "mrg") -> MRGGeometry:
+    """Geometry of one of the nine published MRG diameters (5.7-16 µm), or with ``model =
+    "mrg-interpolation"`` the interpolated geometry of any diameter in 2-16 µm."""
+    if model == "mrg-interpolation":
+        return MRGGeometry(diameter_um, *interpolated_columns(diameter_um))
+    if model != "mrg":
+        raise InputError("model", model, f"must be one of {', '.join(MODELS)}")
     table = _geometry_table()
     for d, g in table.items():
         if abs(d - diameter_um) < 1e-9:
@@ -103,8 +118,11 @@ def _periaxonal_mohm_per_cm(diameter_um: float, space_um: float) -> float:
     return RHO_AXOPLASM_OHM_CM * 100.0 / (np.pi * ((r + space_um) ** 2 - r**2))
 
 
-def build_mrg_fiber(diameter_um: float, n_nodes: int = 41, temperature_c: float = 37.0) -> NrnFiber:
-    """Build the protocol's MRG fiber in NEURON (PROTOCOL.md §1).
+def build_mrg_fiber(
+    diameter_um: float, n_nodes: int = 41, temperature_c: float = 37.0, model: str = "mrg"
+) -> NrnFiber:
+    """Build the protocol's MRG fiber in NEURON (PROTOCOL.md §1); ``model`` as in
+    :func:`mrg_geometry`.
 
     Returns
     -------
@@ -112,7 +130,7 @@ def build_mrg_fiber(diameter_um: float, n_nodes: int = 41, temperature_c: float 
         With 11·(n_nodes − 1) + 1 sections; ``z_um`` of shape (n_sections,).
     """
     check_odd_count(n_nodes, "n_nodes")
-    g = mrg_geometry(diameter_um)
+    g = mrg_geometry(diameter_um, model)
     h = load_mechanisms()
     big_d = g.fiber_diameter_um
     d_n, d_a, nl = g.node_diameter_um, g.axon_diameter_um, g.n_lamellae
@@ -202,6 +220,7 @@ def _protocol_fiber(
     tstop_ms: float,
     temperature_c: float,
     pulse_start_ms: float,
+    model: str = "mrg",
 ) -> tuple[NrnFiber, NDArray[np.float64], float]:
     """The protocol's unit waveform and sign, and the fiber it runs on (``n_nodes`` None: 61
     nodes for the anodic waveform, 41 otherwise; PROTOCOL.md §7)."""
@@ -210,7 +229,7 @@ def _protocol_fiber(
     )
     if n_nodes is None:
         n_nodes = 61 if waveform == "monophasic-anodic" else 41
-    return build_mrg_fiber(diameter_um, n_nodes, temperature_c), w, sign
+    return build_mrg_fiber(diameter_um, n_nodes, temperature_c, model), w, sign
 
 
 def neuron_threshold(
@@ -229,13 +248,15 @@ def neuron_threshold(
     guess_ma: float | None = None,
     verify: bool = True,
     pulse_start_ms: float = 0.1,
+    model: str = "mrg",
 ) -> dict:
     """Threshold of an MRG fiber in NEURON under the reference protocol (PROTOCOL.md).
 
     Parameters
     ----------
     diameter_um : float
-        One of the nine MRG diameters (5.7-16 µm).
+        One of the nine MRG diameters (5.7-16 µm); with ``model = "mrg-interpolation"`` any
+        diameter in 2-16 µm.
     distance_mm : float
         Source-to-fiber distance, over the centre node.
     waveform : {"monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first", "train"}
@@ -253,6 +274,8 @@ def neuron_threshold(
         Run the 0.99x (no AP anywhere, tstop + 5 ms) and 1.01x checks of PROTOCOL.md §6.3.
     pulse_start_ms : float
         Start of the first pulse (the protocol: 0.1 ms; fiber-models.md §10.3 uses 0).
+    model : {"mrg", "mrg-interpolation"}
+        The published geometry table or the interpolated geometry (:func:`mrg_geometry`).
 
     Returns
     -------
@@ -269,7 +292,7 @@ def neuron_threshold(
     check_positive(temperature_c + 273.15, "temperature_c", "°C above absolute zero")
     fiber, w, sign = _protocol_fiber(
         diameter_um, waveform, pulse_width_ms, n_pulses, rate_hz, n_nodes, dt_ms, tstop_ms,
-        temperature_c, pulse_start_ms,
+        temperature_c, pulse_start_ms, model,
     )  # fmt: skip
     if guess_ma is None:
         guess_ma = _rough_guess_ma(diameter_um, distance_mm, waveform, pulse_width_ms)
@@ -292,8 +315,13 @@ def neuron_response(
     temperature_c: float = 37.0,
     *,
     pulse_start_ms: float = 0.1,
+    model: str = "mrg",
+    record_nodes: bool = False,
 ) -> dict:
     """One full-length MRG simulation at a given signed amplitude (no search, no early stop).
+
+    ``model`` as in :func:`mrg_geometry`. With ``record_nodes`` the result also holds
+    ``v_nodes_mv``, ndarray of shape (n_nodes, n_steps): v at every node centre after each step.
 
     Returns
     -------
@@ -308,15 +336,26 @@ def neuron_response(
     check_positive(distance_mm, "distance_mm", "mm")
     fiber, w, _ = _protocol_fiber(
         diameter_um, waveform, pulse_width_ms, n_pulses, rate_hz, n_nodes, dt_ms, tstop_ms,
-        temperature_c, pulse_start_ms,
+        temperature_c, pulse_start_ms, model,
     )  # fmt: skip
+    traces: list[Any] = []
+    if record_nodes:
+        for i in fiber.node_sections:
+            vec = fiber.h.Vector()
+            vec.record(fiber.segments[i]._ref_v)
+            traces.append(vec)
     first = fiber.run(phi_mv(fiber, distance_mm), amplitude_ma, w, dt_ms)
-    return {
+    out = {
         "ap_counts": fiber.ap_counts(),
         "first_ap_ms": first,
         "detect_node": int(0.9 * (fiber.n_nodes - 1)),
         "seconds": time.perf_counter() - t0,
     }
+    if record_nodes:
+        # a recorded Vector holds the value after finitialize, after each settling step and
+        # after each protocol step: keep the last len(w)
+        out["v_nodes_mv"] = np.array([np.asarray(v)[-len(w) :] for v in traces])
+    return out
 
 
 def neuron_cv(
@@ -324,6 +363,7 @@ def neuron_cv(
     n_nodes: int = 41,
     dt_ms: float = 0.005,
     temperature_c: float = 37.0,
+    model: str = "mrg",
 ) -> float:
     """Conduction velocity (m/s) by the protocol of ``mrg_cv.csv``.
 
@@ -332,7 +372,7 @@ def neuron_cv(
     CV = Δz/Δt. Ve = 0; initialisation as for thresholds.
     """
     check_positive(dt_ms, "dt_ms", "ms")
-    fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
+    fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c, model)
     h = fiber.h
     stim = h.IClamp(fiber.segments[fiber.node_sections[2]])
     stim.delay = 0.1
@@ -363,7 +403,7 @@ def neuron_cv(
 
 
 def neuron_resting_potential_mv(
-    diameter_um: float, n_nodes: int = 41, temperature_c: float = 37.0
+    diameter_um: float, n_nodes: int = 41, temperature_c: float = 37.0, model: str = "mrg"
 ) -> NDArray[np.float64]:
     """Membrane potential of every compartment at t = 0 after the protocol's initialisation.
 
@@ -371,6 +411,6 @@ def neuron_resting_potential_mv(
     -------
     ndarray of shape (11·(n_nodes − 1) + 1,)
     """
-    fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c)
+    fiber = build_mrg_fiber(diameter_um, n_nodes, temperature_c, model)
     fiber.initialise(0.005)
     return np.array([seg.v for seg in fiber.segments])

@@ -4,9 +4,9 @@
 exit per case. The two others run every case over the whole window and derive the same
 detector outputs by masking the steps after a case's stop:
 
-- ``"numpy"``: ``_numpy_reference.simulate_numpy`` (plain block Thomas over all sections, a
-  Python loop over sections: slow, for cross-checks), then ``detect_from_trace`` on the nodal
-  voltages. No intracellular stimulus.
+- ``"numpy"``: ``_numpy_reference.simulate_numpy`` (plain block elimination over all
+  sections, a Python loop over sections: slow, for cross-checks), then ``detect_from_trace``
+  on the nodal voltages. No intracellular stimulus.
 - ``"jax"``: ``_jax_backend.simulate_jax`` (the ``gpu`` extra; imported only when asked for).
 """
 

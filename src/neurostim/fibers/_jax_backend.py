@@ -11,11 +11,14 @@ detectors at every node. Written for an accelerator:
   their 2L x 2L inverses (L sections, 2 unknowns each) are formed once in NumPy and applied as
   one batched matrix product per step (``einsum``); internodes of unequal length are padded
   with zero rows. The internode solution x = z - V_left zeta_L - V_right zeta_R leaves a
-  tridiagonal system in the node voltages, taken with the zeta factors from
+  system in the node voltages (tridiagonal for a fiber, the node tree of a branched cell),
+  taken with the zeta factors from
   ``cable.reduce_to_nodes``; the matrix blocks, the right side and the channel equations are
   the shared definitions of ``cable.py`` and ``channels.py``;
 - **node system** by ``jax.lax.linalg.tridiagonal_solve`` (LAPACK gtsv on CPU, cuSPARSE on
-  GPU); a scan-based Thomas sweep is kept for comparison (``TRIDIAGONAL``).
+  GPU) when the nodes form a chain; a scan-based Thomas sweep is kept for comparison
+  (``TRIDIAGONAL``). A branched cell's node tree is solved by Hines' elimination as two scans
+  over the nodes (``_hines``).
 
 No early exit: a scan runs the whole window. Stopping (``stop_on_detect``, ``quiet_mv``, a
 non-finite voltage) is applied as a mask: once a case's stop condition holds, its detector
@@ -64,13 +67,16 @@ class JaxCable:
     int_sections : int, (n_internodes, n_max) section of each internode position (0 if pad).
     int_inverse : (n_internodes, 2 n_max, 2 n_max) inverse of the internode block system,
         unknowns ordered (V, U) per section, zero rows/columns for padding.
+    int_left_sec, int_right_sec : int, (n_internodes,) the bounding node sections.
     bound_left, bound_right : (n_internodes, n_max, 2) coefficients of the bounding nodes'
         E' in the internode right side (G_a, G_p at the first/last position).
     zeta_l, zeta_r : (n_sections, 2) internode response to a unit left/right node voltage.
-    diag0, lower, upper : (n_fixed,) node tridiagonal system without the gated channels.
-    rhs_left_adj, rhs_right_adj : (n_fixed,) G_a to a neighbouring node (0 if none).
-    rhs_left_int, rhs_right_int : (n_fixed,) G_a to a neighbouring internode (0 if none).
-    idx_left_int, idx_right_int : int, (n_fixed,) flat position of that internode section.
+    diag0, lower, upper, node_parent : (n_fixed,) the node system without the gated channels
+        (``cable.NodeReduction``); ``chain`` whether the node tree is a chain (node f - 1 the
+        parent of f), solved as tridiagonal.
+    link_node, link_g, link_other, link_other_free, link_other_int : (n_node_links,) the
+        links ending at a node: the node, G_a, the other end's section, whether it is an
+        internode section, and its flat internode position.
     sec_node, sec_left, sec_right, sec_int : int, (n_sections,) for each section: its node
         index (nodes), the bounding nodes and flat internode position (internode sections).
     """
@@ -80,6 +86,8 @@ class JaxCable:
     active_fixed: NDArray[np.int64]
     int_sections: NDArray[np.int64]
     int_inverse: NDArray[np.float64]
+    int_left_sec: NDArray[np.int64]
+    int_right_sec: NDArray[np.int64]
     bound_left: NDArray[np.float64]
     bound_right: NDArray[np.float64]
     zeta_l: NDArray[np.float64]
@@ -87,12 +95,13 @@ class JaxCable:
     diag0: NDArray[np.float64]
     lower: NDArray[np.float64]
     upper: NDArray[np.float64]
-    rhs_left_adj: NDArray[np.float64]
-    rhs_right_adj: NDArray[np.float64]
-    rhs_left_int: NDArray[np.float64]
-    rhs_right_int: NDArray[np.float64]
-    idx_left_int: NDArray[np.int64]
-    idx_right_int: NDArray[np.int64]
+    node_parent: NDArray[np.int64]
+    chain: bool
+    link_node: NDArray[np.int64]
+    link_g: NDArray[np.float64]
+    link_other: NDArray[np.int64]
+    link_other_free: NDArray[np.bool_]
+    link_other_int: NDArray[np.int64]
     sec_node: NDArray[np.int64]
     sec_left: NDArray[np.int64]
     sec_right: NDArray[np.int64]
@@ -102,25 +111,18 @@ class JaxCable:
     cmy: NDArray[np.float64]
     eta0: NDArray[np.float64]
     sa: NDArray[np.float64]
+    parent: NDArray[np.int64]
 
 
 def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
     """Factor the internodes of ``g`` for the step ``dt_ms`` (dense inverses, see above)."""
     n = g.n_sections
     fixed = g.u_fixed.astype(bool)
-    fixed_sections = np.flatnonzero(fixed)
-    n_f = fixed_sections.size
-    pos = np.full(n, -1)
-    pos[fixed_sections] = np.arange(n_f)
-    active_fixed = pos[g.active_sections]
     ga, gp = g.g_axial_us, g.g_periaxonal_us
     c, cmy, m, sa, sp = step_coefficients(g, dt_ms)
-    red = reduce_to_nodes(g, dt_ms)  # the node system and the zeta factors
-    spans = [
-        (fixed_sections[f] + 1, fixed_sections[f + 1] - 1)
-        for f in range(n_f - 1)
-        if fixed_sections[f + 1] > fixed_sections[f] + 1
-    ]
+    red = reduce_to_nodes(g, dt_ms)  # the node system, the spans and the zeta factors
+    fixed_sections = red.fixed
+    spans = list(zip(red.span_start.tolist(), red.span_end.tolist(), strict=True))
     n_int = len(spans)
     n_max = max((b - a + 1 for a, b in spans), default=0)
     int_sections = np.zeros((n_int, n_max), np.int64)
@@ -130,16 +132,6 @@ def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
     sec_int = np.zeros(n, np.int64)
     sec_left = np.zeros(n, np.int64)
     sec_right = np.zeros(n, np.int64)
-    rhs_left_adj = np.zeros(n_f)
-    rhs_right_adj = np.zeros(n_f)
-    rhs_left_int = np.zeros(n_f)
-    rhs_right_int = np.zeros(n_f)
-    idx_left_int = np.zeros(n_f, np.int64)
-    idx_right_int = np.zeros(n_f, np.int64)
-    for f in range(n_f - 1):
-        i, j = fixed_sections[f], fixed_sections[f + 1]
-        if j == i + 1:  # adjacent nodes couple through -G_a (V_j + E'_j)
-            rhs_right_adj[f] = rhs_left_adj[f + 1] = ga[i]
     for k, (a, b) in enumerate(spans):
         size = b - a + 1
         secs = np.arange(a, b + 1)
@@ -155,23 +147,24 @@ def prepare(g: CableGeometry, dt_ms: float) -> JaxCable:
         inverse[k, : 2 * size, : 2 * size] = np.linalg.inv(mat)
         bound_left[k, 0] = ga[a - 1], gp[a - 1]
         bound_right[k, size - 1] = ga[b], gp[b]
-        f_left, f_right = pos[a - 1], pos[b + 1]
         sec_int[a : b + 1] = k * n_max + np.arange(size)
-        sec_left[a : b + 1] = f_left
-        sec_right[a : b + 1] = f_right
-        # node equations: -G_a (V + U) of the adjacent internode section
-        rhs_right_int[f_left] = ga[a - 1]
-        idx_right_int[f_left] = k * n_max
-        rhs_left_int[f_right] = ga[b]
-        idx_left_int[f_right] = k * n_max + size - 1
+        sec_left[a : b + 1] = red.span_left[k]
+        sec_right[a : b + 1] = red.span_right[k]
+    pos = np.full(n, -1)
+    pos[fixed_sections] = np.arange(fixed_sections.size)
+    node_parent = red.node_parent
+    chain = bool(np.array_equal(node_parent, np.arange(-1, node_parent.size - 1)))
     return JaxCable(
-        fixed=fixed, fixed_sections=fixed_sections, active_fixed=active_fixed,
-        int_sections=int_sections, int_inverse=inverse, bound_left=bound_left,
-        bound_right=bound_right, zeta_l=red.zeta_l, zeta_r=red.zeta_r, diag0=red.diag0,
-        lower=red.lower, upper=red.upper, rhs_left_adj=rhs_left_adj, rhs_right_adj=rhs_right_adj,
-        rhs_left_int=rhs_left_int, rhs_right_int=rhs_right_int, idx_left_int=idx_left_int,
-        idx_right_int=idx_right_int, sec_node=np.maximum(pos, 0), sec_left=sec_left,
-        sec_right=sec_right, sec_int=sec_int, c=c, m=m, cmy=cmy, eta0=red.eta0, sa=sa,
+        fixed=fixed, fixed_sections=fixed_sections, active_fixed=red.active_fixed,
+        int_sections=int_sections, int_inverse=inverse,
+        int_left_sec=fixed_sections[red.span_left], int_right_sec=red.span_end + 1,
+        bound_left=bound_left, bound_right=bound_right, zeta_l=red.zeta_l, zeta_r=red.zeta_r,
+        diag0=red.diag0, lower=red.lower, upper=red.upper, node_parent=node_parent, chain=chain,
+        link_node=red.link_node, link_g=ga[red.link_index], link_other=red.link_other,
+        link_other_free=red.link_other_free.astype(bool),
+        link_other_int=sec_int[red.link_other], sec_node=np.maximum(pos, 0),
+        sec_left=sec_left, sec_right=sec_right, sec_int=sec_int, c=c, m=m, cmy=cmy,
+        eta0=red.eta0, sa=sa, parent=red.parent,
     )  # fmt: skip
 
 
@@ -222,6 +215,31 @@ def _thomas(dl, d, du, b):
     return x.T
 
 
+def _hines(node_parent, lower, upper, d, b):
+    """Hines' elimination over the node tree by two scans (leaves first, then from the root);
+    ``d``, ``b`` (n_cases, n_fixed), the rest (n_fixed,) as in ``cable.NodeReduction``."""
+    n_f = d.shape[1]
+    order = jnp.arange(n_f - 1, 0, -1)
+
+    def fold(carry, f):
+        dd, bb = carry
+        p = node_parent[f]
+        mult = upper[f] / dd[:, f]
+        dd = dd.at[:, p].add(-mult * lower[f])
+        bb = bb.at[:, p].add(-mult * bb[:, f])
+        return (dd, bb), None
+
+    (d, b), _ = jax.lax.scan(fold, (d, b), order)
+    x0 = jnp.zeros_like(b).at[:, 0].set(b[:, 0] / d[:, 0])
+
+    def down(x, f):
+        x = x.at[:, f].set((b[:, f] - lower[f] * x[:, node_parent[f]]) / d[:, f])
+        return x, None
+
+    x, _ = jax.lax.scan(down, x0, jnp.arange(1, n_f))
+    return x
+
+
 def _tridiagonal(dl, d, du, b, method):
     if method == "thomas":
         return _thomas(dl, d, du, b)
@@ -233,10 +251,10 @@ def _tridiagonal(dl, d, du, b, method):
 
 @partial(
     jax.jit,
-    static_argnames=("kind", "stop_on_detect", "quiet", "tridiagonal", "keep_current"),
+    static_argnames=("kind", "stop_on_detect", "quiet", "tridiagonal", "keep_current", "chain"),
 )
 def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, stop_on_detect,
-         quiet, tridiagonal, keep_current):  # fmt: skip
+         quiet, tridiagonal, keep_current, chain):  # fmt: skip
     """Scan over the steps; ``drive``/``drive_old`` (n_steps, n_cases) source current now and
     one step earlier, ``istim`` (n_steps,), ``steps`` (n_steps,) step index. ``rec_phi`` (1 or
     n_cases, n_leads, n_sections) gives the recorded potentials (n_leads may be 0),
@@ -250,10 +268,9 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
     # node-equation constants
     gam_leak = g_leak[fx]
     eta_leak = (g_leak * e_leak)[fx]
+    # a chain of nodes: tridiagonal, sub-diagonal lower[f], super-diagonal upper[f + 1]
     lower = jnp.broadcast_to(cab["lower"], (nc, fx.size))
-    upper = jnp.broadcast_to(cab["upper"], (nc, fx.size))
-    left_adj = jnp.clip(fx - 1, 0)
-    right_adj = jnp.clip(fx + 1, 0, phi.shape[1] - 1)
+    upper = jnp.broadcast_to(jnp.append(cab["upper"][1:], 0.0), (nc, fx.size))
     is_fixed = cab["fixed"]
 
     def step(carry, x):
@@ -267,23 +284,27 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
         eta = (eta_leak + jnp.zeros((nc, 1))).at[:, cab["active_fixed"]].add(ge * area_us)
         rhs = node_rhs(cab["c"][fx], v[:, fx], eta, cab["sa"][fx], e_new[:, fx])
         rhs = rhs + jnp.where(fx == istim_node, i_in, 0.0)
-        rhs = rhs + cab["rhs_left_adj"] * e_new[:, left_adj]
-        rhs = rhs + cab["rhs_right_adj"] * e_new[:, right_adj]
         if n_int:
             vi, ui = v[:, int_secs], u[:, int_secs]
             en, eo = e_new[:, int_secs], e_old[:, int_secs]
             r0, r1 = section_rhs(cab["c"][int_secs], cab["m"][int_secs], cab["cmy"][int_secs],
                                  vi, ui, cab["eta0"][int_secs], en, eo)  # fmt: skip
-            e_l = e_new[:, fx[cab["int_left"]]][:, :, None]
-            e_r = e_new[:, fx[cab["int_right"]]][:, :, None]
+            e_l = e_new[:, cab["int_left_sec"]][:, :, None]
+            e_r = e_new[:, cab["int_right_sec"]][:, :, None]
             r0 = r0 + cab["bound_left"][..., 0] * e_l + cab["bound_right"][..., 0] * e_r
             r1 = r1 + cab["bound_left"][..., 1] * e_l + cab["bound_right"][..., 1] * e_r
             r = jnp.stack([r0, r1], axis=-1).reshape(nc, n_int, 2 * n_max)
             z = jnp.einsum("kij,ckj->cki", cab["int_inverse"], r).reshape(nc, n_int * n_max, 2)
             zsum = z[..., 0] + z[..., 1]
-            rhs = rhs + cab["rhs_left_int"] * zsum[:, cab["idx_left_int"]]
-            rhs = rhs + cab["rhs_right_int"] * zsum[:, cab["idx_right_int"]]
-        vf = _tridiagonal(lower, cab["diag0"] + gam, upper, rhs, tridiagonal)
+            other = jnp.where(cab["link_other_free"], zsum[:, cab["link_other_int"]],
+                              e_new[:, cab["link_other"]])  # fmt: skip
+        else:
+            other = e_new[:, cab["link_other"]]
+        rhs = rhs.at[:, cab["link_node"]].add(cab["link_g"] * other)
+        if chain:
+            vf = _tridiagonal(lower, cab["diag0"] + gam, upper, rhs, tridiagonal)
+        else:
+            vf = _hines(cab["node_parent"], cab["lower"], cab["upper"], cab["diag0"] + gam, rhs)
         v_node = vf[:, cab["sec_node"]]
         if n_int:
             v_l, v_r = vf[:, cab["sec_left"]], vf[:, cab["sec_right"]]
@@ -326,9 +347,10 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
         recorded = jnp.zeros((nc, 0))
         current = jnp.zeros((nc, 0))
         if rec_phi.shape[1] or keep_current:  # membrane currents (cable.link_current)
-            flux = link_current(cab["ga"], cab["gp_bath"], v_new[:, :-1], u_new[:, :-1],
-                                v_new[:, 1:], u_new[:, 1:])  # fmt: skip
-            i_m = jnp.pad(flux, ((0, 0), (0, 1))) - jnp.pad(flux, ((0, 0), (1, 0)))
+            par = cab["parent"][1:]
+            flux = link_current(cab["ga"], cab["gp_bath"], v_new[:, 1:], u_new[:, 1:],
+                                v_new[:, par], u_new[:, par])  # fmt: skip
+            i_m = jnp.pad(flux, ((0, 0), (1, 0))).at[:, par].add(-flux)
             i_m = i_m + jnp.where(jnp.arange(i_m.shape[1]) == istim_node, i_in, 0.0)
             i_m = jnp.where(running[:, None], i_m, 0.0)
             if rec_phi.shape[0] == 1:
@@ -399,12 +421,8 @@ def simulate_jax(
     istim = np.zeros(n_steps) if istim_na is None or istim_sec < 0 else np.asarray(istim_na)
     fixed_pos = np.flatnonzero(cab.fixed_sections == istim_sec)
     istim_node = int(cab.fixed_sections[fixed_pos[0]]) if fixed_pos.size else -1
-    # nodes bounding each internode (indices into fixed_sections)
-    first = cab.int_sections[:, 0] if cab.int_sections.size else np.zeros(0, np.int64)
-    int_left, int_right = cab.sec_left[first], cab.sec_right[first]
-    arrays = {name: getattr(cab, name) for name in cab.__dataclass_fields__}
-    arrays.update(int_left=int_left, int_right=int_right, ga=g.g_axial_us,
-                  gp_bath=bath_periaxonal_us(g))  # fmt: skip
+    arrays = {name: getattr(cab, name) for name in cab.__dataclass_fields__ if name != "chain"}
+    arrays.update(ga=g.g_axial_us, gp_bath=bath_periaxonal_us(g))
     with _float64():
         cab_j = {k: jnp.asarray(a) for k, a in arrays.items()}
         geo = (
@@ -427,7 +445,7 @@ def simulate_jax(
             cab_j, geo, state, jnp.asarray(drive.T), jnp.asarray(drive_old.T),
             jnp.asarray(istim[:n_steps]), jnp.arange(n_steps), jnp.asarray(wave_end[wave_idx]),
             kind=g.model, stop_on_detect=bool(stop_on_detect), quiet=bool(quiet_mv > 0),
-            tridiagonal=TRIDIAGONAL, keep_current=bool(keep_current),
+            tridiagonal=TRIDIAGONAL, keep_current=bool(keep_current), chain=cab.chain,
         )  # fmt: skip
         out = [np.asarray(a)[:n_real] for a in final[4:10]]
         trace = np.asarray(trace).transpose(1, 2, 0)[:n_real]

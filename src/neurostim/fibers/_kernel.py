@@ -8,7 +8,9 @@ One step dt from (V, U, gates, E^n) with the new input E^{n+1} [fiber-models.md 
    diagonal [[c + gamma + S_a, S_a], [-(c + gamma), m + S_p]], off-diagonal
    [[-G_a, -G_a], [0, -G_p]], right side [c V + eta + I_stim, m E' - (C_my/dt)(E - U) - c V - eta]
    with c = C/dt, m = G_my + C_my/dt; rows whose periaxonal layer is tied to the bath read U' = E';
-   solved by block Thomas elimination (O(n_sections));
+   each internode reduced to its two bounding nodes by block Thomas, then the node system
+   (tridiagonal for a fiber, the node tree of a branched cell) by Hines' elimination, leaves
+   first (O(n_sections));
 3. gates advanced with the new voltage: x' = x_inf(V') + (x - x_inf(V')) exp(-dt/tau(V'));
 4. AP detectors (NEURON APCount, -30 mV) at every node on V';
 5. if asked, the membrane currents of the step (``cable.link_current``: the net longitudinal
@@ -52,15 +54,18 @@ cnexp = SCALAR.cnexp
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def membrane_currents(ga_us, gp_bath_us, v, u, istim_sec, i_in, out):
+def membrane_currents(parent, ga_us, gp_bath_us, v, u, istim_sec, i_in, out):
     """Outward current (nA) of every section into the bath at the state (v, u), into ``out``
-    (n_sections,); ``v``, ``u`` (n_sections,) with u = E' where tied to the bath."""
+    (n_sections,); ``v``, ``u`` (n_sections,) with u = E' where tied to the bath; link s - 1
+    joins section s to ``parent[s]``."""
     n = v.size
-    out[0] = 0.0
-    for i in range(n - 1):
-        f = link_current(ga_us[i], gp_bath_us[i], v[i], u[i], v[i + 1], u[i + 1])
-        out[i] += f
-        out[i + 1] = -f
+    for i in range(n):
+        out[i] = 0.0
+    for s in range(1, n):
+        p = parent[s]
+        f = link_current(ga_us[s - 1], gp_bath_us[s - 1], v[s], u[s], v[p], u[p])
+        out[s] += f
+        out[p] -= f
     if istim_sec >= 0:
         out[istim_sec] += i_in
 
@@ -88,13 +93,23 @@ def run_cases(
     active_g_us,
     fixed,
     active_fixed,
+    parent,
     dinv,
     wmul,
     zeta_l,
     zeta_r,
     diag0,
+    node_parent,
     lower,
     upper,
+    span_start,
+    span_end,
+    span_left,
+    span_right,
+    link_node,
+    link_index,
+    link_other,
+    link_other_free,
     c,
     mcoef,
     cmy_dt,
@@ -133,11 +148,12 @@ def run_cases(
     """Advance every case ``n_steps`` (or until its outcome is decided).
 
     Geometry and step factors come from ``cable.reduce_to_nodes`` (per-section arrays
-    (n_sections,), couplings (n_sections - 1,), node arrays (n_fixed,)). ``phi_mv`` (n_cases,
-    n_sections) unit-current potentials, ``amp`` (n_cases,), ``wave`` (n_waves, n_steps),
-    ``wave_idx`` (n_cases,), ``istim_na`` (n_steps,) intracellular current into section
-    ``istim_sec`` (ignored when < 0); state ``v``, ``u`` (n_cases, n_sections) and ``gates``
-    (n_cases, n_active, 4) updated in place; detector outputs (n_cases, n_nodes);
+    (n_sections,), couplings (n_sections - 1,), node arrays (n_fixed,), internode spans
+    (n_spans,), node links (n_node_links,); ``NodeReduction`` says what each holds). ``phi_mv``
+    (n_cases, n_sections) unit-current potentials, ``amp`` (n_cases,), ``wave`` (n_waves,
+    n_steps), ``wave_idx`` (n_cases,), ``istim_na`` (n_steps,) intracellular current into
+    section ``istim_sec`` (ignored when < 0); state ``v``, ``u`` (n_cases, n_sections) and
+    ``gates`` (n_cases, n_active, 4) updated in place; detector outputs (n_cases, n_nodes);
     ``steps_done``/``status`` (n_cases,) (status 0 ok, 1 non-finite voltage); ``v_trace``
     (n_cases, n_trace, n_steps) for the sections ``v_trace_sec``.
 
@@ -156,6 +172,8 @@ def run_cases(
     n_cases, n = v.shape
     n_act = active_fixed.size
     n_f = fixed.size
+    n_spans = span_start.size
+    n_links = link_node.size
     n_nodes = nodes.size
     n_tr = v_trace_sec.size
     n_leads = recorded.shape[1]
@@ -204,18 +222,16 @@ def run_cases(
                 gamf[f] += gg * active_g_us[j]
                 etaf[f] += ge * active_g_us[j]
             # internodes: response z with the bounding node voltages at zero
-            for f in range(n_f - 1):
-                a = fixed[f] + 1
-                b = fixed[f + 1] - 1
-                if a > b:
-                    continue
+            for sp in range(n_spans):
+                a = span_start[sp]
+                b = span_end[sp]
                 for i in range(a, b + 1):
                     r0, r1 = section_rhs(
                         c[i], mcoef[i], cmy_dt[i], vk[i], uk[i], eta0[i], s_new * ph[i],
                         s_old * ph[i],
                     )  # fmt: skip
                     if i == a:
-                        e_l = s_new * ph[a - 1]
+                        e_l = s_new * ph[parent[a]]
                         r0 += ga_us[a - 1] * e_l
                         r1 += gp_us[a - 1] * e_l
                     else:
@@ -239,45 +255,39 @@ def run_cases(
                     z1 = dinv[i, 2] * s0 + dinv[i, 3] * s1
                     zv[i] = z0
                     zu[i] = z1
-            # tridiagonal system in the node voltages (Thomas)
-            diag_prev = 1.0
+            # the node system (Hines: leaves first, then back from the root)
             for f in range(n_f):
                 i = fixed[f]
                 rhs = node_rhs(c[i], vk[i], etaf[f], sa[i], s_new * ph[i])
                 if i == istim_sec:
                     rhs += i_in
-                if f > 0:
-                    if fixed[f - 1] < i - 1:
-                        rhs += ga_us[i - 1] * (zv[i - 1] + zu[i - 1])
-                    else:
-                        rhs += ga_us[i - 1] * s_new * ph[i - 1]
-                if f < n_f - 1:
-                    if fixed[f + 1] > i + 1:
-                        rhs += ga_us[i] * (zv[i + 1] + zu[i + 1])
-                    else:
-                        rhs += ga_us[i] * s_new * ph[i + 1]
-                diag = diag0[f] + gamf[f]
-                if f > 0:
-                    m_f = lower[f] / diag_prev
-                    diag -= m_f * upper[f - 1]
-                    rhs -= m_f * dp[f - 1]
-                cp[f] = diag
                 dp[f] = rhs
-                diag_prev = diag
-            vf[n_f - 1] = dp[n_f - 1] / cp[n_f - 1]
-            for f in range(n_f - 2, -1, -1):
-                vf[f] = (dp[f] - upper[f] * vf[f + 1]) / cp[f]
+                cp[f] = diag0[f] + gamf[f]
+            for q in range(n_links):
+                o = link_other[q]
+                if link_other_free[q]:
+                    dp[link_node[q]] += ga_us[link_index[q]] * (zv[o] + zu[o])
+                else:
+                    dp[link_node[q]] += ga_us[link_index[q]] * s_new * ph[o]
+            for f in range(n_f - 1, 0, -1):
+                p = node_parent[f]
+                m_f = upper[f] / cp[f]
+                cp[p] -= m_f * lower[f]
+                dp[p] -= m_f * dp[f]
+            vf[0] = dp[0] / cp[0]
+            for f in range(1, n_f):
+                vf[f] = (dp[f] - lower[f] * vf[node_parent[f]]) / cp[f]
             # back to every section
             for f in range(n_f):
                 i = fixed[f]
                 vk[i] = vf[f]
                 uk[i] = s_new * ph[i]
-                if f < n_f - 1:
-                    v_l = vf[f]
-                    v_r = vf[f + 1]
-                    for i2 in range(i + 1, fixed[f + 1]):
-                        vk[i2] = zv[i2] - v_l * zeta_l[i2, 0] - v_r * zeta_r[i2, 0]
-                        uk[i2] = zu[i2] - v_l * zeta_l[i2, 1] - v_r * zeta_r[i2, 1]
+            for sp in range(n_spans):
+                v_l = vf[span_left[sp]]
+                v_r = vf[span_right[sp]]
+                for i2 in range(span_start[sp], span_end[sp] + 1):
+                    vk[i2] = zv[i2] - v_l * zeta_l[i2, 0] - v_r * zeta_r[i2, 0]
+                    uk[i2] = zu[i2] - v_l * zeta_l[i2, 1] - v_r * zeta_r[i2, 1]
             # gates with the new voltage (cnexp)
             for j in range(n_act):
                 vv = vk[fixed[active_fixed[j]]]
@@ -288,7 +298,7 @@ def run_cases(
             for tr in range(n_tr):
                 v_trace[k, tr, step] = vk[v_trace_sec[tr]]
             if record:
-                membrane_currents(ga_us, gp_bath_us, vk, uk, istim_sec, i_in, im)
+                membrane_currents(parent, ga_us, gp_bath_us, vk, uk, istim_sec, i_in, im)
                 if keep_current:
                     for i in range(n):
                         current_trace[k, i, step] = im[i]

@@ -32,8 +32,10 @@ LANES = 8
 
 @njit(cache=True, error_model="numpy")
 def run_lanes(
-    prm, g_leak_us, e_leak_mv, ga_us, gp_us, active_g_us, fixed, active_fixed,
-    dinv, wmul, zeta_l, zeta_r, diag0, lower, upper, c, mcoef, cmy_dt, eta0, sa, nodes,
+    prm, g_leak_us, e_leak_mv, ga_us, gp_us, active_g_us, fixed, active_fixed, parent,
+    dinv, wmul, zeta_l, zeta_r, diag0, node_parent, lower, upper, span_start, span_end,
+    span_left, span_right, link_node, link_index, link_other, link_other_free, c, mcoef,
+    cmy_dt, eta0, sa, nodes,
     det_node, phi_mv, amp, wave, wave_idx, istim_sec, istim_na, dt, n_steps, stop_on_detect,
     quiet_mv, wave_end, v_rest_nodes, v, u, gates, ap_count, ap_time, ap_time_interp,
     last_ap_time, steps_done, status, v_trace_sec, v_trace, gp_bath_us, rec_phi, recorded,
@@ -43,6 +45,8 @@ def run_lanes(
     n_cases, n = v.shape
     n_act = active_fixed.size
     n_f = fixed.size
+    n_spans = span_start.size
+    n_links = link_node.size
     n_nodes = nodes.size
     n_tr = v_trace_sec.size
     n_leads = recorded.shape[1]
@@ -126,11 +130,9 @@ def run_lanes(
                 gamf[f, ln] += gg * area
                 etaf[f, ln] += ge * area
         # internodes
-        for f in range(n_f - 1):
-            a = fixed[f] + 1
-            b = fixed[f + 1] - 1
-            if a > b:
-                continue
+        for sp in range(n_spans):
+            a = span_start[sp]
+            b = span_end[sp]
             for i in range(a, b + 1):
                 ci = c[i]
                 mi = mcoef[i]
@@ -144,8 +146,9 @@ def run_lanes(
                 if i == a:
                     g0 = ga_us[a - 1]
                     g1 = gp_us[a - 1]
+                    left = parent[a]
                     for ln in range(L):
-                        e_l = s_new[ln] * phb[a - 1, ln]
+                        e_l = s_new[ln] * phb[left, ln]
                         rp0[i, ln] += g0 * e_l
                         rp1[i, ln] += g1 * e_l
                 else:
@@ -184,62 +187,74 @@ def run_lanes(
                     s1 = rp1[i, ln] + g1 * zu[i + 1, ln]
                     zv[i, ln] = d0 * s0 + d1 * s1
                     zu[i, ln] = d2 * s0 + d3 * s1
-        # node tridiagonal system
+        # the node system (Hines: leaves first, then back from the root)
         for f in range(n_f):
             i = fixed[f]
+            ci = c[i]
+            si = sa[i]
+            d = diag0[f]
             for ln in range(L):
-                rhs = node_rhs(c[i], vb[i, ln], etaf[f, ln], sa[i], s_new[ln] * phb[i, ln])
+                rhs = node_rhs(ci, vb[i, ln], etaf[f, ln], si, s_new[ln] * phb[i, ln])
                 if i == istim_sec:
                     rhs += i_in[ln]
-                if f > 0:
-                    if fixed[f - 1] < i - 1:
-                        rhs += ga_us[i - 1] * (zv[i - 1, ln] + zu[i - 1, ln])
-                    else:
-                        rhs += ga_us[i - 1] * s_new[ln] * phb[i - 1, ln]
-                if f < n_f - 1:
-                    if fixed[f + 1] > i + 1:
-                        rhs += ga_us[i] * (zv[i + 1, ln] + zu[i + 1, ln])
-                    else:
-                        rhs += ga_us[i] * s_new[ln] * phb[i + 1, ln]
-                diag = diag0[f] + gamf[f, ln]
-                if f > 0:
-                    m_f = lower[f] / cp[f - 1, ln]
-                    diag -= m_f * upper[f - 1]
-                    rhs -= m_f * dp[f - 1, ln]
-                cp[f, ln] = diag
                 dp[f, ln] = rhs
-        for ln in range(L):
-            vf[n_f - 1, ln] = dp[n_f - 1, ln] / cp[n_f - 1, ln]
-        for f in range(n_f - 2, -1, -1):
+                cp[f, ln] = d + gamf[f, ln]
+        for q in range(n_links):
+            o = link_other[q]
+            f = link_node[q]
+            g0 = ga_us[link_index[q]]
+            if link_other_free[q]:
+                for ln in range(L):
+                    dp[f, ln] += g0 * (zv[o, ln] + zu[o, ln])
+            else:
+                for ln in range(L):
+                    dp[f, ln] += g0 * s_new[ln] * phb[o, ln]
+        for f in range(n_f - 1, 0, -1):
+            p = node_parent[f]
+            up = upper[f]
+            lo = lower[f]
             for ln in range(L):
-                vf[f, ln] = (dp[f, ln] - upper[f] * vf[f + 1, ln]) / cp[f, ln]
+                m_f = up / cp[f, ln]
+                cp[p, ln] -= m_f * lo
+                dp[p, ln] -= m_f * dp[f, ln]
+        for ln in range(L):
+            vf[0, ln] = dp[0, ln] / cp[0, ln]
+        for f in range(1, n_f):
+            p = node_parent[f]
+            lo = lower[f]
+            for ln in range(L):
+                vf[f, ln] = (dp[f, ln] - lo * vf[p, ln]) / cp[f, ln]
         for f in range(n_f):
             i = fixed[f]
             for ln in range(L):
                 vb[i, ln] = vf[f, ln]
                 ub[i, ln] = s_new[ln] * phb[i, ln]
-            if f < n_f - 1:
-                for i2 in range(i + 1, fixed[f + 1]):
-                    zl0 = zeta_l[i2, 0]
-                    zl1 = zeta_l[i2, 1]
-                    zr0 = zeta_r[i2, 0]
-                    zr1 = zeta_r[i2, 1]
-                    for ln in range(L):
-                        v_l = vf[f, ln]
-                        v_r = vf[f + 1, ln]
-                        vb[i2, ln] = zv[i2, ln] - v_l * zl0 - v_r * zr0
-                        ub[i2, ln] = zu[i2, ln] - v_l * zl1 - v_r * zr1
+        for sp in range(n_spans):
+            f_l = span_left[sp]
+            f_r = span_right[sp]
+            for i2 in range(span_start[sp], span_end[sp] + 1):
+                zl0 = zeta_l[i2, 0]
+                zl1 = zeta_l[i2, 1]
+                zr0 = zeta_r[i2, 0]
+                zr1 = zeta_r[i2, 1]
+                for ln in range(L):
+                    v_l = vf[f_l, ln]
+                    v_r = vf[f_r, ln]
+                    vb[i2, ln] = zv[i2, ln] - v_l * zl0 - v_r * zr0
+                    ub[i2, ln] = zu[i2, ln] - v_l * zl1 - v_r * zr1
         # membrane currents and their recorded potentials (cable.link_current)
         if record:
-            for ln in range(L):
-                imb[0, ln] = 0.0
-            for i in range(n - 1):
-                g0 = ga_us[i]
-                g1 = gp_bath_us[i]
+            for i in range(n):
                 for ln in range(L):
-                    fl = link_current(g0, g1, vb[i, ln], ub[i, ln], vb[i + 1, ln], ub[i + 1, ln])
+                    imb[i, ln] = 0.0
+            for i in range(1, n):
+                p = parent[i]
+                g0 = ga_us[i - 1]
+                g1 = gp_bath_us[i - 1]
+                for ln in range(L):
+                    fl = link_current(g0, g1, vb[i, ln], ub[i, ln], vb[p, ln], ub[p, ln])
                     imb[i, ln] += fl
-                    imb[i + 1, ln] = -fl
+                    imb[p, ln] -= fl
             if istim_sec >= 0:
                 for ln in range(L):
                     imb[istim_sec, ln] += i_in[ln]

@@ -2,9 +2,10 @@
 
 The equations are the shared ones (``channels.ARRAY`` for the kinetics, ``cable`` for the step
 terms, the matrix blocks and the right side); what is independent is the solution: per step
-it assembles the 2x2 block-tridiagonal system of every case over all sections and solves it
-by plain block Thomas elimination (a Python loop over sections, NumPy over the batch), where
-the kernels reduce it to the nodes (``cable.reduce_to_nodes``). No AP detection, no early
+it assembles the 2x2 block system of every case over all sections and solves it by plain block
+Hines elimination (block Thomas on a chain; a Python loop over sections from the last to the
+first and back, NumPy over the batch), where the kernels reduce it to the nodes
+(``cable.reduce_to_nodes``). No AP detection, no early
 exit. It checks the kernels' reduction (tests/fibers/test_solver.py) and serves as
 ``backend="numpy"``; the compiled kernel is far faster (benchmarks/fiber_thresholds.py).
 Membrane currents and their recorded potential: ``cable.link_current`` over all links.
@@ -48,10 +49,13 @@ def membrane_currents_na(
 ) -> NDArray[np.float64]:
     """Outward current of every section, (n_cases, n_sections), from the state (v, u) of shape
     (n_cases, n_sections) (u = E' where tied to the bath): ``cable.link_current`` per link."""
-    flux = link_current(g.g_axial_us, bath_periaxonal_us(g), v_mv[:, :-1], u_mv[:, :-1],
-                        v_mv[:, 1:], u_mv[:, 1:])  # fmt: skip
-    zero = np.zeros((flux.shape[0], 1))
-    return np.concatenate([flux, zero], axis=1) - np.concatenate([zero, flux], axis=1)
+    parent = g.parents
+    flux = link_current(g.g_axial_us, bath_periaxonal_us(g), v_mv[:, 1:], u_mv[:, 1:],
+                        v_mv[:, parent[1:]], u_mv[:, parent[1:]])  # fmt: skip
+    out = np.zeros_like(v_mv)
+    out[:, 1:] += flux
+    np.add.at(out.T, parent[1:], -flux.T)
+    return out
 
 
 def _inv2(d: tuple) -> tuple:
@@ -115,7 +119,11 @@ def run_numpy(
     kinetics, p = ARRAY.of(g.model), g.channel_params
     c, cmy, m, sa, sp = step_coefficients(g, dt_ms)
     ga, gp, fixed = g.g_axial_us, g.g_periaxonal_us, g.u_fixed
-    gp_rows = np.where(fixed[:-1], 0.0, gp), np.where(fixed[1:], 0.0, gp)  # (upper, lower)
+    parent = g.parents
+    # link s - 1 as seen from the row of section s (child) and of parent[s]: no U coupling in
+    # a row whose U is tied to the bath
+    gp_child_row = np.where(fixed[1:], 0.0, gp)
+    gp_parent_row = np.where(fixed[parent[1:]], 0.0, gp)
     out = np.empty((nc, n_steps, n))
     rec_phi = (
         None
@@ -138,31 +146,30 @@ def run_numpy(
         d11 = np.broadcast_to(np.where(fixed, 1.0, d11), d00.shape)
         r0, r1 = section_rhs(c, m, cmy, v, u, eta, e_new, e_old)
         r1 = np.where(fixed, e_new, r1)
-        dinv: list[tuple] = []
-        rp: list[tuple] = []
-        for i in range(n):  # forward elimination
-            q = (d00[:, i], d01[:, i], d10[:, i], d11[:, i])
-            s0, s1 = r0[:, i], r1[:, i]
-            if i > 0:
-                low = coupling_block(ga[i - 1], gp_rows[1][i - 1])
-                up = coupling_block(ga[i - 1], gp_rows[0][i - 1])
-                w = _mul2(low, dinv[i - 1])
-                wu = _mul2(w, up)
-                q = tuple(qk - wk for qk, wk in zip(q, wu, strict=True))
-                s0 = s0 - (w[0] * rp[i - 1][0] + w[1] * rp[i - 1][1])
-                s1 = s1 - (w[2] * rp[i - 1][0] + w[3] * rp[i - 1][1])
-            dinv.append(_inv2(q))
-            rp.append((s0, s1))
-        x0 = x1 = np.zeros(nc)
-        for i in range(n - 1, -1, -1):  # back substitution
+        q = [(d00[:, i], d01[:, i], d10[:, i], d11[:, i]) for i in range(n)]
+        rp = [(r0[:, i], r1[:, i]) for i in range(n)]
+        dinv: list[tuple] = [()] * n
+        for i in range(n - 1, -1, -1):  # leaves first: fold section i into its parent
+            dinv[i] = _inv2(q[i])
+            if i == 0:
+                break
+            par = parent[i]
+            up = coupling_block(ga[i - 1], gp_parent_row[i - 1])  # parent's row, column i
+            low = coupling_block(ga[i - 1], gp_child_row[i - 1])  # row i, parent's column
+            w = _mul2(up, dinv[i])
+            wl = _mul2(w, low)
+            q[par] = tuple(qk - wk for qk, wk in zip(q[par], wl, strict=True))
             s0, s1 = rp[i]
-            if i < n - 1:
-                up = coupling_block(ga[i], gp_rows[0][i])
-                s0 = s0 - (up[0] * x0 + up[1] * x1)
-                s1 = s1 - (up[2] * x0 + up[3] * x1)
+            rp[par] = (rp[par][0] - (w[0] * s0 + w[1] * s1), rp[par][1] - (w[2] * s0 + w[3] * s1))
+        for i in range(n):  # back substitution from the root
+            s0, s1 = rp[i]
+            if i > 0:
+                low = coupling_block(ga[i - 1], gp_child_row[i - 1])
+                x0, x1 = v[:, parent[i]], u[:, parent[i]]
+                s0 = s0 - (low[0] * x0 + low[1] * x1)
+                s1 = s1 - (low[2] * x0 + low[3] * x1)
             di = dinv[i]
-            x0, x1 = di[0] * s0 + di[1] * s1, di[2] * s0 + di[3] * s1
-            v[:, i], u[:, i] = x0, x1
+            v[:, i], u[:, i] = di[0] * s0 + di[1] * s1, di[2] * s0 + di[3] * s1
         with np.errstate(over="ignore"):  # a discarded branch of a guarded rate may overflow
             rates = kinetics.gates(v[:, g.active_sections], p)
             for gi in range(4):

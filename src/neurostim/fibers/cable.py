@@ -9,17 +9,22 @@ per-section terms for a step dt), ``diagonal_block`` and ``coupling_block`` (the
 
 The internodal sections are passive, so their
 part of the matrix is the same at every step. ``reduce_to_nodes`` factorises each internode
-once (block Thomas) and expresses its solution as
+(a run of sections under myelin between two nodes, ``tree.node_topology``) once (block Thomas)
+and expresses its solution as
 
     x_internode = z - V_left zeta_L - V_right zeta_R,
 
 z being the internode's response to its own right-hand side with the bounding node voltages at
-zero, and zeta_L, zeta_R its responses to a unit voltage at either bounding node. Substituting
-this into the node equations leaves a tridiagonal system in the node voltages alone whose only
-time-varying entries are the channel conductances on its diagonal. Per step the kernel then
-does a forward/back sweep with precomputed factors per internode section (no divisions) and one
-tridiagonal solve over the nodes. The result is the same backward-Euler solution, to rounding
-(tests/fibers/test_solver.py compares with the plain block-Thomas NumPy implementation).
+zero, and zeta_L, zeta_R its responses to a unit voltage at the bounding node on the parent
+side (left) and on the child side (right). Substituting this into the node equations leaves a
+system in the node voltages alone whose only time-varying entries are the channel conductances
+on its diagonal, with the sparsity of the node tree: tridiagonal for a straight fiber, one
+coupling per node and parent node for a branched cell (every branch point is a node,
+``tree.check_topology``). Per step the kernel then does a forward/back sweep with precomputed
+factors per internode section (no divisions) and Hines' elimination over the nodes (leaves
+first, then back from the root: ``hines_solve`` is its NumPy form). The result is the same
+backward-Euler solution, to rounding (tests/fibers/test_solver.py compares with the plain
+block elimination of the NumPy reference, tests/fibers/test_tree.py with a dense solve).
 
 Membrane currents. The current a section sends into the extracellular medium during a step is
 the net longitudinal current flowing into it at the step's end (charge is conserved in every
@@ -49,6 +54,7 @@ from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
+from neurostim.fibers.tree import check_topology, link_sum, node_topology
 
 
 @dataclass(frozen=True)
@@ -57,10 +63,21 @@ class NodeReduction:
 
     fixed : (n_fixed,) sections whose periaxonal potential is tied to the bath (the nodes).
     active_fixed : (n_active,) position of each active section in ``fixed``.
+    parent : (n_sections,) parent section (-1 for the root; ``tree.py``).
     dinv, w : (n_sections, 4) block-Thomas inverse diagonal blocks and multipliers of the
         internode sections (row-major 2x2).
-    zeta_l, zeta_r : (n_sections, 2) internode responses to unit left/right node voltage.
-    diag0, lower, upper : (n_fixed,) node tridiagonal system without the channel conductances.
+    zeta_l, zeta_r : (n_sections, 2) internode responses to unit voltage at the node on the
+        parent side (left) and on the child side (right).
+    diag0 : (n_fixed,) diagonal of the node system without the channel conductances.
+    node_parent : (n_fixed,) parent node (index into ``fixed``, -1 for the root).
+    lower, upper : (n_fixed,) the node system's coupling of node f and its parent node:
+        coefficient of V_parent in f's row and of V_f in the parent's row (0 at the root).
+    span_start, span_end, span_left, span_right : (n_spans,) each internode's first and last
+        section and its bounding nodes (indices into ``fixed``), ``tree.NodeTopology``.
+    link_node, link_index, link_other, link_other_free : (n_node_links,) every link that ends
+        at a node: the node (index into ``fixed``), the link, the section at its other end, and
+        1 where that section is an internode section (its reduced solution enters the node's
+        right side) or 0 where it is a node (its E' does).
     c, m, cmy, eta0, sa : (n_sections,) C/dt, G_my + C_my/dt, C_my/dt, passive g E, sum of G_a.
     gp_bath : (n_sections - 1,) periaxonal coupling of each link as seen by the membrane
         currents (``bath_periaxonal_us``).
@@ -68,13 +85,23 @@ class NodeReduction:
 
     fixed: NDArray[np.int64]
     active_fixed: NDArray[np.int64]
+    parent: NDArray[np.int64]
     dinv: NDArray[np.float64]
     w: NDArray[np.float64]
     zeta_l: NDArray[np.float64]
     zeta_r: NDArray[np.float64]
     diag0: NDArray[np.float64]
+    node_parent: NDArray[np.int64]
     lower: NDArray[np.float64]
     upper: NDArray[np.float64]
+    span_start: NDArray[np.int64]
+    span_end: NDArray[np.int64]
+    span_left: NDArray[np.int64]
+    span_right: NDArray[np.int64]
+    link_node: NDArray[np.int64]
+    link_index: NDArray[np.int64]
+    link_other: NDArray[np.int64]
+    link_other_free: NDArray[np.int64]
     c: NDArray[np.float64]
     m: NDArray[np.float64]
     cmy: NDArray[np.float64]
@@ -136,7 +163,8 @@ def bath_periaxonal_us(g: CableGeometry) -> NDArray[np.float64]:
     equations do not contain it and no current crosses the fiber's surface through it.
     """
     tied = np.asarray(g.u_fixed, bool)
-    return np.where(tied[:-1] & tied[1:], 0.0, g.g_periaxonal_us)
+    parent = g.parents
+    return np.where(tied[parent[1:]] & tied[1:], 0.0, g.g_periaxonal_us)
 
 
 class StepEquations(NamedTuple):
@@ -174,26 +202,25 @@ def step_coefficients(
         C/dt, C_my/dt, G_my + C_my/dt, and the sums of G_a and of G_p over each section's
         neighbours.
     """
-    n = g.n_sections
-    ga, gp = g.g_axial_us, g.g_periaxonal_us
     c = g.capacitance_nf / dt_ms
     cmy = g.c_myelin_nf / dt_ms
     m = g.g_myelin_us + cmy
-    sa = np.zeros(n)
-    sp = np.zeros(n)
-    sa[:-1] += ga
-    sa[1:] += ga
-    sp[:-1] += gp
-    sp[1:] += gp
-    return c, cmy, m, sa, sp
+    parent = g.parents
+    return c, cmy, m, link_sum(parent, g.g_axial_us), link_sum(parent, g.g_periaxonal_us)
 
 
 def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
-    """Factorise the internodes of ``g`` for the step ``dt_ms`` (see the module docstring)."""
+    """Factorise the internodes of ``g`` for the step ``dt_ms`` (see the module docstring).
+
+    The internodes are the free runs of ``tree.node_topology``; what remains is a system in the
+    node voltages with the node tree's sparsity (tridiagonal for a chain), solved per step by
+    Hines' elimination over the nodes, leaves first.
+    """
     n = g.n_sections
-    fixed = np.flatnonzero(g.u_fixed).astype(np.int64)
-    if not (g.u_fixed[0] and g.u_fixed[-1]):
-        raise InputError("geometry", g.model, "the first and last sections must be nodes")
+    parent = g.parents
+    check_topology(parent, g.u_fixed)
+    topo = node_topology(parent, g.u_fixed)
+    fixed = topo.fixed
     pos = np.full(n, -1)
     pos[fixed] = np.arange(fixed.size)
     active_fixed = pos[g.active_sections].astype(np.int64)
@@ -209,12 +236,13 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
     diag0 = c[fixed] + sa[fixed]
     lower = np.zeros(n_f)
     upper = np.zeros(n_f)
-    for f in range(n_f - 1):
-        a, b = fixed[f] + 1, fixed[f + 1] - 1
-        if a > b:  # adjacent nodes: -G_a (V_j + E_j)
-            lower[f + 1] = -ga[fixed[f]]
-            upper[f] = -ga[fixed[f]]
-            continue
+    for f in range(1, n_f):  # adjacent nodes: -G_a (V_j + E_j)
+        s = fixed[f]
+        if g.u_fixed[parent[s]]:
+            lower[f] = upper[f] = -ga[s - 1]
+    for k in range(topo.span_start.size):
+        a, b = int(topo.span_start[k]), int(topo.span_end[k])
+        f_l, f_r = topo.span_left[k], topo.span_right[k]
         blocks: dict[int, NDArray[np.float64]] = {}
         for i in range(a, b + 1):
             d = np.reshape(diagonal_block(c[i] + g.g_leak_us[i], sa[i], m[i] + sp[i]), (2, 2))
@@ -245,21 +273,40 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
         rhs = np.zeros((n, 2))
         rhs[b, 0] = -ga[b]
         zeta_r[a : b + 1] = solve(rhs)[a : b + 1]
-        # node f is the left node of this internode, node f + 1 its right node
-        diag0[f] += ga[a - 1] * (zeta_l[a, 0] + zeta_l[a, 1])
-        upper[f] = ga[a - 1] * (zeta_r[a, 0] + zeta_r[a, 1])
-        diag0[f + 1] += ga[b] * (zeta_r[b, 0] + zeta_r[b, 1])
-        lower[f + 1] = ga[b] * (zeta_l[b, 0] + zeta_l[b, 1])
+        # the parent-side node f_l and the child-side node f_r, whose parent node f_l is
+        diag0[f_l] += ga[a - 1] * (zeta_l[a, 0] + zeta_l[a, 1])
+        upper[f_r] = ga[a - 1] * (zeta_r[a, 0] + zeta_r[a, 1])
+        diag0[f_r] += ga[b] * (zeta_r[b, 0] + zeta_r[b, 1])
+        lower[f_r] = ga[b] * (zeta_l[b, 0] + zeta_l[b, 1])
+    # links ending at a node: (node, link, other end)
+    link_node, link_index, link_other = [], [], []
+    for s in range(1, n):
+        for here, there in ((s, parent[s]), (parent[s], s)):
+            if g.u_fixed[here]:
+                link_node.append(pos[here])
+                link_index.append(s - 1)
+                link_other.append(there)
+    other = np.array(link_other, np.int64)
     return NodeReduction(
         fixed=fixed,
         active_fixed=active_fixed,
+        parent=np.ascontiguousarray(parent, np.int64),
         dinv=dinv,
         w=w,
         zeta_l=zeta_l,
         zeta_r=zeta_r,
         diag0=diag0,
+        node_parent=topo.node_parent,
         lower=lower,
         upper=upper,
+        span_start=topo.span_start,
+        span_end=topo.span_end,
+        span_left=topo.span_left,
+        span_right=topo.span_right,
+        link_node=np.array(link_node, np.int64),
+        link_index=np.array(link_index, np.int64),
+        link_other=other,
+        link_other_free=(~np.asarray(g.u_fixed, bool)[other]).astype(np.int64),
         c=c,
         m=m,
         cmy=cmy,
@@ -269,6 +316,33 @@ def reduce_to_nodes(g: CableGeometry, dt_ms: float) -> NodeReduction:
     )
 
 
+def hines_solve(
+    node_parent: NDArray[np.int64],
+    diag: NDArray[np.float64],
+    lower: NDArray[np.float64],
+    upper: NDArray[np.float64],
+    rhs: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Solve the node system by Hines' elimination (NumPy, batched over leading axes).
+
+    ``diag``, ``rhs`` (..., n_fixed); ``node_parent``, ``lower``, ``upper`` (n_fixed,) as in
+    ``NodeReduction``. Leaves first (descending index) folds every node into its parent, then
+    the root's value and the substitution back down the tree.
+    """
+    d = np.array(diag, dtype=np.float64, copy=True)
+    r = np.array(rhs, dtype=np.float64, copy=True)
+    for f in range(node_parent.size - 1, 0, -1):
+        p = node_parent[f]
+        mult = upper[f] / d[..., f]
+        d[..., p] -= mult * lower[f]
+        r[..., p] -= mult * r[..., f]
+    x = np.empty_like(r)
+    x[..., 0] = r[..., 0] / d[..., 0]
+    for f in range(1, node_parent.size):
+        x[..., f] = (r[..., f] - lower[f] * x[..., node_parent[f]]) / d[..., f]
+    return x
+
+
 __all__ = [
     "NUMBA_STEP",
     "NodeReduction",
@@ -276,6 +350,7 @@ __all__ = [
     "bath_periaxonal_us",
     "coupling_block",
     "diagonal_block",
+    "hines_solve",
     "link_current",
     "node_rhs",
     "reduce_to_nodes",

@@ -26,12 +26,10 @@ from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
-from neurostim.fibers.mrg import mrg_diameters_um, mrg_geometry
-from neurostim.fibers.sundt import sundt_geometry
+from neurostim.fibers.models import fiber_model
 from neurostim.field import point_source_potential_mv
 
 WAVEFORMS = ("monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first", "train")
-MODELS = ("mrg", "sundt")
 PULSE_START_MS = 0.1
 SIGMA_S_PER_M = 0.2
 """Tissue conductivity of the protocol (S/m): the default of ``conductivity_s_per_m``."""
@@ -104,7 +102,12 @@ def polarity(waveform: str) -> float:
 
 @dataclass(frozen=True)
 class ProtocolCase:
-    """One stimulation case of the validation protocol (a row of mrg_thresholds.csv)."""
+    """One stimulation case of the validation protocol (a row of mrg_thresholds.csv).
+
+    ``model`` is a registered fiber model (``neurostim.fibers.models.fiber_model_names()``:
+    ``mrg``, ``mrg-interpolation``, ``sundt``); it sets the diameters allowed and the
+    defaults of ``n_nodes``, ``dt_ms`` and ``tstop_ms``.
+    """
 
     model: str
     diameter_um: float
@@ -120,8 +123,7 @@ class ProtocolCase:
     conductivity_s_per_m: float = SIGMA_S_PER_M
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise InputError("model", self.model, f"must be one of {', '.join(MODELS)}")
+        model = fiber_model(self.model)
         if self.waveform not in WAVEFORMS:
             raise InputError("waveform", self.waveform, f"must be one of {', '.join(WAVEFORMS)}")
         for name, (lo, hi) in RANGES.items():
@@ -134,13 +136,7 @@ class ProtocolCase:
             kind = "a whole number" if whole else "a finite number"
             if not (np.isfinite(val) and lo <= val <= hi) or (whole and val != int(val)):
                 raise InputError(name, val, f"must be {kind} in {lo:g}..{hi:g}")
-        if self.model == "mrg" and not any(
-            abs(self.diameter_um - d) < 1e-9 for d in mrg_diameters_um()
-        ):
-            allowed = ", ".join(f"{d:g}" for d in mrg_diameters_um())
-            raise InputError("diameter_um", self.diameter_um, f"MRG exists for {allowed} um only")
-        if self.model == "sundt" and self.diameter_um > 5.0:
-            raise InputError("diameter_um", self.diameter_um, "Sundt C fibers lie in 0.05..5 um")
+        model.check_diameter(float(self.diameter_um))
         self._check_timing()
 
     def _check_timing(self) -> None:
@@ -194,11 +190,9 @@ class ProtocolCase:
 
     def resolved(self) -> tuple[int, float, float]:
         """(n_nodes, dt_ms, tstop_ms) with the protocol defaults filled in."""
-        if self.model == "mrg":
-            default_n = 61 if self.waveform == "monophasic-anodic" else 41
-            default_dt = 0.005
-        else:
-            default_n, default_dt = 265, 0.001
+        m = fiber_model(self.model)
+        default_n = m.n_nodes_anodic if self.waveform == "monophasic-anodic" else m.n_nodes
+        default_dt = m.dt_ms
         n = default_n if self.n_nodes is None else self.n_nodes
         dt = default_dt if self.dt_ms is None else self.dt_ms
         if self.tstop_ms is not None:
@@ -206,14 +200,12 @@ class ProtocolCase:
         elif self.is_train:
             tstop = self.n_pulses * 1000.0 / self.rate_hz
         else:
-            tstop = 5.0 if self.model == "mrg" else 10.0
+            tstop = m.tstop_ms
         return int(n), float(dt), float(tstop)
 
     def geometry(self) -> CableGeometry:
         n, _, _ = self.resolved()
-        if self.model == "mrg":
-            return mrg_geometry(self.diameter_um, n, self.temperature_c)
-        return sundt_geometry(self.diameter_um, n, temperature_c=self.temperature_c)
+        return fiber_model(self.model).geometry(self.diameter_um, n, self.temperature_c)
 
     def phi_mv_per_ma(self, geometry: CableGeometry | None = None) -> NDArray[np.float64]:
         """Unit-current potential at every section centre, shape (n_sections,)."""
@@ -239,9 +231,9 @@ class ProtocolCase:
 @functools.lru_cache(maxsize=64)
 def _sections_line(model: str, diameter_um: float) -> tuple[int, int]:
     """(a, b) with n_sections = a * n_nodes + b for odd n_nodes, from two small cables."""
-    build = mrg_geometry if model == "mrg" else sundt_geometry
-    s5 = build(diameter_um, 5).n_sections
-    s7 = build(diameter_um, 7).n_sections
+    m = fiber_model(model)
+    s5 = m.geometry(diameter_um, 5).n_sections
+    s7 = m.geometry(diameter_um, 7).n_sections
     a = (s7 - s5) // 2
     return a, s5 - 5 * a
 
@@ -249,8 +241,7 @@ def _sections_line(model: str, diameter_um: float) -> tuple[int, int]:
 def n_sections(model: str, diameter_um: float, n_nodes: int) -> int:
     """Sections of a ``model`` cable of ``n_nodes`` nodes (made odd as the builders do), found
     without allocating it: a cost estimate may then refuse a cable too large to build."""
-    if model not in MODELS:
-        raise InputError("model", model, f"must be one of {', '.join(MODELS)}")
+    fiber_model(model)
     n = int(n_nodes)
     n = n - 1 if n % 2 == 0 else n
     a, b = _sections_line(model, float(diameter_um))
@@ -268,7 +259,6 @@ def iclamp_na(
 __all__ = [
     "MAX_SECTION_STEPS",
     "MAX_STEPS",
-    "MODELS",
     "RANGES",
     "SIGMA_S_PER_M",
     "WAVEFORMS",

@@ -1,25 +1,28 @@
 """Compartment geometry and electrical coefficients of a cable, and placement along 3-D paths.
 
 A fiber is a chain of sections, each one compartment (NEURON ``nseg = 1``) with its state at the
-section midpoint [fiber-models.md section 1]. ``CableGeometry`` holds everything the solver needs
+section midpoint [fiber-models.md section 1]; a branched cell is a tree of them (``parent``,
+numbered parents first: ``tree.py``). ``CableGeometry`` holds everything the solver needs
 in solver units: um, ms, mV, nA, uS, nF (nF/ms = uS).
 
 Compartment quantities (section i, NEURON diameter d_i, length L_i) [fiber-models.md section 3]:
 area A_i = pi d_i L_i; C_i = cm_i A_i; leak G_i = g_i A_i; half-resistance
 r_i = Ra_i (L_i/2)/(pi d_i^2/4); periaxonal half-resistance p_i = xraxial_i L_i/2; myelin
 G_my,i = xg_i A_i, C_my,i = xc_i A_i; neighbours couple through G_a = 1/(r_i + r_j) and
-G_p = 1/(p_i + p_j).
+G_p = 1/(p_i + p_j), link i - 1 joining section i to its parent (i - 1 in a chain).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 from neurostim.fibers.channels import MRGNodeChannels, SundtChannels
+from neurostim.fibers.tree import chain_parent, check_topology, is_chain
 from neurostim.units import (
     MOHM_TO_OHM,
     SIEMENS_TO_MICROSIEMENS,
@@ -45,7 +48,8 @@ class CableGeometry:
         Membrane capacitance, passive leak conductance and its reversal (0 at active nodes,
         whose leak is part of the channel set).
     g_axial_us, g_periaxonal_us : ndarray of shape (n_sections - 1,)
-        Intracellular and periaxonal coupling of neighbours.
+        Intracellular and periaxonal coupling of neighbours: entry i - 1 joins section i to
+        its parent (``parents``).
     g_myelin_us, c_myelin_nf : ndarray of shape (n_sections,)
         Myelin conductance and capacitance (0 where the periaxonal layer is tied to the bath).
     u_fixed : ndarray of bool, shape (n_sections,)
@@ -62,6 +66,13 @@ class CableGeometry:
     v_rest_mv : float
     temperature_c : float
     diameter_um : float
+    parent : ndarray of int, shape (n_sections,), or None
+        Parent of each section (-1 for the root), numbered parents first (``tree.py``); None
+        for a straight chain (parent i - 1).
+    named_sections : dict of str to int
+        Sections by name (``"soma"``, ``"t_junction"``, ...), for reading results.
+    detection : int or None
+        Index into ``node_sections`` of the AP detection node; None for int(0.9 (n_nodes - 1)).
     """
 
     model: str
@@ -84,6 +95,32 @@ class CableGeometry:
     temperature_c: float
     diameter_um: float
     extra: dict = field(default_factory=dict)
+    parent: NDArray[np.int64] | None = None
+    named_sections: dict[str, int] = field(default_factory=dict)
+    detection: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.parent is not None:
+            check_topology(self.parent, self.u_fixed)
+        if self.detection is not None and not 0 <= self.detection < self.n_nodes:
+            raise InputError("detection", self.detection, f"must index one of {self.n_nodes} nodes")
+
+    @property
+    def parents(self) -> NDArray[np.int64]:
+        """Parent of each section, (n_sections,); -1 for the root (a chain: i - 1)."""
+        return chain_parent(self.n_sections) if self.parent is None else self.parent
+
+    @property
+    def is_chain(self) -> bool:
+        return self.parent is None or is_chain(self.parent)
+
+    def node_index(self, name: str) -> int:
+        """Index into ``node_sections`` (the columns of the detector outputs) of a named node."""
+        sec = self.named_sections.get(name, -1)
+        where = np.flatnonzero(self.node_sections == sec)
+        if where.size == 0:
+            raise InputError("name", name, f"one of the named nodes {sorted(self.named_sections)}")
+        return int(where[0])
 
     @property
     def n_sections(self) -> int:
@@ -95,7 +132,10 @@ class CableGeometry:
 
     @property
     def detection_node(self) -> int:
-        """Index (into the node list) of the AP detection node, int(0.9 (n_nodes - 1))."""
+        """Index (into the node list) of the AP detection node: ``detection`` if set, else
+        int(0.9 (n_nodes - 1))."""
+        if self.detection is not None:
+            return self.detection
         return int(0.9 * (self.n_nodes - 1))
 
     @property
@@ -121,25 +161,38 @@ def section_coefficients(
     xraxial_mohm_per_cm: NDArray[np.float64],
     xg_s_per_cm2: NDArray[np.float64],
     xc_uf_per_cm2: NDArray[np.float64],
+    parent: NDArray[np.int64] | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Compartment capacitances and couplings from NEURON section properties.
 
-    All inputs have shape (n_sections,). Returns area_cm2, capacitance_nf, g_axial_us,
+    All inputs have shape (n_sections,); ``parent`` (default: a chain) joins section i to
+    ``parent[i]`` through link i - 1. Returns area_cm2, capacitance_nf, g_axial_us,
     g_periaxonal_us (n_sections - 1), g_myelin_us, c_myelin_nf.
     """
+    p = chain_parent(np.size(length_um)) if parent is None else np.asarray(parent)
     area_cm2 = np.pi * diameter_um * length_um * UM2_TO_CM2
-    half_r_mohm = (
-        ra_ohm_cm * (0.5 * length_um * UM_TO_CM) / (np.pi * (diameter_um * UM_TO_CM) ** 2 / 4.0)
-    ) / MOHM_TO_OHM
-    half_p_mohm = xraxial_mohm_per_cm * 0.5 * length_um * UM_TO_CM
+    half_r_mohm, half_p_mohm = half_resistances_mohm(
+        diameter_um, length_um, ra_ohm_cm, xraxial_mohm_per_cm
+    )
     return {
         "area_cm2": area_cm2,
         "capacitance_nf": cm_uf_per_cm2 * area_cm2 * UF_TO_NF,
-        "g_axial_us": 1.0 / (half_r_mohm[:-1] + half_r_mohm[1:]),
-        "g_periaxonal_us": 1.0 / (half_p_mohm[:-1] + half_p_mohm[1:]),
+        "g_axial_us": 1.0 / (half_r_mohm[p[1:]] + half_r_mohm[1:]),
+        "g_periaxonal_us": 1.0 / (half_p_mohm[p[1:]] + half_p_mohm[1:]),
         "g_myelin_us": xg_s_per_cm2 * area_cm2 * SIEMENS_TO_MICROSIEMENS,
         "c_myelin_nf": xc_uf_per_cm2 * area_cm2 * UF_TO_NF,
     }
+
+
+def half_resistances_mohm(
+    diameter_um: Any, length_um: Any, ra_ohm_cm: Any, xraxial_mohm_per_cm: Any
+) -> tuple[Any, Any]:
+    """Intracellular and periaxonal resistance (MOhm) from a section's centre to its end:
+    r = Ra (L/2)/(pi d^2/4) and p = xraxial L/2 (floats or arrays of shape (n_sections,))."""
+    half_r = (
+        ra_ohm_cm * (0.5 * length_um * UM_TO_CM) / (np.pi * (diameter_um * UM_TO_CM) ** 2 / 4.0)
+    )
+    return half_r / MOHM_TO_OHM, xraxial_mohm_per_cm * 0.5 * length_um * UM_TO_CM
 
 
 def n_nodes_from(n_nodes: int | None, length_um: float | None, spacing_um: float) -> int:
@@ -187,4 +240,10 @@ def points_along_polyline(
     return p[k] + frac[:, None] * (p[k + 1] - p[k])
 
 
-__all__ = ["CableGeometry", "n_nodes_from", "points_along_polyline", "section_coefficients"]
+__all__ = [
+    "CableGeometry",
+    "half_resistances_mohm",
+    "n_nodes_from",
+    "points_along_polyline",
+    "section_coefficients",
+]

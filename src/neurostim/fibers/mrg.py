@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -41,6 +42,7 @@ from neurostim.fibers.geometry import (
     points_along_polyline,
     section_coefficients,
 )
+from neurostim.fibers.models import CVProtocol, FiberModel, register_fiber_model
 from neurostim.units import MOHM_TO_OHM, SIEMENS_TO_MICROSIEMENS, UM2_TO_CM2, UM_TO_MM
 
 SECTIONS_PER_PERIOD = 11
@@ -65,7 +67,8 @@ def _row(diameter_um: float) -> dict[str, Any]:
     raise InputError(
         "diameter_um",
         diameter_um,
-        f"MRG geometry exists for {', '.join(f'{d:g}' for d in mrg_diameters_um())} um only",
+        f"MRG exists for {', '.join(f'{d:g}' for d in mrg_diameters_um())} um only "
+        "(model mrg-interpolation takes any diameter in 2-16 um)",
     )
 
 
@@ -77,18 +80,39 @@ def _rp_mohm_per_cm(rho_ohm_cm: float, d_um: float, space_um: float) -> float:
 
 def mrg_geometry(diameter_um: float, n_nodes: int, temperature_c: float = 37.0) -> CableGeometry:
     """Build the MRG cable of ``n_nodes`` nodes (11 (n_nodes - 1) + 1 sections) at a diameter."""
+    return mrg_cable(_row(float(diameter_um)), n_nodes, temperature_c)
+
+
+def mrg_cable(
+    row: Mapping[str, float],
+    n_nodes: int | None,
+    temperature_c: float = 37.0,
+    *,
+    length_um: float | None = None,
+    geometry_source: str = "mrg-table",
+) -> CableGeometry:
+    """The MRG double cable of one period geometry, with MRG's electrical parameters.
+
+    ``row`` has the keys of a [[diameters]] entry of data/mrg.toml: fiber_diameter_um,
+    node_spacing_um, lamellae, node_diameter_um, axon_diameter_um, flut_length_um (a table
+    row, or the interpolated geometry of ``mrg_interpolation``). ``n_nodes`` or ``length_um``
+    sets the node count (made odd). ``geometry_source`` is kept in ``extra["geometry"]``.
+    """
     p = mrg_parameters()
     c = p["constants"]
     end = p["passive_end_node"]
     ch = p["node_channels"]
-    row = _row(float(diameter_um))
-    n = n_nodes_from(n_nodes, None, row["node_spacing_um"])
+    n = n_nodes_from(n_nodes, length_um, row["node_spacing_um"])
     big_d = row["fiber_diameter_um"]
     d_n = row["node_diameter_um"]
     d_a = row["axon_diameter_um"]
     l_flut = row["flut_length_um"]
     fixed_um = c["node_length_um"] + 2 * c["mysa_length_um"] + 2 * l_flut
     l_stin = (row["node_spacing_um"] - fixed_um) / 6
+    if not l_stin > 0:
+        raise InputError(
+            "diameter_um", big_d, "gives no room for the STIN sections (node spacing too short)"
+        )
     rho = c["rho_axial_ohm_cm"]
     xg_my = c["myelin_lamella_g_s_per_cm2"] / (2 * row["lamellae"])
     xc_my = c["myelin_lamella_c_uf_per_cm2"] / (2 * row["lamellae"])
@@ -137,8 +161,9 @@ def mrg_geometry(diameter_um: float, n_nodes: int, temperature_c: float = 37.0) 
         channel_params=MRGNodeChannels.from_data(ch, t),
         v_rest_mv=float(c["v_rest_mv"]),
         temperature_c=t,
-        diameter_um=big_d,
+        diameter_um=float(big_d),
         extra={
+            "geometry": geometry_source,
             "node_spacing_um": row["node_spacing_um"],
             "xraxial_node": rp_n,
             "xraxial_internode": rp_a,
@@ -183,4 +208,25 @@ class MRGFiber:
         return points_along_polyline(vertices_mm, arc_mm)
 
 
-__all__ = ["MRGFiber", "mrg_diameters_um", "mrg_geometry", "mrg_parameters"]
+def _check_diameter(diameter_um: float) -> None:
+    _row(diameter_um)
+
+
+register_fiber_model(
+    FiberModel(
+        name="mrg",
+        build=mrg_geometry,
+        check_diameter=_check_diameter,
+        node_spacing_um=lambda d: float(_row(d)["node_spacing_um"]),
+        n_nodes=41,
+        n_nodes_anodic=61,
+        dt_ms=0.005,
+        tstop_ms=5.0,
+        cv=CVProtocol(
+            n_nodes=41, dt_ms=0.005, tstop_ms=5.0, stim_node=2, stim_na=10.0, interpolate=True
+        ),
+        description="MRG myelinated axon, the nine published diameters (McIntyre 2002 Table 1)",
+    )
+)
+
+__all__ = ["MRGFiber", "mrg_cable", "mrg_diameters_um", "mrg_geometry", "mrg_parameters"]

@@ -5,9 +5,10 @@ axis, x mediolateral (0 = dorsal midline), y dorsoventral, growing ventrally (in
 The default lead placement puts every lead axis at y = 0, so a fiber's y is its depth below
 the lead axis (below the contact face for a paddle).
 
-A fiber is an MRG cable of a published diameter placed by arc length along a 3-D polyline
-(:meth:`neurostim.fibers.MRGFiber.section_points_mm`); a straight fiber is a two-vertex
-polyline parallel to z whose centre node sits at ``z_center_mm + node_offset_mm``.
+A fiber is a cable of a registered model (``neurostim.fibers.models``: ``mrg``, the default,
+``mrg-interpolation`` for any diameter in 2-16 um, ``sundt``) placed by arc length along a 3-D
+polyline (:meth:`neurostim.fibers.models.Fiber.section_points_mm`); a straight fiber is a
+two-vertex polyline parallel to z whose centre node sits at ``z_center_mm + node_offset_mm``.
 
 The dorsal-column population of :func:`dorsal_column_population` is **representative, not
 anatomical**: a rectangular grid (mediolateral x depth) with every diameter class at every grid
@@ -40,29 +41,29 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from neurostim.errors import InputError
-from neurostim.fibers.mrg import MRGFiber, mrg_diameters_um, mrg_parameters
+from neurostim.fibers.models import Fiber, fiber_model
+from neurostim.units import UM_TO_MM
 
 DEFAULT_N_NODES = 41
 """Nodes per fiber, as in the validation protocol (docs/reference/PROTOCOL.md section 1)."""
 
 
-def node_spacing_mm(diameter_um: float) -> float:
-    """Node-to-node spacing (mm) of the MRG fiber of this published diameter."""
-    for row in mrg_parameters()["diameters"]:
-        if abs(row["fiber_diameter_um"] - diameter_um) < 1e-9:
-            return float(row["node_spacing_um"]) * 1e-3
-    allowed = ", ".join(f"{d:g}" for d in mrg_diameters_um())
-    raise InputError("diameter_um", diameter_um, f"MRG geometry exists for {allowed} um only")
+def node_spacing_mm(diameter_um: float, model: str = "mrg") -> float:
+    """Node-to-node spacing (mm) of the ``model`` fiber of this diameter (InputError naming
+    the diameter when the model lacks it)."""
+    m = fiber_model(model)
+    m.check_diameter(float(diameter_um))
+    return m.node_spacing_um(float(diameter_um)) * UM_TO_MM
 
 
 @dataclass(frozen=True)
 class FiberPopulation:
-    """MRG fibers placed in tissue coordinates.
+    """Fibers placed in tissue coordinates.
 
     Attributes
     ----------
     diameter_um : ndarray of shape (n_fibers,)
-        Each one of ``mrg_diameters_um()``.
+        Each a diameter of the fiber's model.
     vertices_mm : tuple of n_fibers ndarrays of shape (n_vertices_i, 3)
         Each fiber's path (tissue coordinates, mm); at least as long as the fiber.
     start_arc_mm : ndarray of shape (n_fibers,)
@@ -72,6 +73,8 @@ class FiberPopulation:
     weight : ndarray of shape (n_fibers,)
         Share of the population each fiber stands for (sums to 1): recruited fractions are
         weighted sums.
+    model : tuple of n_fibers str
+        Registered fiber model of each fiber; empty (the default) means ``"mrg"`` for all.
     """
 
     diameter_um: NDArray[np.float64]
@@ -79,6 +82,7 @@ class FiberPopulation:
     start_arc_mm: NDArray[np.float64]
     n_nodes: NDArray[np.int64]
     weight: NDArray[np.float64]
+    model: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         n = self.diameter_um.shape[0]
@@ -89,8 +93,13 @@ class FiberPopulation:
             raise InputError("vertices_mm", len(self.vertices_mm), f"give {n} polylines")
         if n == 0:
             raise InputError("diameter_um", "empty", "give at least one fiber")
-        for d in np.unique(self.diameter_um):
-            node_spacing_mm(float(d))
+        if not self.model:
+            object.__setattr__(self, "model", ("mrg",) * n)
+        if len(self.model) != n:
+            raise InputError("model", len(self.model), f"give {n} model names (one per fiber)")
+        object.__setattr__(self, "model", tuple(str(m) for m in self.model))
+        for m, d in sorted(set(zip(self.model, self.diameter_um.tolist(), strict=True))):
+            node_spacing_mm(float(d), m)
         w = self.weight
         if not (np.all(np.isfinite(w)) and np.all(w >= 0) and abs(w.sum() - 1.0) < 1e-9):
             raise InputError("weight", f"sum {w.sum():g}", "must be >= 0 and sum to 1")
@@ -99,9 +108,9 @@ class FiberPopulation:
     def n_fibers(self) -> int:
         return int(self.diameter_um.shape[0])
 
-    def fiber(self, i: int) -> MRGFiber:
+    def fiber(self, i: int) -> Fiber:
         """The cable of fiber ``i``."""
-        return MRGFiber(float(self.diameter_um[i]), int(self.n_nodes[i]))
+        return Fiber(self.model[i], float(self.diameter_um[i]), int(self.n_nodes[i]))
 
     def section_points_mm(self, i: int) -> NDArray[np.float64]:
         """Section centres of fiber ``i`` in tissue coordinates, shape (n_sections, 3)."""
@@ -116,11 +125,12 @@ class FiberPopulation:
         start_arc_mm: ArrayLike = 0.0,
         n_nodes: ArrayLike = DEFAULT_N_NODES,
         weight: ArrayLike | None = None,
+        model: str | Sequence[str] = "mrg",
     ) -> FiberPopulation:
         """Fibers along given polylines (one (n_vertices, 3) array per fiber, mm).
 
-        ``diameter_um``, ``start_arc_mm``, ``n_nodes`` and ``weight`` broadcast to
-        (n_fibers,); ``weight`` defaults to equal shares.
+        ``diameter_um``, ``start_arc_mm``, ``n_nodes``, ``weight`` and ``model`` broadcast to
+        (n_fibers,); ``weight`` defaults to equal shares, ``model`` to MRG.
         """
         paths = tuple(np.asarray(v, dtype=np.float64) for v in vertices_mm)
         n = len(paths)
@@ -131,7 +141,20 @@ class FiberPopulation:
             start_arc_mm=np.broadcast_to(np.asarray(start_arc_mm, np.float64), (n,)).copy(),
             n_nodes=np.broadcast_to(np.asarray(n_nodes, np.int64), (n,)).copy(),
             weight=np.broadcast_to(np.asarray(w, np.float64), (n,)).copy(),
+            model=_models(model, n),
         )
+
+
+def _models(model: str | Sequence[str], n: int) -> tuple[str, ...]:
+    """``model`` as one name per fiber, (n,)."""
+    if isinstance(model, str):
+        return (model,) * n
+    names = tuple(str(m) for m in model)
+    if len(names) == 1:
+        return names * n
+    if len(names) != n:
+        raise InputError("model", len(names), f"give one model name or {n} (one per fiber)")
+    return names
 
 
 def straight_fibers(
@@ -143,6 +166,7 @@ def straight_fibers(
     node_offset_mm: ArrayLike = 0.0,
     n_nodes: int = DEFAULT_N_NODES,
     weight: ArrayLike | None = None,
+    model: str | Sequence[str] = "mrg",
 ) -> FiberPopulation:
     """Straight fibers parallel to z, centre node at ``z_center_mm + node_offset_mm``.
 
@@ -154,6 +178,8 @@ def straight_fibers(
         Nodes per fiber (made odd); the fiber spans (n_nodes - 1) node spacings.
     weight : ndarray of shape (n_fibers,), optional
         Population shares (default equal).
+    model : str or sequence of n_fibers str
+        Registered fiber model(s), default ``"mrg"``.
     """
     x, y, d, zc, off = np.broadcast_arrays(
         *(np.asarray(a, np.float64) for a in (x_mm, y_mm, diameter_um, z_center_mm, node_offset_mm))
@@ -162,17 +188,18 @@ def straight_fibers(
     for name, arr in (("x_mm", x), ("y_mm", y), ("z_center_mm", zc), ("node_offset_mm", off)):
         if not np.all(np.isfinite(arr)):
             raise InputError(name, arr, "must be finite (mm)")
+    models = _models(model, d.size)
     paths = []
     starts = []
     for i in range(d.size):
-        geometry = MRGFiber(float(d[i]), n_nodes).geometry
+        geometry = Fiber(models[i], float(d[i]), n_nodes).geometry
         length_mm = float(geometry.length_um.sum()) * 1e-3
         centre_arc_mm = float(geometry.node_arc_um[geometry.center_node]) * 1e-3
         z0 = zc[i] + off[i] - centre_arc_mm
         paths.append(np.array([[x[i], y[i], z0], [x[i], y[i], z0 + length_mm]]))
         starts.append(0.0)
     return FiberPopulation.from_polylines(
-        paths, d, start_arc_mm=np.array(starts), n_nodes=n_nodes, weight=weight
+        paths, d, start_arc_mm=np.array(starts), n_nodes=n_nodes, weight=weight, model=models
     )
 
 

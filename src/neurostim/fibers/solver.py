@@ -78,7 +78,7 @@ def _key(g: CableGeometry) -> tuple:
     h = hashlib.sha1(g.model.encode())
     for a in (g.capacitance_nf, g.g_leak_us, g.e_leak_mv, g.g_axial_us, g.g_periaxonal_us,
               g.g_myelin_us, g.c_myelin_nf, g.u_fixed, g.active_sections, g.active_area_cm2,
-              g.node_sections, g.channel_params):  # fmt: skip
+              g.node_sections, g.channel_params, g.parents):  # fmt: skip
         h.update(np.ascontiguousarray(a).tobytes())
     return (g.model, g.n_sections, g.v_rest_mv, h.hexdigest())
 
@@ -95,8 +95,10 @@ def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
     red = _reduction(g, dt_ms)
     return (
         g.channel_params, g.g_leak_us, g.e_leak_mv, g.g_axial_us,
-        g.g_periaxonal_us, g.active_g_us, red.fixed, red.active_fixed, red.dinv, red.w,
-        red.zeta_l, red.zeta_r, red.diag0, red.lower, red.upper, red.c, red.m, red.cmy,
+        g.g_periaxonal_us, g.active_g_us, red.fixed, red.active_fixed, red.parent, red.dinv,
+        red.w, red.zeta_l, red.zeta_r, red.diag0, red.node_parent, red.lower, red.upper,
+        red.span_start, red.span_end, red.span_left, red.span_right, red.link_node,
+        red.link_index, red.link_other, red.link_other_free, red.c, red.m, red.cmy,
         red.eta0, red.sa, g.node_sections, g.detection_node,
     )  # fmt: skip
 

@@ -159,6 +159,7 @@ class SpinalFibers:
             start_arc_mm=np.concatenate([p.fibers.start_arc_mm for p in parts]),
             n_nodes=np.concatenate([p.fibers.n_nodes for p in parts]),
             weight=weight,
+            model=tuple(m for p in parts for m in p.fibers.model),
         )
         return cls(
             fibers=fibers,

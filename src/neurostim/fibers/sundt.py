@@ -23,6 +23,7 @@ import numpy as np
 from neurostim.errors import InputError
 from neurostim.fibers.channels import SundtChannels
 from neurostim.fibers.geometry import CableGeometry, n_nodes_from, section_coefficients
+from neurostim.fibers.models import CVProtocol, FiberModel, register_fiber_model
 from neurostim.units import SIEMENS_TO_MICROSIEMENS
 
 
@@ -31,6 +32,11 @@ def sundt_parameters() -> dict[str, Any]:
     """The Sundt parameter file (data/sundt.toml) as a dict."""
     text = resources.files("neurostim.fibers").joinpath("data/sundt.toml").read_text()
     return tomllib.loads(text)
+
+
+def _check_diameter(diameter_um: float) -> None:
+    if not (np.isfinite(diameter_um) and 0.05 <= diameter_um <= 5.0):
+        raise InputError("diameter_um", diameter_um, "Sundt C-fiber diameter must lie in 0.05-5 um")
 
 
 def sundt_geometry(
@@ -44,8 +50,7 @@ def sundt_geometry(
     c = p["constants"]
     end = p["passive_end_node"]
     ch = p["channels"]
-    if not (np.isfinite(diameter_um) and 0.05 <= diameter_um <= 5.0):
-        raise InputError("diameter_um", diameter_um, "Sundt C-fiber diameter must lie in 0.05-5 um")
+    _check_diameter(diameter_um)
     dz = c["compartment_length_um"]
     n = n_nodes_from(n_nodes, length_um, dz)
     diam = np.full(n, float(diameter_um))
@@ -98,5 +103,22 @@ class SundtFiber:
     def geometry(self) -> CableGeometry:
         return sundt_geometry(self.diameter_um, self.n_nodes, temperature_c=self.temperature_c)
 
+
+register_fiber_model(
+    FiberModel(
+        name="sundt",
+        build=lambda d, n, t: sundt_geometry(d, n, temperature_c=t),
+        check_diameter=_check_diameter,
+        node_spacing_um=lambda d: float(sundt_parameters()["constants"]["compartment_length_um"]),
+        n_nodes=265,
+        n_nodes_anodic=265,
+        dt_ms=0.001,
+        tstop_ms=10.0,
+        cv=CVProtocol(
+            n_nodes=601, dt_ms=0.001, tstop_ms=30.0, stim_node=1, stim_na=2.0, interpolate=False
+        ),
+        description="Sundt unmyelinated C fiber (Sundt, Gamper & Jaffe 2015), 0.05-5 um",
+    )
+)
 
 __all__ = ["SundtFiber", "sundt_geometry", "sundt_parameters"]

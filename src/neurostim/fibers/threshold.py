@@ -18,7 +18,8 @@ first-phase current:
    final sub-threshold trial fired ``BLOCK_MIN_NODES`` or more nodes without reaching the
    detection node: the transition may be the edge of a block window, not activation);
    ``end-excitation`` (the earliest AP of the final supra-threshold trial is at node 0, 1,
-   N-2 or N-1); ``unstable`` (a non-finite voltage).
+   N-2 or N-1; in a branched cell at a cut end, ``tree.cut_end_nodes``); ``unstable`` (a
+   non-finite voltage).
 
 Early exit: supra-threshold trials stop at the AP at the detection node; sub-threshold trials
 stop once the waveform is over and the fiber is back at rest (``QUIET_MV``). Every trial of the
@@ -42,6 +43,7 @@ from numpy.typing import NDArray
 from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.solver import simulate
+from neurostim.fibers.tree import cut_end_nodes
 
 BLOCK_MIN_NODES = {"mrg": 3, "sundt": 12}
 """Nodes that must fire in the final sub-threshold trial to call it blocked (a propagating AP
@@ -229,7 +231,7 @@ def find_thresholds(
     thr = pol * 0.5 * (lo + hi)
     ok = status == "ok"
     status[ok & lo_local] = "block-suspected"
-    ends = (init_node <= 1) | (init_node >= n_nodes - 2)
+    ends = cut_end_nodes(geometry)[np.clip(init_node, 0, n_nodes - 1)]
     status[(status == "ok") & ends] = "end-excitation"
     thr[~np.isfinite(lo) | ~np.isfinite(hi)] = np.nan
     return ThresholdResult(

@@ -4,6 +4,11 @@ An IClamp pulse at a node starts an AP; the AP times at nodes a = int(0.25 (N - 
 b = int(0.75 (N - 1)) give CV = (z_b - z_a)/(t_b - t_a). With ``interpolate=True`` the times are
 the linearly interpolated upward -30 mV crossings (the mrg_cv.csv protocol); otherwise the
 detector's step-end times (fiber-models.md 10.2).
+
+:func:`model_conduction_velocity` runs a registered model (``mrg``, ``mrg-interpolation``,
+``sundt``) with its own protocol (``FiberModel.cv``): for both MRG geometries 41 nodes, dt 5 us,
+10 nA x 0.1 ms at node 2 and interpolated crossings at nodes 10 and 30, so an interpolated
+diameter is measured exactly as the table diameters of mrg_cv.csv are.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import numpy as np
 from neurostim.errors import SolverError
 from neurostim.fibers.cases import iclamp_na
 from neurostim.fibers.geometry import CableGeometry
+from neurostim.fibers.models import fiber_model
 from neurostim.fibers.solver import simulate
 from neurostim.units import UM_TO_MM
 
@@ -59,4 +65,27 @@ def conduction_velocity(
     return float((z[b] - z[a]) / (times[b] - times[a]))
 
 
-__all__ = ["conduction_velocity"]
+def model_conduction_velocity(
+    model: str,
+    diameter_um: float,
+    *,
+    n_nodes: int | None = None,
+    dt_ms: float | None = None,
+    temperature_c: float = 37.0,
+) -> float:
+    """Conduction velocity (m/s) of a registered ``model`` at ``diameter_um`` by the model's
+    protocol (``FiberModel.cv``); ``n_nodes`` and ``dt_ms`` override its defaults."""
+    m = fiber_model(model)
+    p = m.cv
+    g = m.geometry(diameter_um, p.n_nodes if n_nodes is None else n_nodes, temperature_c)
+    return conduction_velocity(
+        g,
+        dt_ms=p.dt_ms if dt_ms is None else dt_ms,
+        tstop_ms=p.tstop_ms,
+        stim_node=p.stim_node,
+        stim_na=p.stim_na,
+        interpolate=p.interpolate,
+    )
+
+
+__all__ = ["conduction_velocity", "model_conduction_velocity"]

@@ -53,10 +53,11 @@ def estimate_memory_bytes(population: FiberPopulation, n_contacts: int) -> int:
     return int(largest * (_ARRAYS_PER_SECTION + n_contacts) * 8)
 
 
-def _groups(population: FiberPopulation) -> dict[tuple[float, int], list[int]]:
-    groups: dict[tuple[float, int], list[int]] = defaultdict(list)
+def _groups(population: FiberPopulation) -> dict[tuple[str, float, int], list[int]]:
+    groups: dict[tuple[str, float, int], list[int]] = defaultdict(list)
     for i in range(population.n_fibers):
-        groups[(float(population.diameter_um[i]), int(population.n_nodes[i]))].append(i)
+        key = (population.model[i], float(population.diameter_um[i]), int(population.n_nodes[i]))
+        groups[key].append(i)
     return groups
 
 
@@ -235,7 +236,7 @@ def recruitment(
     -------
     RecruitmentResult
         Arrays of shape (n_fibers,) in population order. Fibers are searched in one lock-step
-        ``find_thresholds`` call per fiber geometry (diameter, node count).
+        ``find_thresholds`` call per fiber geometry (model, diameter, node count).
     """
     conductor = conductor_from_spec(conductor)
     drive = program_drive(program, train_index=train_index, dt_ms=dt_ms, window_ms=window_ms)

@@ -1,0 +1,170 @@
+"""The pseudounipolar DRG C neuron in NEURON (the geometry of Sundt, Gamper & Jaffe 2015).
+
+Built in NEURON from the same data file as ``neurostim.fibers.cells.c_neuron_geometry``
+(data/drg_c_neuron.toml, the Sundt channels of data/sundt.toml), one NEURON section per
+compartment (nseg = 1) as ``neuron_sundt`` builds the straight fiber: soma, stem, then both T
+sections attached at the stem's 1 end (NEURON's zero-area junction node), and the peripheral and
+central axons; ``pas`` + ``nssundtna`` + ``nssundtkdr`` in every section, ``extracellular`` tied
+to the bath (xg 1e10, xc 0) as in ``neuron_sundt``, the bath at 0, sealed ends. Initialisation
+as every NEURON fiber here (200 ms of settling in 5 ms steps, ``_nrn_run``).
+
+``neuron_c_neuron_response`` runs an intracellular pulse (IClamp, NEURON's own timing) at a
+compartment and returns the traces and first AP times; tests/compare/test_neuron_drg.py holds
+the tree solver to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from neurostim.compare._mechanisms import load_mechanisms
+from neurostim.compare._nrn_run import NrnFiber
+from neurostim.fibers.cells import (
+    c_neuron_geometry,
+    c_neuron_parameters,
+    mrg_t_junction_geometry,
+)
+from neurostim.fibers.sundt import sundt_parameters
+
+
+def build_c_neuron(
+    temperature_c: float = 37.0, axon_length_um: float | None = None
+) -> tuple[NrnFiber, NDArray[np.int64], Any]:
+    """The C neuron in NEURON.
+
+    Returns the fiber (its sections in ``c_neuron_geometry``'s order, the junction left out:
+    it is NEURON's zero-area node), the ``c_neuron_geometry`` index of each of its sections
+    (n_sections - 1,), and the stem section whose 1 end is the junction.
+    """
+    h = load_mechanisms()
+    g = c_neuron_geometry(temperature_c, axon_length_um)
+    p = c_neuron_parameters()
+    el = p["electrical"]
+    ch = sundt_parameters()["channels"]
+    junction = g.named_sections["t_junction"]
+    diam = _diameters(g.kind)
+    sections: dict[int, Any] = {}
+    for i in range(g.n_sections):
+        if i == junction:
+            continue
+        sec = h.Section(name=f"{g.kind[i]}{i}")
+        sec.nseg = 1
+        sec.L = float(g.length_um[i])
+        sec.diam = diam[i]
+        sec.Ra = el["ra_ohm_cm"]
+        sec.cm = el["cm_uf_per_cm2"]
+        sec.insert("extracellular")  # tied to the bath (xg 1e10), at 0 here
+        sec.xg[0] = 1e10
+        sec.xc[0] = 0.0
+        sec.insert("pas")
+        sec.g_pas = ch["g_leak_s_per_cm2"]
+        sec.e_pas = ch["e_leak_mv"]
+        sec.insert("nssundtna")
+        sec.insert("nssundtkdr")
+        parent = int(g.parents[i])
+        if parent == junction:  # both T sections hang from the stem's 1 end
+            parent = int(g.parents[junction])
+        if parent >= 0:
+            sec.connect(sections[parent](1), 0)
+        sections[i] = sec
+    order = sorted(sections)
+    fiber = NrnFiber(h, [sections[i] for i in order], list(range(len(order))),
+                     g.arc_um[order], float(sundt_parameters()["constants"]["v_rest_mv"]),
+                     temperature_c)  # fmt: skip
+    return fiber, np.array(order, np.int64), sections[int(g.parents[junction])]
+
+
+def _diameters(kind: tuple[str, ...]) -> list[float]:
+    geo = c_neuron_parameters()["geometry"]
+    by_kind = {
+        "soma": geo["soma_diameter_um"],
+        "stem": geo["stem_diameter_um"],
+        "junction": geo["stem_diameter_um"],
+        "t_peripheral": geo["peripheral_diameter_um"],
+        "peripheral": geo["peripheral_diameter_um"],
+        "t_central": geo["central_diameter_um"],
+        "central": geo["central_diameter_um"],
+    }
+    return [float(by_kind[k]) for k in kind]
+
+
+def neuron_c_neuron_response(
+    stim_section: int,
+    amplitude_na: float,
+    record_sections: NDArray[np.int64],
+    *,
+    delay_ms: float = 0.1,
+    duration_ms: float = 0.1,
+    dt_ms: float = 0.005,
+    tstop_ms: float = 30.0,
+    temperature_c: float = 37.0,
+    axon_length_um: float | None = None,
+) -> dict[str, NDArray[np.float64]]:
+    """IClamp of ``amplitude_na`` at ``stim_section`` (``c_neuron_geometry`` numbering).
+
+    Returns ``v_mv`` (n_recorded, n_steps) after every step at ``record_sections`` (the
+    junction's number records NEURON's zero-area node at the stem's 1 end) and
+    ``first_ap_ms`` (n_sections,) by the -30 mV APCount rule, NaN at the junction and where
+    none.
+    """
+    fiber, order, stem_end = build_c_neuron(temperature_c, axon_length_um)
+    h = fiber.h
+    where = {int(s): k for k, s in enumerate(order)}
+    g = c_neuron_geometry(temperature_c, axon_length_um)
+    junction = g.named_sections["t_junction"]
+    stim = h.IClamp(fiber.segments[where[int(stim_section)]])
+    stim.delay, stim.dur, stim.amp = delay_ms, duration_ms, amplitude_na
+    refs = [stem_end(1) if s == junction else fiber.segments[where[s]]
+            for s in np.asarray(record_sections).tolist()]  # fmt: skip
+    fiber.initialise(dt_ms)
+    n_steps = round(tstop_ms / dt_ms)
+    v = np.empty((len(refs), n_steps))
+    for n in range(n_steps):
+        h.fadvance()
+        for k, seg in enumerate(refs):
+            v[k, n] = seg.v
+    first = np.full(g.n_sections, np.nan)
+    first[order] = fiber.first_ap_ms()
+    return {"v_mv": v, "first_ap_ms": first}
+
+
+def build_mrg_t_junction(
+    stem_diameter_um: float = 12.8,
+    peripheral_diameter_um: float = 12.8,
+    central_diameter_um: float = 10.0,
+    n_stem_nodes: int = 5,
+    n_branch_nodes: int = 21,
+    temperature_c: float = 37.0,
+) -> NrnFiber:
+    """The MRG T-junction cell of ``cells.mrg_t_junction_geometry`` in NEURON, in its numbering.
+
+    Three fibers of ``neuron_mrg.build_mrg_fiber``; the stem's last (passive end) node made an
+    active node (Ra 70 ohm cm, cm 2, ``nsmrgnode``), and each branch's first MYSA moved from
+    the branch's passive end node to the T node's centre (``connect(t_node(0.5))``); the
+    branches' first end nodes are left unconnected (isolated, at rest).
+    """
+    from neurostim.compare.neuron_mrg import RHO_AXOPLASM_OHM_CM, build_mrg_fiber
+
+    g = mrg_t_junction_geometry(stem_diameter_um, peripheral_diameter_um, central_diameter_um,
+                                n_stem_nodes, n_branch_nodes, temperature_c)  # fmt: skip
+    stem = build_mrg_fiber(stem_diameter_um, n_stem_nodes, temperature_c)
+    branches = [build_mrg_fiber(d, n_branch_nodes, temperature_c)
+                for d in (peripheral_diameter_um, central_diameter_um)]  # fmt: skip
+    h = stem.h
+    t_node = stem.sections[-1]
+    t_node.Ra = RHO_AXOPLASM_OHM_CM
+    t_node.cm = 2.0
+    t_node.uninsert("pas")
+    t_node.insert("nsmrgnode")
+    for br in branches:
+        h.disconnect(sec=br.sections[1])
+        br.sections[1].connect(t_node(0.5), 0)
+    sections = stem.sections + [s for br in branches for s in br.sections[1:]]
+    return NrnFiber(h, sections, [int(i) for i in g.node_sections], g.arc_um, stem.v_rest_mv,
+                    temperature_c)  # fmt: skip
+
+
+__all__ = ["build_c_neuron", "build_mrg_t_junction", "neuron_c_neuron_response"]

@@ -1,0 +1,54 @@
+"""neurostim.drg: dorsal root ganglion stimulation (DRGS).
+
+One lumbosacral ganglion (L1-L5, S1) in its foramen as data (``data/levels.toml``, drg.md
+§6.1), the tissue conductivities (``data/conductivity.toml``, §2) and the neuron types
+(``data/neurons.toml``, §3.2): :class:`DRGGeometry`, built by :func:`load_drg_geometry`, refuses
+geometry that cannot exist before any meshing and gives a mesher its solids
+(:meth:`DRGGeometry.solids`); :func:`place_lead` puts a program's DRG lead over the ganglion;
+:func:`drg_population` places pseudounipolar neurons (soma, stem, T-junction, peripheral and
+central branches) by the rules of §6.2; :func:`plot_drg` draws a cross-section and a
+longitudinal section. Frame, parameters, sources and checks: docs/drg.md.
+"""
+
+from neurostim.drg.conductivity import DRG_TISSUES, DRGConductivity, drg_conductivity
+from neurostim.drg.geometry import DRGGeometry
+from neurostim.drg.lead import DRGLeadPlacement, place_lead
+from neurostim.drg.levels import (
+    DRGParameterRow,
+    drg_allowed_keys,
+    drg_geometry_from_toml,
+    drg_level_defaults,
+    drg_level_names,
+    load_drg_geometry,
+)
+from neurostim.drg.neurons import NEURON_TYPES, NeuronType, neuron_types
+from neurostim.drg.plots import plot_drg
+from neurostim.drg.population import DRGPopulation, drg_population, in_dense_region
+from neurostim.drg.shapes import Box, Cylinder, Ellipsoid, EllipticCylinder, region_index
+
+__all__ = [
+    "DRG_TISSUES",
+    "NEURON_TYPES",
+    "Box",
+    "Cylinder",
+    "DRGConductivity",
+    "DRGGeometry",
+    "DRGLeadPlacement",
+    "DRGParameterRow",
+    "DRGPopulation",
+    "Ellipsoid",
+    "EllipticCylinder",
+    "NeuronType",
+    "drg_allowed_keys",
+    "drg_conductivity",
+    "drg_geometry_from_toml",
+    "drg_level_defaults",
+    "drg_level_names",
+    "drg_population",
+    "in_dense_region",
+    "load_drg_geometry",
+    "neuron_types",
+    "place_lead",
+    "plot_drg",
+    "region_index",
+]

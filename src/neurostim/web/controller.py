@@ -1,0 +1,228 @@
+"""The patient controller: stimulation on/off, the active program, the patient's amplitude.
+
+The patient changes the amplitude of a saved program within the clinician's patient limits.
+The server never clamps: a request outside the limits or off the stimulator's step grid is
+refused (422, audited) and the device keeps its state. The amplitude is checked by the device's
+own validation, with the requested amplitude put in the saved program (every train of it); a
+program without a patient maximum gives the patient no amplitude control. Writing a program
+(or its limits) resets the patient's amplitude of that slot to the programmed one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from neurostim.web import audit
+from neurostim.web.auth import ROLES, Principal
+from neurostim.web.checks import FieldError, Refused, check_program_data, require_valid
+from neurostim.web.db import transaction
+from neurostim.web.deps import allow, get_conn, now, patient_for
+from neurostim.web.store import SavedProgram, get_program, list_programs
+
+router = APIRouter(prefix="/api")
+
+_TRAIN_AMPLITUDE = re.compile(r"^trains\[\d+\]\.amplitude_ma$")
+
+
+class ControllerChange(BaseModel):
+    """A change from the patient's controller: any of the active program, stimulation on/off and
+    the amplitude of the active program (mA), with the state's version."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: StrictInt = Field(ge=1)
+    active_slot: StrictInt | None = Field(default=None, ge=1, le=64)
+    stimulation_on: StrictBool | None = None
+    amplitude_ma: float | None = Field(default=None, allow_inf_nan=False)
+
+
+def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]:
+    """The stored state: ``active_slot``, ``stimulation_on``, ``amplitude_ma`` per slot
+    (the patient's own settings only), ``version``."""
+    row = conn.execute("SELECT * FROM controller WHERE patient_id = ?", (patient_id,)).fetchone()
+    if row is None:
+        conn.execute("INSERT INTO controller (patient_id) VALUES (?)", (patient_id,))
+        return controller_state(conn, patient_id)
+    return {
+        "active_slot": row["active_slot"],
+        "stimulation_on": bool(row["stimulation_on"]),
+        "amplitude_ma": {int(k): v for k, v in json.loads(row["amplitude_ma_json"]).items()},
+        "version": int(row["version"]),
+    }
+
+
+def _store(conn: sqlite3.Connection, patient_id: str, state: dict[str, Any]) -> None:
+    conn.execute(
+        "UPDATE controller SET active_slot = ?, stimulation_on = ?, amplitude_ma_json = ?, "
+        "version = ? WHERE patient_id = ?",
+        (
+            state["active_slot"],
+            int(state["stimulation_on"]),
+            json.dumps({str(k): v for k, v in sorted(state["amplitude_ma"].items())}),
+            state["version"],
+            patient_id,
+        ),
+    )
+
+
+def reset_slot_amplitude(conn: sqlite3.Connection, patient_id: str, slot: int) -> None:
+    """Forget the patient's amplitude of ``slot`` (the program or its limits changed): the
+    device runs the programmed amplitude. Call inside the write's transaction."""
+    state = controller_state(conn, patient_id)
+    if slot in state["amplitude_ma"]:
+        del state["amplitude_ma"][slot]
+        state["version"] += 1
+        _store(conn, patient_id, state)
+
+
+def _amplitudes(saved: SavedProgram) -> tuple[float, float | None, float]:
+    program = saved.program
+    limits = program.get("patient") or {}
+    return (
+        float(limits.get("amplitude_min_ma", 0.0)),
+        limits.get("amplitude_max_ma"),
+        float(program["trains"][0]["amplitude_ma"]),
+    )
+
+
+def controller_view(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]:
+    """The state with each saved program's name, patient range and amplitude now in effect."""
+    state = controller_state(conn, patient_id)
+    programs = []
+    for saved in list_programs(conn, patient_id):
+        low, high, programmed = _amplitudes(saved)
+        programs.append(
+            {
+                "slot": saved.slot,
+                "name": saved.program.get("name"),
+                "amplitude_min_ma": low,
+                "amplitude_max_ma": high,
+                "amplitude_ma": state["amplitude_ma"].get(saved.slot, programmed),
+                "program_version": saved.version,
+            }
+        )
+    return {
+        "active_slot": state["active_slot"],
+        "stimulation_on": state["stimulation_on"],
+        "version": state["version"],
+        "programs": programs,
+    }
+
+
+def _check_amplitude(saved: SavedProgram, amplitude_ma: float) -> None:
+    """Refuse an amplitude the device refuses for this program (outside the patient limits,
+    off the step grid, out of range); a program without a patient maximum refuses any."""
+    _, high, _ = _amplitudes(saved)
+    if high is None:
+        raise Refused(
+            [FieldError("amplitude_ma", amplitude_ma, "no patient range is set for this program")]
+        )
+    trains = [{**t, "amplitude_ma": amplitude_ma} for t in saved.program["trains"]]
+    result = check_program_data({**saved.program, "trains": trains})
+    try:
+        require_valid(result)
+    except Refused as exc:
+        raise Refused(
+            [
+                FieldError("amplitude_ma", amplitude_ma, e.allowed)
+                if _TRAIN_AMPLITUDE.match(e.field)
+                else e
+                for e in exc.errors
+            ]
+        ) from None
+
+
+@router.get("/patients/{patient_id}/controller")
+def get_controller(
+    request: Request,
+    patient_id: str = Path(max_length=64),
+    principal: Principal = allow(*ROLES),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> dict[str, Any]:
+    """The controller's state and programs (patients: their own)."""
+    p = patient_for(conn, request, principal, patient_id, action="controller.read")
+    return controller_view(conn, p.id)
+
+
+@router.put("/patients/{patient_id}/controller")
+def put_controller(
+    body: ControllerChange,
+    request: Request,
+    patient_id: str = Path(max_length=64),
+    principal: Principal = allow("patient"),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> JSONResponse:
+    """Apply a controller change (the patient's own device only): 200 with the new state, 422
+    refused (nothing changed), 409 stale version; an audit row either way."""
+    p = patient_for(conn, request, principal, patient_id, action="controller.change")
+    change = body.model_dump(exclude_none=True)
+
+    def record(outcome: str, detail: dict[str, Any]) -> None:
+        audit.append(
+            conn,
+            action="controller.change",
+            outcome=outcome,
+            username=principal.username,
+            role=principal.role,
+            patient_id=p.id,
+            detail={"change": change, **detail},
+            utc=now(request),
+        )
+
+    errors: list[FieldError] = []
+    with transaction(conn):
+        state = controller_state(conn, p.id)
+        if body.version != state["version"]:
+            reason = f"version {body.version} is stale: the stored version is {state['version']}"
+            record("refused", {"status": 409, "reason": reason})
+            stale = {"detail": reason, "current_version": state["version"]}
+        else:
+            stale = None
+            new = {**state, "amplitude_ma": dict(state["amplitude_ma"])}
+            slot = body.active_slot if body.active_slot is not None else state["active_slot"]
+            saved = None if slot is None else get_program(conn, p.id, slot)
+            if body.active_slot is not None and saved is None:
+                errors.append(FieldError("active_slot", slot, "a slot with a saved program"))
+            if body.amplitude_ma is not None:
+                if saved is None:
+                    errors.append(
+                        FieldError("amplitude_ma", body.amplitude_ma, "choose a program first")
+                    )
+                else:
+                    try:
+                        _check_amplitude(saved, body.amplitude_ma)
+                    except Refused as exc:
+                        errors += exc.errors
+            if errors:
+                record("refused", {"status": 422, "errors": [e.to_dict() for e in errors]})
+            else:
+                new["active_slot"] = slot
+                if body.stimulation_on is not None:
+                    new["stimulation_on"] = body.stimulation_on
+                if body.amplitude_ma is not None and slot is not None:
+                    new["amplitude_ma"][slot] = body.amplitude_ma
+                new["version"] = state["version"] + 1
+                _store(conn, p.id, new)
+                before = {k: v for k, v in state.items() if k != "version"}
+                after = {k: v for k, v in new.items() if k != "version"}
+                record("ok", {"before": before, "after": after, "version_after": new["version"]})
+    if stale is not None:
+        return JSONResponse(stale, status_code=409)
+    if errors:
+        return JSONResponse({"errors": [e.to_dict() for e in errors]}, status_code=422)
+    return JSONResponse(controller_view(conn, p.id))
+
+
+__all__ = [
+    "ControllerChange",
+    "controller_state",
+    "controller_view",
+    "reset_slot_amplitude",
+    "router",
+]
