@@ -41,7 +41,8 @@ def main() -> None:
     print("| step | wall time (s) |")
     print("|---|---|")
     print(
-        f"| setup: cord (cached solve), lead fields at the fibers, {c.n_fibers} thresholds | {t_setup:.1f} |"
+        f"| setup: cord (cached solve), lead fields at the fibers, {c.n_fibers} thresholds "
+        f"| {t_setup:.1f} |"
     )
     print(f"| growth curve, {c.amplitude_ma.size} currents (thresholds known) | {t_growth:.1f} |")
     for k, v in c.timings_s.items():
