@@ -133,15 +133,17 @@ def closed_form_plant(**overrides: float) -> ClosedFormPlant:
 
 def growth_from_curves(fn: Callable[..., Any], program: Any, level: str = "T10") -> GrowthFn:
     """A growth function from ``fn(program, *, level, dcsf_mm, amplitudes_ma) -> GrowthCurve``
-    (``neurostim.ecap.growth.ecap_growth``): the curve's ``ecap_uv`` and ``recruited``; a curve
-    whose ``status`` (a string) is not ``"ok"`` is refused."""
+    (``neurostim.ecap.growth.ecap_growth``): the curve's neural ECAP (``neural_uv``: no artifact,
+    no noise, since the loop adds its own noise per pulse; ``ecap_uv`` where a curve has no
+    ``neural_uv``) and ``recruited``; a curve whose ``status`` (a string) is not ``"ok"`` is
+    refused."""
 
     def growth(dcsf_mm: float, amplitudes_ma: NDArray[np.float64]) -> tuple[Any, Any]:
         curve = fn(program, level=level, dcsf_mm=float(dcsf_mm), amplitudes_ma=amplitudes_ma)
         status = getattr(curve, "status", "ok")
         if isinstance(status, str) and status != "ok":
             raise InputError("growth", status, f"an ok growth curve at dCSF {dcsf_mm:g} mm")
-        return curve.ecap_uv, curve.recruited
+        return getattr(curve, "neural_uv", curve.ecap_uv), curve.recruited
 
     return growth
 
