@@ -116,6 +116,9 @@ def current_principal(request: Request, conn: sqlite3.Connection) -> Principal |
     with transaction(conn):
         found = lookup_session(conn, ctx.secret, token, ctx.clock())
         if found.expired and found.principal is not None:
+            from neurostim.web.titration import revert_session
+
+            revert_session(conn, found.principal, "idle timeout", ctx.clock())
             audit.append(
                 conn,
                 action="session.expired",

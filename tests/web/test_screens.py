@@ -1,0 +1,259 @@
+"""The programming screens (clinic-web §1.2, §4 rule 6, scenarios 2-5 and 10): HTML forms that
+work without JavaScript, htmx partials, refusals with field/value/allowed, audit rows."""
+
+from __future__ import annotations
+
+import re
+
+from neurostim.web import connect
+from tests.web.conftest import PATIENT, SANDBOX, audit_rows
+
+EDIT = f"/patients/{PATIENT}/programs/1"
+SHIPPED_TONIC = {"pol_L1.E4": "-", "pol_L2.E4": "-", "pol_L1.E5": "+", "pol_L2.E5": "+"}
+"""The trial programs' tonic configuration (its coverage table is shipped)."""
+
+
+def _configure(client, token: str, slot: int = 1, **fields: str):  # type: ignore[no-untyped-def]
+    form = {"csrf_token": token, "waveform": "tonic", "pulse_width_us": "300", "rate_hz": "50"}
+    form.update(fields)
+    return client.post(
+        f"/patients/{PATIENT}/programs/{slot}/configure", data=form, follow_redirects=False
+    )
+
+
+def _titrate(client, token: str, htmx: bool = False, **form: str):  # type: ignore[no-untyped-def]
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(
+        f"{EDIT}/titrate", data={"csrf_token": token, **form}, headers=headers,
+        follow_redirects=False,
+    )  # fmt: skip
+
+
+def _amplitude(html: str) -> float:
+    m = re.search(r'id="amplitude">([0-9.]+) mA<', html)
+    assert m is not None
+    return float(m.group(1))
+
+
+def _tests(db_path) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    conn = connect(db_path)
+    try:
+        return [tuple(r) for r in conn.execute("SELECT patient_id, slot FROM test_stimulation")]
+    finally:
+        conn.close()
+
+
+def test_patient_page_connect_leads_and_impedance(signed_in, db_path) -> None:
+    clin, token = signed_in("clin1")
+    page = clin.get(f"/patients/{PATIENT}")
+    assert page.status_code == 200
+    html = page.text
+    assert "generic-rechargeable-16" in html and "DEMO-0001" in html and "T8–T10" in html
+    assert f'name="csrf_token" value="{token}"' in html
+    assert re.search(r"L1\.E7</th>\s*<td>-</td>\s*<td>open</td>", html)
+    r = clin.post(
+        f"/patients/{PATIENT}/impedance", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    row = audit_rows(db_path)[-1]
+    assert (row["action"], row["outcome"]) == ("impedance.check", "ok")
+    assert row["detail"]["status"]["L1.E7"] == "open"
+    assert row["detail"]["impedance_ohm"]["L1.E4"] == 525.0  # the profile's default impedance
+    assert "L1.E7" not in row["detail"]["impedance_ohm"]
+    assert re.search(
+        r"L1\.E4</th>\s*<td>525</td>\s*<td>ok</td>", clin.get(f"/patients/{PATIENT}").text
+    )
+
+
+def test_students_reach_sandbox_pages_only(signed_in) -> None:
+    stud, _ = signed_in("stud1")
+    assert stud.get(f"/patients/{PATIENT}").status_code == 403
+    assert stud.get(f"/patients/{SANDBOX}").status_code == 200
+    assert stud.get(f"/patients/{PATIENT}/programs/1/edit").status_code == 403
+    pat, _ = signed_in("pat1")
+    assert pat.get(f"/patients/{PATIENT}").status_code == 403
+
+
+def test_open_contact_is_not_selectable_and_refused(signed_in, db_path) -> None:
+    clin, token = signed_in("clin1")
+    html = clin.get(f"{EDIT}/edit").text
+    assert re.search(r'<select id="pol_L1\.E7" disabled', html)
+    assert 'name="pol_L1.E7"' not in html
+    r = _configure(clin, token, **{"pol_L1.E7": "-", "pol_L1.E5": "+"})
+    assert r.status_code == 422
+    assert "trains[0].contacts.L1.E7" in r.text and "open circuit" in r.text
+    assert _tests(db_path) == []
+    row = audit_rows(db_path)[-1]
+    assert (row["action"], row["outcome"]) == ("test.configure", "refused")
+
+
+def test_amplitude_locked_until_anode_and_cathode(signed_in) -> None:
+    clin, token = signed_in("clin1")
+    assert _configure(clin, token, **{"pol_L1.E4": "-"}).status_code == 303
+    html = clin.get(f"{EDIT}/edit").text
+    assert "Amplitude locked at 0" in html
+    assert re.search(r'value="up" disabled', html)
+    r = _titrate(clin, token, step="up")
+    assert r.status_code == 422 and "0 until the configuration has an anode" in r.text
+    assert _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"}).status_code == 303
+    r = _titrate(clin, token, step="up")
+    assert r.status_code == 303
+    assert _amplitude(clin.get(f"{EDIT}/edit").text) == 0.1  # the profile's 0.1 mA step
+
+
+def test_titration_partial_and_discomfort_stop(signed_in, db_path) -> None:
+    from neurostim.device import parse_program
+    from neurostim.patient.coverage import coverage_table
+
+    clin, token = signed_in("clin1")
+    assert _configure(clin, token, **SHIPPED_TONIC).status_code == 303
+    # independent: the shipped table's PT at the demo anatomy (dCSF 3.0 mm, on the midline)
+    program = parse_program(
+        {
+            "stimulator": "generic-rechargeable-16",
+            "leads": ["percutaneous-8", "percutaneous-8"],
+            "trains": [
+                {
+                    "waveform": "tonic",
+                    "amplitude_ma": 1.0,
+                    "pulse_width_us": 300,
+                    "rate_hz": 50,
+                    "contacts": {"L1.E4": -50, "L2.E4": -50, "L1.E5": 50, "L2.E5": 50},
+                }
+            ],
+        },
+        validate=False,
+    )
+    pt_ma = float(coverage_table(program, build=False, progress=False).pt_ma(3.0, 0.0)[0])
+    discomfort_ma = 1.5 * pt_ma  # the demo record's discomfort ratio
+    r = _titrate(clin, token, htmx=True, amplitude_ma=f"{round(pt_ma - 0.05, 1):.1f}")
+    assert r.status_code == 200 and "<html" not in r.text and 'id="titration"' in r.text
+    assert "I feel nothing" in r.text and "stimulating" in r.text
+    stopped = False
+    for _ in range(30):
+        r = _titrate(clin, token, htmx=True, step="up")
+        assert r.status_code == 200
+        if "stimulation stopped" in r.text:
+            stopped = True
+            break
+        amplitude = _amplitude(r.text)
+        assert amplitude < discomfort_ma
+        if amplitude >= pt_ma:
+            assert "I feel nothing" not in r.text
+    assert stopped and _amplitude(r.text) == 0.0
+    row = audit_rows(db_path)[-1]
+    assert row["action"] == "test.stop"
+    assert row["detail"]["amplitude_ma"] >= discomfort_ma - 1e-9
+    assert row["detail"]["amplitude_ma"] < discomfort_ma + 0.1 + 1e-9
+
+
+def test_bad_amplitudes_and_train_fields_are_refused_inline(signed_in, db_path) -> None:
+    clin, token = signed_in("clin1")
+    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    for value, allowed in (
+        ("abc", "a number in mA"),
+        ("-1", "must be a finite number &gt;= 0 mA"),
+        ("99", "above the range"),
+        ("4.333", "step grid"),
+    ):
+        n_rows = len(audit_rows(db_path))
+        r = _titrate(clin, token, amplitude_ma=value)
+        assert r.status_code == 422, value
+        assert 'role="alert"' in r.text and "amplitude_ma" in r.text and allowed in r.text
+        assert f"<code>{value}</code>" in r.text or f"<code>{float(value)}</code>" in r.text
+        assert len(audit_rows(db_path)) == n_rows + 1
+    assert _amplitude(clin.get(f"{EDIT}/edit").text) == 0.0  # nothing changed
+    r = _configure(clin, token, pulse_width_us="5", **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    assert r.status_code == 422 and "pulse_width_us" in r.text and "is below the range" in r.text
+    r = _configure(clin, token, rate_hz="0", **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    assert r.status_code == 422 and "rate_hz" in r.text
+
+
+def _charge_density_program(clin, token: str) -> str:  # type: ignore[no-untyped-def]
+    assert (
+        _configure(
+            clin, token, pulse_width_us="500", case_anode="on", **{"pol_L1.E4": "-"}
+        ).status_code
+        == 303
+    )
+    assert _titrate(clin, token, amplitude_ma="8.5").status_code == 303
+    return clin.post(
+        f"{EDIT}/review",
+        data={"csrf_token": token, "name": "Leg tonic", "amplitude_min_ma": "2.0",
+              "amplitude_max_ma": "8.5"},
+    ).text  # fmt: skip
+
+
+def test_review_requires_each_warning_acknowledged(signed_in, db_path) -> None:
+    clin, token = signed_in("clin1")
+    html = _charge_density_program(clin, token)
+    # 8.5 mA x 500 us on one 12.25 mm2 contact: 4.25 uC / 0.1225 cm2 = 34.69 uC/cm2
+    assert f"{8.5e-3 * 500e-6 * 1e6 / 0.1225:.2f}" == "34.69"
+    assert 'value="charge-density@L1.E4"' in html and "34.69 uC/cm^2" in html
+    program_json = re.search(r'name="program_json" value="([^"]*)"', html).group(1)  # type: ignore[union-attr]
+    import html as html_lib
+
+    form = {"csrf_token": token, "program_json": html_lib.unescape(program_json), "version": "0"}
+    r = clin.post(f"{EDIT}/write", data=form, follow_redirects=False)
+    assert r.status_code == 422 and "acknowledged" in r.text
+    assert clin.get(f"/api/patients/{PATIENT}/programs/1").status_code == 404
+    keys = re.findall(r'name="acknowledged" value="([^"]+)"', html)
+    r = clin.post(f"{EDIT}/write", data={**form, "acknowledged": keys}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("/report#slot-1")
+    saved = clin.get(f"/api/patients/{PATIENT}/programs/1").json()
+    assert saved["program"]["trains"][0]["amplitude_ma"] == 8.5
+    assert _tests(db_path) == []  # the device runs the saved program now
+    report = clin.get(f"/patients/{PATIENT}/report").text
+    assert "charge-density@L1.E4" in report and "Leg tonic" in report
+    writes = [r for r in audit_rows(db_path) if r["action"] == "program.write"]
+    assert (
+        writes[-1]["outcome"] == "ok"
+        and "charge-density@L1.E4" in writes[-1]["detail"]["acknowledged"]
+    )
+
+
+def test_stale_write_shows_the_difference(signed_in) -> None:
+    clin, token = signed_in("clin1")
+    html = _charge_density_program(clin, token)
+    import html as html_lib
+
+    program_json = html_lib.unescape(
+        re.search(r'name="program_json" value="([^"]*)"', html).group(1)  # type: ignore[union-attr]
+    )
+    keys = re.findall(r'name="acknowledged" value="([^"]+)"', html)
+    form = {"csrf_token": token, "program_json": program_json, "version": "0", "acknowledged": keys}
+    assert clin.post(f"{EDIT}/write", data=form, follow_redirects=False).status_code == 303
+    r = clin.post(f"{EDIT}/write", data=form, follow_redirects=False)
+    assert r.status_code == 409 and "someone else saved this slot first" in r.text
+
+
+def test_logout_reverts_unsaved_test_stimulation(signed_in, db_path) -> None:
+    clin, token = signed_in("clin1")
+    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    _titrate(clin, token, amplitude_ma="3.0")
+    assert _tests(db_path) == [(PATIENT, 1)]
+    r = clin.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert _tests(db_path) == []
+    revert = [r for r in audit_rows(db_path) if r["action"] == "test.revert"]
+    assert revert[-1]["detail"]["reason"] == "logout"
+    assert revert[-1]["detail"]["reverted"]["trains"][0]["amplitude_ma"] == 3.0
+
+
+def test_idle_timeout_reverts_unsaved_test_stimulation(signed_in, db_path, clock) -> None:
+    clin, token = signed_in("clin1")
+    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    _titrate(clin, token, amplitude_ma="3.0")
+    clock.advance(minutes=16)
+    assert clin.get(f"{EDIT}/edit", follow_redirects=False).status_code == 303
+    assert _tests(db_path) == []
+    revert = [r for r in audit_rows(db_path) if r["action"] == "test.revert"]
+    assert revert[-1]["detail"]["reason"] == "idle timeout"
+
+
+def test_another_session_cannot_titrate_a_running_test(signed_in) -> None:
+    clin1, t1 = signed_in("clin1")
+    clin2, t2 = signed_in("clin2")
+    _configure(clin1, t1, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    r = _titrate(clin2, t2, step="up")
+    assert r.status_code == 422 and "unsaved test program of clin1" in r.text
