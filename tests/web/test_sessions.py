@@ -73,7 +73,7 @@ def test_patient_on_a_clinician_page_gets_403(signed_in) -> None:
     c, _ = signed_in("pat1")
     r = c.get("/patients")
     assert r.status_code == 403 and 'role="alert"' in r.text
-    assert c.get("/", follow_redirects=False).headers["location"] == "/me"
+    assert c.get("/", follow_redirects=False).headers["location"] == "/controller"
 
 
 def test_program_check_page_shows_the_report_or_the_errors(signed_in) -> None:

@@ -26,7 +26,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurostim import __version__
-from neurostim.web import api, audit, controller, editor, pages, pump, screens, sessions
+from neurostim.web import (
+    api,
+    audit,
+    controller,
+    editor,
+    pages,
+    pump,
+    remote,
+    screens,
+    sessions,
+)
 from neurostim.web.checks import json_safe
 from neurostim.web.db import connect, migrate, transaction
 from neurostim.web.deps import SAFE_METHODS, ClinicContext, Denied, current_principal
@@ -41,6 +51,7 @@ ROUTERS = (
     pages.router,
     screens.router,
     editor.router,
+    remote.router,
 )
 """The routers the app serves (the role test walks them for each route's gate)."""
 
