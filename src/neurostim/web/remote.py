@@ -94,6 +94,7 @@ def controller_submit(
 ) -> Response:
     """One button of the controller; "all off" asks for a confirmation first."""
     p = _own(conn, request, principal)
+    errors: list[dict[str, Any]]
     if action not in ACTIONS:
         errors = [{"field": "action", "value": action, "allowed": f"one of {', '.join(ACTIONS)}"}]
         return _page(request, conn, principal, p, 422, errors=errors)
