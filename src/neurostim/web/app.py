@@ -33,6 +33,7 @@ from neurostim.web import (
     editor,
     pages,
     pump,
+    pump_screens,
     remote,
     screens,
     sessions,
@@ -52,6 +53,7 @@ ROUTERS = (
     screens.router,
     editor.router,
     remote.router,
+    pump_screens.router,
 )
 """The routers the app serves (the role test walks them for each route's gate)."""
 
