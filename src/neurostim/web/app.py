@@ -31,6 +31,7 @@ from neurostim.web import (
     audit,
     controller,
     editor,
+    instructor,
     pages,
     pump,
     pump_screens,
@@ -54,6 +55,7 @@ ROUTERS = (
     editor.router,
     remote.router,
     pump_screens.router,
+    instructor.router,
 )
 """The routers the app serves (the role test walks them for each route's gate)."""
 

@@ -13,12 +13,14 @@ import json
 import sqlite3
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neurostim.web.auth import Principal
+from neurostim.web.bolus import bolus_view, request_bolus
 from neurostim.web.controller import ControllerChange, apply_change, controller_view
-from neurostim.web.deps import Denied, allow, get_conn, patient_for
+from neurostim.web.db import transaction
+from neurostim.web.deps import Denied, allow, get_conn, now, patient_for
 from neurostim.web.pages import render
 from neurostim.web.titration import amplitude_step
 
@@ -58,8 +60,13 @@ def _page(
     *,
     errors: list[dict[str, Any]] | None = None,
     confirm_all_off: bool = False,
+    bolus_result: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     view = controller_view(conn, patient.id)
+    pump = None
+    if patient.record.get("pump"):
+        with transaction(conn):
+            pump = bolus_view(conn, patient.id, now(request))
     return render(
         request,
         "controller.html",
@@ -70,6 +77,8 @@ def _page(
         programs=_programs(view, patient.record.get("stimulator")),
         errors=errors or [],
         confirm_all_off=confirm_all_off,
+        pump=pump,
+        bolus_result=bolus_result,
     )
 
 
@@ -134,6 +143,33 @@ def controller_submit(
         {"field": "version", "value": version, "allowed": str(body.get("detail", ""))}
     ]
     return _page(request, conn, principal, p, answer.status_code, errors=errors)
+
+
+@router.post("/controller/bolus", response_class=HTMLResponse)
+def bolus_submit(
+    request: Request,
+    principal: Principal = allow("patient"),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> HTMLResponse:
+    """Ask for a patient bolus: granted, or denied with the reason and the next allowed time."""
+    p = _own(conn, request, principal)
+    with transaction(conn):
+        answer = request_bolus(conn, p.id, principal, now(request))
+    return _page(request, conn, principal, p, bolus_result=answer)
+
+
+@router.post("/api/patients/{patient_id}/pump/bolus")
+def bolus_api(
+    request: Request,
+    patient_id: str = Path(max_length=64),
+    principal: Principal = allow("patient"),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> dict[str, Any]:
+    """A patient bolus request (own pump): ``{"decision", "granted", "reason", "sim_utc",
+    "next_allowed_sim_utc"}``; a denial is an answer, not an error (and an audit row)."""
+    p = patient_for(conn, request, principal, patient_id, action="bolus.request")
+    with transaction(conn):
+        return request_bolus(conn, p.id, principal, now(request))
 
 
 __all__ = ["router"]

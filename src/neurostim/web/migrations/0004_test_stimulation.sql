@@ -12,3 +12,16 @@ CREATE TABLE test_stimulation (
 );
 
 ALTER TABLE controller ADD COLUMN mri_mode INTEGER NOT NULL DEFAULT 0 CHECK (mri_mode IN (0, 1));
+
+-- the simulated time of the last pump programming (the patient bolus lockout runs from it) and
+-- the patient's bolus requests, granted or denied by the intrathecal bolus gate
+ALTER TABLE pumps ADD COLUMN programmed_sim_utc TEXT;
+
+CREATE TABLE bolus_requests (
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL REFERENCES patients(id),
+    sim_utc TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    utc TEXT NOT NULL,
+    username TEXT NOT NULL
+);
