@@ -33,6 +33,7 @@ from neurostim.web import (
     editor,
     instructor,
     pages,
+    plots,
     pump,
     pump_screens,
     remote,
@@ -56,6 +57,7 @@ ROUTERS = (
     remote.router,
     pump_screens.router,
     instructor.router,
+    plots.router,
 )
 """The routers the app serves (the role test walks them for each route's gate)."""
 

@@ -36,9 +36,11 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/login"),
         ("POST", "/api/session"),
         ("GET", "/openapi.json"),
+        ("GET", "/vendor/plotly.min.js"),
     }
 )
-"""Routes anyone may call (``/static`` files are public too): the rest check a role."""
+"""Routes anyone may call (``/static`` files and Plotly.js are public too): the rest check a
+role."""
 
 
 @dataclass

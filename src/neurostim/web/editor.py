@@ -40,6 +40,7 @@ from neurostim.web.db import transaction
 from neurostim.web.deps import allow, get_conn, now, patient_for
 from neurostim.web.implant import impedance_rows
 from neurostim.web.pages import render
+from neurostim.web.plots import PLOT_CSP, coverage_curve, coverage_figure, plotly_js_path
 from neurostim.web.store import Patient, diff, get_program
 from neurostim.web.titration import (
     Titration,
@@ -192,8 +193,22 @@ def _view(
         "saved": saved,
         "stopped_at": stopped_at,
     }
+    figure = None
+    if not partial and not locked and prediction.discomfort_ma is not None:
+        top = 1.2 * prediction.discomfort_ma
+        amplitudes = [round(top * k / 24, 2) for k in range(25)]
+        curve = coverage_curve(program, patient.record, amplitudes)
+        figure = {
+            "rows": curve,
+            "json": json.dumps(coverage_figure(curve, prediction.pt_ma, prediction.discomfort_ma)),
+            "plotly": plotly_js_path() is not None,
+        }
+    values["figure"] = figure
     name = "_titration.html" if partial else "editor.html"
-    return render(request, name, principal, status_code, **values)
+    page = render(request, name, principal, status_code, **values)
+    if figure is not None and figure["plotly"]:
+        page.headers["content-security-policy"] = PLOT_CSP
+    return page
 
 
 def _audit(
