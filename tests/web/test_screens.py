@@ -257,3 +257,33 @@ def test_another_session_cannot_titrate_a_running_test(signed_in) -> None:
     _configure(clin1, t1, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
     r = _titrate(clin2, t2, step="up")
     assert r.status_code == 422 and "unsaved test program of clin1" in r.text
+
+
+def test_a_configuration_change_sets_the_amplitude_to_zero(signed_in, db_path) -> None:
+    clin, token = signed_in("clin1")
+    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    assert _titrate(clin, token, amplitude_ma="3.0").status_code == 303
+    assert _amplitude(clin.get(f"{EDIT}/edit").text) == 3.0
+    _configure(clin, token, **{"pol_L1.E3": "-", "pol_L1.E5": "+"})
+    assert _amplitude(clin.get(f"{EDIT}/edit").text) == 0.0
+    row = audit_rows(db_path)[-1]
+    assert row["action"] == "test.configure" and row["detail"]["amplitude_ma"] == 0.0
+
+
+def test_burst_shows_the_battery(signed_in) -> None:
+    clin, token = signed_in("clin1")
+    r = _configure(
+        clin,
+        token,
+        waveform="burst",
+        recharge="passive",
+        pulse_width_us="1000",
+        rate_hz="40",
+        pulses_per_burst="5",
+        intraburst_rate_hz="500",
+        **{"pol_L1.E4": "-", "pol_L1.E5": "+"},
+    )
+    assert r.status_code == 303, r.text
+    assert _titrate(clin, token, amplitude_ma="0.6").status_code == 303
+    page = clin.get(f"{EDIT}/edit").text
+    assert re.search(r"Battery: average current [0-9.]+ µA", page)

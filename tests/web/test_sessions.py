@@ -106,6 +106,6 @@ def test_pages_load_htmx_from_this_server_only(signed_in) -> None:
     c, _ = signed_in("clin1")
     html = c.get("/patients").text
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
-    assert scripts == ["/static/vendor/htmx-2.0.11.min.js"]
-    assert c.get(scripts[0]).status_code == 200
+    assert scripts == ["/static/vendor/htmx-2.0.11.min.js", "/static/clinic.js"]
+    assert all(c.get(s).status_code == 200 for s in scripts)
     assert "<style" not in html and " style=" not in html  # CSP: style-src 'self'

@@ -178,6 +178,7 @@ def _view(
         "impedances": impedance_rows(patient.record),
         "leads": [load_lead(x).id for x in _leads(patient)],
         "families": profile.families,
+        "recharges": profile.recharge,
         "amplitude_range": profile.amplitude_ma.describe("mA"),
         "check": check,
         "locked": locked,
@@ -269,6 +270,9 @@ async def configure(
     errors: list[FieldError] = []
     waveform = form.get("waveform", "tonic")
     train: dict[str, Any] = {"waveform": waveform, "amplitude_ma": 0.0}
+    recharge = form.get("recharge", "active")
+    if recharge != "active":
+        train["recharge"] = recharge  # the device refuses a style its profile lacks
     units = {"pulse_width_us": "µs", "rate_hz": "Hz", "intraburst_rate_hz": "Hz"}
     for name in TRAIN_FIELDS:
         value = _number(form, name, errors, units.get(name, "pulses"))
