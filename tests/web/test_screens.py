@@ -287,3 +287,33 @@ def test_burst_shows_the_battery(signed_in) -> None:
     assert _titrate(clin, token, amplitude_ma="0.6").status_code == 303
     page = clin.get(f"{EDIT}/edit").text
     assert re.search(r"Battery: average current [0-9.]+ µA", page)
+
+
+def test_patient_maximum_above_the_charge_limit_warns_again(signed_in) -> None:
+    """Scenario 4: 500 us, patient max 7.5 mA on one 12.25 mm2 contact: 7.5 mA x 500 us =
+    3.75 uC / 0.1225 cm2 = 30.6 uC/cm2 > 30 (30 uC/cm2 is reached at 7.35 mA)."""
+    assert round(30.0 * 0.1225 / 500e-6 / 1e3, 2) == 7.35
+    clin, token = signed_in("clin1")
+    _configure(clin, token, pulse_width_us="500", case_anode="on", **{"pol_L1.E4": "-"})
+    assert _titrate(clin, token, amplitude_ma="6.0").status_code == 303
+    html = clin.post(
+        f"{EDIT}/review",
+        data={"csrf_token": token, "name": "Leg tonic", "amplitude_min_ma": "2.0",
+              "amplitude_max_ma": "7.5"},
+    ).text  # fmt: skip
+    keys = re.findall(r'name="acknowledged" value="([^"]+)"', html)
+    assert "charge-density-patient-max@L1.E4" in keys
+    assert "charge-density@L1.E4" not in keys  # 6.0 mA itself is below the limit
+
+
+def test_patient_minimum_above_maximum_is_refused_inline(signed_in) -> None:
+    clin, token = signed_in("clin1")
+    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    _titrate(clin, token, amplitude_ma="3.0")
+    r = clin.post(
+        f"{EDIT}/review",
+        data={"csrf_token": token, "name": "Leg tonic", "amplitude_min_ma": "5.0",
+              "amplitude_max_ma": "4.0"},
+    )  # fmt: skip
+    assert r.status_code == 422 and 'role="alert"' in r.text and "patient" in r.text
+    assert 'name="program_json"' not in r.text  # no write form: nothing can be saved

@@ -509,6 +509,8 @@ def _review(
             errors = exc.errors
     if check is None:
         warnings = []
+    if errors and status_code == 200:
+        status_code = 422  # the device refuses it: the page shows why and offers no write
     old = {} if saved is None else saved.program
     return render(
         request,
