@@ -286,7 +286,18 @@ def test_burst_shows_the_battery(signed_in) -> None:
     assert r.status_code == 303, r.text
     assert _titrate(clin, token, amplitude_ma="0.6").status_code == 303
     page = clin.get(f"{EDIT}/edit").text
-    assert re.search(r"Battery: average current [0-9.]+ µA", page)
+    continuous = re.search(r"Battery: average current ([0-9.]+) µA", page)
+    assert continuous is not None
+    # 30 s on / 90 s off (scenario 6): the device's battery figures with the duty cycle
+    r = _configure(
+        clin, token, waveform="burst", recharge="passive", pulse_width_us="1000", rate_hz="40",
+        pulses_per_burst="5", intraburst_rate_hz="500", cycle_on_s="30", cycle_off_s="90",
+        **{"pol_L1.E4": "-", "pol_L1.E5": "+"},
+    )  # fmt: skip
+    assert r.status_code == 303, r.text
+    assert _titrate(clin, token, amplitude_ma="0.6").status_code == 303
+    cycled = re.search(r"Battery: average current ([0-9.]+) µA", clin.get(f"{EDIT}/edit").text)
+    assert cycled is not None and float(cycled.group(1)) < float(continuous.group(1))
 
 
 def test_patient_maximum_above_the_charge_limit_warns_again(signed_in) -> None:

@@ -175,6 +175,7 @@ def _view(
         "train": program["trains"][0],
         "polarity": polarity,
         "case_anode": "case" in program["trains"][0].get("contacts", {}),
+        "dosing": program.get("dosing") or {},
         "impedances": impedance_rows(patient.record),
         "leads": [load_lead(x).id for x in _leads(patient)],
         "families": profile.families,
@@ -287,9 +288,17 @@ async def configure(
             polarity[row["contact"]] = chosen
     train["contacts"] = contacts_from_polarity(polarity, form.get("case_anode") == "on")
     candidate = {
-        **{k: v for k, v in program.items() if k not in ("trains", "patient", "impedance_ohm")},
+        **{
+            k: v
+            for k, v in program.items()
+            if k not in ("trains", "patient", "impedance_ohm", "dosing")
+        },
         "trains": [train],
     }
+    on_s = _number(form, "cycle_on_s", errors, "s")
+    off_s = _number(form, "cycle_off_s", errors, "s")
+    if on_s is not None or off_s is not None:
+        candidate["dosing"] = {"on_s": on_s, "off_s": off_s}  # the device checks the pair
     ohm = p.record.get("impedance_ohm", {})
     used = {c: ohm[c] for c in train["contacts"] if c in ohm}
     if used:
