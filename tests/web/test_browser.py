@@ -184,3 +184,47 @@ def test_titration_by_keyboard_only(browser, base_url) -> None:
     assert plus.count() == 1, "the + button is not reachable with Tab"
     page.keyboard.press("Enter")
     expect(page.locator("#amplitude")).to_have_text(re.compile(r"^0\.10"))
+
+
+AXE_PAGES = (
+    ("clin1", "/patients"),
+    ("clin1", "/patients/FBSS-01"),
+    ("clin1", "/patients/FBSS-01/programs/1/edit"),
+    ("clin1", "/patients/FBSS-01/report"),
+    ("clin1", "/patients/ITDD-01/pump"),
+    ("clin1", "/patients/ITDD-01/pump/refill"),
+    ("instr1", "/audit"),
+)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("axe_playwright_python") is None,
+    reason="needs axe-playwright-python (bundles axe-core; runs offline)",
+)
+def test_axe_finds_no_serious_or_critical_violation(browser, base_url) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found = {}
+    for user, path in (*AXE_PAGES, ("pat1", "/controller"), (None, "/login")):
+        context = browser.new_context(bypass_csp=True)  # axe is injected as a script
+        page = context.new_page()
+        if user is not None:
+            page.goto(f"{base_url}/login")
+            page.fill("#username", user)
+            page.fill("#password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+        page.goto(f"{base_url}{path}")
+        results = axe.run(page)
+        assert results.response["passes"], f"axe checked nothing on {path}"
+        assert page.url.endswith(path), f"{user} did not reach {path}"
+        bad = [
+            (v["id"], v["impact"], len(v["nodes"]))
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if bad:
+            found[path] = bad
+        context.close()
+    assert found == {}
