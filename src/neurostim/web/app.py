@@ -37,6 +37,7 @@ from neurostim.web import (
     pump,
     pump_screens,
     remote,
+    review,
     screens,
     sessions,
 )
@@ -54,6 +55,7 @@ ROUTERS = (
     pages.router,
     screens.router,
     editor.router,
+    review.router,
     remote.router,
     pump_screens.router,
     instructor.router,

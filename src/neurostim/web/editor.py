@@ -1,5 +1,5 @@
-"""The program editor (clinic-web §1.2, 5-8): configuration, titration, coverage, name and
-limits, review, write.
+"""The program editor (clinic-web §1.2, 5-7): configuration, titration, coverage, the form of
+name and limits.
 
 - **Configure**: waveform, pulse width, rate, burst fields and each contact cathode (-), anode
   (+) or off; the cathodes share -100 % and the anodes +100 % equally (the case is the anode
@@ -12,9 +12,7 @@ limits, review, write.
   they feel (:func:`neurostim.web.bodymap.predict`) and stops the stimulation above their
   discomfort threshold. With htmx the panel updates in place; without JavaScript the form posts
   and the page reloads.
-- **Review**: name and patient limits; old against new; every warning with a box to tick;
-  **write** goes through :func:`neurostim.web.writes.save_program` (the API's path), and the
-  test program ends: the device runs the saved program.
+- **Review** and **write**: :mod:`neurostim.web.review`.
 
 Every change (configuration, step, stop, write) and every refusal is an audit row; logout or
 timeout reverts an unsaved test program (:mod:`neurostim.web.titration`).
@@ -35,7 +33,7 @@ from neurostim.web import audit
 from neurostim.web.api import MAX_SLOT, PROGRAMMERS
 from neurostim.web.auth import Principal
 from neurostim.web.bodymap import body_map_svg, predict
-from neurostim.web.checks import FieldError, Refused, check_program_data, warning_key
+from neurostim.web.checks import FieldError, Refused, check_program_data
 from neurostim.web.db import transaction
 from neurostim.web.deps import allow, get_conn, now, patient_for
 from neurostim.web.implant import impedance_rows
@@ -50,7 +48,7 @@ from neurostim.web.titration import (
     put_test,
     session_key,
 )
-from neurostim.web.writes import _device_errors, save_program
+from neurostim.web.writes import implant_errors
 
 router = APIRouter()
 
@@ -77,7 +75,9 @@ def contacts_from_polarity(polarity: dict[str, str], case_anode: bool) -> dict[s
     return out
 
 
-def _number(form: dict[str, str], name: str, errors: list[FieldError], unit: str) -> float | None:
+def parse_number(
+    form: dict[str, str], name: str, errors: list[FieldError], unit: str
+) -> float | None:
     text = form.get(name, "").strip()
     if text == "":
         return None
@@ -113,7 +113,7 @@ def _empty_program(patient: Patient) -> dict[str, Any]:
     }
 
 
-def _draft(
+def draft_program(
     conn: sqlite3.Connection, patient: Patient, slot: int, principal: Principal
 ) -> tuple[dict[str, Any], Titration | None]:
     """The program in the editor: this session's test program for the slot, else the saved
@@ -248,7 +248,7 @@ def editor_page(
 ) -> HTMLResponse:
     """The editor of a program slot."""
     p = patient_for(conn, request, principal, patient_id, action="program.edit")
-    program, _ = _draft(conn, p, slot, principal)
+    program, _ = draft_program(conn, p, slot, principal)
     last = audit.read_rows(conn, patient_id=p.id, limit=1)
     stopped_at = None
     if last and last[0]["action"] == "test.stop" and last[0]["username"] == principal.username:
@@ -267,7 +267,7 @@ async def configure(
     """A new configuration: the test program at amplitude 0, or the form with its errors."""
     p = patient_for(conn, request, principal, patient_id, action="test.configure")
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    program, _ = _draft(conn, p, slot, principal)
+    program, _ = draft_program(conn, p, slot, principal)
     errors: list[FieldError] = []
     waveform = form.get("waveform", "tonic")
     train: dict[str, Any] = {"waveform": waveform, "amplitude_ma": 0.0}
@@ -276,7 +276,7 @@ async def configure(
         train["recharge"] = recharge  # the device refuses a style its profile lacks
     units = {"pulse_width_us": "µs", "rate_hz": "Hz", "intraburst_rate_hz": "Hz"}
     for name in TRAIN_FIELDS:
-        value = _number(form, name, errors, units.get(name, "pulses"))
+        value = parse_number(form, name, errors, units.get(name, "pulses"))
         if value is not None:
             train[name] = int(value) if name == "pulses_per_burst" and value.is_integer() else value
     polarity = {}
@@ -295,8 +295,8 @@ async def configure(
         },
         "trains": [train],
     }
-    on_s = _number(form, "cycle_on_s", errors, "s")
-    off_s = _number(form, "cycle_off_s", errors, "s")
+    on_s = parse_number(form, "cycle_on_s", errors, "s")
+    off_s = parse_number(form, "cycle_off_s", errors, "s")
     if on_s is not None or off_s is not None:
         candidate["dosing"] = {"on_s": on_s, "off_s": off_s}  # the device checks the pair
     ohm = p.record.get("impedance_ohm", {})
@@ -314,7 +314,7 @@ async def configure(
                 for e in result.errors
                 if not e.field.endswith(".contacts")  # no anode/cathode yet: locked, not refused
             ]
-            errors += _device_errors(p, slot, result.program)
+            errors += implant_errors(p, slot, result.program)
         except Refused as exc:
             errors += exc.errors
     if errors:
@@ -356,7 +356,7 @@ def titrate(
 ) -> Response:
     """One titration step (``step`` = up, down or stop) or a typed amplitude."""
     p = patient_for(conn, request, principal, patient_id, action="test.titrate")
-    program, _ = _draft(conn, p, slot, principal)
+    program, _ = draft_program(conn, p, slot, principal)
     htmx = _is_htmx(request)
     before = float(program["trains"][0]["amplitude_ma"])
     errors: list[FieldError] = []
@@ -373,7 +373,7 @@ def titrate(
                 FieldError("amplitude_ma", before, f"the end of the stimulator's range ({step})")
             )
     else:
-        target = _number({"amplitude_ma": amplitude_ma}, "amplitude_ma", errors, "mA")
+        target = parse_number({"amplitude_ma": amplitude_ma}, "amplitude_ma", errors, "mA")
         if target is None and not errors:
             errors.append(FieldError("amplitude_ma", amplitude_ma, "a number in mA"))
     candidate = json.loads(json.dumps(program))
@@ -397,7 +397,7 @@ def titrate(
                     for e in result.errors
                     if not e.field.endswith(".contacts")
                 ]
-            errors += _device_errors(p, slot, result.program)
+            errors += implant_errors(p, slot, result.program)
         except Refused as exc:
             errors += exc.errors
     detail: dict[str, Any] = {"slot": slot, "step": step or "set", "amplitude_before_ma": before}
@@ -483,132 +483,4 @@ def end_test_route(
     return RedirectResponse(f"/patients/{p.id}", status_code=303)
 
 
-def _limits(form_min: str, form_max: str, errors: list[FieldError]) -> dict[str, float] | None:
-    low = _number({"amplitude_min_ma": form_min}, "amplitude_min_ma", errors, "mA")
-    high = _number({"amplitude_max_ma": form_max}, "amplitude_max_ma", errors, "mA")
-    if high is None:
-        return None
-    return {"amplitude_min_ma": 0.0 if low is None else low, "amplitude_max_ma": high}
-
-
-def _review(
-    request: Request,
-    conn: sqlite3.Connection,
-    principal: Principal,
-    patient: Patient,
-    slot: int,
-    program: dict[str, Any],
-    errors: list[FieldError],
-    *,
-    acknowledged: list[str] | None = None,
-    status_code: int = 200,
-    stale: dict[str, Any] | None = None,
-    write_errors: list[FieldError] | None = None,
-) -> HTMLResponse:
-    saved = get_program(conn, patient.id, slot)
-    check = None
-    if not errors:
-        try:
-            result = check_program_data(program)
-            check = result.to_dict()
-            errors = [FieldError(e.field, e.value, e.message) for e in result.errors]
-            errors += _device_errors(patient, slot, result.program)
-            warnings = [{**w.to_dict(), "key": warning_key(w)} for w in result.warnings]
-        except Refused as exc:
-            errors = exc.errors
-    if check is None:
-        warnings = []
-    if errors and status_code == 200:
-        status_code = 422  # the device refuses it: the page shows why and offers no write
-    old = {} if saved is None else saved.program
-    return render(
-        request,
-        "review.html",
-        principal,
-        status_code,
-        patient=patient,
-        slot=slot,
-        program=program,
-        program_json=json.dumps(program, sort_keys=True),
-        old=old,
-        changes=diff(old, program),
-        version=0 if saved is None else saved.version,
-        check=check,
-        warnings=warnings,
-        acknowledged=acknowledged or [],
-        errors=[e.to_dict() for e in errors],
-        write_errors=[e.to_dict() for e in write_errors or []],
-        stale=stale,
-    )
-
-
-@router.post("/patients/{patient_id}/programs/{slot}/review", response_class=HTMLResponse)
-def review(
-    request: Request,
-    patient_id: str = Path(max_length=64),
-    slot: int = Path(ge=1, le=MAX_SLOT),
-    name: str = Form("", max_length=64),
-    amplitude_min_ma: str = Form("", max_length=32),
-    amplitude_max_ma: str = Form("", max_length=32),
-    principal: Principal = allow(*PROGRAMMERS),
-    conn: sqlite3.Connection = Depends(get_conn),
-) -> HTMLResponse:
-    """Name and limits, then old against new with every warning to acknowledge."""
-    p = patient_for(conn, request, principal, patient_id, action="program.review")
-    program, _ = _draft(conn, p, slot, principal)
-    errors: list[FieldError] = []
-    candidate = {k: v for k, v in program.items() if k != "patient"}
-    if name.strip():
-        candidate["name"] = name.strip()
-    else:
-        errors.append(FieldError("name", name, "a name for the program, e.g. Leg tonic"))
-    limits = _limits(amplitude_min_ma, amplitude_max_ma, errors)
-    if limits is not None:
-        candidate["patient"] = limits
-    status = 422 if errors else 200
-    return _review(request, conn, principal, p, slot, candidate, errors, status_code=status)
-
-
-@router.post("/patients/{patient_id}/programs/{slot}/write", response_class=HTMLResponse)
-def write(
-    request: Request,
-    patient_id: str = Path(max_length=64),
-    slot: int = Path(ge=1, le=MAX_SLOT),
-    program_json: str = Form(..., max_length=100_000),
-    version: int = Form(..., ge=0),
-    acknowledged: list[str] = Form([]),
-    principal: Principal = allow(*PROGRAMMERS),
-    conn: sqlite3.Connection = Depends(get_conn),
-) -> Response:
-    """Write the reviewed program (the API's write path); the test program ends."""
-    p = patient_for(conn, request, principal, patient_id, action="program.write")
-    try:
-        program = json.loads(program_json)
-    except json.JSONDecodeError:
-        program = None
-    if not isinstance(program, dict):
-        errors = [FieldError("program_json", "(text)", "the reviewed program as JSON")]
-        return _review(request, conn, principal, p, slot, {}, errors, status_code=422)
-    answer = save_program(
-        conn, request, principal, p, slot, program, version, acknowledged, "program.write"
-    )
-    body = json.loads(bytes(answer.body))
-    if answer.status_code == 200:
-        test = get_test(conn, p.id)
-        if test is not None and test.session_key == session_key(principal):
-            with transaction(conn):
-                end_test(conn, test, reason="written", principal=principal, now=now(request))
-        return RedirectResponse(f"/patients/{p.id}/report#slot-{slot}", status_code=303)
-    if answer.status_code == 409:
-        return _review(
-            request, conn, principal, p, slot, program, [], acknowledged=acknowledged,
-            status_code=409, stale=body,
-        )  # fmt: skip
-    refused = [FieldError(e["field"], e["value"], e["allowed"]) for e in body.get("errors", [])]
-    return _review(
-        request, conn, principal, p, slot, program, [], acknowledged=acknowledged,
-        status_code=422, write_errors=refused,
-    )  # fmt: skip
-
-
-__all__ = ["contacts_from_polarity", "router"]
+__all__ = ["contacts_from_polarity", "draft_program", "parse_number", "router"]
