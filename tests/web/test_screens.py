@@ -328,3 +328,24 @@ def test_patient_minimum_above_maximum_is_refused_inline(signed_in) -> None:
     )  # fmt: skip
     assert r.status_code == 422 and 'role="alert"' in r.text and "patient" in r.text
     assert 'name="program_json"' not in r.text  # no write form: nothing can be saved
+
+
+def test_report_notes_pain_score_and_next_visit(signed_in, db_path) -> None:
+    clin, token = signed_in("clin1")
+    url = f"/patients/{PATIENT}/report/notes"
+    r = clin.post(url, data={"csrf_token": token, "nrs_now": "11"})
+    assert r.status_code == 422 and "nrs_now" in r.text
+    assert audit_rows(db_path)[-1]["outcome"] == "refused"
+    r = clin.post(
+        url,
+        data={"csrf_token": token, "nrs_now": "4", "note": "tingling in the sacral area",
+              "next_visit": "2026-02-02"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    report = clin.get(f"/api/patients/{PATIENT}/report").json()
+    assert report["notes"][-1]["nrs_now"] == 4.0
+    assert report["notes"][-1]["next_visit"] == "2026-02-02"
+    assert "tingling in the sacral area" in clin.get(f"/patients/{PATIENT}/report").text
+    instr, itoken = signed_in("instr1")
+    assert instr.post(url, data={"csrf_token": itoken, "note": "x"}).status_code == 403

@@ -7,18 +7,20 @@ sandbox copies only); the impedance check is an audited change of the record.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import sqlite3
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neurostim.web import audit
 from neurostim.web.api import PROGRAMMERS, STAFF
 from neurostim.web.auth import Principal
 from neurostim.web.bodymap import body_map_svg, predict
-from neurostim.web.checks import Refused, check_program_data
+from neurostim.web.checks import FieldError, Refused, check_program_data
 from neurostim.web.controller import controller_view
 from neurostim.web.db import transaction
 from neurostim.web.deps import allow, get_conn, now, patient_for
@@ -140,6 +142,11 @@ def session_report(conn: sqlite3.Connection, patient: Patient) -> dict[str, Any]
         for r in rows
         if r["action"] in ("program.write", "limits.write") and r["outcome"] == "ok"
     ]
+    notes = [
+        {"utc": r["utc"], "user": r["username"], **r["detail"]}
+        for r in rows
+        if r["action"] == "report.note" and r["outcome"] == "ok"
+    ]
     usage = [
         {"utc": r["utc"], "change": r["detail"].get("change"), "outcome": r["outcome"]}
         for r in rows
@@ -153,6 +160,7 @@ def session_report(conn: sqlite3.Connection, patient: Patient) -> dict[str, Any]
         "impedances": impedance_rows(patient.record) if patient.record.get("leads") else [],
         "programs": programs,
         "writes": writes,
+        "notes": notes,
         "usage": usage,
         "refused": sum(r["outcome"] == "refused" for r in rows),
         "pump": None
@@ -187,7 +195,61 @@ def report_page(
         report=report,
         maps=maps,
         generated=now(request).isoformat(timespec="seconds"),
+        can_program=principal.role in PROGRAMMERS,
     )
+
+
+@router.post("/patients/{patient_id}/report/notes", response_class=HTMLResponse)
+def report_note(
+    request: Request,
+    patient_id: str = Path(max_length=64),
+    note: str = Form("", max_length=4000),
+    nrs_now: str = Form("", max_length=8),
+    next_visit: str = Form("", max_length=10),
+    principal: Principal = allow(*PROGRAMMERS),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> Response:
+    """Add the session's note, the pain score the patient reports now (NRS 0-10) and the next
+    visit to the report (an audit row: the report shows it)."""
+    p = patient_for(conn, request, principal, patient_id, action="report.note")
+    errors: list[FieldError] = []
+    detail: dict[str, Any] = {"note": note.strip()}
+    if nrs_now.strip():
+        try:
+            value = float(nrs_now)
+        except ValueError:
+            value = math.nan
+        if not 0.0 <= value <= 10.0:
+            errors.append(FieldError("nrs_now", nrs_now, "a pain score from 0 to 10"))
+        else:
+            detail["nrs_now"] = value
+    if next_visit.strip():
+        try:
+            detail["next_visit"] = dt.date.fromisoformat(next_visit.strip()).isoformat()
+        except ValueError:
+            errors.append(FieldError("next_visit", next_visit, "a date YYYY-MM-DD"))
+    if not errors and not any(detail.values()):
+        errors.append(FieldError("note", "", "a note, a pain score or the next visit"))
+    audit.append(
+        conn,
+        action="report.note",
+        outcome="refused" if errors else "ok",
+        username=principal.username,
+        role=principal.role,
+        patient_id=p.id,
+        detail={"errors": [e.to_dict() for e in errors]} if errors else detail,
+        utc=now(request),
+    )
+    if errors:
+        return render(
+            request,
+            "error.html",
+            principal,
+            422,
+            status=422,
+            message="; ".join(f"{e.field} = {e.value!r}: {e.allowed}" for e in errors),
+        )
+    return RedirectResponse(f"/patients/{p.id}/report#notes", status_code=303)
 
 
 @router.get("/api/patients/{patient_id}/report")
