@@ -48,6 +48,7 @@ class Prediction:
     pain: tuple[str, ...] = ()
     coverage_criterion: float = 0.0
     program_name: str = ""
+    program_key: str = ""
 
     @property
     def uncomfortable(self) -> bool:
@@ -56,12 +57,14 @@ class Prediction:
     @property
     def pain_covered_fraction(self) -> float | None:
         """Share of the painful cells covered (None without a prediction or a pain map)."""
-        if self.status == "unavailable" or not self.pain:
+        if self.status in ("unavailable", "computing") or not self.pain:
             return None
         return sum(c in self.covered for c in self.pain) / len(self.pain)
 
     def feedback(self) -> str:
         """The patient's words at this amplitude."""
+        if self.status == "computing":
+            return "no prediction yet: computing"
         if self.status == "unavailable":
             return "no prediction for this configuration"
         if self.uncomfortable:
@@ -113,32 +116,59 @@ def _table(key: str, program: Any) -> Any:
     return _TABLES[key]
 
 
+def table_program(program: dict[str, Any]) -> tuple[Any, str]:
+    """The parsed program whose coverage table serves ``program`` and the table's program key
+    (a single train at 0 mA is looked up at a nominal 1 mA: tables work in amplitude / PT).
+    InputError for a malformed program."""
+    from neurostim.device import parse_program
+    from neurostim.patient.coverage import program_key
+
+    trains = program["trains"]
+    if len(trains) == 1 and not float(trains[0]["amplitude_ma"]) > 0:
+        trains = [{**trains[0], "amplitude_ma": 1.0}]
+    parsed = parse_program({**program, "trains": trains}, validate=False)
+    return parsed, program_key(parsed)
+
+
+def forget_table(key: str) -> None:
+    """Drop a cached miss (a job has just built the table)."""
+    _TABLES.pop(key, None)
+
+
 def predict(program: dict[str, Any], record: dict[str, Any]) -> Prediction:
     """The patient's response to ``program`` (a program file's JSON) at its first train's
     amplitude, for the patient ``record``."""
     import numpy as np
 
-    from neurostim.device import parse_program
-    from neurostim.patient.coverage import program_key
     from neurostim.pipeline.scs_bodymap import DERMATOMES
 
     pain = tuple(str(c) for c in record.get("pain_map", []))
     amplitude = float(program["trains"][0]["amplitude_ma"])
     base = {"amplitude_ma": amplitude, "pain": pain, "program_name": str(program.get("name", ""))}
     try:
-        trains = program["trains"]
-        if len(trains) == 1 and not float(trains[0]["amplitude_ma"]) > 0:
-            # the table works in amplitude / PT: any nominal amplitude finds it
-            trains = [{**trains[0], "amplitude_ma": 1.0}]
-        parsed = parse_program({**program, "trains": trains}, validate=False)
-        table = _table(program_key(parsed), parsed)
+        parsed, key = table_program(program)
+        table = _table(key, parsed)
     except InputError as exc:
         return Prediction("unavailable", reason=exc.message, **base)  # type: ignore[arg-type]
+    base["program_key"] = key
     if table is None:
+        from neurostim.web.jobs import job
+
+        running = job(key)
+        if running is not None and running.status == "computing":
+            return Prediction(
+                "computing",
+                reason="the coverage table of this configuration is being built (minutes)",
+                **base,  # type: ignore[arg-type]
+            )
+        failed = "" if running is None or running.status != "failed" else running.message
         return Prediction(
             "unavailable",
-            reason="no coverage table for this configuration (the shipped tables cover the "
-            "trial programs; build one with python -m neurostim.patient.coverage build)",
+            reason=f"the last build failed: {failed}"
+            if failed
+            else "no coverage table for this configuration yet (the shipped tables cover the "
+            "trial programs): compute it here, or with python -m neurostim.patient.coverage "
+            "build",
             **base,  # type: ignore[arg-type]
         )
     dcsf, offset = float(record.get("dcsf_mm", 4.5)), float(record.get("cord_offset_mm", 0.0))
@@ -245,4 +275,12 @@ def body_map_svg(prediction: Prediction) -> Markup:
     return Markup("".join(parts))
 
 
-__all__ = ["COVERED_FILL", "PLAIN_FILL", "Prediction", "body_map_svg", "predict"]
+__all__ = [
+    "COVERED_FILL",
+    "PLAIN_FILL",
+    "Prediction",
+    "body_map_svg",
+    "forget_table",
+    "predict",
+    "table_program",
+]

@@ -29,6 +29,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neurostim.device import load_lead, load_profile
+from neurostim.errors import InputError
 from neurostim.web import audit
 from neurostim.web.api import MAX_SLOT, PROGRAMMERS
 from neurostim.web.auth import Principal
@@ -464,6 +465,41 @@ def titrate(
         return view
     anchor = "stopped" if stopped else "titration"
     return RedirectResponse(f"/patients/{p.id}/programs/{slot}/edit#{anchor}", status_code=303)
+
+
+@router.post("/patients/{patient_id}/programs/{slot}/predict")
+def start_prediction(
+    request: Request,
+    patient_id: str = Path(max_length=64),
+    slot: int = Path(ge=1, le=MAX_SLOT),
+    principal: Principal = allow(*PROGRAMMERS),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> Response:
+    """Build the coverage table of the editor's configuration in the background (minutes)."""
+    from neurostim.web import jobs
+    from neurostim.web.bodymap import forget_table, table_program
+
+    p = patient_for(conn, request, principal, patient_id, action="coverage.job")
+    program, _ = draft_program(conn, p, slot, principal)
+    started: jobs.Job | None = None
+    key, error = "", ""
+    try:
+        parsed, key = table_program(program)
+    except InputError as exc:
+        error = exc.message
+    else:
+        started = jobs.start(key, parsed, forget_table)
+    _audit(
+        conn,
+        request,
+        principal,
+        p,
+        "coverage.job",
+        "refused" if started is None or started.status == "failed" else "ok",
+        {"slot": slot, "program_key": key, "status": None if started is None else started.status,
+         "message": error or (started.message if started else "")},
+    )  # fmt: skip
+    return RedirectResponse(f"/patients/{p.id}/programs/{slot}/edit#titration", status_code=303)
 
 
 @router.post("/patients/{patient_id}/programs/{slot}/end-test")
