@@ -98,3 +98,17 @@ def test_concentration_change_shows_the_drug_front(signed_in) -> None:
     r = _refill(clin1, t1, concentration="20.0")
     assert r.status_code == 200
     assert "still holds the old concentration" in r.text and "bridge" in r.text
+
+
+def test_refill_dates_with_and_without_the_patient_bolus(signed_in) -> None:
+    """Scenario 8: reservoir at the refill volume on 2025-04-17 with every bolus taken, on
+    2025-05-22 with the PTC off (intrathecal.md P2); morphine's 90-day stability sets the refill
+    date 2025-04-01 either way."""
+    clin1, t1 = signed_in("clin1")
+    text = example_pump_text()
+    with_ptc = clin1.post(f"{PUMP}/review", data={"csrf_token": t1, "program_toml": text}).text
+    assert "2025-04-17" in with_ptc and "2025-04-01" in with_ptc
+    head, _, rest = text.partition("[patient_bolus]")
+    without = head + "[priming]" + rest.partition("[priming]")[2]
+    page = clin1.post(f"{PUMP}/review", data={"csrf_token": t1, "program_toml": without}).text
+    assert "2025-05-22" in page and "2025-04-01" in page

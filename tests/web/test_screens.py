@@ -349,3 +349,31 @@ def test_report_notes_pain_score_and_next_visit(signed_in, db_path) -> None:
     assert "tingling in the sacral area" in clin.get(f"/patients/{PATIENT}/report").text
     instr, itoken = signed_in("instr1")
     assert instr.post(url, data={"csrf_token": itoken, "note": "x"}).status_code == 403
+
+
+def test_second_clinician_saving_first_gets_the_first_a_409_with_the_diff(signed_in) -> None:
+    """Scenario 10: clin1 reviews; clin2 saves the slot through the API; clin1's write is
+    stale and shows the differences."""
+    import html as html_lib
+
+    from tests.web.conftest import tonic_program
+
+    clin1, t1 = signed_in("clin1")
+    page = _charge_density_program(clin1, t1)
+    program_json = html_lib.unescape(
+        re.search(r'name="program_json" value="([^"]*)"', page).group(1)  # type: ignore[union-attr]
+    )
+    keys = re.findall(r'name="acknowledged" value="([^"]+)"', page)
+    clin2, t2 = signed_in("clin2")
+    r = clin2.put(
+        f"/api/patients/{PATIENT}/programs/1",
+        json={"program": tonic_program(), "version": 0},
+        headers={"X-CSRF-Token": t2},
+    )
+    assert r.status_code == 200
+    form = {"csrf_token": t1, "program_json": program_json, "version": "0", "acknowledged": keys}
+    r = clin1.post(f"{EDIT}/write", data=form, follow_redirects=False)
+    assert r.status_code == 409 and "someone else saved this slot first" in r.text
+    assert "trains[0].amplitude_ma" in r.text  # 3.0 stored, 8.5 in clin1's program
+    saved = clin1.get(f"/api/patients/{PATIENT}/programs/1").json()
+    assert saved["updated_by"] == "clin2" and saved["version"] == 1
