@@ -377,3 +377,26 @@ def test_second_clinician_saving_first_gets_the_first_a_409_with_the_diff(signed
     assert "trains[0].amplitude_ma" in r.text  # 3.0 stored, 8.5 in clin1's program
     saved = clin1.get(f"/api/patients/{PATIENT}/programs/1").json()
     assert saved["updated_by"] == "clin2" and saved["version"] == 1
+
+
+def test_multiplexed_two_trains_with_their_own_rates(signed_in) -> None:
+    """Scenario 6: two trains, own rates and contacts, charge density per contact and train."""
+    clin, token = signed_in("clin1")
+    r = _configure(
+        clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"},
+        t2_enabled="on", t2_waveform="tonic", t2_pulse_width_us="200", t2_rate_hz="40",
+        **{"t2_pol_L2.E4": "-", "t2_pol_L2.E5": "+"},
+    )  # fmt: skip
+    assert r.status_code == 303, r.text
+    assert _titrate(clin, token, amplitude_ma="2.0").status_code == 303
+    page = clin.get(f"{EDIT}/edit").text
+    rows = re.findall(r"<tr><td>(\d)</td><th scope=\"row\">(L\d\.E\d)</th>", page)
+    assert ("1", "L1.E4") in rows and ("2", "L2.E4") in rows
+    # independent: 2.0 mA x 200 us = 0.4 uC on a 12.25 mm2 contact = 3.27 uC/cm2
+    assert f"{2.0e-3 * 200e-6 * 1e6 / 0.1225:.2f}" in page
+    r = clin.post(
+        f"{EDIT}/review",
+        data={"csrf_token": token, "name": "Two trains", "amplitude_max_ma": ""},
+    )
+    assert r.status_code == 200
+    assert "trains" in r.text and "40" in r.text

@@ -1,10 +1,12 @@
 """The program editor (clinic-web §1.2, 5-7): configuration, titration, coverage, the form of
 name and limits.
 
-- **Configure**: waveform, pulse width, rate, burst fields and each contact cathode (-), anode
-  (+) or off; the cathodes share -100 % and the anodes +100 % equally (the case is the anode
-  when no contact is). A contact that failed the impedance check cannot be chosen (the form
-  disables it; the server refuses it). A new configuration runs as the patient's test program
+- **Configure**: waveform, recharge, pulse width, rate, burst fields, cycling and each contact
+  cathode (-), anode (+) or off, for one train or two (multiplexed: each train its own
+  settings and contacts; titration moves both amplitudes together); in each train the
+  cathodes share -100 % and the anodes +100 % equally (the case is an anode when asked).
+  A contact that failed the impedance check cannot be chosen (the form disables it; the
+  server refuses it). A new configuration runs as the patient's test program
   with amplitude 0: the amplitude stays locked at 0 until the device accepts the configuration
   (at least one anode and one cathode).
 - **Titrate**: step buttons move the amplitude on the stimulator's grid (or a value typed in),
@@ -164,9 +166,12 @@ def _view(
         check = None
     locked = check is None or not check["valid"]
     prediction = predict(program, patient.record)
-    polarity = {}
+    polarity, polarity2 = {}, {}
     for cid, share in program["trains"][0].get("contacts", {}).items():
         polarity[cid] = "-" if share < 0 else "+"
+    train2 = program["trains"][1] if len(program["trains"]) > 1 else None
+    for cid, share in (train2 or {}).get("contacts", {}).items():
+        polarity2[cid] = "-" if share < 0 else "+"
     profile = load_profile(str(patient.record["stimulator"]))
     saved = get_program(conn, patient.id, slot)
     values = {
@@ -176,6 +181,9 @@ def _view(
         "train": program["trains"][0],
         "polarity": polarity,
         "case_anode": "case" in program["trains"][0].get("contacts", {}),
+        "train2": train2,
+        "polarity2": polarity2,
+        "case_anode2": train2 is not None and "case" in train2.get("contacts", {}),
         "dosing": program.get("dosing") or {},
         "impedances": impedance_rows(patient.record),
         "leads": [load_lead(x).id for x in _leads(patient)],
@@ -257,6 +265,35 @@ def editor_page(
     return _view(request, conn, principal, p, slot, program, stopped_at=stopped_at)
 
 
+def train_from_form(
+    form: dict[str, str], prefix: str, record: dict[str, Any], errors: list[FieldError]
+) -> dict[str, Any]:
+    """One train (amplitude 0) from the form's fields named ``prefix + field`` (``""`` for the
+    first train, ``"t2_"`` for the second of a multiplexed program)."""
+    train: dict[str, Any] = {
+        "waveform": form.get(f"{prefix}waveform", "tonic"),
+        "amplitude_ma": 0.0,
+    }
+    recharge = form.get(f"{prefix}recharge", "active")
+    if recharge != "active":
+        train["recharge"] = recharge  # the device refuses a style its profile lacks
+    units = {"pulse_width_us": "µs", "rate_hz": "Hz", "intraburst_rate_hz": "Hz"}
+    for name in TRAIN_FIELDS:
+        value = parse_number(form, prefix + name, errors, units.get(name, "pulses"))
+        if value is not None:
+            train[name] = int(value) if name == "pulses_per_burst" and value.is_integer() else value
+    polarity = {}
+    for row in impedance_rows(record):
+        field = f"{prefix}pol_{row['contact']}"
+        chosen = form.get(field, "off")
+        if chosen not in POLARITIES:
+            errors.append(FieldError(field, chosen, "off, - or +"))
+        elif chosen != "off":
+            polarity[row["contact"]] = chosen
+    train["contacts"] = contacts_from_polarity(polarity, form.get(f"{prefix}case_anode") == "on")
+    return train
+
+
 @router.post("/patients/{patient_id}/programs/{slot}/configure", response_class=HTMLResponse)
 async def configure(
     request: Request,
@@ -270,38 +307,23 @@ async def configure(
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     program, _ = draft_program(conn, p, slot, principal)
     errors: list[FieldError] = []
-    waveform = form.get("waveform", "tonic")
-    train: dict[str, Any] = {"waveform": waveform, "amplitude_ma": 0.0}
-    recharge = form.get("recharge", "active")
-    if recharge != "active":
-        train["recharge"] = recharge  # the device refuses a style its profile lacks
-    units = {"pulse_width_us": "µs", "rate_hz": "Hz", "intraburst_rate_hz": "Hz"}
-    for name in TRAIN_FIELDS:
-        value = parse_number(form, name, errors, units.get(name, "pulses"))
-        if value is not None:
-            train[name] = int(value) if name == "pulses_per_burst" and value.is_integer() else value
-    polarity = {}
-    for row in impedance_rows(p.record):
-        chosen = form.get(f"pol_{row['contact']}", "off")
-        if chosen not in POLARITIES:
-            errors.append(FieldError(f"pol_{row['contact']}", chosen, "off, - or +"))
-        elif chosen != "off":
-            polarity[row["contact"]] = chosen
-    train["contacts"] = contacts_from_polarity(polarity, form.get("case_anode") == "on")
+    trains = [train_from_form(form, "", p.record, errors)]
+    if form.get("t2_enabled") == "on":
+        trains.append(train_from_form(form, "t2_", p.record, errors))
     candidate = {
         **{
             k: v
             for k, v in program.items()
             if k not in ("trains", "patient", "impedance_ohm", "dosing")
         },
-        "trains": [train],
+        "trains": trains,
     }
     on_s = parse_number(form, "cycle_on_s", errors, "s")
     off_s = parse_number(form, "cycle_off_s", errors, "s")
     if on_s is not None or off_s is not None:
         candidate["dosing"] = {"on_s": on_s, "off_s": off_s}  # the device checks the pair
     ohm = p.record.get("impedance_ohm", {})
-    used = {c: ohm[c] for c in train["contacts"] if c in ohm}
+    used = {c: ohm[c] for t in trains for c in t["contacts"] if c in ohm}
     if used:
         candidate["impedance_ohm"] = used
     busy = _busy(get_test(conn, p.id), slot, principal)
