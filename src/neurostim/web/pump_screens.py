@@ -26,6 +26,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from neurostim.errors import InputError
 from neurostim.intrathecal import (
     daily_volume_ml,
     reconciliation_flagged,
@@ -249,7 +250,7 @@ def _refill_page(
     state = _state(request, conn, principal, p)
     report = _report(state["program"])
     expected = None
-    if report is not None:
+    if report is not None and report.get("daily_dose") is not None:
         try:
             on = dt.date.fromisoformat(form.get("refill_date") or str(report["refill_date"]))
         except ValueError:
@@ -335,13 +336,15 @@ async def refill_submit(
     fill = _float(form, "fill_ml", "mL", errors)
     concentration = _float(form, "concentration", "mg/mL", errors)
     ratio = flagged = None
-    if on is not None and withdrawn is not None:
+    if report.get("daily_dose") is None:
+        errors.append(FieldError("mode", state["program"].get("mode"), "a pump with a basal dose"))
+    elif on is not None and withdrawn is not None:
         delivered, _ = expected_reservoir_ml(state["program"], report, on)
         try:
             ratio = reconciliation_ratio(float(state["program"]["fill_ml"]), withdrawn, delivered)
             flagged = reconciliation_flagged(ratio)
-        except Exception as exc:  # InputError: nothing delivered yet
-            errors.append(FieldError("refill_date", form.get("refill_date"), str(exc)))
+        except InputError as exc:  # nothing delivered yet
+            errors.append(FieldError("refill_date", form.get("refill_date"), exc.message))
         if flagged and not form.get("note", "").strip():
             errors.append(
                 FieldError(
