@@ -400,3 +400,20 @@ def test_multiplexed_two_trains_with_their_own_rates(signed_in) -> None:
     )
     assert r.status_code == 200
     assert "trains" in r.text and "40" in r.text
+
+
+def test_connect_banner_shows_the_device_alerts(signed_in, db_path) -> None:
+    from neurostim.web.store import get_patient, update_record
+
+    conn = connect(db_path)
+    try:
+        patient = get_patient(conn, PATIENT)
+        assert patient is not None
+        update_record(conn, PATIENT, {**patient.record, "device_alerts": ["ERI", "clock"]})
+        conn.commit()
+    finally:
+        conn.close()
+    clin, _ = signed_in("clin1")
+    page = clin.get(f"/patients/{PATIENT}").text
+    assert "elective replacement indicator" in page and "clock is out of sync" in page
+    assert page.count('role="alert" class="warn"') >= 3  # two alerts and the open contact

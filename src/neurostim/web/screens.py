@@ -31,6 +31,14 @@ from neurostim.web.titration import get_test
 
 router = APIRouter()
 
+DEVICE_ALERTS = {
+    "ERI": "elective replacement indicator: plan the replacement",
+    "EOS": "end of service: the stimulator no longer delivers therapy",
+    "clock": "the device clock is out of sync with the programmer",
+    "reset": "the device was reset to its defaults: check its programs",
+}
+"""Banners of clinic-web §1.3 on connecting; the record lists the device's (``device_alerts``)."""
+
 
 def connect_banner(conn: sqlite3.Connection, patient: Patient) -> dict[str, Any]:
     """What the programmer shows on connecting: model, serial, firmware, battery, clock,
@@ -44,7 +52,9 @@ def connect_banner(conn: sqlite3.Connection, patient: Patient) -> dict[str, Any]
         if rec.get("stimulator")
         else []
     )
-    banners = []
+    banners = [
+        f"device alert: {DEVICE_ALERTS.get(str(a), str(a))}" for a in rec.get("device_alerts", [])
+    ]
     if failed:
         banners.append(f"contacts that failed the impedance check: {', '.join(failed)}")
     if test is not None:
@@ -264,4 +274,4 @@ def report_json(
     return {**session_report(conn, p), "generated_utc": now(request).isoformat()}
 
 
-__all__ = ["connect_banner", "router", "session_report"]
+__all__ = ["DEVICE_ALERTS", "connect_banner", "router", "session_report"]
