@@ -112,3 +112,14 @@ def test_refill_dates_with_and_without_the_patient_bolus(signed_in) -> None:
     without = head + "[priming]" + rest.partition("[priming]")[2]
     page = clin1.post(f"{PUMP}/review", data={"csrf_token": t1, "program_toml": without}).text
     assert "2025-05-22" in page and "2025-04-01" in page
+
+
+def test_report_has_the_pump_dates_and_the_reconciliation(signed_in) -> None:
+    clin1, t1, _, _ = _write_p2(signed_in)
+    assert _refill(clin1, t1, withdrawn_ml="11.36", note="larger residual").status_code == 200
+    page = clin1.get("/patients/ITDD-01/report").text
+    assert "2025-04-01" in page and "2025-04-17" in page  # refill dates
+    assert "0.80 (outside 0.85–1.15)" in page and "larger residual" in page
+    data = clin1.get("/api/patients/ITDD-01/report").json()
+    assert data["pump"]["check"]["refill_date"] == "2025-04-01"
+    assert abs(data["pump"]["refills"][0]["reconciliation_ratio"] - 0.8) < 1e-9

@@ -79,3 +79,15 @@ def test_mri_mode_stops_stimulation_and_keeps_it_off(signed_in) -> None:
 def test_controller_page_is_the_patients_only(signed_in) -> None:
     clin, _ = signed_in("clin1")
     assert clin.get("/controller").status_code == 403
+
+
+def test_report_summarises_the_patients_adjustments(signed_in) -> None:
+    pat, token = _setup(signed_in)
+    _press(pat, token, "select", slot="1")
+    _press(pat, token, "up")  # 5.8 -> 5.9
+    _press(pat, token, "up")  # 5.9 -> 6.0
+    _press(pat, token, "up")  # refused above the maximum
+    clin, _ = signed_in("clin1")
+    summary = clin.get(f"/api/patients/{PATIENT}/report").json()["usage_summary"]
+    assert summary["adjustments"] == 2 and summary["refused"] == 1
+    assert summary["mean_level_ma"] == round((5.9 + 6.0) / 2, 3)

@@ -20,7 +20,7 @@ from neurostim.web import audit
 from neurostim.web.api import PROGRAMMERS, STAFF
 from neurostim.web.auth import Principal
 from neurostim.web.bodymap import body_map_svg, predict
-from neurostim.web.checks import FieldError, Refused, check_program_data
+from neurostim.web.checks import FieldError, Refused, check_program_data, check_pump_data
 from neurostim.web.controller import controller_view
 from neurostim.web.db import transaction
 from neurostim.web.deps import allow, get_conn, now, patient_for
@@ -124,6 +124,14 @@ def impedance_check(
     return RedirectResponse(f"/patients/{p.id}#impedance", status_code=303)
 
 
+def _pump_report(program: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        _, report = check_pump_data(program)
+    except Refused:
+        return None
+    return report.to_dict()
+
+
 def session_report(conn: sqlite3.Connection, patient: Patient) -> dict[str, Any]:
     """The session report's content (clinic-web §1.4) as JSON-ready data."""
     from neurostim.web.audit import read_rows
@@ -162,6 +170,16 @@ def session_report(conn: sqlite3.Connection, patient: Patient) -> dict[str, Any]
         for r in rows
         if r["action"] == "controller.change"
     ]
+    levels = [
+        float(u["change"]["amplitude_ma"])
+        for u in usage
+        if u["outcome"] == "ok" and (u["change"] or {}).get("amplitude_ma") is not None
+    ]
+    refills = [
+        {"utc": r["utc"], "user": r["username"], **r["detail"]}
+        for r in rows
+        if r["action"] == "pump.refill" and r["outcome"] == "ok"
+    ]
     pump = conn.execute("SELECT * FROM pumps WHERE patient_id = ?", (patient.id,)).fetchone()
     return {
         "patient": patient.to_dict(),
@@ -172,6 +190,11 @@ def session_report(conn: sqlite3.Connection, patient: Patient) -> dict[str, Any]
         "writes": writes,
         "notes": notes,
         "usage": usage,
+        "usage_summary": {
+            "adjustments": len(levels),
+            "refused": sum(u["outcome"] == "refused" for u in usage),
+            "mean_level_ma": None if not levels else round(sum(levels) / len(levels), 3),
+        },
         "refused": sum(r["outcome"] == "refused" for r in rows),
         "pump": None
         if pump is None
@@ -180,6 +203,8 @@ def session_report(conn: sqlite3.Connection, patient: Patient) -> dict[str, Any]
             "program": json.loads(pump["program_json"]),
             "proposed_by": pump["proposed_by"],
             "signed_off_by": pump["signed_off_by"],
+            "check": _pump_report(json.loads(pump["program_json"])),
+            "refills": refills,
         },
     }
 
