@@ -98,7 +98,9 @@ def test_amplitude_locked_until_anode_and_cathode(signed_in) -> None:
     assert _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"}).status_code == 303
     r = _titrate(clin, token, step="up")
     assert r.status_code == 303
-    assert _amplitude(clin.get(f"{EDIT}/edit").text) == 0.1  # the profile's 0.1 mA step
+    page = clin.get(f"{EDIT}/edit").text
+    assert _amplitude(page) == 0.1  # the profile's 0.1 mA step
+    assert re.search(r"Paradigm: <strong>tonic</strong> \(paresthesia", page)
 
 
 def test_titration_partial_and_discomfort_stop(signed_in, db_path) -> None:
@@ -390,6 +392,7 @@ def test_multiplexed_two_trains_with_their_own_rates(signed_in) -> None:
     assert r.status_code == 303, r.text
     assert _titrate(clin, token, amplitude_ma="2.0").status_code == 303
     page = clin.get(f"{EDIT}/edit").text
+    assert re.search(r"Paradigm: <strong>dtm</strong> \(sub-perception", page)  # two rates
     rows = re.findall(r"<tr><td>(\d)</td><th scope=\"row\">(L\d\.E\d)</th>", page)
     assert ("1", "L1.E4") in rows and ("2", "L2.E4") in rows
     # independent: 2.0 mA x 200 us = 0.4 uC on a 12.25 mm2 contact = 3.27 uC/cm2

@@ -215,11 +215,25 @@ def _view(
             "plotly": plotly_js_path() is not None,
         }
     values["figure"] = figure
+    values["paradigm"] = _paradigm(program)
     name = "_titration.html" if partial else "editor.html"
     page = render(request, name, principal, status_code, **values)
     if figure is not None and figure["plotly"]:
         page.headers["content-security-policy"] = PLOT_CSP
     return page
+
+
+def _paradigm(program: dict[str, Any]) -> dict[str, Any] | None:
+    """The program's paradigm and whether it is programmed below perception (the patient
+    stage's classification, :func:`neurostim.patient.relief.paradigm_of`)."""
+    from neurostim.device import parse_program
+    from neurostim.patient.relief import is_paresthesia_free, paradigm_of
+
+    try:
+        name = paradigm_of(parse_program(program, validate=False))
+    except InputError:
+        return None
+    return {"name": name, "sub_perception": is_paresthesia_free(name)}
 
 
 def _audit(
