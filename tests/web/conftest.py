@@ -29,6 +29,7 @@ DEMO_USERS = {
     "clin1": "clinician",
     "clin2": "clinician",
     "stud1": "student",
+    "pat2": "patient",
     "pat1": "patient",
     "instr1": "instructor",
 }

@@ -73,7 +73,7 @@ def test_patient_on_a_clinician_page_gets_403(signed_in) -> None:
     c, _ = signed_in("pat1")
     r = c.get("/patients")
     assert r.status_code == 403 and 'role="alert"' in r.text
-    assert c.get("/", follow_redirects=False).headers["location"] == "/me"
+    assert c.get("/", follow_redirects=False).headers["location"] == "/controller"
 
 
 def test_program_check_page_shows_the_report_or_the_errors(signed_in) -> None:
@@ -106,6 +106,6 @@ def test_pages_load_htmx_from_this_server_only(signed_in) -> None:
     c, _ = signed_in("clin1")
     html = c.get("/patients").text
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
-    assert scripts == ["/static/vendor/htmx-2.0.11.min.js"]
-    assert c.get(scripts[0]).status_code == 200
+    assert scripts == ["/static/vendor/htmx-2.0.11.min.js", "/static/clinic.js"]
+    assert all(c.get(s).status_code == 200 for s in scripts)
     assert "<style" not in html and " style=" not in html  # CSP: style-src 'self'

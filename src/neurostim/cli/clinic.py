@@ -115,7 +115,7 @@ def serve_command(
     demo: bool = typer.Option(
         False,
         "--demo",
-        help="Seed patient FBSS-01 and the users clin1, clin2, stud1, pat1, instr1.",
+        help="Seed patients FBSS-01 and ITDD-01 and users clin1, clin2, stud1, pat1, pat2, instr1.",
     ),
     demo_password: str | None = typer.Option(
         None, "--demo-password", help="Password of every demo user (default: random, printed once)."

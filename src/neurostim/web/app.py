@@ -26,14 +26,41 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from neurostim import __version__
-from neurostim.web import api, audit, controller, pages, pump, sessions
+from neurostim.web import (
+    api,
+    audit,
+    controller,
+    editor,
+    instructor,
+    pages,
+    plots,
+    pump,
+    pump_screens,
+    remote,
+    review,
+    screens,
+    sessions,
+)
 from neurostim.web.checks import json_safe
 from neurostim.web.db import connect, migrate, transaction
 from neurostim.web.deps import SAFE_METHODS, ClinicContext, Denied, current_principal
 
 logger = logging.getLogger("neurostim.web")
 
-ROUTERS = (sessions.router, api.router, controller.router, pump.router, pages.router)
+ROUTERS = (
+    sessions.router,
+    api.router,
+    controller.router,
+    pump.router,
+    pages.router,
+    screens.router,
+    editor.router,
+    review.router,
+    remote.router,
+    pump_screens.router,
+    instructor.router,
+    plots.router,
+)
 """The routers the app serves (the role test walks them for each route's gate)."""
 
 SECURITY_HEADERS = {

@@ -40,6 +40,7 @@ class ControllerChange(BaseModel):
     active_slot: StrictInt | None = Field(default=None, ge=1, le=64)
     stimulation_on: StrictBool | None = None
     amplitude_ma: float | None = Field(default=None, allow_inf_nan=False)
+    mri_mode: StrictBool | None = None
 
 
 def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]:
@@ -53,6 +54,7 @@ def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any
         "active_slot": row["active_slot"],
         "stimulation_on": bool(row["stimulation_on"]),
         "amplitude_ma": {int(k): v for k, v in json.loads(row["amplitude_ma_json"]).items()},
+        "mri_mode": bool(row["mri_mode"]),
         "version": int(row["version"]),
     }
 
@@ -60,11 +62,12 @@ def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any
 def _store(conn: sqlite3.Connection, patient_id: str, state: dict[str, Any]) -> None:
     conn.execute(
         "UPDATE controller SET active_slot = ?, stimulation_on = ?, amplitude_ma_json = ?, "
-        "version = ? WHERE patient_id = ?",
+        "mri_mode = ?, version = ? WHERE patient_id = ?",
         (
             state["active_slot"],
             int(state["stimulation_on"]),
             json.dumps({str(k): v for k, v in sorted(state["amplitude_ma"].items())}),
+            int(state["mri_mode"]),
             state["version"],
             patient_id,
         ),
@@ -110,6 +113,7 @@ def controller_view(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]
     return {
         "active_slot": state["active_slot"],
         "stimulation_on": state["stimulation_on"],
+        "mri_mode": state["mri_mode"],
         "version": state["version"],
         "programs": programs,
     }
@@ -161,6 +165,19 @@ def put_controller(
     """Apply a controller change (the patient's own device only): 200 with the new state, 422
     refused (nothing changed), 409 stale version; an audit row either way."""
     p = patient_for(conn, request, principal, patient_id, action="controller.change")
+    return apply_change(conn, request, principal, p.id, body)
+
+
+def apply_change(
+    conn: sqlite3.Connection,
+    request: Request,
+    principal: Principal,
+    patient_id: str,
+    body: ControllerChange,
+) -> JSONResponse:
+    """Apply a controller change (API and the controller page): 200 with the new state, 422
+    refused (nothing changed), 409 stale version; an audit row either way. MRI mode turns
+    stimulation off and refuses turning it on until MRI mode ends."""
     change = body.model_dump(exclude_none=True)
 
     def record(outcome: str, detail: dict[str, Any]) -> None:
@@ -170,14 +187,14 @@ def put_controller(
             outcome=outcome,
             username=principal.username,
             role=principal.role,
-            patient_id=p.id,
+            patient_id=patient_id,
             detail={"change": change, **detail},
             utc=now(request),
         )
 
     errors: list[FieldError] = []
     with transaction(conn):
-        state = controller_state(conn, p.id)
+        state = controller_state(conn, patient_id)
         if body.version != state["version"]:
             reason = f"version {body.version} is stale: the stored version is {state['version']}"
             record("refused", {"status": 409, "reason": reason})
@@ -186,7 +203,7 @@ def put_controller(
             stale = None
             new = {**state, "amplitude_ma": dict(state["amplitude_ma"])}
             slot = body.active_slot if body.active_slot is not None else state["active_slot"]
-            saved = None if slot is None else get_program(conn, p.id, slot)
+            saved = None if slot is None else get_program(conn, patient_id, slot)
             if body.active_slot is not None and saved is None:
                 errors.append(FieldError("active_slot", slot, "a slot with a saved program"))
             if body.amplitude_ma is not None:
@@ -199,16 +216,23 @@ def put_controller(
                         _check_amplitude(saved, body.amplitude_ma)
                     except Refused as exc:
                         errors += exc.errors
+            mri = body.mri_mode if body.mri_mode is not None else state["mri_mode"]
+            if mri and body.stimulation_on:
+                allowed = "off while MRI mode is on; end MRI mode first"
+                errors.append(FieldError("stimulation_on", True, allowed))
             if errors:
                 record("refused", {"status": 422, "errors": [e.to_dict() for e in errors]})
             else:
                 new["active_slot"] = slot
                 if body.stimulation_on is not None:
                     new["stimulation_on"] = body.stimulation_on
+                new["mri_mode"] = mri
+                if mri:
+                    new["stimulation_on"] = False
                 if body.amplitude_ma is not None and slot is not None:
                     new["amplitude_ma"][slot] = body.amplitude_ma
                 new["version"] = state["version"] + 1
-                _store(conn, p.id, new)
+                _store(conn, patient_id, new)
                 before = {k: v for k, v in state.items() if k != "version"}
                 after = {k: v for k, v in new.items() if k != "version"}
                 record("ok", {"before": before, "after": after, "version_after": new["version"]})
@@ -216,11 +240,12 @@ def put_controller(
         return JSONResponse(stale, status_code=409)
     if errors:
         return JSONResponse({"errors": [e.to_dict() for e in errors]}, status_code=422)
-    return JSONResponse(controller_view(conn, p.id))
+    return JSONResponse(controller_view(conn, patient_id))
 
 
 __all__ = [
     "ControllerChange",
+    "apply_change",
     "controller_state",
     "controller_view",
     "reset_slot_amplitude",

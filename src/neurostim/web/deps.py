@@ -36,9 +36,11 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/login"),
         ("POST", "/api/session"),
         ("GET", "/openapi.json"),
+        ("GET", "/vendor/plotly.min.js"),
     }
 )
-"""Routes anyone may call (``/static`` files are public too): the rest check a role."""
+"""Routes anyone may call (``/static`` files and Plotly.js are public too): the rest check a
+role."""
 
 
 @dataclass
@@ -116,6 +118,9 @@ def current_principal(request: Request, conn: sqlite3.Connection) -> Principal |
     with transaction(conn):
         found = lookup_session(conn, ctx.secret, token, ctx.clock())
         if found.expired and found.principal is not None:
+            from neurostim.web.titration import revert_session
+
+            revert_session(conn, found.principal, "idle timeout", ctx.clock())
             audit.append(
                 conn,
                 action="session.expired",

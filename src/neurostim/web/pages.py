@@ -63,8 +63,12 @@ def render(
     )
 
 
+def _home_of_role(role: str) -> str:
+    return "/controller" if role == "patient" else "/patients"
+
+
 def _home(principal: Principal) -> str:
-    return "/me" if principal.role == "patient" else "/patients"
+    return _home_of_role(principal.role)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -127,7 +131,7 @@ def login_submit(
         )
         return _login_page(request, "Unknown user or wrong password.", 401)
     token, _ = start_session(conn, request, user)
-    home = "/me" if user["role"] == "patient" else "/patients"
+    home = _home_of_role(str(user["role"]))
     response = RedirectResponse(home, status_code=303)
     set_session_cookie(response, request, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")

@@ -23,6 +23,7 @@ from neurostim.intrathecal import CheckReport, Finding
 from neurostim.web import audit
 from neurostim.web.auth import ROLES, Principal
 from neurostim.web.checks import FieldError, Refused, check_pump_data
+from neurostim.web.clock import sim_now
 from neurostim.web.db import transaction
 from neurostim.web.deps import Denied, allow, get_conn, now, patient_for
 from neurostim.web.writes import errors_response
@@ -266,10 +267,12 @@ def sign_off_pump_change(
             version = int(change["base_version"]) + 1
             conn.execute(
                 "INSERT INTO pumps (patient_id, version, program_json, updated_utc, proposed_by, "
-                "signed_off_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (patient_id) DO UPDATE SET "
+                "signed_off_by, programmed_sim_utc) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (patient_id) DO UPDATE SET "
                 "version = excluded.version, program_json = excluded.program_json, "
                 "updated_utc = excluded.updated_utc, proposed_by = excluded.proposed_by, "
-                "signed_off_by = excluded.signed_off_by",
+                "signed_off_by = excluded.signed_off_by, "
+                "programmed_sim_utc = excluded.programmed_sim_utc",
                 (
                     p.id,
                     version,
@@ -277,6 +280,7 @@ def sign_off_pump_change(
                     now(request).isoformat(),
                     change["proposed_by"],
                     principal.username,
+                    sim_now(conn, p.id, now(request)).isoformat(),
                 ),
             )
             conn.execute(

@@ -86,9 +86,13 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
 
 
 def close_session(conn: sqlite3.Connection, request: Request, principal: Principal) -> None:
-    """End the request's session with its audit row."""
+    """End the request's session with its audit row; the session's unsaved test stimulation
+    reverts to the saved program (clinic-web §4 rule 6)."""
+    from neurostim.web.titration import revert_session
+
     ctx = context(request)
     with transaction(conn):
+        revert_session(conn, principal, "logout", ctx.clock())
         end_session(conn, ctx.secret, request.cookies.get(SESSION_COOKIE, ""))
         audit.append(
             conn,

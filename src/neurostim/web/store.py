@@ -79,6 +79,14 @@ def add_patient(
     )
 
 
+def update_record(conn: sqlite3.Connection, patient_id: str, record: dict[str, Any]) -> None:
+    """Replace a patient's record (a new impedance check); the record's version grows by one."""
+    conn.execute(
+        "UPDATE patients SET record_json = ?, version = version + 1 WHERE id = ?",
+        (canonical_json(record), patient_id),
+    )
+
+
 def _patient(row: sqlite3.Row) -> Patient:
     return Patient(
         str(row["id"]), bool(row["sandbox"]), json.loads(row["record_json"]), int(row["version"])
@@ -181,5 +189,6 @@ __all__ = [
     "get_program",
     "list_patients",
     "list_programs",
+    "update_record",
     "write_program",
 ]

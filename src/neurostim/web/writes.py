@@ -38,7 +38,7 @@ def errors_response(errors: list[FieldError]) -> JSONResponse:
     return JSONResponse({"errors": [e.to_dict() for e in errors]}, status_code=422)
 
 
-def _device_errors(patient: Patient, slot: int, program: Any) -> list[FieldError]:
+def implant_errors(patient: Patient, slot: int, program: Any) -> list[FieldError]:
     """Ways the program does not fit the patient's implant: another stimulator or leads, a slot
     the stimulator lacks, a contact whose last impedance check found it open or shorted."""
     errors = []
@@ -91,7 +91,7 @@ def save_program(
     try:
         result = check_program_data(program_data)
         require_valid(result)
-        misfit = _device_errors(patient, slot, result.program)
+        misfit = implant_errors(patient, slot, result.program)
         if misfit:
             raise Refused(misfit)
         missing = unacknowledged(result, acknowledged)
@@ -178,4 +178,4 @@ def save_program(
     )
 
 
-__all__ = ["OPEN_STATUSES", "errors_response", "save_program"]
+__all__ = ["OPEN_STATUSES", "errors_response", "implant_errors", "save_program"]

@@ -1,0 +1,175 @@
+"""The patient controller as a page (clinic-web §2): stimulation on/off, "all off" with a
+confirmation, the clinician's programs, level up/down within the patient limits, MRI mode.
+
+Each button is a form that posts to ``/controller``; the change goes through
+:func:`neurostim.web.controller.apply_change`, the API's path: the device checks the amplitude
+against the patient limits and the step grid and refuses, never clamps. The "+" button is
+disabled at the patient maximum; the server refuses a request above it all the same.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from neurostim.web.auth import Principal
+from neurostim.web.bolus import bolus_view, request_bolus
+from neurostim.web.controller import ControllerChange, apply_change, controller_view
+from neurostim.web.db import transaction
+from neurostim.web.deps import Denied, allow, get_conn, now, patient_for
+from neurostim.web.pages import render
+from neurostim.web.titration import amplitude_step
+
+router = APIRouter()
+
+ACTIONS = ("select", "on", "off", "up", "down", "all_off", "all_off_confirm", "mri_on", "mri_off")
+
+
+def _own(conn: sqlite3.Connection, request: Request, principal: Principal) -> Any:
+    if principal.patient_id is None:
+        raise Denied(404, "no patient record is linked to this account")
+    return patient_for(conn, request, principal, principal.patient_id, action="controller.read")
+
+
+def _programs(view: dict[str, Any], stimulator: str | None) -> list[dict[str, Any]]:
+    """The view's programs with the next step up and down (None at the patient limits)."""
+    out = []
+    for prog in view["programs"]:
+        up = down = None
+        if stimulator and prog["amplitude_max_ma"] is not None:
+            up = amplitude_step(stimulator, prog["amplitude_ma"], 1)
+            down = amplitude_step(stimulator, prog["amplitude_ma"], -1)
+            if up is not None and up > prog["amplitude_max_ma"] + 1e-9:
+                up = None
+            if down is not None and down < prog["amplitude_min_ma"] - 1e-9:
+                down = None
+        out.append({**prog, "next_up_ma": up, "next_down_ma": down})
+    return out
+
+
+def _page(
+    request: Request,
+    conn: sqlite3.Connection,
+    principal: Principal,
+    patient: Any,
+    status_code: int = 200,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    confirm_all_off: bool = False,
+    bolus_result: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    view = controller_view(conn, patient.id)
+    pump = None
+    if patient.record.get("pump"):
+        with transaction(conn):
+            pump = bolus_view(conn, patient.id, now(request))
+    return render(
+        request,
+        "controller.html",
+        principal,
+        status_code,
+        patient=patient,
+        view=view,
+        programs=_programs(view, patient.record.get("stimulator")),
+        errors=errors or [],
+        confirm_all_off=confirm_all_off,
+        pump=pump,
+        bolus_result=bolus_result,
+    )
+
+
+@router.get("/controller", response_class=HTMLResponse)
+def controller_page(
+    request: Request,
+    principal: Principal = allow("patient"),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> HTMLResponse:
+    """The patient's controller (own device only)."""
+    return _page(request, conn, principal, _own(conn, request, principal))
+
+
+@router.post("/controller", response_class=HTMLResponse)
+def controller_submit(
+    request: Request,
+    action: str = Form(..., max_length=20),
+    version: int = Form(..., ge=1),
+    slot: int | None = Form(None, ge=1, le=64),
+    principal: Principal = allow("patient"),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> Response:
+    """One button of the controller; "all off" asks for a confirmation first."""
+    p = _own(conn, request, principal)
+    errors: list[dict[str, Any]]
+    if action not in ACTIONS:
+        errors = [{"field": "action", "value": action, "allowed": f"one of {', '.join(ACTIONS)}"}]
+        return _page(request, conn, principal, p, 422, errors=errors)
+    if action == "all_off":
+        return _page(request, conn, principal, p, confirm_all_off=True)
+    change: dict[str, Any] = {"version": version}
+    if action == "select":
+        change["active_slot"] = slot
+    elif action in ("on", "off", "all_off_confirm"):
+        change["stimulation_on"] = action == "on"
+    elif action in ("mri_on", "mri_off"):
+        change["mri_mode"] = action == "mri_on"
+    else:
+        view = controller_view(conn, p.id)
+        active = next((g for g in view["programs"] if g["slot"] == view["active_slot"]), None)
+        if active is None:
+            errors = [{"field": "active_slot", "value": None, "allowed": "choose a program first"}]
+            return _page(request, conn, principal, p, 422, errors=errors)
+        target = amplitude_step(
+            str(p.record.get("stimulator")), active["amplitude_ma"], 1 if action == "up" else -1
+        )
+        if target is None:
+            errors = [
+                {
+                    "field": "amplitude_ma",
+                    "value": active["amplitude_ma"],
+                    "allowed": "the end of the stimulator's range",
+                }
+            ]
+            return _page(request, conn, principal, p, 422, errors=errors)
+        change["amplitude_ma"] = target
+    answer = apply_change(conn, request, principal, p.id, ControllerChange(**change))
+    if answer.status_code == 200:
+        return RedirectResponse("/controller", status_code=303)
+    body = json.loads(bytes(answer.body))
+    errors = body.get("errors") or [
+        {"field": "version", "value": version, "allowed": str(body.get("detail", ""))}
+    ]
+    return _page(request, conn, principal, p, answer.status_code, errors=errors)
+
+
+@router.post("/controller/bolus", response_class=HTMLResponse)
+def bolus_submit(
+    request: Request,
+    principal: Principal = allow("patient"),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> HTMLResponse:
+    """Ask for a patient bolus: granted, or denied with the reason and the next allowed time."""
+    p = _own(conn, request, principal)
+    with transaction(conn):
+        answer = request_bolus(conn, p.id, principal, now(request))
+    return _page(request, conn, principal, p, bolus_result=answer)
+
+
+@router.post("/api/patients/{patient_id}/pump/bolus")
+def bolus_api(
+    request: Request,
+    patient_id: str = Path(max_length=64),
+    principal: Principal = allow("patient"),
+    conn: sqlite3.Connection = Depends(get_conn),
+) -> dict[str, Any]:
+    """A patient bolus request (own pump): ``{"decision", "granted", "reason", "sim_utc",
+    "next_allowed_sim_utc"}``; a denial is an answer, not an error (and an audit row)."""
+    p = patient_for(conn, request, principal, patient_id, action="bolus.request")
+    with transaction(conn):
+        return request_bolus(conn, p.id, principal, now(request))
+
+
+__all__ = ["router"]
