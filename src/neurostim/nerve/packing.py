@@ -29,6 +29,9 @@ ATTEMPTS = 8
 """Sequential-addition attempts per draw of diameters."""
 DRAWS = 4
 """Draws of diameters before the packing is refused."""
+MAX_DENSITY = 0.9069
+"""Densest packing of equal discs in the plane (hexagonal, pi/sqrt(12)): a draw whose discs
+(each grown by half the gap) cover more of the margin ellipse is refused without trying."""
 RELAX_ATTEMPTS = 4
 """Then attempts that push overlapping fascicles apart from a random start."""
 RELAX_STEPS = 3000
@@ -65,6 +68,8 @@ def pack_fascicles(
         diam_um = np.sort(median_um * np.exp(sigma_log * rng.standard_normal(n_fascicles)))[::-1]
         thickness_um = perineurium_thickness_um(diam_um, perineurium_rule, perineurium_value)
         outer_mm = (diam_um / 2.0 + thickness_um) * UM_TO_MM
+        if a0 <= 0 or b0 <= 0 or np.sum((outer_mm + gap / 2) ** 2) > MAX_DENSITY * a0 * b0:
+            continue  # more than a hexagonal packing could hold: no attempt can succeed
         for attempt in range(ATTEMPTS):
             centres = _attempt(rng, outer_mm, a0, b0, gap, compact=attempt >= RANDOM_ATTEMPTS)
             if centres is not None:

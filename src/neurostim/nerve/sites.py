@@ -49,8 +49,10 @@ from neurostim.nerve._io import check_keys, number, read_toml, row_values, shipp
 from neurostim.nerve.conductivity import nerve_conductivity
 from neurostim.nerve.geometry import Fascicle, NerveGeometry, Tissue
 from neurostim.nerve.packing import pack_fascicles
-from neurostim.nerve.perineurium import perineurium_thickness_um
+from neurostim.nerve.perineurium import RULES, perineurium_thickness_um
 
+DEFAULT_FRACTION = 0.03
+"""§7 ``nerve.perineurium_rule``: fraction 0.03 when a file names the rule without a value."""
 DEFAULT_SITE = "sciatic_midthigh"
 """§7 ``nerve.site``."""
 NERVE_KEYS = (
@@ -192,19 +194,18 @@ def _choose_site(site: str | None, file: Any, in_file: Any) -> str:
 
 
 def _perineurium(nerve: dict[str, Any], given: Mapping[str, Any]) -> tuple[str, float]:
+    """The rule and its value; a rule changed without a value takes §7's fraction 0.03, and
+    ``fixed_um`` needs its thickness."""
     rule = nerve["perineurium_rule"]
-    if (
-        "perineurium_rule" in given
-        and "perineurium_value" not in given
-        and not str(rule).startswith("pelot")
-    ):
-        default_rule = site_defaults(nerve["site"])["nerve"]["perineurium_rule"]
-        if rule != default_rule:
+    if rule not in RULES:
+        raise InputError("nerve.perineurium_rule", rule, f"one of {', '.join(RULES)}")
+    default_rule = site_defaults(nerve["site"])["nerve"]["perineurium_rule"]
+    if "perineurium_value" not in given and rule != default_rule:
+        if rule == "fixed_um":
             raise InputError(
-                "nerve.perineurium_value",
-                "(missing)",
-                f"give the value of rule {rule!r} (a fraction of d, or um)",
+                "nerve.perineurium_value", "(missing)", "give the thickness (um) of rule 'fixed_um'"
             )
+        nerve["perineurium_value"] = DEFAULT_FRACTION if rule == "fraction" else 0.0
     value = nerve["perineurium_value"]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError("nerve.perineurium_value", value, "a number")
