@@ -157,6 +157,14 @@ def load_nerve(
         conductivity = path if path.is_absolute() else Path(file).parent / path
     sigma = nerve_conductivity(conductivity, base=defaults["conductivity"])
     seed = _int("nerve.seed", nerve["seed"], low=0)
+    shape = nerve["shape"]
+    if shape == "circle" and nerve["minor_mm"] != nerve["major_mm"]:  # before any packing
+        raise InputError(
+            "nerve.minor_mm",
+            nerve["minor_mm"],
+            f"a circle has minor_mm = major_mm "
+            f"= {nerve['major_mm']!r}; leave it out or use shape = 'ellipse'",
+        )
     if "fascicles" in user:
         fascicles = _explicit(user["fascicles"], rule, value)
     else:
