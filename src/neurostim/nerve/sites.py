@@ -157,8 +157,8 @@ def load_nerve(
         conductivity = path if path.is_absolute() else Path(file).parent / path
     sigma = nerve_conductivity(conductivity, base=defaults["conductivity"])
     seed = _int("nerve.seed", nerve["seed"], low=0)
-    shape = nerve["shape"]
-    if shape == "circle" and nerve["minor_mm"] != nerve["major_mm"]:  # before any packing
+    number("nerve.major_mm", nerve["major_mm"], unit="mm")
+    if nerve["shape"] == "circle" and nerve["minor_mm"] != nerve["major_mm"]:  # before any packing
         raise InputError(
             "nerve.minor_mm",
             nerve["minor_mm"],
