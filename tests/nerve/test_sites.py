@@ -71,6 +71,13 @@ def test_femoral_and_vagus() -> None:
     assert v["perineurium_rule"] == "pelot_human_vn"  # §1.2
 
 
+def test_aliases_name_shipped_sites() -> None:
+    from neurostim.nerve import resolve_site, site_aliases
+
+    assert site_aliases()["common_peroneal"] == "peroneal_popliteal"
+    assert all(resolve_site(a) == s for a, s in site_aliases().items())
+
+
 def test_every_row_has_a_tag_and_a_source() -> None:
     for site in site_names():
         for key, row in site_parameters(site).items():

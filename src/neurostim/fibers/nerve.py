@@ -36,7 +36,8 @@ MODEL_RANGE_PROBE_UM = (0.05, 0.1, 0.2, 1.0, 1.5, 2.0, 5.0, 6.0, 14.0, 16.0)
 
 @dataclass(frozen=True)
 class FiberClass:
-    """A fiber class: its model and diameter distribution (um) and its share by number."""
+    """A fiber class: its model and diameter distribution (um), its share by number, and the
+    ``[tag] source`` of each of those keys."""
 
     name: str
     label: str
@@ -45,6 +46,7 @@ class FiberClass:
     sd_um: float
     band_um: tuple[float, float]
     share: float
+    sources: dict[str, str]
 
 
 @functools.cache
@@ -65,8 +67,16 @@ def fiber_classes() -> dict[str, FiberClass]:
             sd_um=float(row["sd_um"]["value"]),
             band_um=(float(row["band_um"]["value"][0]), float(row["band_um"]["value"][1])),
             share=float(row["share"]["value"]),
+            sources={k: f"[{v['tag']}] {v['source']}" for k, v in row.items() if k != "label"},
         )
     return out
+
+
+def population_defaults() -> dict[str, tuple[Any, str]]:
+    """Defaults of :func:`nerve_fibers` with their ``[tag] source``: ``per_class_per_fascicle``
+    (one count per class, in :func:`fiber_classes` order) and ``buffer_um``."""
+    rows = _document()["defaults"]
+    return {k: (r["value"], f"[{r['tag']}] {r['source']}") for k, r in rows.items()}
 
 
 def _model_band(c: FiberClass) -> tuple[float, float]:
@@ -179,10 +189,10 @@ def nerve_fibers(
             raise InputError("classes", name, f"one of {', '.join(known)}")
     if not classes:
         raise InputError("classes", "()", f"give at least one of {', '.join(known)}")
-    defaults = _document()["defaults"]
+    defaults = population_defaults()
     counts = per_class_per_fascicle
     if counts is None:
-        counts = [int(n) for n in defaults["per_class_per_fascicle"]["value"]]
+        counts = [int(n) for n in defaults["per_class_per_fascicle"][0]]
         counts = [counts[list(known).index(name)] for name in classes]
     elif isinstance(counts, int):
         counts = [counts] * len(classes)
@@ -193,7 +203,7 @@ def nerve_fibers(
         raise InputError(
             "per_class_per_fascicle", counts, f"one integer >= 1 per class ({len(classes)})"
         )
-    buffer = float(defaults["buffer_um"]["value"] if buffer_um is None else buffer_um)
+    buffer = float(defaults["buffer_um"][0] if buffer_um is None else buffer_um)
     rng = np.random.default_rng(nerve.seed if seed is None else seed)
     share_sum = sum(known[name].share for name in classes)
     areas = np.array([f.area_mm2 for f in nerve.fascicles])
@@ -241,4 +251,11 @@ def _points_in(rng: np.random.Generator, f: Any, buffer_um: float, n: int) -> ND
     return out[:n]
 
 
-__all__ = ["FiberClass", "NerveFibers", "fiber_classes", "nerve_fibers", "truncated_normal"]
+__all__ = [
+    "FiberClass",
+    "NerveFibers",
+    "fiber_classes",
+    "nerve_fibers",
+    "population_defaults",
+    "truncated_normal",
+]

@@ -66,6 +66,7 @@ class NerveConductivity:
     saline: float
     encapsulation: float
     sources: dict[str, str] = field(default_factory=dict, compare=False)
+    description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         for t in TISSUES:
@@ -81,7 +82,8 @@ class NerveConductivity:
         changed = ",".join(f"{t}={values[t]!r}" for t in sorted(values))
         label = name or (f"{self.name}[{changed}]" if values else self.name)
         sources = {**self.sources, **{t: "given by the user" for t in values}}
-        return replace(self, name=label, sources=sources, **values)
+        data: dict[str, Any] = {**self.values_s_per_m(), **values}
+        return NerveConductivity(label, sources=sources, description=self.description, **data)
 
 
 def conductivity_names() -> list[str]:
@@ -93,7 +95,9 @@ def _shipped(name: str) -> NerveConductivity:
     data = tomllib.loads(shipped_text("conductivity", f"{name}.toml"))
     values = {t: data[t]["value"] for t in TISSUES}
     sources = {t: f"[{data[t]['tag']}] {data[t]['source']}" for t in TISSUES}
-    return NerveConductivity(name=str(data["name"]), sources=sources, **values)
+    return NerveConductivity(
+        name=str(data["name"]), sources=sources, description=str(data["description"]), **values
+    )
 
 
 def nerve_conductivity(

@@ -141,8 +141,8 @@ class NerveGeometry:
         Seed of the packing (and the default seed of fiber placement).
     tissue : Tissue
     conductivity : NerveConductivity
-    fascicular_ratio_target : float
-        The site's fascicular area / nerve area (§7 check).
+    fascicular_ratio_target, fascicular_ratio_tolerance : float
+        The site's fascicular area / nerve area and the relative tolerance (§7 check: ±50 %).
     """
 
     site: str
@@ -158,6 +158,7 @@ class NerveGeometry:
     tissue: Tissue
     conductivity: NerveConductivity
     fascicular_ratio_target: float = field(default=math.nan, compare=False)
+    fascicular_ratio_tolerance: float = field(default=0.5, compare=False)
 
     def __post_init__(self) -> None:
         check_nerve(self)
@@ -181,8 +182,10 @@ class NerveGeometry:
         """Endoneurial area of all fascicles over the nerve's area."""
         return sum(f.area_mm2 for f in self.fascicles) / self.area_mm2
 
-    def fascicular_ratio_ok(self, tolerance: float = 0.5) -> bool:
-        """Whether the fascicular ratio is within ±``tolerance`` of the site's (§7 check)."""
+    def fascicular_ratio_ok(self, tolerance: float | None = None) -> bool:
+        """Whether the fascicular ratio is within ±``tolerance`` (default the site data's) of
+        the site's (§7 check)."""
+        tolerance = self.fascicular_ratio_tolerance if tolerance is None else tolerance
         t = self.fascicular_ratio_target
         return bool(not math.isfinite(t) or abs(self.fascicular_ratio / t - 1.0) <= tolerance)
 

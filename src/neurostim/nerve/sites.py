@@ -81,6 +81,11 @@ def site_names() -> list[str]:
     return list(shipped_toml("sites.toml")["sites"])
 
 
+def site_aliases() -> dict[str, str]:
+    """Short names of the shipped sites (``sciatic`` -> ``sciatic_midthigh``)."""
+    return {str(k): str(v) for k, v in shipped_toml("sites.toml")["aliases"].items()}
+
+
 def resolve_site(site: Any) -> str:
     """The shipped site's name for ``site`` or one of its aliases."""
     doc = shipped_toml("sites.toml")
@@ -109,6 +114,7 @@ def site_defaults(site: str) -> dict[str, Any]:
         "conductivity": rows["conductivity"],
         "description": rows["description"],
         "fascicular_ratio": rows["fascicular_ratio"],
+        "fascicular_ratio_tolerance": rules["fascicular_ratio_tolerance"],
     }
 
 
@@ -183,6 +189,7 @@ def load_nerve(
         tissue=Tissue(**tissue),
         conductivity=sigma,
         fascicular_ratio_target=float(defaults["fascicular_ratio"]),
+        fascicular_ratio_tolerance=float(defaults["fascicular_ratio_tolerance"]),
     )
 
 
@@ -303,6 +310,7 @@ __all__ = [
     "load_nerve",
     "nerve_from_toml",
     "resolve_site",
+    "site_aliases",
     "site_defaults",
     "site_names",
     "site_parameters",
