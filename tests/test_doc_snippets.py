@@ -15,6 +15,7 @@ PAGES = [
     "docs/patient-cohorts.md",
     "docs/clinic-protocols.md",
     "docs/patient-pain.md",
+    "docs/nerve.md",
 ]
 
 
