@@ -113,3 +113,40 @@ def test_no_traceback_text_in_messages() -> None:
         load_nerve("vagus", fascicles=[{**ONE[0], "x_mm": 5.0}])
     assert "Traceback" not in str(info.value)
     assert len(str(info.value).splitlines()) == 1
+
+
+def test_the_command_line_rule_gives_exit_code_2_and_one_line(tmp_path: Path) -> None:
+    """Through the CLI's error rule (``guarded``), a malformed nerve file exits 2 in one line."""
+    import typer
+    from typer.testing import CliRunner
+
+    from neurostim.cli._common import guarded
+
+    app = typer.Typer()
+
+    @app.command()
+    @guarded
+    def show(path: Path) -> None:
+        load_nerve(file=path)
+
+    @app.command()
+    def other() -> None:  # a second command keeps typer's subcommand form
+        pass
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[nerve]\nsite = 'vagus'\n[[fascicles]]\nx_mm = 3.0\ny_mm = 0\n"
+                   "major_um = 400\nminor_um = 300\n")  # fmt: skip
+    result = CliRunner().invoke(app, ["show", str(bad)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "fascicles[0].x_mm" in lines[0] and "allowed x_mm in" in lines[0]
+
+
+def test_return_electrode() -> None:
+    from neurostim.nerve import ReturnElectrode
+
+    assert ReturnElectrode().kind == "skin_pad"  # §7 lead.return default, pad 50 mm at 100 mm
+    assert (ReturnElectrode().pad_diameter_mm, ReturnElectrode().pad_distance_mm) == (50.0, 100.0)
+    _refused("return", lambda: ReturnElectrode(kind="ankle"), "far_ground")
+    _refused("return_pad_diam_mm", lambda: ReturnElectrode(pad_diameter_mm=0.0), "(0, 500]")
