@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neurostim.device import load_program
@@ -86,9 +87,21 @@ def test_lead_inside_the_nerve_is_refused() -> None:
     _refused("angle_deg", lambda: lead_frame(nerve, angle_deg=120.0), "[0, 90]")
     program = load_program(EXAMPLES / "programs" / "pns-sprint.toml")
     inside = [LeadPlacement(origin_mm=(1.0, 0.0, 0.0))]
-    _refused(
-        "leads[0]", lambda: check_leads_outside(program, nerve, inside), "reaches into the nerve"
+    _refused("leads[0]", lambda: check_leads_outside(program, nerve, inside), "into the nerve")
+    # beside the flat nerve's end: 0.2 mm from its outline along the outward normal at the
+    # ellipse parameter t = 0.3 (checked by dense sampling), closer than the coil's 0.3 mm radius
+    t = np.linspace(0, 2 * np.pi, 200000)
+    rim = np.column_stack([5.25 * np.cos(t), 1.15 * np.sin(t)])
+    normal = np.array([1.15 * np.cos(0.3), 5.25 * np.sin(0.3)])  # outward normal at t = 0.3
+    point = np.array([5.25 * np.cos(0.3), 1.15 * np.sin(0.3)]) + 0.2 * normal / np.linalg.norm(
+        normal
     )
+    assert np.min(np.linalg.norm(rim - point, axis=1)) == pytest.approx(0.2, abs=1e-3)
+    near = [LeadPlacement(origin_mm=(float(point[0]), float(point[1]), 0.0))]  # along the nerve
+    err = _refused("leads[0]", lambda: check_leads_outside(program, nerve, near), "into the nerve")
+    assert "reaches 0.1 mm" in err.message  # 0.3 - 0.2
+    touching = nerve_placements(program, nerve, distance_mm=0.0, angle_deg=90.0)
+    assert len(touching) == 1  # a lead touching the nerve is allowed
 
 
 def test_cuff_smaller_than_the_nerve_is_refused() -> None:

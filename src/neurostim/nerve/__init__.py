@@ -30,6 +30,7 @@ from neurostim.nerve.electrodes import (
     DEFAULT_DISTANCE_MM,
     RETURN_KINDS,
     ReturnElectrode,
+    distance_to_nerve_mm,
     lead_frame,
     lead_outside_nerve,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "conductivity_names",
     "cuff",
     "cuff_names",
+    "distance_to_nerve_mm",
     "lead_frame",
     "lead_outside_nerve",
     "load_nerve",

@@ -35,6 +35,10 @@ MAX_DISTANCE_MM = 30.0
 MIN_DISTANCE_MM = 0.0
 """A lead may touch the nerve; a negative distance puts it inside and is refused."""
 RETURN_KINDS = ("skin_pad", "far_ground")
+OUTLINE_POINTS = 20000
+"""Points on the nerve's outline for distances (chords of at most 1.7 um on a 10.5 mm nerve)."""
+CONTACT_TOLERANCE_MM = 1e-3
+"""A lead within 1 um of touching counts as touching, not inside (sampling of the outline)."""
 
 
 @dataclass(frozen=True)
@@ -115,18 +119,32 @@ def lead_frame(
     return point, axis, lateral
 
 
+def distance_to_nerve_mm(
+    nerve: NerveGeometry, points_mm: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Distance (mm) of each point (n, 2 or n, 3; nerve frame) to the nerve's outline, shape
+    (n,); negative inside. From :data:`OUTLINE_POINTS` points on the outline (error below
+    1 um for the shipped nerves)."""
+    p = np.asarray(points_mm, np.float64).reshape(len(points_mm), -1)[:, :2]
+    t = np.linspace(0.0, 2.0 * np.pi, OUTLINE_POINTS, endpoint=False)
+    rim = np.column_stack([nerve.major_mm / 2.0 * np.cos(t), nerve.minor_mm / 2.0 * np.sin(t)])
+    d = np.min(np.linalg.norm(p[:, None, :] - rim[None, :, :], axis=2), axis=1)
+    return np.where(nerve.contains_mm(p), -d, d)
+
+
 def lead_outside_nerve(
     nerve: NerveGeometry, points_mm: NDArray[np.float64], radius_mm: float, field: str
 ) -> None:
-    """Refuse lead points (n, 3 or n, 2; mm, nerve frame) within ``radius_mm`` of the nerve."""
-    p = np.asarray(points_mm, np.float64)
-    inside = nerve.contains_mm(p[:, :2], grow_mm=radius_mm)
-    if np.any(inside):
-        k = int(np.flatnonzero(inside)[0])
+    """Refuse lead points (n, 3 or n, 2; mm, nerve frame) closer than ``radius_mm`` (the lead's
+    radius) to the nerve's outline, or inside it."""
+    gap = distance_to_nerve_mm(nerve, points_mm) - radius_mm
+    if np.any(gap < -CONTACT_TOLERANCE_MM):
+        k = int(np.argmin(gap))
+        p = np.asarray(points_mm, np.float64)
         raise InputError(
             field,
             f"({p[k, 0]:.3g}, {p[k, 1]:.3g}) mm",
-            f"the lead (radius {radius_mm:g} mm) reaches into the nerve "
+            f"the lead (radius {radius_mm:g} mm) reaches {-gap[k]:.3g} mm into the nerve "
             f"({nerve.major_mm:g} x {nerve.minor_mm:g} mm about the origin); place it outside, "
             "at a distance >= 0 mm from the nerve's surface",
         )
@@ -137,6 +155,7 @@ __all__ = [
     "DEFAULT_DISTANCE_MM",
     "RETURN_KINDS",
     "ReturnElectrode",
+    "distance_to_nerve_mm",
     "lead_frame",
     "lead_outside_nerve",
 ]

@@ -152,10 +152,8 @@ def load_nerve(
     defaults = site_defaults(chosen)
     nerve = {**defaults["nerve"], **user.get("nerve", {}), "site": chosen}
     tissue = {**defaults["tissue"], **user.get("tissue", {})}
-    if "shape" in user.get("nerve", {}) and user["nerve"]["shape"] == "circle":
-        nerve.setdefault("minor_mm", nerve["major_mm"])
-        if "minor_mm" not in user["nerve"]:
-            nerve["minor_mm"] = nerve["major_mm"]
+    if nerve["shape"] == "circle" and "minor_mm" not in user.get("nerve", {}):
+        nerve["minor_mm"] = nerve["major_mm"]  # a circle's one diameter
     rule, value = _perineurium(nerve, user.get("nerve", {}))
     conductivity = user.get("conductivity", defaults["conductivity"])
     if isinstance(conductivity, str) and conductivity.endswith(".toml") and file is not None:
