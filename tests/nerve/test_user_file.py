@@ -57,3 +57,16 @@ def test_solids_list_the_nerve_for_the_mesher() -> None:
     assert peri.material == "perineurium" and endo.material == "endoneurium"
     assert peri.semi_axes_mm[0] - endo.semi_axes_mm[0] == pytest.approx(
         nerve.fascicles[0].perineurium_um / 1000)  # fmt: skip
+
+
+def test_cache_payload_is_plain_and_tracks_the_geometry() -> None:
+    import json
+
+    a = load_nerve("vagus")
+    text = json.dumps(a.cache_payload(), sort_keys=True)
+    assert json.loads(text)["fascicles"][0]["perineurium_um"] > 0
+    moved = load_nerve("vagus", nerve={"seed": 1})
+    wet = load_nerve("vagus", conductivity={"saline": 2.0})
+    assert json.dumps(moved.cache_payload(), sort_keys=True) != text
+    assert json.dumps(wet.cache_payload(), sort_keys=True) != text
+    assert json.dumps(load_nerve("vagus").cache_payload(), sort_keys=True) == text

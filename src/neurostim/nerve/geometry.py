@@ -16,7 +16,8 @@ with their material) so the finite-element step builds the nerve without reading
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -196,6 +197,19 @@ class NerveGeometry:
         p = np.asarray(points_mm, np.float64).reshape(-1, 2)
         a, b = self.major_mm / 2.0 + grow_mm, self.minor_mm / 2.0 + grow_mm
         return np.asarray((p[:, 0] / a) ** 2 + (p[:, 1] / b) ** 2 <= 1.0)
+
+    def cache_payload(self) -> dict[str, Any]:
+        """Plain, JSON-ready data of everything a field depends on (for a cache key): the
+        nerve, each fascicle with its perineurium, the tissue and the conductivities (S/m)."""
+        return {
+            "shape": self.shape,
+            "major_mm": self.major_mm,
+            "minor_mm": self.minor_mm,
+            "epineurium_um": self.epineurium_um,
+            "fascicles": [asdict(f) for f in self.fascicles],
+            "tissue": asdict(self.tissue),
+            "conductivity_s_per_m": self.conductivity.values_s_per_m(),
+        }
 
     def solids(self, length_mm: float) -> tuple[Solid, ...]:
         """Primitive solids of the model, outermost first, over z in ±length_mm/2.
