@@ -252,6 +252,7 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.fibers", "mrg_interpolation.toml", _fibers_mrg_interpolation),
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
     ("neurostim.fibers", "drg_c_neuron.toml", _fibers_c_neuron),
+    ("neurostim.fibers", "nerve_fibers.toml", lambda: _fibers_nerve()),
     ("neurostim.patient", "indications.toml", _patient_indications),
     ("neurostim.patient", "regions.toml", _patient_regions),
     ("neurostim.patient", "pain_model.toml", _patient_pain_model),
@@ -337,3 +338,96 @@ def test_device_data_keys_are_model_fields_that_the_code_reads() -> None:
             if not re.search(rf"\.{field}\b|[\"']{field}[\"']", code):
                 unread.append(f"{model.__name__}.{field}")
     assert not unread, f"device data fields that no code reads: {unread}"
+
+
+def _nerve_everything() -> None:
+    """Every site, cuff and conductivity set loaded, with their rows and sources."""
+    from neurostim.nerve import (
+        conductivity_names,
+        cuff,
+        cuff_names,
+        load_nerve,
+        nerve_conductivity,
+        resolve_site,
+        site_aliases,
+        site_names,
+        site_parameters,
+    )
+    from neurostim.nerve._io import shipped_toml
+
+    shipped_toml.cache_clear()
+    try:
+        for site in site_names():
+            site_parameters(site)
+            load_nerve(site)
+        for alias in site_aliases():
+            resolve_site(alias)
+        for preset in cuff_names():
+            cuff(preset)
+        for name in conductivity_names():
+            nerve_conductivity(name)
+    finally:
+        shipped_toml.cache_clear()
+
+
+def _fibers_nerve() -> None:
+    from neurostim.fibers import nerve as nerve_fibers_module
+    from neurostim.nerve import load_nerve
+
+    nerve_fibers_module._document.cache_clear()
+    try:
+        nerve_fibers_module.nerve_fibers(load_nerve("gon"), per_class_per_fascicle=None)
+        nerve_fibers_module.fiber_classes()
+    finally:
+        nerve_fibers_module._document.cache_clear()
+
+
+NERVE_FILES: list[tuple[str, str, Callable[[], None]]] = [
+    ("neurostim.nerve", "sites.toml", _nerve_everything),
+    ("neurostim.nerve", "cuffs.toml", _nerve_everything),
+    *[
+        ("neurostim.nerve", f"conductivity/{name}.toml", _nerve_everything)
+        for name in ("ascent_default", "bucksot2019", "nrv")
+    ],
+    ("neurostim.fibers", "nerve_fibers.toml", _fibers_nerve),
+]
+
+
+def test_every_nerve_data_file_is_checked() -> None:
+    root = resources.files("neurostim.nerve").joinpath("data")
+    shipped = {p.name for p in root.iterdir() if p.name.endswith(".toml")}
+    shipped |= {f"conductivity/{p.name}" for p in root.joinpath("conductivity").iterdir()}
+    assert shipped == {name for pkg, name, _ in NERVE_FILES if pkg == "neurostim.nerve"}
+
+
+@pytest.mark.parametrize(("package", "name", "run"), NERVE_FILES, ids=[f[1] for f in NERVE_FILES])
+def test_every_nerve_key_is_read(
+    package: str, name: str, run: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unread = _unread(package, name, run, monkeypatch)
+    assert not unread, f"{package}/data/{name}: keys never read by the code: {unread}"
+
+
+def _rows(data: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every ``{value, ...}`` row of a document, with its dotted path."""
+    if isinstance(data, dict):
+        if "value" in data:
+            yield path, data
+            return
+        for k, v in data.items():
+            yield from _rows(v, f"{path}.{k}" if path else k)
+
+
+@pytest.mark.parametrize(("package", "name", "run"), NERVE_FILES, ids=[f[1] for f in NERVE_FILES])
+def test_every_nerve_number_has_a_tag_and_a_source(
+    package: str, name: str, run: Callable[[], None]
+) -> None:
+    text = resources.files(package).joinpath(f"data/{name}").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    rows = list(_rows(data))
+    assert rows
+    for path, row in rows:
+        assert row.get("tag") in {"S", "C", "R", "V", "ours"}, (name, path)
+        assert str(row.get("source", "")).strip(), (name, path)
+    for preset, table in data.get("cuffs", {}).items():  # contacts: one tag and source per cuff
+        assert table["contacts_tag"] in {"S", "C", "R", "ours"} and table["contacts_source"], preset

@@ -17,6 +17,7 @@ PAGES = [
     "docs/patient-pain.md",
     "docs/ecap.md",
     "docs/drg.md",
+    "docs/nerve.md",
 ]
 
 

@@ -17,6 +17,7 @@ SUBPACKAGES = [
     "neurostim.compare",
     "neurostim.pipeline",
     "neurostim.anatomy",
+    "neurostim.nerve",
     "neurostim.patient",
     "neurostim.clinic",
     "neurostim.ecap",

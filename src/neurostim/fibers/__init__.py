@@ -4,7 +4,8 @@ MRG myelinated double cable (published diameters, or geometry interpolated for a
 in 2-16 um) and Sundt C-fiber as PyFibers 0.13.0 builds them on NEURON 9, registered by name
 (``fiber_model_names()``), branched cells (the pseudounipolar DRG C neuron),
 NEURON's backward-Euler scheme batched over thousands of cases, AP detection and lock-step
-threshold search, fiber populations in tissue coordinates. See docs/fibers.md.
+threshold search, fiber populations in tissue coordinates (a peripheral nerve's per fascicle and
+class: ``nerve_fibers``). See docs/fibers.md and docs/nerve.md.
 """
 
 from neurostim.fibers.batch import protocol_thresholds
@@ -20,6 +21,7 @@ from neurostim.fibers.models import (
 )
 from neurostim.fibers.mrg import MRGFiber, mrg_diameters_um, mrg_geometry
 from neurostim.fibers.mrg_interpolation import mrg_interpolation_geometry
+from neurostim.fibers.nerve import FiberClass, NerveFibers, fiber_classes, nerve_fibers
 from neurostim.fibers.populations import (
     FiberPopulation,
     dorsal_column_population,
@@ -35,9 +37,11 @@ __all__ = [
     "STATUSES",
     "CableGeometry",
     "Fiber",
+    "FiberClass",
     "FiberModel",
     "FiberPopulation",
     "MRGFiber",
+    "NerveFibers",
     "ProtocolCase",
     "SimulationResult",
     "SundtFiber",
@@ -45,6 +49,7 @@ __all__ = [
     "c_neuron_geometry",
     "conduction_velocity",
     "dorsal_column_population",
+    "fiber_classes",
     "fiber_model",
     "fiber_model_names",
     "find_thresholds",
@@ -53,6 +58,7 @@ __all__ = [
     "mrg_geometry",
     "mrg_interpolation_geometry",
     "mrg_t_junction_geometry",
+    "nerve_fibers",
     "point_source_phi_mv_per_ma",
     "points_along_polyline",
     "protocol_thresholds",

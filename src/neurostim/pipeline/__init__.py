@@ -16,6 +16,8 @@ from neurostim.pipeline.anatomy import (
     layered_cord,
 )
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
+from neurostim.pipeline.nerve import check_leads_outside, nerve_placements
+from neurostim.pipeline.nerve_plots import plot_nerve_cross_section
 from neurostim.pipeline.placement import (
     DEFAULT_LEAD_SPACING_MM,
     LeadPlacement,
@@ -40,13 +42,16 @@ __all__ = [
     "active_contact_center_mm",
     "afferent_input",
     "anatomy_placements",
+    "check_leads_outside",
     "circuit_program",
     "default_placements",
     "dorsal_column_fibers",
     "fem_conductor",
     "layered_cord",
+    "nerve_placements",
     "phi_per_ma",
     "pick_train",
+    "plot_nerve_cross_section",
     "program_contacts",
     "program_drive",
     "recruitment",
