@@ -2,7 +2,7 @@
 (claim: under 10 s, memory bounded).
 
 Times ``neurostim.ecap.run_loop`` (per-pulse controller, the ``day`` schedule, the example
-program ``examples/programs/ecap-loop.toml``, the shipped example map) end to end: setup
+program ``examples/programs/ecap-loop.toml``, its shipped fiber-stage map) end to end: setup
 (target, window, gain table), schedule, noise, the Numba loop, charge and battery. The first
 call in the process (Numba's compiled code loaded from its cache, or compiled) is reported
 apart. The reference in the same run is a plain-Python per-pulse loop of the same controller:

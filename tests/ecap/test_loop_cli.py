@@ -23,7 +23,7 @@ def _group() -> None:
 
 
 runner = CliRunner()
-PROGRAM = str(EXAMPLES / "programs" / "ecap-loop.toml")
+PROGRAM = str(Path(__file__).parent / "data" / "ecap-loop-example.toml")
 KEYS = [
     "mode", "target_uv", "mean_abs_deviation_uv", "time_in_window", "amplitude_min_ma",
     "amplitude_max_ma", "charge_min_uc", "charge_max_uc", "pulses", "runtime_s",
@@ -128,3 +128,23 @@ def test_an_unknown_contact_is_refused(tmp_path: Path) -> None:
     r = invoke(str(bad), "--posture", "day")
     assert r.exit_code == 2
     assert "L1.E9" in r.stderr and "E1..E8" in r.stderr
+
+
+def test_the_shipped_program_runs_on_its_fiber_stage_map() -> None:
+    """P-E7 (docs/reference/ecap.md §5) on the shipped map of ``ecap_growth`` (T10 cord, 504
+    dorsal-column fibers, src/neurostim/ecap/data/maps/ecap-t10.csv): the same program and
+    schedule in both modes; the closed loop's mean |ECAP - target| is below the open loop's,
+    and its current spans a range (it moves against the posture-driven gain) while the open
+    loop's stays at the programmed amplitude."""
+    shipped = str(EXAMPLES / "programs" / "ecap-loop.toml")
+    out = {}
+    for mode in ("open", "closed"):
+        r = invoke(shipped, "--posture", "day", "--mode", mode, "--minutes", "10", "--json")
+        assert r.exit_code == 0, r.output
+        out[mode] = json.loads(r.stdout)
+        assert out[mode]["map"]["example"] is False
+        assert out[mode]["map"]["growth"] == "neurostim.ecap.growth:ecap_growth"
+    assert out["closed"]["mean_abs_deviation_uv"] < out["open"]["mean_abs_deviation_uv"]
+    assert out["closed"]["time_in_window"] > out["open"]["time_in_window"]
+    assert out["open"]["amplitude_min_ma"] == out["open"]["amplitude_max_ma"] == 6.4
+    assert out["closed"]["amplitude_max_ma"] - out["closed"]["amplitude_min_ma"] > 1.0
