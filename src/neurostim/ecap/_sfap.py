@@ -5,8 +5,10 @@ The ECAP at a current I (ecap.md §2, §6):
 
     V(t; I) = Σ_{i: thr_i <= I} n_i · rec_i(t; I)  +  I · Σ_{i: thr_i > I} n_i · passive_i(t)
 
-- thr_i: fiber i's threshold from the map's recruitment search
-  (``neurostim.pipeline.recruitment``); a fiber whose search did not end ``ok`` never fires;
+- thr_i: fiber i's threshold, the lowest current at which it fires within the recording
+  window (``_recording_thresholds``; the map's ``recruitment`` over the whole unit with
+  ``threshold_window="train"``: the same values); a fiber whose search did not end ``ok``
+  never fires;
 - rec_i(t; I): the engine's recorded run of fiber i at I (every recruited (fiber, current)
   pair is one case, batched per geometry): its action potential with its own latency at that
   current, and its stimulus-locked membrane currents;
@@ -15,13 +17,16 @@ The ECAP at a current I (ecap.md §2, §6):
   to the quiet fibers only);
 - n_i: the real fibers model fiber i stands for (:func:`fibers_represented`).
 
-``full_sum`` runs every fiber at one current with no shortcut, for the ``template_error``
-check. The propagated part Σ n_i (rec_i − I passive_i) gives the latencies.
+``full_sum`` runs every fiber (or a sample) at one current with no shortcut, for the
+``template_error`` check. Thresholds and recorded runs are kept under ``<cache
+root>/ecap-fibers`` by content (``_group_key``). The propagated part Σ n_i (rec_i − I
+passive_i) gives the latencies.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -385,16 +390,27 @@ def _store(key: str, arrays: dict[str, NDArray[Any]]) -> None:
         return
 
 
+@functools.lru_cache(maxsize=1)
+def _engine_digest() -> str:
+    """Digest of the fiber engine's source and this module's: a changed engine never reads
+    results kept by an earlier one."""
+    import neurostim.fibers
+
+    files = [*sorted(Path(neurostim.fibers.__file__).parent.rglob("*.py")), Path(__file__)]
+    return _digest(*[f.read_bytes() for f in files])
+
+
 def _group_key(setup: EcapSetup, key: tuple[float, int], what: str, *extra: Any) -> str:
     """Content address of one geometry group's result: the engine's inputs themselves (the
     geometry, the stimulation and recording fields at its sections, the cut waveform, the step
-    and window), so a new finite-element solve or fiber layout gives a new key."""
+    and window) and the engine's source, so a new finite-element solve, fiber layout or engine
+    gives a new key."""
     from neurostim import __version__
 
     phi, lead = setup.fields(key)
     geometry = setup.fibers.fibers.fiber(setup.groups[key][0]).geometry
     n_steps = round(setup.tstop_ms / setup.drive.dt_ms)
-    return _digest(what, __version__, _geometry_digest(geometry), phi, lead,
+    return _digest(what, __version__, _engine_digest(), _geometry_digest(geometry), phi, lead,
                    setup.drive.waveform[:n_steps], setup.drive.dt_ms, n_steps, *extra)  # fmt: skip
 
 
