@@ -176,3 +176,54 @@ def test_growth_plot_marks_the_thresholds(curve, tmp_path) -> None:
     assert out.stat().st_size > 10_000
     with pytest.raises(InputError):
         plot_growth(curve, tmp_path / "growth.txt")
+
+
+def test_recording_window_thresholds_equal_the_whole_unit_and_are_kept_by_content(
+    program, tmp_path, monkeypatch
+) -> None:
+    """The threshold searched over the recording window (3 ms) equals the one searched over the
+    whole unit with its 12 ms passive-recharge tail (the map's ``recruitment``), fiber by fiber:
+    the tail after the window never changes whether a fiber fires there. A second setup reads
+    the thresholds and recorded runs back from the cache (same values, no search run), and an
+    empty cache directory is what the first one starts from."""
+    from neurostim.ecap import build_setup, ecap_parameters
+    from neurostim.ecap._sfap import passive_uv_per_ma
+
+    monkeypatch.setenv("NEUROSTIM_CACHE_DIR", str(tmp_path))
+    cord = load_anatomy("T10")
+    kw = dict(anatomy=cord, level="T10", dcsf_mm=None, record=None, conductor="homogeneous",
+              fibers=small_fibers(cord), train_index=None, mesh_level="coarse",
+              params=ecap_parameters(), seed=0)  # fmt: skip
+    whole = build_setup(program, threshold_window="train", cache=False, **kw)
+    assert not (tmp_path / "ecap-fibers").exists()
+    first = build_setup(program, **kw)
+    kept = sorted((tmp_path / "ecap-fibers").glob("*.npz"))
+    assert len(kept) == len(first.groups)
+    assert np.array_equal(first.recruitment.status, whole.recruitment.status)
+    assert np.array_equal(first.threshold_ma, whole.threshold_ma)
+    assert np.array_equal(first.recruitment.n_sims, whole.recruitment.n_sims)
+    p1 = passive_uv_per_ma(first)
+    second = build_setup(program, **kw)
+    assert np.array_equal(second.threshold_ma, first.threshold_ma)
+    p2 = passive_uv_per_ma(second)
+    assert np.array_equal(p1, p2)
+    assert len(sorted((tmp_path / "ecap-fibers").glob("*.npz"))) == 2 * len(first.groups)
+    with pytest.raises(InputError) as err:
+        build_setup(program, threshold_window="tail", **kw)
+    assert err.value.field == "threshold_window"
+
+
+def test_the_full_sum_check_on_a_seeded_sample(program) -> None:
+    """With ``growth.check_fibers`` below the population, the check runs that many fibers drawn
+    with the seed; the curve itself does not change."""
+    cord = load_anatomy("T10")
+    kw = dict(anatomy=cord, conductor="homogeneous", fibers=small_fibers(cord), seed=0,
+              amplitudes_ma=[0.0, 3.0, 6.0])  # fmt: skip
+    every = ecap_growth(program, **kw)
+    two = ecap_growth(program, params={"growth": {"check_fibers": 2}}, **kw)
+    assert np.array_equal(every.ecap_uv, two.ecap_uv)
+    assert np.array_equal(every.recruited, two.recruited)
+    (e_all,) = every.template_error.values()
+    (e_two,) = two.template_error.values()
+    assert e_two < 0.05
+    assert e_all != e_two

@@ -90,7 +90,8 @@ class GrowthCurve:
     ``latency_amplitude_ma``: the lowest current of status ``ok`` (the volley of the
     lowest-threshold fibers), else the largest; ``cv_m_per_s`` from the same latencies.
     ``template_error``: the largest difference between the shortcut and the full sum at the
-    checked currents, relative to the full sum's peak (ecap.md §6).
+    checked currents, relative to the full sum's peak, on the check's sample of fibers
+    (ecap.md §6).
     """
 
     amplitude_ma: NDArray[np.float64]
@@ -253,9 +254,13 @@ def ecap_growth(
     params : dict, optional
         Overrides of ``data/ecap.toml`` values, ``{section: {name: value}}``.
     check_amplitudes_ma : array, optional
-        Currents of the full-sum check (default: the largest current); ``[]`` skips it.
+        Currents of the full-sum check (default: the largest current); ``[]`` skips it. The
+        check runs ``growth.check_fibers`` fibers drawn with ``seed`` (every fiber of a
+        population no larger) and compares the shortcut on the same fibers.
     setup : EcapSetup, optional
         A setup built before (same program, anatomy and fibers), to reuse its thresholds.
+        Without it, the setup's thresholds are searched over the recording window and the
+        per-fiber results kept in the cache by content (``build_setup``).
     """
     clock = time.perf_counter()
     prm = ecap_parameters(params)
@@ -326,10 +331,17 @@ def ecap_growth(
         float(x) for x in np.atleast_1d(check_amplitudes_ma)]  # fmt: skip
     errors = {}
     clock = time.perf_counter()
+    n_check = int(prm["growth"]["check_fibers"])
+    n_all = setup.fibers.n_fibers
+    only = (
+        None
+        if n_check >= n_all
+        else np.sort(np.random.default_rng([seed, 1]).choice(n_all, n_check, replace=False))
+    )
     for a in checks:
-        full = sample_trace(engine_t, full_sum(setup, a), t_ms)[p]
+        full = sample_trace(engine_t, full_sum(setup, a, only), t_ms)[p]
         approx = sample_trace(
-            engine_t, growth_traces(setup, np.array([a]), passive, ratio)[0][0], t_ms
+            engine_t, growth_traces(setup, np.array([a]), passive, ratio, only)[0][0], t_ms
         )[p]
         scale = float(np.max(np.abs(full[mask]), initial=0.0))
         errors[a] = float(np.max(np.abs(full - approx)[mask]) / scale) if scale > 0 else 0.0
