@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -71,6 +73,15 @@ def test_a_cuff_that_does_not_hold_the_outline_is_refused() -> None:
         nerve_fem_model(load_nerve("femoral"), cuff("imthera"))
 
 
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nerve-fem")
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+
+
 def _profile(fem: NerveFEM) -> np.ndarray:
     z = np.linspace(-1.9, 1.9, 39)
     pts = np.c_[np.full_like(z, 0.03), np.zeros_like(z), z]  # the fascicle's centre line
@@ -78,7 +89,7 @@ def _profile(fem: NerveFEM) -> np.ndarray:
 
 
 @pytest.mark.slow
-def test_thin_layer_matches_the_meshed_perineurium(tmp_path) -> None:
+def test_thin_layer_matches_the_meshed_perineurium(shared_cache: Path) -> None:
     """P1 (peripheral-nerve.md §5): thin layer against a meshed perineurium within 5 %.
 
     Scaled from ASCENT's dummy nerve to one fascicle of 400 um (perineurium 0.03 d = 12 um,
@@ -86,16 +97,38 @@ def test_thin_layer_matches_the_meshed_perineurium(tmp_path) -> None:
     Compared: the potential on the fascicle's centre line, and its second difference along z
     (the activating function), relative to their largest magnitudes.
     """
-    # the thin layer on the medium mesh (18 700 elements; coarse is not converged in the second
-    # difference, see test_mesh_convergence), the meshed layer on coarse (81 900 elements)
-    thin = NerveFEM(one_fascicle("thin-layer"), mesh_level="medium", cache_dir=tmp_path)
-    meshed = NerveFEM(one_fascicle("meshed"), cache_dir=tmp_path)
+    # the thin layer on the fine mesh (80 100 elements), the meshed layer on coarse (81 900
+    # elements: the 12 um layer forces small elements); measured 0.46 % and 1.25 %
+    thin = NerveFEM(one_fascicle("thin-layer"), mesh_level="fine", cache_dir=shared_cache)
+    meshed = NerveFEM(one_fascicle("meshed"), cache_dir=shared_cache)
     v_thin, v_mesh = _profile(thin), _profile(meshed)
-    err = np.max(np.abs(v_thin - v_mesh)) / np.max(np.abs(v_mesh))
+    err = _rel(v_thin, v_mesh)
     assert err < 0.05, f"centre-line potential: thin layer {100 * err:.2f} % off the meshed layer"
-    d2t, d2m = np.diff(v_thin, 2, axis=1), np.diff(v_mesh, 2, axis=1)
-    err2 = np.max(np.abs(d2t - d2m)) / np.max(np.abs(d2m))
+    err2 = _rel(np.diff(v_thin, 2, axis=1), np.diff(v_mesh, 2, axis=1))
     assert err2 < 0.05, f"second difference: thin layer {100 * err2:.2f} % off the meshed layer"
+
+
+@pytest.mark.slow
+def test_mesh_convergence_of_the_potential(shared_cache: Path) -> None:
+    """P2's h against h/2 within 2 % [ours], on the centre-line potential: medium (h_nerve
+    0.1 mm, §7's sizes) against fine (0.05 mm). Measured 1.00 % (coarse 2.68 %)."""
+    medium = _profile(NerveFEM(one_fascicle(), mesh_level="medium", cache_dir=shared_cache))
+    fine = _profile(NerveFEM(one_fascicle(), mesh_level="fine", cache_dir=shared_cache))
+    err = _rel(medium, fine)
+    assert err < 0.02, f"medium mesh {100 * err:.2f} % off the fine mesh"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="P2 [ours] 2 %: the second difference of the centre-line potential (0.1 mm steps) on "
+    "the medium mesh is 4.18 % off the fine mesh's (coarse 15.6 %); thresholds not yet measured",
+)
+def test_mesh_convergence_of_the_activating_function(shared_cache: Path) -> None:
+    medium = _profile(NerveFEM(one_fascicle(), mesh_level="medium", cache_dir=shared_cache))
+    fine = _profile(NerveFEM(one_fascicle(), mesh_level="fine", cache_dir=shared_cache))
+    err = _rel(np.diff(medium, 2, axis=1), np.diff(fine, 2, axis=1))
+    assert err < 0.02, f"medium mesh {100 * err:.2f} % off the fine mesh"
 
 
 @pytest.mark.slow

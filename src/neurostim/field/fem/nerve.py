@@ -295,7 +295,7 @@ def build_nerve_mesh(model: NerveModel, level: str) -> Any:
     regions = []
     fascicle_no = -1
     for i, (s, shape) in enumerate(zip(solids, shapes, strict=True)):
-        inner = shapes[i + 1 :]
+        inner = shapes[i + 1 : i + 2]  # the limb holds the muscle, the muscle the nerve
         if s["material"] == "endoneurium":
             fascicle_no += 1
             inner = []
