@@ -17,6 +17,7 @@ from neurostim.pipeline.anatomy import (
 )
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
 from neurostim.pipeline.nerve import check_leads_outside, nerve_placements
+from neurostim.pipeline.nerve_fem import nerve_fem, nerve_fem_model
 from neurostim.pipeline.nerve_plots import plot_nerve_cross_section
 from neurostim.pipeline.placement import (
     DEFAULT_LEAD_SPACING_MM,
@@ -48,6 +49,8 @@ __all__ = [
     "dorsal_column_fibers",
     "fem_conductor",
     "layered_cord",
+    "nerve_fem",
+    "nerve_fem_model",
     "nerve_placements",
     "phi_per_ma",
     "pick_train",
