@@ -95,6 +95,8 @@ def test_contacts_and_points_are_checked_before_meshing() -> None:
     with pytest.raises(InputError, match="points_xyz_mm"):
         fem.unit_potentials_mv(fem.contacts, np.zeros((2, 2)))
     assert fem._state is None
+    block = fem.fem_block()
+    assert block["mesh_level"] == "coarse" and block["elements"] is None
 
 
 def test_ellipsoid_poles_avoid_the_lead_and_the_ventral_root() -> None:
@@ -190,6 +192,7 @@ def test_second_call_is_a_cache_hit_with_identical_arrays(tmp_path: Path) -> Non
     assert second.describe()["cache_hit"] is True
     v2 = second.unit_potentials_mv(second.contacts, pts)
     assert np.array_equal(v1, v2)
+    assert second.fem_block()["elements"] == first.fem_block()["elements"] > 0
     assert v1.shape == (4, 4)
 
 

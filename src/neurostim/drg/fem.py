@@ -51,6 +51,17 @@ MODEL_VERSION = 1
 that no entry built by the old code is read."""
 POINT_CHUNK = 65536
 """Points per block of FEM point evaluation."""
+FEM_BLOCK_KEYS = (
+    "elements",
+    "dofs",
+    "mesh_s",
+    "solve_s",
+    "cache_hit",
+    "solver_status",
+    "impedance_ohm",
+    "mesh_level",
+)
+"""Keys of the ``fem`` block of a result's JSON (as ``scs map`` reports its cord)."""
 ADVICE = "try another mesh_level or move the lead slightly (lead_gap_mm, lead_axial_offset_mm)"
 
 
@@ -385,9 +396,15 @@ class DRGFEM(VolumeConductor):
         out.update(self._report)
         return out
 
+    def fem_block(self) -> dict[str, Any]:
+        """The ``fem`` block of a result's JSON: :data:`FEM_BLOCK_KEYS` of ``describe()``
+        (None before the first solve or load)."""
+        d = self.describe()
+        return {k: d.get(k) for k in FEM_BLOCK_KEYS}
+
 
 def _factory(**options: Any) -> VolumeConductor:
     return DRGFEM(**options)
 
 
-__all__ = ["DRGFEM", "MODEL_VERSION", "material_sigma", "meshable_placement"]
+__all__ = ["DRGFEM", "FEM_BLOCK_KEYS", "MODEL_VERSION", "material_sigma", "meshable_placement"]
