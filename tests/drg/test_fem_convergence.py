@@ -4,8 +4,10 @@ RC-L5 as shipped, its lead with all four contacts, equipotential contacts, P2. C
 unit potential of every contact at the somata and T-junctions of a seeded population (20 per
 type, seed 1: 120 neurons, 240 points in the cell-body region and the fiber core), as
 |V_coarse − V_default| relative to the largest |V_default| of that contact over the points (a
-constant shift does not excite; the largest value sets the scale). Tolerance: docs/drg.md,
-"Finite-element field" (measured there).
+constant shift does not excite; the largest value sets the scale). Tolerance 1 % (measured
+0.14 %, median 0.04 %; pointwise at most 0.16 %: docs/drg.md, "Finite-element field"). Both
+levels mesh the thin layers at their thickness and are about the same size (695 000 and
+683 000 elements), so this checks that the sizes outside the thin layers do not matter here.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ pytest.importorskip(
     "ngsolve", reason="the finite-element tests need NGSolve: neurostim[fem]", exc_type=ImportError
 )
 
-TOLERANCE = 0.05
+TOLERANCE = 0.01
 """Largest change, coarse to default, relative to each contact's largest potential."""
 
 
