@@ -7,10 +7,13 @@ geometry that cannot exist before any meshing and gives a mesher its solids
 (:meth:`DRGGeometry.solids`); :func:`place_lead` puts a program's DRG lead over the ganglion;
 :func:`drg_population` places pseudounipolar neurons (soma, stem, T-junction, peripheral and
 central branches) by the rules of §6.2; :func:`plot_drg` draws a cross-section and a
-longitudinal section. Frame, parameters, sources and checks: docs/drg.md.
+longitudinal section; :class:`DRGFEM` (registered as the volume conductor ``drg-fem``) solves
+the field of each contact on the finite-element layer of the spinal cord. Frame, parameters,
+sources and checks: docs/drg.md.
 """
 
 from neurostim.drg.conductivity import DRG_TISSUES, DRGConductivity, drg_conductivity
+from neurostim.drg.fem import DRGFEM, _factory
 from neurostim.drg.geometry import DRGGeometry
 from neurostim.drg.lead import DRGLeadPlacement, place_lead
 from neurostim.drg.levels import (
@@ -21,13 +24,19 @@ from neurostim.drg.levels import (
     drg_level_names,
     load_drg_geometry,
 )
+from neurostim.drg.mesh import MESH_LEVELS
 from neurostim.drg.neurons import NEURON_TYPES, NeuronType, neuron_types
 from neurostim.drg.plots import plot_drg
 from neurostim.drg.population import DRGPopulation, drg_population, in_dense_region
 from neurostim.drg.shapes import Box, Cylinder, Ellipsoid, EllipticCylinder, region_index
+from neurostim.field.conductor import register_conductor as _register
+
+_register(DRGFEM.name, _factory)
 
 __all__ = [
+    "DRGFEM",
     "DRG_TISSUES",
+    "MESH_LEVELS",
     "NEURON_TYPES",
     "Box",
     "Cylinder",

@@ -146,6 +146,12 @@ def _tissues(cord: LayeredCord) -> list[tuple[str, Any]]:
     return solids
 
 
+def ring_lead_solid(lead: RingLead, contact_maxh_mm: float) -> Any:
+    """OCC solid of a ring lead's body: cylinder pieces glued, each contact's face named
+    ``contact<k>`` with its element size limited to ``contact_maxh_mm``."""
+    return _ring_body(lead, contact_maxh_mm)
+
+
 def _ring_body(lead: RingLead, contact_maxh_mm: float) -> Any:
     from netgen import occ
 
@@ -326,4 +332,5 @@ __all__ = [
     "check_level",
     "mesh_sizes",
     "require_ngsolve",
+    "ring_lead_solid",
 ]

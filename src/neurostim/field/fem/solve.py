@@ -32,7 +32,7 @@ still does not reach it gets status ``not-converged`` (never a silently wrong fi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,12 +71,28 @@ class UnitSolutions:
     n_dofs: int
 
 
-def conductivity_cf(mesh: Any, sigma: Conductivities) -> Any:
-    """Piecewise conductivity tensor (S/m): white matter anisotropic along z."""
+MaterialSigma = Mapping[str, tuple[float, float, float]]
+"""Diagonal conductivity (σ_x, σ_y, σ_z) in S/m per material name of a mesh."""
+
+
+def conductivity_cf(mesh: Any, sigma: Conductivities | MaterialSigma) -> Any:
+    """Piecewise conductivity tensor (S/m). A :class:`Conductivities` is the layered cord's
+    (white matter anisotropic along z); a mapping gives each material of the mesh its diagonal
+    tensor (σ_x, σ_y, σ_z), as another model built from named solids does."""
     ngs = require_ngsolve()
 
     def iso(s: float) -> Any:
         return ngs.CF((s, 0, 0, 0, s, 0, 0, 0, s), dims=(3, 3))
+
+    if not isinstance(sigma, Conductivities):
+        diagonal = {
+            name: ngs.CF((sx, 0, 0, 0, sy, 0, 0, 0, sz), dims=(3, 3))
+            for name, (sx, sy, sz) in sigma.items()
+        }
+        missing = sorted(set(mesh.GetMaterials()) - set(diagonal))
+        if missing:
+            raise InputError("conductivity", missing, "every material of the mesh needs a value")
+        return mesh.MaterialCF(diagonal)
 
     t, lon = sigma.white_transverse, sigma.white_longitudinal
     values = {
@@ -113,7 +129,7 @@ def contact_areas_mm2(mesh: Any, n_contacts: int) -> list[float]:
 
 def solve_unit_currents(
     mesh: Any,
-    sigma: Conductivities,
+    sigma: Conductivities | MaterialSigma,
     n_contacts: int,
     *,
     contact_model: str = "equipotential",
@@ -233,6 +249,7 @@ def evaluate_mv(
 __all__ = [
     "CONTACT_MODELS",
     "PRECONDITIONERS",
+    "MaterialSigma",
     "UnitSolutions",
     "conductivity_cf",
     "evaluate_mv",
