@@ -325,7 +325,9 @@ def build_setup(
 
 
 def _pending(n: int, drive: ProgramDrive) -> RecruitmentResult:
-    """A placeholder until the searches end (the fields they need come from the setup)."""
+    """The setup's recruitment before its threshold searches run, all fibers of status
+    ``pending``: the searches need the finished setup (fields, groups), and ``build_setup``
+    replaces this with their result before it returns, so no caller sees it."""
     nan = np.full(n, np.nan)
     return RecruitmentResult(
         threshold_ma=nan, status=np.full(n, "pending", dtype="<U16"), lower_ma=nan.copy(),
