@@ -50,7 +50,7 @@ from neurostim.anatomy import SpinalCordAnatomy, load_anatomy
 from neurostim.device import Program, parse_program_text
 from neurostim.fibers.spinal import SpinalFibers
 from neurostim.field.fem import MESH_LEVELS
-from neurostim.field.fem.model import peak_rss_mb
+from neurostim.field.fem.solved import peak_rss_mb
 from neurostim.pipeline.anatomy import layered_cord
 from neurostim.pipeline.scs import SpinalMap, _default_fibers, read_fiber_table, scs_map
 

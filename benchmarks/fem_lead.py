@@ -43,7 +43,7 @@ import numpy as np
 
 from neurostim.field import RectangleContact, RingContact
 from neurostim.field.fem import Conductivities, LayeredCord, SpinalCordFEM
-from neurostim.field.fem.model import peak_rss_mb
+from neurostim.field.fem.solved import peak_rss_mb
 
 SPEC6_MV = (147.7, 103.2, 55.5)
 """spinal-cord.md §6: V at z = 0 / 5 / 20 mm on the midline DC line, mV per mA."""

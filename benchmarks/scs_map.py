@@ -31,7 +31,7 @@ from pathlib import Path
 from neurostim.anatomy import load_anatomy
 from neurostim.device import load_program
 from neurostim.fibers.spinal import SpinalFibers, dorsal_column_grid, dorsal_root_fibers
-from neurostim.field.fem.model import peak_rss_mb
+from neurostim.field.fem.solved import peak_rss_mb
 from neurostim.pipeline.scs import fitting_n_nodes, root_n_nodes, scs_map
 
 ROOT = Path(__file__).resolve().parents[1]

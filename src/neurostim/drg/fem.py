@@ -17,8 +17,6 @@ The conductor lives in ``neurostim.drg`` (``field`` never imports ``drg``, as it
 from __future__ import annotations
 
 import dataclasses
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -29,28 +27,24 @@ from numpy.typing import ArrayLike, NDArray
 from neurostim.drg.geometry import DRGGeometry
 from neurostim.drg.lead import DRGLeadPlacement, lead_axis_yz_mm, place_lead
 from neurostim.drg.mesh import build_mesh, check_level, mesh_document, mesh_sizes
-from neurostim.errors import InputError, NeurostimError, SolverError
+from neurostim.errors import InputError, SolverError
 from neurostim.field.conductor import VolumeConductor
 from neurostim.field.contacts import Contact, RingContact
 from neurostim.field.fem import cache, checks
-from neurostim.field.fem.mesh import require_ngsolve
-from neurostim.field.fem.model import peak_rss_mb
 from neurostim.field.fem.solve import (
     CONTACT_MODELS,
     MaterialSigma,
     contact_areas_mm2,
-    evaluate_mv,
     make_space,
     solve_unit_currents,
 )
+from neurostim.field.fem.solved import Solved, UnitSolves, evaluate_chunked, saved_mesh
 from neurostim.field.superposition import superpose_mv
 
 MODEL_VERSION = 1
 """Version of the DRG mesh builder, part of the cache key: raise it when a change of
 :mod:`neurostim.drg.mesh` or of this module changes the solution for the same inputs, so
 that no entry built by the old code is read."""
-POINT_CHUNK = 65536
-"""Points per block of FEM point evaluation."""
 FEM_BLOCK_KEYS = (
     "elements",
     "dofs",
@@ -132,7 +126,7 @@ def _geometry(value: DRGGeometry | Mapping[str, Any] | str | None) -> DRGGeometr
     raise InputError("geometry", value, "give a DRGGeometry, a level name or a table of keys")
 
 
-class DRGFEM(VolumeConductor):
+class DRGFEM(UnitSolves, VolumeConductor):
     """Finite-element DRG in its foramen (NGSolve, P2 or higher).
 
     Parameters
@@ -189,11 +183,7 @@ class DRGFEM(VolumeConductor):
         self.contact_model = contact_model
         self.order = order
         self.tol = tol
-        self.cache_dir = None if cache_dir is None else Path(cache_dir)
-        self.use_cache = bool(use_cache)
-        self._key: str | None = None
-        self._state: tuple[Any, Any, NDArray[np.float64]] | None = None
-        self._report: dict[str, Any] = {}
+        self._init_solves(cache_dir, use_cache)
 
     # --- what is solved ----------------------------------------------------------------------
     @property
@@ -244,47 +234,19 @@ class DRGFEM(VolumeConductor):
         """Mesh and solve (or load from the cache); returns the report (``describe()``)."""
         if contacts is not None:
             self._check_contacts(contacts)
-        require_ngsolve()
         payload = self.key_payload()
-        key = cache.cache_key(payload)
-        if key == self._key and self._state is not None:
-            return self._report
-        entry = cache.load_entry(key, self.cache_dir) if self.use_cache else None
-        if entry is not None:
-            self._load(key, entry)
-        else:
-            with tempfile.TemporaryDirectory(prefix="neurostim-drg-fem-") as tmp:
-                self._solve(key, payload, Path(tmp) / "mesh.vol.gz")
-        return self._report
+        return self._prepared(payload, self.placement.n_contacts, self._solve)
 
-    def _load(self, key: str, entry: tuple[Path, dict[str, Any], Any]) -> None:
-        ngs = require_ngsolve()
-        path, meta, arrays = entry
-        n = self.placement.n_contacts
-        t0 = time.perf_counter()
-        mesh = ngs.Mesh(str(path))
-        fes = make_space(mesh, n, self.contact_model, self.order)
-        vectors = np.asarray(arrays["vectors"], dtype=np.float64)
-        if vectors.shape != (n, fes.ndof):
-            raise InputError("cache", str(path.parent), "entry does not match its key; delete it")
-        self._key, self._state = key, (mesh, fes, vectors)
-        self._report = dict(meta["report"], cache_hit=True, load_s=time.perf_counter() - t0)
+    def _space(self, mesh: Any, n: int) -> Any:
+        return make_space(mesh, n, self.contact_model, self.order)
 
-    def _solve(self, key: str, payload: dict[str, Any], mesh_path: Path) -> None:
-        ngs = require_ngsolve()
+    def _solve(self, mesh_path: Path) -> Solved:
         n = self.placement.n_contacts
-        t0 = time.perf_counter()
-        try:
-            ngmesh = build_mesh(self.geometry, self.meshed_placement, self.mesh_level)
-        except Exception as exc:  # Netgen and OCC raise their own exceptions
-            if isinstance(exc, NeurostimError):
-                raise
-            raise SolverError(f"meshing failed: Netgen: {exc}; {ADVICE}") from exc
-        checks.check_surfaces(ngmesh)
-        ngmesh.Save(str(mesh_path))
-        # solve on the mesh as stored, so that a cache hit evaluates on the same mesh
-        mesh = ngs.Mesh(str(mesh_path))
-        mesh_s = time.perf_counter() - t0
+        mesh, mesh_s = saved_mesh(
+            lambda: build_mesh(self.geometry, self.meshed_placement, self.mesh_level),
+            mesh_path,
+            ADVICE,
+        )
         missing = [k for k in range(n) if f"contact{k}" not in set(mesh.GetBoundaries())]
         if missing:
             raise SolverError(f"meshing failed: contact {missing[0]} has no surface; {ADVICE}")
@@ -299,34 +261,8 @@ class DRGFEM(VolumeConductor):
             order=self.order,
             tol=self.tol,
         )
-        fes = make_space(mesh, n, self.contact_model, self.order)
-        report = {
-            "elements": int(mesh.ne),
-            "dofs": int(sol.n_dofs),
-            "mesh_s": mesh_s,
-            "assemble_s": sol.assemble_s,
-            "solve_s": sol.solve_s,
-            "cg_iterations": sol.iterations,
-            "relative_residual": sol.residual,
-            "solver_status": sol.status,
-            "impedance_ohm": sol.impedance_ohm,
-            "peak_rss_mb": peak_rss_mb(),
-            "cache_key": key,
-            "lead_pressed_in_mm": lead_press_in_mm() if self.geometry.lead_gap_mm == 0 else 0.0,
-        }
-        if self.use_cache:
-            arrays = {"vectors": sol.vectors, "status": np.array(sol.status)}
-            meta = {"key": payload, "report": report}
-            cache.store_entry(key, mesh_path, arrays, meta, self.cache_dir)
-        self._key, self._state = key, (mesh, fes, sol.vectors)
-        self._report = dict(report, cache_hit=False)
-
-    @property
-    def solution(self) -> tuple[Any, Any, NDArray[np.float64]]:
-        """(ngsolve Mesh, FE space, vectors of shape (n_contacts, n_dofs))."""
-        if self._state is None:
-            raise InputError("solution", None, "call unit_potentials_mv or prepare first")
-        return self._state
+        pressed = lead_press_in_mm() if self.geometry.lead_gap_mm == 0 else 0.0
+        return Solved(mesh, self._space(mesh, n), sol, mesh_s, {"lead_pressed_in_mm": pressed})
 
     # --- evaluation --------------------------------------------------------------------------
     def unit_potentials_mv(
@@ -350,19 +286,7 @@ class DRGFEM(VolumeConductor):
         self._check_contacts(contacts)
         pts = self._points(points_xyz_mm)
         self.prepare()
-        n = self.placement.n_contacts
-        digest = cache.points_digest(pts) if self.use_cache else ""
-        if self.use_cache and self._key is not None:
-            stored = cache.load_points(self._key, digest, n, self.cache_dir)
-            if stored is not None and stored.shape[1] == pts.shape[0]:
-                return np.asarray(stored, dtype=np.float64)
-        mesh, fes, vectors = self.solution
-        out = np.empty((n, pts.shape[0]))
-        for s in range(0, pts.shape[0], POINT_CHUNK):
-            out[:, s : s + POINT_CHUNK] = evaluate_mv(mesh, fes, vectors, pts[s : s + POINT_CHUNK])
-        if self.use_cache and self._key is not None:
-            cache.store_points(self._key, digest, out, self.cache_dir)
-        return out
+        return self._cached_points(pts, self.placement.n_contacts, evaluate_chunked)
 
     def superposed_mv(
         self, contacts: Sequence[Contact], shares: ArrayLike, points_xyz_mm: ArrayLike

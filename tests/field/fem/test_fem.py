@@ -190,7 +190,9 @@ def test_potentials_at_a_point_set_are_stored_and_read_back(
     key = fem.describe()["cache_key"]
     stored = list((fem_cache.entry_dir(key, layered["cache_dir"]) / "points").glob("*.npy"))
     assert len(stored) >= 1
-    monkeypatch.setattr(fem_model, "evaluate_mv", lambda *a, **k: 1 / 0)  # must not be called
+    from neurostim.field.fem import solved as fem_solved
+
+    monkeypatch.setattr(fem_solved, "evaluate_mv", lambda *a, **k: 1 / 0)  # must not be called
     again = conductor_from_spec(
         {"conductor": "spinal-cord-fem", "cord": layered["cord"].to_dict(),
          "cache_dir": layered["cache_dir"]}

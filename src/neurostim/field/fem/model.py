@@ -8,9 +8,6 @@ contacts and settings, it only evaluates. Equations and validation: docs/fem.md.
 
 from __future__ import annotations
 
-import sys
-import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from neurostim.errors import InputError, NeurostimError, SolverError
+from neurostim.errors import InputError
 from neurostim.field.conductor import VolumeConductor
 from neurostim.field.contacts import Contact
 from neurostim.field.fem import cache, checks
@@ -29,14 +26,11 @@ from neurostim.field.fem.solve import (
     CONTACT_MODELS,
     PRECONDITIONERS,
     contact_areas_mm2,
-    evaluate_mv,
     make_space,
     solve_unit_currents,
 )
+from neurostim.field.fem.solved import Solved, UnitSolves, evaluate_chunked, saved_mesh
 from neurostim.field.superposition import superpose_mv
-
-POINT_CHUNK = 65536
-"""Points per block of FEM point evaluation."""
 
 
 def _cord(value: LayeredCord | Mapping[str, Any] | None) -> LayeredCord:
@@ -58,17 +52,7 @@ def _cord(value: LayeredCord | Mapping[str, Any] | None) -> LayeredCord:
     raise InputError("cord", value, "give a LayeredCord or a table of its fields")
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (MB)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return float("nan")
-    rss = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    return rss / 1024.0**2 if sys.platform == "darwin" else rss / 1024.0
-
-
-class SpinalCordFEM(VolumeConductor):
+class SpinalCordFEM(UnitSolves, VolumeConductor):
     """Finite-element layered spinal cord (NGSolve, P2 or higher).
 
     Parameters
@@ -123,11 +107,7 @@ class SpinalCordFEM(VolumeConductor):
         self.order = order
         self.preconditioner = preconditioner
         self.tol = tol
-        self.cache_dir = None if cache_dir is None else Path(cache_dir)
-        self.use_cache = bool(use_cache)
-        self._key: str | None = None
-        self._state: tuple[Any, Any, NDArray[np.float64]] | None = None
-        self._report: dict[str, Any] = {}
+        self._init_solves(cache_dir, use_cache)
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -145,50 +125,16 @@ class SpinalCordFEM(VolumeConductor):
         # meshed with the old sizes
         settings = dict(self.settings(), mesh_sizes=mesh_sizes(self.cord, leads, self.mesh_level))
         payload = cache.key_payload(self.cord.to_dict(), contacts, settings)
-        key = cache.cache_key(payload)
-        if key == self._key and self._state is not None:
-            return self._report
-        entry = cache.load_entry(key, self.cache_dir) if self.use_cache else None
-        if entry is not None:
-            self._load(key, entry, len(contacts))
-        else:
-            self._solve(key, payload, leads, len(contacts))
-        return self._report
+        n = len(contacts)
+        return self._prepared(payload, n, lambda mesh_path: self._solve(leads, n, mesh_path))
 
-    def _load(self, key: str, entry: tuple[Path, dict[str, Any], Any], n: int) -> None:
-        ngs = require_ngsolve()
-        path, meta, arrays = entry
-        t0 = time.perf_counter()
-        mesh = ngs.Mesh(str(path))
-        fes = make_space(mesh, n, self.contact_model, self.order)
-        vectors = np.asarray(arrays["vectors"], dtype=np.float64)
-        if vectors.shape != (n, fes.ndof):
-            raise InputError("cache", str(path.parent), "entry does not match its key; delete it")
-        self._key, self._state = key, (mesh, fes, vectors)
-        self._report = dict(meta["report"], cache_hit=True, load_s=time.perf_counter() - t0)
+    def _space(self, mesh: Any, n: int) -> Any:
+        return make_space(mesh, n, self.contact_model, self.order)
 
-    def _solve(self, key: str, payload: dict[str, Any], leads: Any, n: int) -> None:
-        with tempfile.TemporaryDirectory(prefix="neurostim-fem-") as tmp:
-            mesh_path = Path(tmp) / "mesh.vol.gz"
-            self._solve_in(key, payload, leads, n, mesh_path)
-
-    def _solve_in(
-        self, key: str, payload: dict[str, Any], leads: Any, n: int, mesh_path: Path
-    ) -> None:
-        ngs = require_ngsolve()
-        t0 = time.perf_counter()
-        try:
-            ngmesh = build_mesh(self.cord, leads, self.mesh_level)
-        except Exception as exc:  # Netgen raises its own NgException (and RuntimeError)
-            if isinstance(exc, NeurostimError):
-                raise
-            raise SolverError(f"meshing failed: Netgen: {exc}; {checks.ADVICE}") from exc
-        checks.check_surfaces(ngmesh)
-        ngmesh.Save(str(mesh_path))
-        # solve on the mesh as stored (coordinates as written to the file), so that a later
-        # cache hit evaluates on exactly the same mesh and returns identical arrays
-        mesh = ngs.Mesh(str(mesh_path))
-        mesh_s = time.perf_counter() - t0
+    def _solve(self, leads: Any, n: int, mesh_path: Path) -> Solved:
+        mesh, mesh_s = saved_mesh(
+            lambda: build_mesh(self.cord, leads, self.mesh_level), mesh_path, checks.ADVICE
+        )
         missing = [k for k in range(n) if f"contact{k}" not in set(mesh.GetBoundaries())]
         if missing:
             raise InputError(
@@ -206,34 +152,7 @@ class SpinalCordFEM(VolumeConductor):
             preconditioner=self.preconditioner,
             tol=self.tol,
         )
-        fes = make_space(mesh, n, self.contact_model, self.order)
-        report = {
-            "elements": int(mesh.ne),
-            "dofs": int(sol.n_dofs),
-            "mesh_s": mesh_s,
-            "assemble_s": sol.assemble_s,
-            "solve_s": sol.solve_s,
-            "cg_iterations": sol.iterations,
-            "relative_residual": sol.residual,
-            "solver_status": sol.status,
-            "impedance_ohm": sol.impedance_ohm,
-            "peak_rss_mb": peak_rss_mb(),
-            "cache_key": key,
-        }
-        if self.use_cache:
-            arrays = {"vectors": sol.vectors, "status": np.array(sol.status)}
-            cache.store_entry(
-                key, mesh_path, arrays, {"key": payload, "report": report}, self.cache_dir
-            )
-        self._key, self._state = key, (mesh, fes, sol.vectors)
-        self._report = dict(report, cache_hit=False)
-
-    @property
-    def solution(self) -> tuple[Any, Any, NDArray[np.float64]]:
-        """(ngsolve Mesh, FE space, vectors of shape (n_contacts, n_dofs)) of the last contacts."""
-        if self._state is None:
-            raise InputError("solution", None, "call unit_potentials_mv or prepare first")
-        return self._state
+        return Solved(mesh, self._space(mesh, n), sol, mesh_s, {})
 
     def unit_potentials_mv(
         self, contacts: Sequence[Contact], points_xyz_mm: ArrayLike
@@ -243,16 +162,7 @@ class SpinalCordFEM(VolumeConductor):
         the same points (a fiber population seen before): no point location, no evaluation."""
         pts = self._points(points_xyz_mm)
         self.prepare(contacts)
-        digest = cache.points_digest(pts) if self.use_cache else ""
-        if self.use_cache and self._key is not None:
-            stored = cache.load_points(self._key, digest, len(contacts), self.cache_dir)
-            if stored is not None and stored.shape[1] == pts.shape[0]:
-                return np.asarray(stored, dtype=np.float64)
-        mesh, fes, vectors = self.solution
-        out = self._evaluate(mesh, fes, vectors, pts)
-        if self.use_cache and self._key is not None:
-            cache.store_points(self._key, digest, out, self.cache_dir)
-        return out
+        return self._cached_points(pts, len(contacts), evaluate_chunked)
 
     def superposed_mv(
         self, contacts: Sequence[Contact], shares: ArrayLike, points_xyz_mm: ArrayLike
@@ -268,7 +178,7 @@ class SpinalCordFEM(VolumeConductor):
         pts = self._points(points_xyz_mm)
         self.prepare(contacts)
         mesh, fes, vectors = self.solution
-        return self._evaluate(mesh, fes, (sh @ vectors)[None, :], pts)[0]
+        return evaluate_chunked(mesh, fes, (sh @ vectors)[None, :], pts)[0]
 
     def _points(self, points_xyz_mm: ArrayLike) -> NDArray[np.float64]:
         pts = np.asarray(points_xyz_mm, dtype=np.float64)
@@ -278,15 +188,6 @@ class SpinalCordFEM(VolumeConductor):
             raise InputError("points_xyz_mm", "non-finite", "all coordinates must be finite (mm)")
         _check_in_domain(pts, self.cord)  # before any meshing
         return pts
-
-    @staticmethod
-    def _evaluate(
-        mesh: Any, fes: Any, vectors: NDArray[np.float64], pts: NDArray[np.float64]
-    ) -> NDArray[np.float64]:
-        out = np.empty((vectors.shape[0], pts.shape[0]))
-        for s in range(0, pts.shape[0], POINT_CHUNK):
-            out[:, s : s + POINT_CHUNK] = evaluate_mv(mesh, fes, vectors, pts[s : s + POINT_CHUNK])
-        return out
 
     def describe(self) -> dict[str, Any]:
         out: dict[str, Any] = {"conductor": self.name, **self.settings()}

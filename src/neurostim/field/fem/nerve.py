@@ -33,7 +33,6 @@ Netgen/NGSolve versions. Validation: docs/nerve.md "Finite-element field".
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -43,12 +42,12 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from neurostim.errors import InputError, NeurostimError, SolverError
+from neurostim.errors import InputError
 from neurostim.field.conductor import VolumeConductor
 from neurostim.field.contacts import Contact
 from neurostim.field.fem import cache, checks
 from neurostim.field.fem.mesh import require_ngsolve
-from neurostim.field.fem.model import peak_rss_mb
+from neurostim.field.fem.solved import Solved, UnitSolves, saved_mesh
 from neurostim.units import MA_TO_A, V_TO_MV
 
 PERINEURIUM_MODELS = ("thin-layer", "meshed")
@@ -489,7 +488,7 @@ def evaluate_nerve_mv(
     return out
 
 
-class NerveFEM(VolumeConductor):
+class NerveFEM(UnitSolves, VolumeConductor):
     """Finite-element nerve in a cuff (NGSolve, P2 by default); see the module docstring.
 
     Parameters
@@ -525,11 +524,7 @@ class NerveFEM(VolumeConductor):
         self.mesh_level = mesh_level
         self.order = order
         self.tol = tol
-        self.cache_dir = None if cache_dir is None else Path(cache_dir)
-        self.use_cache = bool(use_cache)
-        self._key: str | None = None
-        self._state: tuple[Any, Any, NDArray[np.float64]] | None = None
-        self._report: dict[str, Any] = {}
+        self._init_solves(cache_dir, use_cache)
 
     def key_payload(self) -> dict[str, Any]:
         settings = {
@@ -543,40 +538,18 @@ class NerveFEM(VolumeConductor):
 
     def prepare(self) -> dict[str, Any]:
         """Mesh and solve (or load from the cache); returns the report."""
-        ngs = require_ngsolve()
-        payload = self.key_payload()
-        key = cache.cache_key(payload)
-        if key == self._key and self._state is not None:
-            return self._report
-        entry = cache.load_entry(key, self.cache_dir) if self.use_cache else None
-        if entry is not None:
-            path, meta, arrays = entry
-            t0 = time.perf_counter()
-            mesh = ngs.Mesh(str(path))
-            fes = make_nerve_space(mesh, self.model, self.order)
-            vectors = np.asarray(arrays["vectors"], dtype=np.float64)
-            if vectors.shape != (self.model.n_contacts, fes.ndof):
-                raise InputError("cache", str(path.parent), "entry does not match; delete it")
-            self._key, self._state = key, (mesh, fes, vectors)
-            self._report = dict(meta["report"], cache_hit=True, load_s=time.perf_counter() - t0)
-            return self._report
-        with tempfile.TemporaryDirectory(prefix="neurostim-nerve-fem-") as tmp:
-            self._solve(key, payload, Path(tmp) / "mesh.vol.gz")
-        return self._report
+        return self._prepared(self.key_payload(), self.model.n_contacts, self._solve)
 
-    def _solve(self, key: str, payload: dict[str, Any], mesh_path: Path) -> None:
+    def _space(self, mesh: Any, n: int) -> Any:
+        return make_nerve_space(mesh, self.model, self.order)
+
+    def _solve(self, mesh_path: Path) -> Solved:
         ngs = require_ngsolve()
-        t0 = time.perf_counter()
-        try:
-            ngmesh = build_nerve_mesh(self.model, self.mesh_level)
-        except Exception as exc:  # Netgen raises NgException / RuntimeError
-            if isinstance(exc, NeurostimError):
-                raise
-            raise SolverError(f"meshing failed: Netgen: {exc}; try another mesh level") from exc
-        checks.check_surfaces(ngmesh)
-        ngmesh.Save(str(mesh_path))
-        mesh = ngs.Mesh(str(mesh_path))
-        mesh_s = time.perf_counter() - t0
+        mesh, mesh_s = saved_mesh(
+            lambda: build_nerve_mesh(self.model, self.mesh_level),
+            mesh_path,
+            "try another mesh level",
+        )
         n = self.model.n_contacts
         areas = [
             float(ngs.Integrate(1.0, mesh, definedon=mesh.Boundaries(f"contact{k}")))
@@ -585,27 +558,7 @@ class NerveFEM(VolumeConductor):
         expected = [contact_area_mm2(c) for c in self.model.contacts]
         checks.check_contact_areas(areas, expected)
         sol = solve_nerve(mesh, self.model, self.order, self.tol)
-        fes = make_nerve_space(mesh, self.model, self.order)
-        report = {
-            "elements": int(mesh.ne),
-            "dofs": int(fes.ndof),
-            "mesh_s": mesh_s,
-            "assemble_s": sol.assemble_s,
-            "solve_s": sol.solve_s,
-            "cg_iterations": sol.iterations,
-            "relative_residual": sol.residual,
-            "solver_status": sol.status,
-            "impedance_ohm": sol.impedance_ohm,
-            "contact_area_mm2": areas,
-            "peak_rss_mb": peak_rss_mb(),
-            "cache_key": key,
-        }
-        if self.use_cache:
-            arrays = {"vectors": sol.vectors, "status": np.array(sol.status)}
-            meta = {"key": payload, "report": report}
-            cache.store_entry(key, mesh_path, arrays, meta, self.cache_dir)
-        self._key, self._state = key, (mesh, fes, sol.vectors)
-        self._report = dict(report, cache_hit=False)
+        return Solved(mesh, self._space(mesh, n), sol, mesh_s, {"contact_area_mm2": areas})
 
     def potentials_mv(self, points_xyz_mm: ArrayLike) -> NDArray[np.float64]:
         """Unit potentials of every cuff contact at the points, shape (n_contacts, n_points),
@@ -614,17 +567,12 @@ class NerveFEM(VolumeConductor):
         if pts.ndim != 2 or pts.shape[1] != 3 or not np.all(np.isfinite(pts)):
             raise InputError("points_xyz_mm", pts.shape, "finite, shape (n_points, 3) in mm")
         self.prepare()
-        n = self.model.n_contacts
-        digest = cache.points_digest(pts)
-        if self.use_cache and self._key is not None:
-            stored = cache.load_points(self._key, digest, n, self.cache_dir)
-            if stored is not None and stored.shape[1] == pts.shape[0]:
-                return np.asarray(stored, dtype=np.float64)
-        mesh, fes, vectors = self._state  # type: ignore[misc]
-        out = evaluate_nerve_mv(mesh, self.model, fes, vectors, pts)
-        if self.use_cache and self._key is not None:
-            cache.store_points(self._key, digest, out, self.cache_dir)
-        return out
+        model = self.model
+        return self._cached_points(
+            pts,
+            model.n_contacts,
+            lambda mesh, fes, vectors, p: evaluate_nerve_mv(mesh, model, fes, vectors, p),
+        )
 
     def unit_potentials_mv(
         self, contacts: Sequence[Contact], points_xyz_mm: ArrayLike
