@@ -62,12 +62,17 @@ def level_names() -> list[str]:
 
 def level_parameters(level: str) -> dict[str, ParameterRow]:
     """Every row of a level (common rows merged), keyed by dotted name (``roots.n_rootlets``)."""
-    doc = levels_document()
-    name = resolve_level(level)
+    return level_rows(levels_document(), resolve_level(level), TABLES)
+
+
+def level_rows(doc: dict[str, Any], name: str, tables: Any = ()) -> dict[str, ParameterRow]:
+    """The rows of level ``name`` of a levels document (``[common]`` first, the level's own
+    rows replacing them), keyed by name; a key in ``tables`` holds a table of rows, keyed
+    ``table.key``."""
     rows: dict[str, ParameterRow] = {}
     for part in (doc["common"], doc["levels"][name]):
         for key, row in part.items():
-            if key in TABLES:
+            if key in tables:
                 for sub, r in row.items():
                     rows[f"{key}.{sub}"] = _row(f"{key}.{sub}", r)
             else:

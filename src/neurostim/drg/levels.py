@@ -20,11 +20,11 @@ Unknown keys are refused with the list of allowed keys. ``drg_height_mm`` left o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from neurostim.anatomy._io import check_keys, read_toml, validated
+from neurostim.anatomy.levels import ParameterRow, level_rows
 from neurostim.drg._io import levels_document, resolve_level
 from neurostim.drg.conductivity import DRG_TISSUES, DRGConductivity, drg_conductivity
 from neurostim.drg.geometry import DRGGeometry
@@ -33,20 +33,8 @@ from neurostim.errors import InputError
 DEFAULT_LEVEL = "L5"
 
 
-@dataclass(frozen=True)
-class DRGParameterRow:
-    """One row of ``levels.toml``: a parameter's default, allowed range and source.
-
-    ``mean``/``min``/``max`` are None for a non-numeric row (``value`` holds it).
-    """
-
-    name: str
-    value: Any
-    mean: float | None
-    min: float | None
-    max: float | None
-    tag: str
-    source: str
+DRGParameterRow = ParameterRow
+"""One row of ``levels.toml``: a parameter's default, allowed range, tag and source."""
 
 
 def drg_level_names() -> list[str]:
@@ -56,21 +44,7 @@ def drg_level_names() -> list[str]:
 
 def level_parameters(level: str) -> dict[str, DRGParameterRow]:
     """Every row of a level (common rows merged), keyed by parameter name."""
-    doc = levels_document()
-    name = resolve_level(level)
-    rows: dict[str, DRGParameterRow] = {}
-    for part in (doc["common"], doc["levels"][name]):
-        for key, row in part.items():
-            rows[key] = DRGParameterRow(
-                key,
-                row.get("value", row.get("mean")),
-                row.get("mean"),
-                row.get("min"),
-                row.get("max"),
-                str(row["tag"]),
-                str(row["source"]),
-            )
-    return rows
+    return level_rows(levels_document(), resolve_level(level))
 
 
 def drg_level_defaults(level: str = DEFAULT_LEVEL) -> dict[str, Any]:
