@@ -31,7 +31,7 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-PROFILE_MAX_MA = 25.5  # generic-rechargeable-16's amplitude range 0-25.5 mA (its data file)
+PROFILE_MAX_MA = 25.5  # the demo stimulator's amplitude range 0-25.5 mA (its data file)
 
 numbers = st.one_of(
     st.sampled_from([0.0, 0.1, 2.0, 3.0, 4.333, 6.0, 8.5, 25.5, 25.6, 99.0, -1.0]),
@@ -149,4 +149,4 @@ def test_limit_writes_never_save_a_patient_max_above_the_profile(
 
 
 def test_profile_maximum_used_above_is_the_shipped_one() -> None:
-    assert load_profile("generic-rechargeable-16").amplitude_ma.segments[-1].max == PROFILE_MAX_MA
+    assert load_profile("multiwave-rechargeable-16").amplitude_ma.segments[-1].max == PROFILE_MAX_MA

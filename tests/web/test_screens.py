@@ -48,7 +48,7 @@ def test_patient_page_connect_leads_and_impedance(signed_in, db_path) -> None:
     page = clin.get(f"/patients/{PATIENT}")
     assert page.status_code == 200
     html = page.text
-    assert "generic-rechargeable-16" in html and "DEMO-0001" in html and "T8–T10" in html
+    assert "multiwave-rechargeable-16" in html and "DEMO-0001" in html and "T8–T10" in html
     assert f'name="csrf_token" value="{token}"' in html
     assert re.search(r"L1\.E7</th>\s*<td>-</td>\s*<td>open</td>", html)
     r = clin.post(
@@ -112,7 +112,7 @@ def test_titration_partial_and_discomfort_stop(signed_in, db_path) -> None:
     # independent: the shipped table's PT at the demo anatomy (dCSF 3.0 mm, on the midline)
     program = parse_program(
         {
-            "stimulator": "generic-rechargeable-16",
+            "stimulator": "multiwave-rechargeable-16",
             "leads": ["percutaneous-8", "percutaneous-8"],
             "trains": [
                 {
