@@ -146,6 +146,8 @@ def demo_table_path(program_key: str, level: str) -> Any:
     from importlib import resources
 
     folder = resources.files("neurostim.web").joinpath("data/coverage")
+    if not folder.is_dir():
+        return None
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".csv"):
             continue
