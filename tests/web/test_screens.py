@@ -249,8 +249,10 @@ def test_idle_timeout_reverts_unsaved_test_stimulation(signed_in, db_path, clock
     clock.advance(minutes=16)
     assert clin.get(f"{EDIT}/edit", follow_redirects=False).status_code == 303
     assert _tests(db_path) == []
+    # out of touch for 16 min: the link timeout (120 s) ended the test before the idle timeout
     revert = [r for r in audit_rows(db_path) if r["action"] == "test.revert"]
-    assert revert[-1]["detail"]["reason"] == "idle timeout"
+    assert revert[-1]["detail"]["reason"] == "lost link"
+    assert "session.expired" in [r["action"] for r in audit_rows(db_path)]
 
 
 def test_another_session_cannot_titrate_a_running_test(signed_in) -> None:

@@ -116,6 +116,9 @@ def current_principal(request: Request, conn: sqlite3.Connection) -> Principal |
     ctx = context(request)
     token = request.cookies.get(SESSION_COOKIE)
     with transaction(conn):
+        from neurostim.web.titration import revert_lost_links
+
+        revert_lost_links(conn, ctx.clock())  # before this request marks its session seen
         found = lookup_session(conn, ctx.secret, token, ctx.clock())
         if found.expired and found.principal is not None:
             from neurostim.web.titration import revert_session

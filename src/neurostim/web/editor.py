@@ -34,7 +34,7 @@ from neurostim.device import load_lead, load_profile
 from neurostim.errors import InputError
 from neurostim.web import audit
 from neurostim.web.api import MAX_SLOT, PROGRAMMERS
-from neurostim.web.auth import Principal
+from neurostim.web.auth import Principal, security_settings
 from neurostim.web.bodymap import body_map_svg, predict
 from neurostim.web.checks import FieldError, Refused, check_program_data
 from neurostim.web.db import transaction
@@ -203,6 +203,7 @@ def _view(
         "form": form or {},
         "saved": saved,
         "stopped_at": stopped_at,
+        "link_timeout_s": security_settings().link_timeout_s,
     }
     figure = None
     if not partial and not locked and prediction.discomfort_ma is not None:
