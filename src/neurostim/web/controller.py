@@ -119,6 +119,60 @@ def controller_view(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]
     }
 
 
+def battery_status(
+    conn: sqlite3.Connection, patient_id: str, record: dict[str, Any]
+) -> dict[str, Any]:
+    """What the controller shows of the batteries: the controller's own charge (the record's
+    ``controller_battery_percent``), the stimulator's charge (``battery_percent``) and, for the
+    program in use at the patient's level, the device's battery figures
+    (:func:`neurostim.device.battery_report`): days until a rechargeable stimulator needs
+    charging at its present charge (:func:`neurostim.device.battery.days_between_charges` of
+    the charge left) and the minutes of charging a day, or a primary cell's longevity.
+    ``program`` is None when no program is in use."""
+    from neurostim.device import load_profile
+    from neurostim.device.battery import days_between_charges
+
+    out: dict[str, Any] = {
+        "controller_percent": record.get("controller_battery_percent"),
+        "stimulator_percent": record.get("battery_percent"),
+        "kind": None,
+        "program": None,
+    }
+    stimulator = record.get("stimulator")
+    if not stimulator:
+        return out
+    battery = load_profile(str(stimulator)).battery
+    out["kind"] = battery.kind
+    state = controller_state(conn, patient_id)
+    slot = state["active_slot"]
+    saved = None if slot is None else get_program(conn, patient_id, slot)
+    if saved is None:
+        return out
+    amplitude = state["amplitude_ma"].get(slot, _amplitudes(saved)[2])
+    trains = [{**t, "amplitude_ma": amplitude} for t in saved.program["trains"]]
+    check = check_program_data({**saved.program, "trains": trains})
+    if check.battery is None:
+        return out
+    figures = check.battery.to_dict()
+    on = state["stimulation_on"] and not state["mri_mode"]
+    average_ua = figures["average_current_ua"]
+    days_left = None
+    percent = record.get("battery_percent")
+    if battery.kind == "rechargeable" and percent is not None and average_ua > 0:
+        charge_mah = battery.usable_fraction * battery.capacity_mah * float(percent) / 100.0
+        days_left = days_between_charges(charge_mah, average_ua)
+    out["program"] = {
+        "name": saved.program.get("name"),
+        "amplitude_ma": amplitude,
+        "stimulating": on,
+        "average_current_ua": average_ua,
+        "recharge_minutes_per_day": figures["recharge_minutes_per_day"],
+        "days_until_charge": days_left,
+        "longevity_years": figures["longevity_years"],
+    }
+    return out
+
+
 def _check_amplitude(saved: SavedProgram, amplitude_ma: float) -> None:
     """Refuse an amplitude the device refuses for this program (outside the patient limits,
     off the step grid, out of range); a program without a patient maximum refuses any."""
@@ -246,6 +300,7 @@ def apply_change(
 __all__ = [
     "ControllerChange",
     "apply_change",
+    "battery_status",
     "controller_state",
     "controller_view",
     "reset_slot_amplitude",

@@ -18,7 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neurostim.web.auth import Principal
 from neurostim.web.bolus import bolus_view, request_bolus
-from neurostim.web.controller import ControllerChange, apply_change, controller_view
+from neurostim.web.controller import (
+    ControllerChange,
+    apply_change,
+    battery_status,
+    controller_view,
+)
 from neurostim.web.db import transaction
 from neurostim.web.deps import Denied, allow, get_conn, now, patient_for
 from neurostim.web.pages import render
@@ -75,6 +80,7 @@ def _page(
         patient=patient,
         view=view,
         programs=_programs(view, patient.record.get("stimulator")),
+        battery=battery_status(conn, patient.id, patient.record),
         errors=errors or [],
         confirm_all_off=confirm_all_off,
         pump=pump,
