@@ -1,5 +1,6 @@
 """The patient controller as a page (clinic-web §2): stimulation on/off, "all off" with a
-confirmation, the clinician's programs, level up/down within the patient limits, MRI mode.
+confirmation, then per-area restore, the clinician's programs, level up/down within the patient
+limits, MRI mode, the batteries.
 
 Each button is a form that posts to ``/controller``; the change goes through
 :func:`neurostim.web.controller.apply_change`, the API's path: the device checks the amplitude
@@ -31,7 +32,18 @@ from neurostim.web.titration import amplitude_step
 
 router = APIRouter()
 
-ACTIONS = ("select", "on", "off", "up", "down", "all_off", "all_off_confirm", "mri_on", "mri_off")
+ACTIONS = (
+    "select",
+    "on",
+    "off",
+    "up",
+    "down",
+    "all_off",
+    "all_off_confirm",
+    "mri_on",
+    "mri_off",
+    "restore_area",
+)
 
 
 def _own(conn: sqlite3.Connection, request: Request, principal: Principal) -> Any:
@@ -104,6 +116,7 @@ def controller_submit(
     action: str = Form(..., max_length=20),
     version: int = Form(..., ge=1),
     slot: int | None = Form(None, ge=1, le=64),
+    area: int | None = Form(None, ge=1, le=16),
     principal: Principal = allow("patient"),
     conn: sqlite3.Connection = Depends(get_conn),
 ) -> Response:
@@ -122,6 +135,8 @@ def controller_submit(
         change["stimulation_on"] = action == "on"
     elif action in ("mri_on", "mri_off"):
         change["mri_mode"] = action == "mri_on"
+    elif action == "restore_area":
+        change["restore_area"] = area
     else:
         view = controller_view(conn, p.id)
         active = next((g for g in view["programs"] if g["slot"] == view["active_slot"]), None)
