@@ -6,8 +6,8 @@ refused (422, audited) and the device keeps its state. "All off" turns every are
 program in use off; the patient then restores areas one at a time (or all with "on"). The
 amplitude is checked by the device's own validation, with the requested amplitude put in the
 saved program (every train of it); a program without a patient maximum gives the patient no
-amplitude control. Writing a program
-(or its limits) resets the patient's amplitude of that slot to the programmed one.
+amplitude control. Writing a program (or its limits) resets the patient's amplitude of that
+slot to the programmed one.
 """
 
 from __future__ import annotations
