@@ -78,7 +78,12 @@ def _page(
     status_code: int = 200,
     **values: Any,
 ) -> HTMLResponse:
+    from neurostim.web.alarms import pump_alarms
+    from neurostim.web.clock import sim_now
+
     state = _state(request, conn, principal, p)
+    report = _report(state["program"])
+    sim = sim_now(conn, p.id, now(request))
     return render(
         request,
         "pump.html",
@@ -86,7 +91,9 @@ def _page(
         status_code,
         patient=p,
         state=state,
-        report=_report(state["program"]),
+        report=report,
+        sim_utc=sim,
+        alarms=pump_alarms(conn, p.id, p.record, state["program"], report, sim),
         can_program=principal.role in PROGRAMMERS,
         text=values.pop("text", example_pump_text()),
         **values,

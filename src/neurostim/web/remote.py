@@ -81,9 +81,11 @@ def _page(
 ) -> HTMLResponse:
     view = controller_view(conn, patient.id)
     pump = None
+    alarms: list[dict[str, Any]] = []
     if patient.record.get("pump"):
         with transaction(conn):
             pump = bolus_view(conn, patient.id, now(request))
+        alarms = _pump_alarms(conn, patient, now(request))
     return render(
         request,
         "controller.html",
@@ -96,7 +98,29 @@ def _page(
         errors=errors or [],
         confirm_all_off=confirm_all_off,
         pump=pump,
+        alarms=alarms,
         bolus_result=bolus_result,
+    )
+
+
+def _pump_alarms(conn: sqlite3.Connection, patient: Any, utc: Any) -> list[dict[str, Any]]:
+    """The alarms the patient's pump sounds now (:func:`neurostim.web.alarms.pump_alarms`)."""
+    from neurostim.web.alarms import pump_alarms
+    from neurostim.web.checks import Refused, check_pump_data
+    from neurostim.web.clock import sim_now
+
+    row = conn.execute(
+        "SELECT program_json FROM pumps WHERE patient_id = ?", (patient.id,)
+    ).fetchone()
+    program = None if row is None else json.loads(row["program_json"])
+    report = None
+    if program is not None:
+        try:
+            report = check_pump_data(program)[1].to_dict()
+        except Refused:
+            report = None
+    return pump_alarms(
+        conn, patient.id, patient.record, program, report, sim_now(conn, patient.id, utc)
     )
 
 
