@@ -8,12 +8,12 @@ import re
 
 from neurostim.web.auth import security_settings
 from tests.web.conftest import PATIENT, audit_rows
-from tests.web.test_screens import EDIT, _configure, _tests, _titrate
+from tests.web.test_screens import EDIT, UNMAPPED, _configure, _tests, _titrate
 
 
 def _start_test(signed_in):  # type: ignore[no-untyped-def]
     clin, token = signed_in("clin1")
-    assert _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"}).status_code == 303
+    assert _configure(clin, token, **UNMAPPED).status_code == 303
     assert _titrate(clin, token, amplitude_ma="3.0").status_code == 303
     return clin, token
 
