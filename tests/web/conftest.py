@@ -135,7 +135,7 @@ def tonic_program(**train: object) -> dict[str, object]:
     base.update(train)
     return {
         "name": "Leg tonic",
-        "stimulator": "generic-rechargeable-16",
+        "stimulator": "multiwave-rechargeable-16",
         "leads": ["percutaneous-8", "percutaneous-8"],
         "trains": [base],
         "patient": {"amplitude_min_ma": 2.0, "amplitude_max_ma": 6.0},

@@ -151,7 +151,7 @@ def test_patient_list_by_role(signed_in) -> None:
     stud, _ = signed_in("stud1")
     assert [p["id"] for p in stud.get("/api/patients").json()] == [SANDBOX, "ITDD-01-SANDBOX"]
     record = clin.get(f"/api/patients/{PATIENT}").json()
-    assert record["stimulator"] == "generic-rechargeable-16"
+    assert record["stimulator"] == "multiwave-rechargeable-16"
     assert record["impedance_status"] == {"L1.E7": "open"}
     assert record["programs"] == []
 

@@ -31,7 +31,7 @@ def fake_builder(monkeypatch):  # type: ignore[no-untyped-def]
 def test_prediction_is_computing_then_shows_the_failure(signed_in, db_path, fake_builder) -> None:
     release, done = fake_builder
     clin, token = signed_in("clin1")
-    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})  # no shipped table
+    _configure(clin, token, **{"pol_L1.E3": "-", "pol_L1.E5": "+"})  # no shipped table
     page = clin.get(f"{EDIT}/edit").text
     assert "status: unavailable" in page and "Compute the coverage" in page
     r = clin.post(f"{EDIT}/predict", data={"csrf_token": token}, follow_redirects=False)

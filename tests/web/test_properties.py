@@ -6,7 +6,8 @@ checks after each request, against the platform's own validation called here ind
 
 1. a saved program is inside the profile's ranges, on its step grid, with a valid
    configuration and no contact that failed the impedance check;
-2. a saved patient maximum is never above the profile's maximum;
+2. a saved patient maximum is never above the profile's maximum, and the patient's controller
+   never sets an amplitude outside the clinician's range or off the step grid;
 3. a save never carries a warning that was not acknowledged;
 5. every request, written or refused, adds exactly one audit row, and a refusal changes
    nothing.
@@ -31,7 +32,7 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-PROFILE_MAX_MA = 25.5  # generic-rechargeable-16's amplitude range 0-25.5 mA (its data file)
+PROFILE_MAX_MA = 25.5  # the demo stimulator's amplitude range 0-25.5 mA (its data file)
 
 numbers = st.one_of(
     st.sampled_from([0.0, 0.1, 2.0, 3.0, 4.333, 6.0, 8.5, 25.5, 25.6, 99.0, -1.0]),
@@ -149,4 +150,38 @@ def test_limit_writes_never_save_a_patient_max_above_the_profile(
 
 
 def test_profile_maximum_used_above_is_the_shipped_one() -> None:
-    assert load_profile("generic-rechargeable-16").amplitude_ma.segments[-1].max == PROFILE_MAX_MA
+    assert load_profile("multiwave-rechargeable-16").amplitude_ma.segments[-1].max == PROFILE_MAX_MA
+
+
+CONTROLLER = f"/api/patients/{PATIENT}/controller"
+
+
+@SETTINGS
+@given(amplitude=numbers, slot=st.sampled_from([1, 1, 1, 2]), stale=st.booleans())
+def test_the_patient_never_gets_an_amplitude_outside_the_limits(
+    signed_in, db_path, amplitude, slot, stale
+) -> None:
+    """Rule 2 on the controller: the patient's amplitude stays inside the clinician's range
+    2.0-6.0 mA and on the 0.1 mA grid; a refusal changes nothing; rule 5: one audit row each."""
+    clin, ccsrf = signed_in("clin1")
+    if _stored(clin) is None:
+        r = _put(clin, URL, ccsrf, {"program": tonic_program(), "version": 0})
+        assert r.status_code == 200, r.text
+    pat, pcsrf = signed_in("pat1")
+    before = pat.get(CONTROLLER).json()
+    n_rows = len(audit_rows(db_path))
+    version = before["version"] + (3 if stale else 0)
+    body = {"version": version, "active_slot": slot, "amplitude_ma": amplitude}
+    headers = {"X-CSRF-Token": pcsrf, "Content-Type": "application/json"}
+    r = pat.put(CONTROLLER, content=json.dumps(body), headers=headers)
+    assert r.status_code in (200, 409, 422), r.text
+    after = pat.get(CONTROLLER).json()
+    rows = audit_rows(db_path)
+    assert len(rows) == n_rows + 1 and rows[-1]["role"] == "patient"
+    if r.status_code == 200:
+        level = next(p["amplitude_ma"] for p in after["programs"] if p["slot"] == 1)
+        assert level == amplitude and 2.0 <= level <= 6.0
+        assert abs(level * 10 - round(level * 10)) < 1e-6  # on the profile's 0.1 mA grid
+        assert rows[-1]["outcome"] == "ok"
+    else:
+        assert after == before and rows[-1]["outcome"] == "refused"

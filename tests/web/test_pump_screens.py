@@ -93,6 +93,22 @@ def test_refill_reconciliation_port_and_overfill(signed_in, db_path) -> None:
     assert 'name="program_json"' not in r.text
 
 
+def test_refill_numbers_must_be_finite_and_given(signed_in, db_path) -> None:
+    clin1, t1, _, _ = _write_p2(signed_in)
+    for field, value, allowed in (
+        ("withdrawn_ml", "nan", "a finite number in mL"),
+        ("fill_ml", "inf", "a finite number in mL"),
+        ("concentration", "", "a number in mg/mL"),
+        ("withdrawn_ml", "abc", "a number in mL"),
+    ):
+        r = _refill(clin1, t1, **{field: value, "note": "x"})
+        assert r.status_code == 422, (field, value)
+        assert f"<code>{field}</code>" in r.text and allowed in r.text
+        row = audit_rows(db_path)[-1]
+        assert (row["action"], row["outcome"]) == ("pump.refill", "refused")
+        assert 'name="program_json"' not in r.text
+
+
 def test_concentration_change_shows_the_drug_front(signed_in) -> None:
     clin1, t1, _, _ = _write_p2(signed_in)
     r = _refill(clin1, t1, concentration="20.0")

@@ -91,3 +91,25 @@ def test_report_summarises_the_patients_adjustments(signed_in) -> None:
     summary = clin.get(f"/api/patients/{PATIENT}/report").json()["usage_summary"]
     assert summary["adjustments"] == 2 and summary["refused"] == 1
     assert summary["mean_level_ma"] == round((5.9 + 6.0) / 2, 3)
+
+
+def test_controller_shows_both_batteries_and_when_to_charge(signed_in) -> None:
+    from neurostim.device import load_profile
+
+    pat, token = _setup(signed_in)
+    html = pat.get("/controller").text
+    assert re.search(r'id="controller-battery">90.0 %<', html)  # the demo record
+    assert re.search(r'id="stimulator-battery">80.0 % \(rechargeable\)', html)
+    assert "charge within" not in html  # no program in use yet
+    _press(pat, token, "select", slot="1")
+    _press(pat, token, "on")
+    html = pat.get("/controller").text
+    # independent: 5.8 mA x 300 us x 50 /s = 87 uA cathodic, doubled by the active recharge,
+    # plus the demo stimulator's 10 + 20 uA constant drains = 204 uA on average; the charge left
+    # (80 % of the usable 0.8 x 200 mAh = 128 mAh) lasts 128 / (0.204 mA x 24 h) = 26.1 days
+    battery = load_profile("multiwave-rechargeable-16").battery
+    assert (battery.capacity_mah, battery.usable_fraction) == (200.0, 0.8)
+    average_ua = 5.8e-3 * 300e-6 * 50 * 1e6 * 2 + 30
+    days = 0.8 * 0.8 * 200.0 / (average_ua * 1e-3 * 24)
+    assert f"{average_ua:.0f} µA on average, charge within {days:.1f} days" in html
+    assert "when stimulation is on" not in html

@@ -11,6 +11,9 @@ from tests.web.conftest import PATIENT, SANDBOX, audit_rows
 EDIT = f"/patients/{PATIENT}/programs/1"
 SHIPPED_TONIC = {"pol_L1.E4": "-", "pol_L2.E4": "-", "pol_L1.E5": "+", "pol_L2.E5": "+"}
 """The trial programs' tonic configuration (its coverage table is shipped)."""
+UNMAPPED = {"pol_L1.E3": "-", "pol_L1.E6": "+"}
+"""A bipole without a coverage table: no prediction, so the patient never stops a titration
+(for tests of something else than the patient's answers)."""
 
 
 def _configure(client, token: str, slot: int = 1, **fields: str):  # type: ignore[no-untyped-def]
@@ -48,7 +51,7 @@ def test_patient_page_connect_leads_and_impedance(signed_in, db_path) -> None:
     page = clin.get(f"/patients/{PATIENT}")
     assert page.status_code == 200
     html = page.text
-    assert "generic-rechargeable-16" in html and "DEMO-0001" in html and "T8–T10" in html
+    assert "multiwave-rechargeable-16" in html and "DEMO-0001" in html and "T8–T10" in html
     assert f'name="csrf_token" value="{token}"' in html
     assert re.search(r"L1\.E7</th>\s*<td>-</td>\s*<td>open</td>", html)
     r = clin.post(
@@ -112,7 +115,7 @@ def test_titration_partial_and_discomfort_stop(signed_in, db_path) -> None:
     # independent: the shipped table's PT at the demo anatomy (dCSF 3.0 mm, on the midline)
     program = parse_program(
         {
-            "stimulator": "generic-rechargeable-16",
+            "stimulator": "multiwave-rechargeable-16",
             "leads": ["percutaneous-8", "percutaneous-8"],
             "trains": [
                 {
@@ -231,7 +234,7 @@ def test_stale_write_shows_the_difference(signed_in) -> None:
 
 def test_logout_reverts_unsaved_test_stimulation(signed_in, db_path) -> None:
     clin, token = signed_in("clin1")
-    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    _configure(clin, token, **UNMAPPED)
     _titrate(clin, token, amplitude_ma="3.0")
     assert _tests(db_path) == [(PATIENT, 1)]
     r = clin.post("/logout", data={"csrf_token": token}, follow_redirects=False)
@@ -244,13 +247,15 @@ def test_logout_reverts_unsaved_test_stimulation(signed_in, db_path) -> None:
 
 def test_idle_timeout_reverts_unsaved_test_stimulation(signed_in, db_path, clock) -> None:
     clin, token = signed_in("clin1")
-    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    _configure(clin, token, **UNMAPPED)
     _titrate(clin, token, amplitude_ma="3.0")
     clock.advance(minutes=16)
     assert clin.get(f"{EDIT}/edit", follow_redirects=False).status_code == 303
     assert _tests(db_path) == []
+    # out of touch for 16 min: the link timeout (120 s) ended the test before the idle timeout
     revert = [r for r in audit_rows(db_path) if r["action"] == "test.revert"]
-    assert revert[-1]["detail"]["reason"] == "idle timeout"
+    assert revert[-1]["detail"]["reason"] == "lost link"
+    assert "session.expired" in [r["action"] for r in audit_rows(db_path)]
 
 
 def test_another_session_cannot_titrate_a_running_test(signed_in) -> None:
@@ -263,7 +268,7 @@ def test_another_session_cannot_titrate_a_running_test(signed_in) -> None:
 
 def test_a_configuration_change_sets_the_amplitude_to_zero(signed_in, db_path) -> None:
     clin, token = signed_in("clin1")
-    _configure(clin, token, **{"pol_L1.E4": "-", "pol_L1.E5": "+"})
+    _configure(clin, token, **UNMAPPED)
     assert _titrate(clin, token, amplitude_ma="3.0").status_code == 303
     assert _amplitude(clin.get(f"{EDIT}/edit").text) == 3.0
     _configure(clin, token, **{"pol_L1.E3": "-", "pol_L1.E5": "+"})

@@ -13,6 +13,7 @@ from neurostim.device.check import ProgramCheck, check_program
 from neurostim.device.leads import Contact, Lead, list_leads, load_lead, load_lead_file
 from neurostim.device.profiles import (
     BatteryParameters,
+    RateInterval,
     StimulatorProfile,
     list_profiles,
     load_profile,
@@ -53,6 +54,7 @@ __all__ = [
     "Program",
     "ProgramCheck",
     "ProgramWarning",
+    "RateInterval",
     "SafetyReport",
     "StimulatorProfile",
     "Train",

@@ -1,7 +1,8 @@
 """What a clinician programmer does before writing a program: validate, safety, battery.
 
 :func:`check_program` collects every validation problem (``errors``), and for a valid program
-the per-contact safety figures and the battery figures with their warnings. Its
+the per-contact safety figures and the battery figures with their warnings, and a warning for a
+rate the profile delivers but that was not evaluated clinically (``unevaluated-rate``). Its
 :meth:`ProgramCheck.to_dict` is the JSON of ``neurostim program check --json``.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from neurostim.device.battery import BatteryReport, battery_report
-from neurostim.device.program import Program, load_program
+from neurostim.device.program import Program, load_program, program_profile
 from neurostim.device.safety import (
     DEFAULT_DENSITY_LIMIT_UC_PER_CM2,
     DEFAULT_SHANNON_K_LIMIT,
@@ -114,4 +115,28 @@ def check_program(
         shannon_k_limit=shannon_k_limit,
     )
     battery = battery_report(program)
-    return ProgramCheck(program, errors, safety, battery, safety.warnings + battery.warnings)
+    warnings = rate_warnings(program) + safety.warnings + battery.warnings
+    return ProgramCheck(program, errors, safety, battery, warnings)
+
+
+def rate_warnings(program: Program) -> list[ProgramWarning]:
+    """``unevaluated-rate`` for each train whose rate lies in one of the profile's
+    ``unevaluated_rate_hz`` intervals (device reference §2: rates between 1.2 and 10 kHz were
+    not evaluated clinically)."""
+    profile = program_profile(program)
+    out = []
+    for t, train in enumerate(program.trains):
+        for interval in profile.unevaluated_rate_hz:
+            if interval.holds(float(train.rate_hz)):
+                out.append(
+                    ProgramWarning(
+                        "unevaluated-rate",
+                        None,
+                        f"train {t + 1}: rate_hz = {float(train.rate_hz):g} Hz lies between "
+                        f"{interval.above_hz:g} and {interval.below_hz:g} Hz, a range profile "
+                        f"{profile.id} delivers but that was not evaluated clinically "
+                        f"({interval.source}); acknowledge it or choose an evaluated rate",
+                        train=t,
+                    )
+                )
+    return out

@@ -7,8 +7,9 @@ impedance, stepped ranges (amplitude, pulse width, rates; piecewise step rules s
 parameters of the battery model (:mod:`neurostim.device.battery`).
 
 Shipped profiles: ``generic-rechargeable-16``, ``hf-rechargeable-16``, ``burst-primary-16``,
-``drg-trial-4`` (device reference §1-§2, §5). Users add their own with a path or a directory
-named in ``NEUROSTIM_PROFILE_PATH``.
+``multiwave-rechargeable-16``, ``drg-trial-4`` (device reference §1-§2, §5). A profile may name
+deliverable rates that were not evaluated clinically (``unevaluated_rate_hz``): valid, warned.
+Users add their own with a path or a directory named in ``NEUROSTIM_PROFILE_PATH``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,20 @@ class BatteryParameters(BaseModel):
     source: str
 
 
+class RateInterval(BaseModel):
+    """Rates a stimulator delivers but that were not evaluated clinically: ``above_hz`` <
+    rate < ``below_hz`` (both ends excluded). A program in one is valid and warned about
+    (``unevaluated-rate``, :func:`neurostim.device.check.check_program`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    above_hz: float = Field(ge=0)
+    below_hz: float = Field(gt=0)
+    source: str
+
+    def holds(self, rate_hz: float) -> bool:
+        return self.above_hz < rate_hz < self.below_hz
+
+
 class StimulatorProfile(BaseModel):
     """What a stimulator can deliver (all limits are data; see the module docstring)."""
 
@@ -96,6 +111,8 @@ class StimulatorProfile(BaseModel):
     burst_rate_hz: SteppedRange | None = None
     intraburst_rate_hz: SteppedRange | None = None
     pulses_per_burst: SteppedRange | None = None
+    unevaluated_rate_hz: list[RateInterval] = Field(default_factory=list)
+    """Deliverable rates that were not evaluated clinically (warned about, not refused)."""
     battery: BatteryParameters
 
 
@@ -119,6 +136,13 @@ def load_profile_file(path: str | Path) -> StimulatorProfile:
             None,
             f"profile {profile.id} lists high-frequency but lacks high_frequency_rate_hz",
         )
+    for k, interval in enumerate(profile.unevaluated_rate_hz):
+        if not interval.above_hz < interval.below_hz:
+            raise InputError(
+                f"unevaluated_rate_hz[{k}]",
+                (interval.above_hz, interval.below_hz),
+                "above_hz < below_hz",
+            )
     if profile.battery.kind == "rechargeable" and profile.battery.charge_current_ma is None:
         raise InputError(
             "battery.charge_current_ma", None, "a rechargeable battery needs charge_current_ma"

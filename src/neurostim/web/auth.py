@@ -34,9 +34,11 @@ Clock = Callable[[], dt.datetime]
 
 @dataclass(frozen=True)
 class SecuritySettings:
-    """``data/security.toml``: session idle timeout, token size, password and argon2 rules."""
+    """``data/security.toml``: session idle timeout, the link timeout of unsaved test
+    stimulation, token size, password and argon2 rules."""
 
     idle_timeout_min: float
+    link_timeout_s: float
     token_bytes: int
     password_min_length: int
     argon2_time_cost: int
@@ -50,6 +52,7 @@ def security_settings() -> SecuritySettings:
     data = read_data_toml("neurostim.web", "security.toml", None, "security settings")
     return SecuritySettings(
         idle_timeout_min=float(data["session"]["idle_timeout_min"]),
+        link_timeout_s=float(data["session"]["link_timeout_s"]),
         token_bytes=int(data["session"]["token_bytes"]),
         password_min_length=int(data["password"]["min_length"]),
         argon2_time_cost=int(data["argon2"]["time_cost"]),

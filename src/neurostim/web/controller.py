@@ -2,10 +2,12 @@
 
 The patient changes the amplitude of a saved program within the clinician's patient limits.
 The server never clamps: a request outside the limits or off the stimulator's step grid is
-refused (422, audited) and the device keeps its state. The amplitude is checked by the device's
-own validation, with the requested amplitude put in the saved program (every train of it); a
-program without a patient maximum gives the patient no amplitude control. Writing a program
-(or its limits) resets the patient's amplitude of that slot to the programmed one.
+refused (422, audited) and the device keeps its state. "All off" turns every area (train) of the
+program in use off; the patient then restores areas one at a time (or all with "on"). The
+amplitude is checked by the device's own validation, with the requested amplitude put in the
+saved program (every train of it); a program without a patient maximum gives the patient no
+amplitude control. Writing a program (or its limits) resets the patient's amplitude of that
+slot to the programmed one.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ _TRAIN_AMPLITUDE = re.compile(r"^trains\[\d+\]\.amplitude_ma$")
 
 
 class ControllerChange(BaseModel):
-    """A change from the patient's controller: any of the active program, stimulation on/off and
-    the amplitude of the active program (mA), with the state's version."""
+    """A change from the patient's controller: any of the active program, stimulation on/off,
+    the amplitude of the active program (mA), MRI mode and one area (train, from 1) of the
+    active program to turn back on after "all off", with the state's version."""
 
     model_config = ConfigDict(extra="forbid")
     version: StrictInt = Field(ge=1)
@@ -41,6 +44,7 @@ class ControllerChange(BaseModel):
     stimulation_on: StrictBool | None = None
     amplitude_ma: float | None = Field(default=None, allow_inf_nan=False)
     mri_mode: StrictBool | None = None
+    restore_area: StrictInt | None = Field(default=None, ge=1, le=16)
 
 
 def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]:
@@ -55,6 +59,7 @@ def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any
         "stimulation_on": bool(row["stimulation_on"]),
         "amplitude_ma": {int(k): v for k, v in json.loads(row["amplitude_ma_json"]).items()},
         "mri_mode": bool(row["mri_mode"]),
+        "areas_off": [int(a) for a in json.loads(row["areas_off_json"])],
         "version": int(row["version"]),
     }
 
@@ -62,12 +67,13 @@ def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any
 def _store(conn: sqlite3.Connection, patient_id: str, state: dict[str, Any]) -> None:
     conn.execute(
         "UPDATE controller SET active_slot = ?, stimulation_on = ?, amplitude_ma_json = ?, "
-        "mri_mode = ?, version = ? WHERE patient_id = ?",
+        "mri_mode = ?, areas_off_json = ?, version = ? WHERE patient_id = ?",
         (
             state["active_slot"],
             int(state["stimulation_on"]),
             json.dumps({str(k): v for k, v in sorted(state["amplitude_ma"].items())}),
             int(state["mri_mode"]),
+            json.dumps(sorted(state["areas_off"])),
             state["version"],
             patient_id,
         ),
@@ -110,13 +116,89 @@ def controller_view(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]
                 "program_version": saved.version,
             }
         )
+    active = next(
+        (g for g in list_programs(conn, patient_id) if g.slot == state["active_slot"]), None
+    )
+    areas = []
+    if active is not None:
+        for k, train in enumerate(active.program["trains"], start=1):
+            areas.append(
+                {
+                    "area": k,
+                    "label": area_label(train),
+                    "on": state["stimulation_on"] and k not in state["areas_off"],
+                }
+            )
     return {
         "active_slot": state["active_slot"],
         "stimulation_on": state["stimulation_on"],
         "mri_mode": state["mri_mode"],
+        "areas": areas,
         "version": state["version"],
         "programs": programs,
     }
+
+
+def area_label(train: dict[str, Any]) -> str:
+    """An area of a program as the patient's controller names it: its contacts and waveform."""
+    contacts = " ".join(
+        f"{cid}{'-' if share < 0 else '+'}" for cid, share in train.get("contacts", {}).items()
+    )
+    return f"{contacts} ({train.get('waveform', 'tonic')}, {float(train['rate_hz']):g} Hz)"
+
+
+def battery_status(
+    conn: sqlite3.Connection, patient_id: str, record: dict[str, Any]
+) -> dict[str, Any]:
+    """What the controller shows of the batteries: the controller's own charge (the record's
+    ``controller_battery_percent``), the stimulator's charge (``battery_percent``) and, for the
+    program in use at the patient's level, the device's battery figures
+    (:func:`neurostim.device.battery_report`): days until a rechargeable stimulator needs
+    charging at its present charge (:func:`neurostim.device.battery.days_between_charges` of
+    the charge left) and the minutes of charging a day, or a primary cell's longevity.
+    ``program`` is None when no program is in use."""
+    from neurostim.device import load_profile
+    from neurostim.device.battery import days_between_charges
+
+    out: dict[str, Any] = {
+        "controller_percent": record.get("controller_battery_percent"),
+        "stimulator_percent": record.get("battery_percent"),
+        "kind": None,
+        "program": None,
+    }
+    stimulator = record.get("stimulator")
+    if not stimulator:
+        return out
+    battery = load_profile(str(stimulator)).battery
+    out["kind"] = battery.kind
+    state = controller_state(conn, patient_id)
+    slot = state["active_slot"]
+    saved = None if slot is None else get_program(conn, patient_id, slot)
+    if saved is None:
+        return out
+    amplitude = state["amplitude_ma"].get(slot, _amplitudes(saved)[2])
+    trains = [{**t, "amplitude_ma": amplitude} for t in saved.program["trains"]]
+    check = check_program_data({**saved.program, "trains": trains})
+    if check.battery is None:
+        return out
+    figures = check.battery.to_dict()
+    on = state["stimulation_on"] and not state["mri_mode"]
+    average_ua = figures["average_current_ua"]
+    days_left = None
+    percent = record.get("battery_percent")
+    if battery.kind == "rechargeable" and percent is not None and average_ua > 0:
+        charge_mah = battery.usable_fraction * battery.capacity_mah * float(percent) / 100.0
+        days_left = days_between_charges(charge_mah, average_ua)
+    out["program"] = {
+        "name": saved.program.get("name"),
+        "amplitude_ma": amplitude,
+        "stimulating": on,
+        "average_current_ua": average_ua,
+        "recharge_minutes_per_day": figures["recharge_minutes_per_day"],
+        "days_until_charge": days_left,
+        "longevity_years": figures["longevity_years"],
+    }
+    return out
 
 
 def _check_amplitude(saved: SavedProgram, amplitude_ma: float) -> None:
@@ -220,15 +302,39 @@ def apply_change(
             if mri and body.stimulation_on:
                 allowed = "off while MRI mode is on; end MRI mode first"
                 errors.append(FieldError("stimulation_on", True, allowed))
+            n_areas = 0 if saved is None else len(saved.program["trains"])
+            if body.restore_area is not None:
+                if saved is None or body.restore_area > n_areas:
+                    allowed = (
+                        "choose a program first"
+                        if saved is None
+                        else f"an area of the program in use: 1..{n_areas}"
+                    )
+                    errors.append(FieldError("restore_area", body.restore_area, allowed))
+                elif mri:
+                    allowed = "off while MRI mode is on; end MRI mode first"
+                    errors.append(FieldError("restore_area", body.restore_area, allowed))
             if errors:
                 record("refused", {"status": 422, "errors": [e.to_dict() for e in errors]})
             else:
                 new["active_slot"] = slot
+                if slot != state["active_slot"]:
+                    new["areas_off"] = []
                 if body.stimulation_on is not None:
                     new["stimulation_on"] = body.stimulation_on
+                    # all off: every area off; on: every area on
+                    new["areas_off"] = [] if body.stimulation_on else list(range(1, n_areas + 1))
+                if body.restore_area is not None:
+                    if not state["stimulation_on"]:
+                        new["areas_off"] = [
+                            a for a in range(1, n_areas + 1) if a != body.restore_area
+                        ]
+                    new["areas_off"] = [a for a in new["areas_off"] if a != body.restore_area]
+                    new["stimulation_on"] = True
                 new["mri_mode"] = mri
                 if mri:
                     new["stimulation_on"] = False
+                    new["areas_off"] = list(range(1, n_areas + 1))
                 if body.amplitude_ma is not None and slot is not None:
                     new["amplitude_ma"][slot] = body.amplitude_ma
                 new["version"] = state["version"] + 1
@@ -246,6 +352,8 @@ def apply_change(
 __all__ = [
     "ControllerChange",
     "apply_change",
+    "area_label",
+    "battery_status",
     "controller_state",
     "controller_view",
     "reset_slot_amplitude",

@@ -111,11 +111,37 @@ def refuse(
     return Denied(status, reason)
 
 
+def record_action(
+    conn: sqlite3.Connection,
+    request: Request,
+    principal: Principal,
+    patient_id: str | None,
+    action: str,
+    outcome: str,
+    detail: dict[str, Any],
+) -> None:
+    """One audit row of a signed-in user's action on a patient (``ok`` or ``refused``), at the
+    request's time: the one way the screens and the API record what a user did."""
+    audit.append(
+        conn,
+        action=action,
+        outcome=outcome,
+        username=principal.username,
+        role=principal.role,
+        patient_id=patient_id,
+        detail=detail,
+        utc=now(request),
+    )
+
+
 def current_principal(request: Request, conn: sqlite3.Connection) -> Principal | None:
     """The signed-in user of the request's session cookie, or None (an idle session ends)."""
     ctx = context(request)
     token = request.cookies.get(SESSION_COOKIE)
     with transaction(conn):
+        from neurostim.web.titration import revert_lost_links
+
+        revert_lost_links(conn, ctx.clock())  # before this request marks its session seen
         found = lookup_session(conn, ctx.secret, token, ctx.clock())
         if found.expired and found.principal is not None:
             from neurostim.web.titration import revert_session
@@ -232,6 +258,7 @@ __all__ = [
     "get_conn",
     "now",
     "patient_for",
+    "record_action",
     "refuse",
     "visible_patients",
 ]

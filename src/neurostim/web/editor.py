@@ -23,7 +23,6 @@ timeout reverts an unsaved test program (:mod:`neurostim.web.titration`).
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from typing import Any
 
@@ -34,11 +33,12 @@ from neurostim.device import load_lead, load_profile
 from neurostim.errors import InputError
 from neurostim.web import audit
 from neurostim.web.api import MAX_SLOT, PROGRAMMERS
-from neurostim.web.auth import Principal
+from neurostim.web.auth import Principal, security_settings
 from neurostim.web.bodymap import body_map_svg, predict
 from neurostim.web.checks import FieldError, Refused, check_program_data
 from neurostim.web.db import transaction
-from neurostim.web.deps import allow, get_conn, now, patient_for
+from neurostim.web.deps import allow, get_conn, now, patient_for, record_action
+from neurostim.web.forms import parse_number
 from neurostim.web.implant import impedance_rows
 from neurostim.web.pages import render
 from neurostim.web.plots import PLOT_CSP, coverage_curve, coverage_figure, plotly_js_path
@@ -76,23 +76,6 @@ def contacts_from_polarity(polarity: dict[str, str], case_anode: bool) -> dict[s
         for cid, share in zip(ids, _split(len(ids)) if ids else [], strict=True):
             out[cid] = sign * share
     return out
-
-
-def parse_number(
-    form: dict[str, str], name: str, errors: list[FieldError], unit: str
-) -> float | None:
-    text = form.get(name, "").strip()
-    if text == "":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        errors.append(FieldError(name, text, f"a number in {unit}"))
-        return None
-    if not math.isfinite(value):
-        errors.append(FieldError(name, text, f"a finite number in {unit}"))
-        return None
-    return value
 
 
 def _leads(patient: Patient) -> list[str]:
@@ -203,6 +186,7 @@ def _view(
         "form": form or {},
         "saved": saved,
         "stopped_at": stopped_at,
+        "link_timeout_s": security_settings().link_timeout_s,
     }
     figure = None
     if not partial and not locked and prediction.discomfort_ma is not None:
@@ -245,16 +229,7 @@ def _audit(
     outcome: str,
     detail: dict[str, Any],
 ) -> None:
-    audit.append(
-        conn,
-        action=action,
-        outcome=outcome,
-        username=principal.username,
-        role=principal.role,
-        patient_id=patient.id,
-        detail=detail,
-        utc=now(request),
-    )
+    record_action(conn, request, principal, patient.id, action, outcome, detail)
 
 
 def _is_htmx(request: Request) -> bool:
@@ -555,4 +530,4 @@ def end_test_route(
     return RedirectResponse(f"/patients/{p.id}", status_code=303)
 
 
-__all__ = ["contacts_from_polarity", "draft_program", "parse_number", "router"]
+__all__ = ["contacts_from_polarity", "draft_program", "router"]

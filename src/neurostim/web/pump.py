@@ -20,12 +20,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from neurostim.intrathecal import CheckReport, Finding
-from neurostim.web import audit
 from neurostim.web.auth import ROLES, Principal
 from neurostim.web.checks import FieldError, Refused, check_pump_data
 from neurostim.web.clock import sim_now
 from neurostim.web.db import transaction
-from neurostim.web.deps import Denied, allow, get_conn, now, patient_for
+from neurostim.web.deps import Denied, allow, get_conn, now, patient_for, record_action
 from neurostim.web.writes import errors_response
 
 router = APIRouter(prefix="/api")
@@ -73,27 +72,6 @@ def _check(
     if errors:
         raise Refused(errors)
     return report
-
-
-def _record(
-    conn: sqlite3.Connection,
-    request: Request,
-    principal: Principal,
-    patient_id: str,
-    action: str,
-    outcome: str,
-    detail: dict[str, Any],
-) -> None:
-    audit.append(
-        conn,
-        action=action,
-        outcome=outcome,
-        username=principal.username,
-        role=principal.role,
-        patient_id=patient_id,
-        detail=detail,
-        utc=now(request),
-    )
 
 
 @router.get("/patients/{patient_id}/pump")
@@ -154,7 +132,7 @@ def propose_pump_change(
         report = _check(conn, p.id, body)
     except Refused as exc:
         errors = [e.to_dict() for e in exc.errors]
-        _record(
+        record_action(
             conn,
             request,
             principal,
@@ -169,7 +147,7 @@ def propose_pump_change(
         have = 0 if row is None else int(row["version"])
         if have != body.version:
             reason = f"version {body.version} is stale: the pump is at version {have}"
-            _record(
+            record_action(
                 conn,
                 request,
                 principal,
@@ -194,7 +172,7 @@ def propose_pump_change(
             ),
         )
         change_id = int(cursor.lastrowid or 0)
-        _record(
+        record_action(
             conn,
             request,
             principal,
@@ -254,7 +232,7 @@ def sign_off_pump_change(
                 outcome = (422, {"errors": [e.to_dict() for e in exc.errors]})
         if outcome is not None:
             status, answer = outcome
-            _record(
+            record_action(
                 conn,
                 request,
                 principal,
@@ -287,7 +265,7 @@ def sign_off_pump_change(
                 "UPDATE pump_changes SET status = 'written', signed_off_by = ? WHERE id = ?",
                 (principal.username, change_id),
             )
-            _record(
+            record_action(
                 conn,
                 request,
                 principal,

@@ -32,11 +32,11 @@ from neurostim.intrathecal import (
     reconciliation_flagged,
     reconciliation_ratio,
 )
-from neurostim.web import audit
 from neurostim.web.api import PROGRAMMERS, STAFF
 from neurostim.web.auth import Principal
 from neurostim.web.checks import FieldError, Refused, check_pump_data
-from neurostim.web.deps import allow, get_conn, now, patient_for
+from neurostim.web.deps import allow, get_conn, now, patient_for, record_action
+from neurostim.web.forms import parse_number
 from neurostim.web.pages import MAX_PROGRAM_TEXT, render
 from neurostim.web.pump import PumpChange, finding_key, get_pump, propose_pump_change
 from neurostim.web.pump import sign_off_pump_change as sign_off
@@ -78,7 +78,12 @@ def _page(
     status_code: int = 200,
     **values: Any,
 ) -> HTMLResponse:
+    from neurostim.web.alarms import pump_alarms
+    from neurostim.web.clock import sim_now
+
     state = _state(request, conn, principal, p)
+    report = _report(state["program"])
+    sim = sim_now(conn, p.id, now(request))
     return render(
         request,
         "pump.html",
@@ -86,7 +91,9 @@ def _page(
         status_code,
         patient=p,
         state=state,
-        report=_report(state["program"]),
+        report=report,
+        sim_utc=sim,
+        alarms=pump_alarms(conn, p.id, p.record, state["program"], report, sim),
         can_program=principal.role in PROGRAMMERS,
         text=values.pop("text", example_pump_text()),
         **values,
@@ -283,15 +290,6 @@ def refill_page(
     return _refill_page(request, conn, principal, p, {})
 
 
-def _float(form: dict[str, str], name: str, unit: str, errors: list[FieldError]) -> float | None:
-    text = form.get(name, "").strip()
-    try:
-        return float(text)
-    except ValueError:
-        errors.append(FieldError(name, text, f"a number in {unit}"))
-        return None
-
-
 @router.post("/patients/{patient_id}/pump/refill", response_class=HTMLResponse)
 async def refill_submit(
     request: Request,
@@ -332,9 +330,9 @@ async def refill_submit(
     except ValueError:
         errors.append(FieldError("refill_date", form.get("refill_date"), "a date YYYY-MM-DD"))
         on = None
-    withdrawn = _float(form, "withdrawn_ml", "mL", errors)
-    fill = _float(form, "fill_ml", "mL", errors)
-    concentration = _float(form, "concentration", "mg/mL", errors)
+    withdrawn = parse_number(form, "withdrawn_ml", errors, "mL", required=True)
+    fill = parse_number(form, "fill_ml", errors, "mL", required=True)
+    concentration = parse_number(form, "concentration", errors, "mg/mL", required=True)
     ratio = flagged = None
     if report.get("daily_dose") is None:
         errors.append(FieldError("mode", state["program"].get("mode"), "a pump with a basal dose"))
@@ -355,18 +353,17 @@ async def refill_submit(
                 )
             )
     if errors:
-        audit.append(
+        record_action(
             conn,
-            action="pump.refill",
-            outcome="refused",
-            username=principal.username,
-            role=principal.role,
-            patient_id=p.id,
-            detail={
+            request,
+            principal,
+            p.id,
+            "pump.refill",
+            "refused",
+            {
                 "form": {k: v for k, v in form.items() if k != "csrf_token"},
                 "errors": [e.to_dict() for e in errors],
             },
-            utc=now(request),
         )
         return _refill_page(request, conn, principal, p, form, [e.to_dict() for e in errors], 422)
     assert on is not None and fill is not None and concentration is not None
@@ -377,14 +374,14 @@ async def refill_submit(
         "fill_ml": fill,
         "fill_date": on.isoformat(),
     }
-    audit.append(
+    record_action(
         conn,
-        action="pump.refill",
-        outcome="ok",
-        username=principal.username,
-        role=principal.role,
-        patient_id=p.id,
-        detail={
+        request,
+        principal,
+        p.id,
+        "pump.refill",
+        "ok",
+        {
             "refill_date": on.isoformat(),
             "withdrawn_ml": withdrawn,
             "reconciliation_ratio": ratio,
@@ -392,7 +389,6 @@ async def refill_submit(
             "note": form.get("note", ""),
             "port": port,
         },
-        utc=now(request),
     )
     extra = {
         "ratio": ratio,

@@ -1,5 +1,6 @@
 """The patient controller as a page (clinic-web §2): stimulation on/off, "all off" with a
-confirmation, the clinician's programs, level up/down within the patient limits, MRI mode.
+confirmation, then per-area restore, the clinician's programs, level up/down within the patient
+limits, MRI mode, the batteries.
 
 Each button is a form that posts to ``/controller``; the change goes through
 :func:`neurostim.web.controller.apply_change`, the API's path: the device checks the amplitude
@@ -18,7 +19,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from neurostim.web.auth import Principal
 from neurostim.web.bolus import bolus_view, request_bolus
-from neurostim.web.controller import ControllerChange, apply_change, controller_view
+from neurostim.web.controller import (
+    ControllerChange,
+    apply_change,
+    battery_status,
+    controller_view,
+)
 from neurostim.web.db import transaction
 from neurostim.web.deps import Denied, allow, get_conn, now, patient_for
 from neurostim.web.pages import render
@@ -26,7 +32,18 @@ from neurostim.web.titration import amplitude_step
 
 router = APIRouter()
 
-ACTIONS = ("select", "on", "off", "up", "down", "all_off", "all_off_confirm", "mri_on", "mri_off")
+ACTIONS = (
+    "select",
+    "on",
+    "off",
+    "up",
+    "down",
+    "all_off",
+    "all_off_confirm",
+    "mri_on",
+    "mri_off",
+    "restore_area",
+)
 
 
 def _own(conn: sqlite3.Connection, request: Request, principal: Principal) -> Any:
@@ -64,9 +81,11 @@ def _page(
 ) -> HTMLResponse:
     view = controller_view(conn, patient.id)
     pump = None
+    alarms: list[dict[str, Any]] = []
     if patient.record.get("pump"):
         with transaction(conn):
             pump = bolus_view(conn, patient.id, now(request))
+        alarms = _pump_alarms(conn, patient, now(request))
     return render(
         request,
         "controller.html",
@@ -75,10 +94,33 @@ def _page(
         patient=patient,
         view=view,
         programs=_programs(view, patient.record.get("stimulator")),
+        battery=battery_status(conn, patient.id, patient.record),
         errors=errors or [],
         confirm_all_off=confirm_all_off,
         pump=pump,
+        alarms=alarms,
         bolus_result=bolus_result,
+    )
+
+
+def _pump_alarms(conn: sqlite3.Connection, patient: Any, utc: Any) -> list[dict[str, Any]]:
+    """The alarms the patient's pump sounds now (:func:`neurostim.web.alarms.pump_alarms`)."""
+    from neurostim.web.alarms import pump_alarms
+    from neurostim.web.checks import Refused, check_pump_data
+    from neurostim.web.clock import sim_now
+
+    row = conn.execute(
+        "SELECT program_json FROM pumps WHERE patient_id = ?", (patient.id,)
+    ).fetchone()
+    program = None if row is None else json.loads(row["program_json"])
+    report = None
+    if program is not None:
+        try:
+            report = check_pump_data(program)[1].to_dict()
+        except Refused:
+            report = None
+    return pump_alarms(
+        conn, patient.id, patient.record, program, report, sim_now(conn, patient.id, utc)
     )
 
 
@@ -98,6 +140,7 @@ def controller_submit(
     action: str = Form(..., max_length=20),
     version: int = Form(..., ge=1),
     slot: int | None = Form(None, ge=1, le=64),
+    area: int | None = Form(None, ge=1, le=16),
     principal: Principal = allow("patient"),
     conn: sqlite3.Connection = Depends(get_conn),
 ) -> Response:
@@ -116,6 +159,8 @@ def controller_submit(
         change["stimulation_on"] = action == "on"
     elif action in ("mri_on", "mri_off"):
         change["mri_mode"] = action == "mri_on"
+    elif action == "restore_area":
+        change["restore_area"] = area
     else:
         view = controller_view(conn, p.id)
         active = next((g for g in view["programs"] if g["slot"] == view["active_slot"]), None)

@@ -18,7 +18,8 @@ from neurostim.web.auth import Principal
 from neurostim.web.checks import FieldError, Refused, check_program_data, warning_key
 from neurostim.web.db import transaction
 from neurostim.web.deps import allow, get_conn, now, patient_for
-from neurostim.web.editor import draft_program, parse_number
+from neurostim.web.editor import draft_program
+from neurostim.web.forms import parse_number
 from neurostim.web.pages import render
 from neurostim.web.store import Patient, diff, get_program
 from neurostim.web.titration import end_test, get_test, session_key

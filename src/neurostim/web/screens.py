@@ -16,14 +16,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from neurostim.web import audit
 from neurostim.web.api import PROGRAMMERS, STAFF
 from neurostim.web.auth import Principal
 from neurostim.web.bodymap import body_map_svg, predict
 from neurostim.web.checks import FieldError, Refused, check_program_data, check_pump_data
 from neurostim.web.controller import controller_view
 from neurostim.web.db import transaction
-from neurostim.web.deps import allow, get_conn, now, patient_for
+from neurostim.web.deps import allow, get_conn, now, patient_for, record_action
 from neurostim.web.implant import impedance_rows, lead_schematic, measure_impedances
 from neurostim.web.pages import render
 from neurostim.web.store import Patient, list_programs, update_record
@@ -111,15 +110,14 @@ def impedance_check(
     record = measure_impedances(p.record, now(request))
     with transaction(conn):
         update_record(conn, p.id, record)
-        audit.append(
+        record_action(
             conn,
-            action="impedance.check",
-            outcome="ok",
-            username=principal.username,
-            role=principal.role,
-            patient_id=p.id,
-            detail={"status": record["impedance_status"], "impedance_ohm": record["impedance_ohm"]},
-            utc=now(request),
+            request,
+            principal,
+            p.id,
+            "impedance.check",
+            "ok",
+            {"status": record["impedance_status"], "impedance_ohm": record["impedance_ohm"]},
         )
     return RedirectResponse(f"/patients/{p.id}#impedance", status_code=303)
 
@@ -265,15 +263,14 @@ def report_note(
             errors.append(FieldError("next_visit", next_visit, "a date YYYY-MM-DD"))
     if not errors and not any(detail.values()):
         errors.append(FieldError("note", "", "a note, a pain score or the next visit"))
-    audit.append(
+    record_action(
         conn,
-        action="report.note",
-        outcome="refused" if errors else "ok",
-        username=principal.username,
-        role=principal.role,
-        patient_id=p.id,
-        detail={"errors": [e.to_dict() for e in errors]} if errors else detail,
-        utc=now(request),
+        request,
+        principal,
+        p.id,
+        "report.note",
+        "refused" if errors else "ok",
+        {"errors": [e.to_dict() for e in errors]} if errors else detail,
     )
     if errors:
         return render(

@@ -1,4 +1,4 @@
-"""Sessions over the API: sign in, sign out, who am I.
+"""Sessions over the API: sign in, sign out, who am I, keep the link.
 
 ``POST /api/session`` is public: it answers 200 ``{"role", "csrf_token"}`` with the session
 cookie, or 401 with one message whatever was wrong. The sign-in page (:mod:`neurostim.web.pages`)
@@ -15,7 +15,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from neurostim.web import audit
-from neurostim.web.auth import ROLES, Principal, authenticate, create_session, end_session
+from neurostim.web.auth import (
+    ROLES,
+    Principal,
+    authenticate,
+    create_session,
+    end_session,
+    security_settings,
+)
 from neurostim.web.db import transaction
 from neurostim.web.deps import SESSION_COOKIE, allow, context, get_conn
 
@@ -115,6 +122,14 @@ def logout(
     close_session(conn, request, principal)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return {"status": "signed out"}
+
+
+@router.get("/link")
+def link(principal: Principal = allow(*ROLES)) -> dict[str, Any]:
+    """Keep the session in touch (the program editor calls it every 30 s while a test program
+    stimulates; any signed-in request does the same): ``{"status", "link_timeout_s"}``. A
+    session out of touch for longer loses its unsaved test stimulation (lost link)."""
+    return {"status": "ok", "link_timeout_s": security_settings().link_timeout_s}
 
 
 @router.get("/me")

@@ -2,7 +2,8 @@
 
 One patient's device runs at most one test program, bound to the session that started it. The
 device runs the test program while it exists and the saved program otherwise; a logout, an idle
-timeout or a stop reverts it to the saved program, with an audit row (clinic-web §4 rule 6). A
+timeout, a lost link (no request from its session within the link timeout) or a stop reverts it
+to the saved program, with an audit row (clinic-web §4 rule 6). A
 configuration change sets the amplitude to 0 (Axium: a changed configuration disables the lead
 and zeroes the amplitude); the amplitude moves on the stimulator's step grid, and every value is
 checked by the device before the device runs it.
@@ -128,6 +129,35 @@ def revert_session(
     return len(rows)
 
 
+def revert_lost_links(conn: sqlite3.Connection, now: dt.datetime) -> int:
+    """End every test program whose session lost touch: no request for longer than the link
+    timeout (``data/security.toml``), or no session at all; the device runs the saved program
+    again, with a ``test.revert`` row (reason ``lost link``). Returns how many. Call inside a
+    transaction, before the request's own session is marked seen."""
+    from neurostim.web.auth import security_settings
+
+    rows = conn.execute("SELECT patient_id, session_key FROM test_stimulation").fetchall()
+    if not rows:
+        return 0
+    timeout = dt.timedelta(seconds=security_settings().link_timeout_s)
+    seen = {
+        hashlib.sha256(str(r["csrf_token"]).encode()).hexdigest(): dt.datetime.fromisoformat(
+            str(r["last_seen_utc"])
+        )
+        for r in conn.execute("SELECT csrf_token, last_seen_utc FROM sessions")
+    }
+    ended = 0
+    for row in rows:
+        last = seen.get(str(row["session_key"]))
+        if last is not None and now - last <= timeout:
+            continue
+        test = get_test(conn, str(row["patient_id"]))
+        if test is not None:
+            end_test(conn, test, reason="lost link", principal=None, now=now)
+            ended += 1
+    return ended
+
+
 def amplitude_step(stimulator: str, amplitude_ma: float, direction: int) -> float | None:
     """The next amplitude on the stimulator's grid above (``direction`` +1) or below (-1) the
     given one; None past the end of the range."""
@@ -150,6 +180,7 @@ __all__ = [
     "end_test",
     "get_test",
     "put_test",
+    "revert_lost_links",
     "revert_session",
     "session_key",
 ]
