@@ -6,9 +6,12 @@ default diameters (``default_diameters_um``); an **intracellular** current pulse
 bisection to 1 %) at the branch node ``stim_distance_from_end_fraction`` (0.2) of the branch
 length from its far end: on the peripheral branch (``orthodromic``, towards the cord) or on the
 central branch (``antidromic``). A train of ``n_pulses`` (20) at each rate runs from rest, until
-``tail_ms`` (20 ms) after the last pulse; **crossed** is the number of APs that arrive at the
-other branch's end (``central_end`` orthodromically, ``peripheral_end`` antidromically), i.e.
-that passed the T junction; **initiated** the number at the stimulated node. The following rate
+``tail_ms`` (20 ms) after the last pulse; **crossed** is the number of pulses whose AP arrives
+at the other branch's end (``central_end`` orthodromically, ``peripheral_end`` antidromically),
+i.e. passed the T junction; **initiated** the number whose AP started at the stimulated node.
+APs are assigned to pulses by their arrival time (``pulses_answered``), so an echo (the Aβ
+soma's late spike re-exciting the stem and sending a second AP out both branches) does not
+count as a pulse; ``aps_at_far_end`` counts every AP there. The following rate
 is the highest rate of the ascending list below the first rate at which a pulse failed to cross
 (None when the lowest rate already fails).
 
@@ -26,6 +29,7 @@ from numpy.typing import NDArray
 from neurostim.drg.cells import cell_parameters, neuron_geometry
 from neurostim.drg.neurons import NEURON_TYPES, neuron_types
 from neurostim.errors import InputError
+from neurostim.fibers._kernel import AP_THRESHOLD_MV
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.mrg import mrg_diameters_um
 from neurostim.fibers.solver import simulate
@@ -40,13 +44,15 @@ BISECTION_REL = 0.01
 
 @dataclass(frozen=True)
 class RateOutcome:
-    """One train: ``rate_hz``, ``pulses`` given, APs ``initiated`` at the stimulated node and
-    ``crossed`` (arrived at the far branch's end)."""
+    """One train: ``rate_hz``, ``pulses`` given, the pulses that ``initiated`` an AP at the
+    stimulated node and those whose AP ``crossed`` (arrived at the far branch's end), and all
+    APs counted at the far end (echoes included: ``pulses_answered``)."""
 
     rate_hz: float
     pulses: int
     initiated: int
     crossed: int
+    aps_at_far_end: int
 
     @property
     def followed(self) -> bool:
@@ -82,6 +88,7 @@ class FollowResult:
                     "crossed": r.crossed,
                     "pulses": r.pulses,
                     "initiated": r.initiated,
+                    "aps_at_far_end": r.aps_at_far_end,
                 }
                 for r in self.rates
             ],
@@ -139,6 +146,31 @@ def _train(n_steps: int, dt_ms: float, onsets_ms: NDArray[np.float64], amp_na: f
     for t0 in onsets_ms:
         on |= (t_mid > t0) & (t_mid < t0 + width_ms)
     return np.where(on, amp_na, 0.0)
+
+
+def _upstrokes_ms(v_mv: NDArray[np.float64], dt_ms: float) -> NDArray[np.float64]:
+    """Step-end times (ms) of every upward -30 mV crossing of a trace (n_steps,)."""
+    k = np.flatnonzero((v_mv[1:] > AP_THRESHOLD_MV) & (v_mv[:-1] <= AP_THRESHOLD_MV)) + 1
+    start = [0] if v_mv[0] > AP_THRESHOLD_MV else []
+    return (np.concatenate([start, k]) + 1) * dt_ms
+
+
+def pulses_answered(ap_times_ms: NDArray[np.float64], onsets_ms: NDArray[np.float64]) -> int:
+    """How many pulses (onsets, (n_pulses,), ascending, evenly spaced) an AP answered at a node.
+
+    The first AP fixes the latency L; each AP is assigned to the pulse whose expected arrival
+    (onset + L) is nearest (within half a period); a pulse answered by several APs (an echo:
+    the soma's late spike re-exciting the stem) counts once.
+    """
+    t = np.asarray(ap_times_ms, float)
+    if t.size == 0:
+        return 0
+    if onsets_ms.size == 1:
+        return 1
+    period = float(onsets_ms[1] - onsets_ms[0])
+    latency = float(t[0] - onsets_ms[0])
+    k = np.rint((t - latency - onsets_ms[0]) / period).astype(np.int64)
+    return int(np.unique(k[(k >= 0) & (k < onsets_ms.size)]).size)
 
 
 def _fires(g: CableGeometry, node: int, amp_na: float, dt_ms: float, width_ms: float) -> bool:
@@ -211,11 +243,18 @@ def train_following(
     for rate in rates:
         onsets = 0.1 + np.arange(pulses) * S_TO_MS / rate
         n = round((onsets[-1] + float(f["tail_ms"])) / dt)
+        stim_sec = int(g.node_sections[node])
+        rec = np.array([stim_sec, int(g.node_sections[far_node])])
         r = simulate(g, np.zeros(g.n_sections), np.zeros(1), np.zeros(n), dt_ms=dt, n_steps=n,
-                     intracellular_section=int(g.node_sections[node]),
+                     intracellular_section=stim_sec, record_sections=rec,
                      intracellular_na=_train(n, dt, onsets, amp, width))  # fmt: skip
-        out.append(RateOutcome(float(rate), pulses, int(r.ap_count[0, node]),
-                               int(r.ap_count[0, far_node])))  # fmt: skip
+        trace = r.v_trace_mv[0]  # type: ignore[index]
+        out.append(RateOutcome(
+            rate_hz=float(rate), pulses=pulses,
+            initiated=pulses_answered(_upstrokes_ms(trace[0], dt), onsets),
+            crossed=pulses_answered(_upstrokes_ms(trace[1], dt), onsets),
+            aps_at_far_end=int(r.ap_count[0, far_node]),
+        ))  # fmt: skip
     following = None
     for o in out:
         if not o.followed:
@@ -242,5 +281,6 @@ __all__ = [
     "default_diameters_um",
     "follow_geometry",
     "intracellular_threshold_na",
+    "pulses_answered",
     "train_following",
 ]
