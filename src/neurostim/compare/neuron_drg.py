@@ -4,7 +4,8 @@ Built in NEURON from the same data file as ``neurostim.fibers.cells.c_neuron_geo
 (data/drg_c_neuron.toml, the Sundt channels of data/sundt.toml), one NEURON section per
 compartment (nseg = 1) as ``neuron_sundt`` builds the straight fiber: soma, stem, then both T
 sections attached at the stem's 1 end (NEURON's zero-area junction node), and the peripheral and
-central axons; ``pas`` + ``nssundtna`` + ``nssundtkdr`` in every section, ``extracellular`` tied
+central axons; ``pas`` + ``nssundtna`` + ``nssundtkdr`` in every section (the soma's Na at
+its own density, 0.02 S/cm2), ``extracellular`` tied
 to the bath (xg 1e10, xc 0) as in ``neuron_sundt``, the bath at 0, sealed ends. Initialisation
 as every NEURON fiber here (200 ms of settling in 5 ms steps, ``_nrn_run``).
 
@@ -75,6 +76,8 @@ def build_c_neuron(
         sec.e_pas = ch["e_leak_mv"]
         sec.insert("nssundtna")
         sec.insert("nssundtkdr")
+        if i == g.named_sections["soma"]:
+            sec.gnabar_nssundtna = p["soma"]["g_na_s_per_cm2"]
         parent = int(g.parents[i])
         if parent == junction:  # both T sections hang from the stem's 1 end
             parent = int(g.parents[junction])
