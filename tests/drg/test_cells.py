@@ -36,6 +36,7 @@ def test_c_neuron_at_its_defaults_is_the_sundt_cell() -> None:
                 "node_sections", "parent"):  # fmt: skip
         np.testing.assert_array_equal(getattr(g, key), getattr(ref, key), err_msg=key)
     assert g.detection == ref.detection and g.channel_params == ref.channel_params
+    np.testing.assert_array_equal(g.channel_scales, ref.channel_scales)  # soma Na 0.02/0.04
 
 
 def test_abeta_stem_restates_the_graham_hybrid() -> None:
@@ -59,7 +60,7 @@ def test_abeta_stem_restates_the_graham_hybrid() -> None:
     assert (g.kind[0], g.kind[1]) == ("soma", "initial_segment")
     assert (tab["diameter_um"][0], g.length_um[0]) == (80.0, 80.0)
     assert (tab["diameter_um"][1], g.length_um[1]) == (5.0, 200.0)
-    np.testing.assert_allclose(g.extra["channel_scale"][:2], [[0.15, 0.15, 1.0], [0.25, 0.25, 1.0]])
+    np.testing.assert_allclose(g.channel_scales[:2], [[0.15, 0.15, 1.0], [0.25, 0.25, 1.0]])
 
 
 @pytest.mark.parametrize(

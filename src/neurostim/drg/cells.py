@@ -193,9 +193,10 @@ def neuron_geometry(
     CableGeometry
         With ``named_sections``, detection at ``central_end``, and in ``extra``:
         ``neuron_type``, ``sites`` and ``branch`` (tuples, one label per section),
-        ``distance_from_t_um`` (n_sections,), ``channel_scale`` (n_active, n_channels) (the
-        density factors of each active section: MRG (naf, nap, ks), Sundt (na, k)),
-        ``adelta_kinetics_provisional``, ``mechanisms``.
+        ``distance_from_t_um`` (n_sections,), ``adelta_kinetics_provisional``,
+        ``mechanisms``, ``section_table`` (the NEURON section properties); the density factors
+        of each active section in ``channel_scale`` (n_active, n_channels): MRG (naf, nap,
+        ks), Sundt (na, k).
     """
     offsets = _check_inputs(neuron_type, peripheral_um, stem_um, central_um, branch_length_mm,
                             node_offset, temperature_c, mechanisms)  # fmt: skip
@@ -458,13 +459,13 @@ def _assemble(
         xc_uf_per_cm2=col("xc").astype(float),
         named_sections=named,
         detection_section=named["central_end"],
+        channel_scale=scale.astype(float),
     )
     g.extra.update(
         neuron_type=neuron_type,
         sites=tuple(str(x) for x in col("site")),
         branch=tuple(str(x) for x in col("branch")),
         distance_from_t_um=col("distance_um").astype(float),
-        channel_scale=scale.astype(float),
         adelta_kinetics_provisional=neuron_type == "adelta",
         mechanisms=mechanisms,
         section_table={k: col(k) for k in s.rows[0]},
