@@ -125,3 +125,14 @@ def test_bad_input_is_refused_with_the_field(kwargs: dict[str, object], field: s
     with pytest.raises(InputError) as err:
         neuron_geometry(kind, **args)  # type: ignore[arg-type]
     assert err.value.field == field
+
+
+def test_every_cell_parameter_has_a_tag_and_a_source() -> None:
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("neurostim.drg").joinpath("data/cells.toml").read_text("utf-8")
+    for table, rows in tomllib.loads(text).items():
+        for key, row in rows.items():
+            assert row.get("tag") in {"S", "R", "V", "ours"}, (table, key)
+            assert str(row.get("source", "")).strip(), (table, key)

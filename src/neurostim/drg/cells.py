@@ -204,7 +204,7 @@ def neuron_geometry(
     raw = p["branch_length_mm"] if branch_length_mm is None else branch_length_mm
     both = np.atleast_1d(np.asarray(raw, dtype=np.float64))
     length_mm = (float(both[0]), float(both[-1]))
-    if neuron_type == "c":
+    if p["kinetics"] == "sundt":
         secs, named, model = _c_sections(peripheral_um, stem_um, central_um, length_mm)
     else:
         secs, named, model = _mrg_sections(neuron_type, peripheral_um, stem_um, central_um,
@@ -411,7 +411,7 @@ def _c_sections(
         if r["parent"] == junction:
             r["site"] = "t_junction"
     s.rows[stem_end]["site"] = "t_junction"
-    s.rows[soma]["na"] = float(p["soma_na_factor"])
+    s.rows[soma]["na"] = float(cp["soma"]["g_na_s_per_cm2"] / ch["g_na_s_per_cm2"])
     s.rows[soma]["k"] = float(p["soma_k_factor"])
     return s, named, "sundt"
 
