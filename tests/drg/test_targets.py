@@ -123,17 +123,23 @@ P9_PW_MS = np.array([0.04, 0.06, 0.12, 0.24, 0.48, 0.72])
 
 def _strength_duration(kind: str) -> np.ndarray:
     """Cathodic thresholds (mA) of a point source 0.5 mm from the T junction, across the
-    stem and root plane (z), at ``P9_PW_MS``; APs counted at the central end."""
-    g = _cell(kind, branch_length_mm=2.0 if kind == "c" else 5.0)
+    stem and root plane (z), at ``P9_PW_MS``; APs counted at the central end. Branches of
+    15 mm (C: 2 mm, for cost) keep the sealed ends far from the source: with 5 mm MRG branches
+    the hyperpolarised far ends rebound and fire first near threshold (``end-excitation``)."""
+    g = _cell(kind, branch_length_mm=2.0 if kind == "c" else 15.0)
     phi = point_source_phi_mv_per_ma(_points(g), np.array([0.0, 0.0, 0.5]))
-    tstop = 12.0 if kind == "c" else 4.0
+    tstop = {"abeta": 4.0, "adelta": 6.0, "c": 14.0}[kind]
     n = round(tstop / DT_MS)
     waves = np.array([pulse_waveform("monophasic-cathodic", pw, DT_MS, n) for pw in P9_PW_MS])
     k = P9_PW_MS.size
     th = find_thresholds(g, np.broadcast_to(phi, (k, g.n_sections)), waves, -np.ones(k),
                          wave_index=np.arange(k), pulse_width_ms=P9_PW_MS, dt_ms=DT_MS,
                          tstop_ms=tstop, tolerance_rel=1e-3)  # fmt: skip
-    assert np.all(th.status == "ok"), th.status
+    # C: just below threshold the AP starts on the peripheral side and fails at the T junction
+    # (the thin central branch), which the search flags as block-suspected; the threshold is
+    # still the lowest current whose AP reaches the central end
+    allowed = {"ok", "block-suspected"} if kind == "c" else {"ok"}
+    assert set(th.status.tolist()) <= allowed, th.status
     return np.abs(th.threshold_ma)
 
 
