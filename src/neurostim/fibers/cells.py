@@ -186,8 +186,8 @@ def c_neuron_geometry(
     scale = np.ones((int(active.sum()), len(names)))
     scale[0, names.index("na")] = p["soma"]["g_na_s_per_cm2"] / ch["g_na_s_per_cm2"]
     params: SundtChannels | SundtSlowChannels = SundtChannels.from_data(ch, temperature_c)
+    placed = slow_parameters()["sets"][mechanisms]  # na-k places no slow mechanism
     if mechanisms != "na-k":
-        placed = slow_parameters()["sets"][mechanisms]
         active_kind = np.array(kind)[active]
         for col, name in enumerate(names[2:], start=2):
             scale[:, col] = np.isin(active_kind, placed.get(name, [])).astype(float)
