@@ -39,6 +39,16 @@ def test_c_neuron_at_its_defaults_is_the_sundt_cell() -> None:
     np.testing.assert_array_equal(g.channel_scales, ref.channel_scales)  # soma Na 0.02/0.04
 
 
+@pytest.mark.parametrize("mechanisms", ["m", "m-ca-sk", "m-ca-sk-pump"])
+def test_c_neuron_slow_mechanisms_are_placed_as_in_the_sundt_cell(mechanisms: str) -> None:
+    g = neuron_geometry("c", peripheral_um=0.8, stem_um=1.4, central_um=0.4,
+                        mechanisms=mechanisms)  # fmt: skip
+    ref = c_neuron_geometry(mechanisms=mechanisms)
+    assert g.model == ref.model == "sundt_slow" and g.channel_params == ref.channel_params
+    np.testing.assert_array_equal(g.channel_scales, ref.channel_scales)
+    np.testing.assert_array_equal(g.g_axial_us, ref.g_axial_us)
+
+
 def test_abeta_stem_restates_the_graham_hybrid() -> None:
     g = _abeta()
     tab = g.extra["section_table"]

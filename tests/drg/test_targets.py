@@ -28,7 +28,7 @@ from neurostim.fibers.geometry import CableGeometry
 
 DT_MS = 0.005
 SLOW_SETS = ("m", "m-ca-sk")
-SLOW_MISSING = not set(SLOW_SETS) <= set(AVAILABLE_MECHANISMS)
+SLOW_MISSING = not set(SLOW_SETS) <= set(AVAILABLE_MECHANISMS["c"])
 
 
 def _cell(kind: str, **kw: float) -> CableGeometry:
@@ -198,7 +198,7 @@ def test_p10_train_rate_does_not_move_the_single_pulse_threshold(rate_hz: float)
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    "m-ca-sk-pump" not in AVAILABLE_MECHANISMS,
+    "m-ca-sk-pump" not in AVAILABLE_MECHANISMS["c"],
     strict=True,
     raises=InputError,
     reason="P11 needs slow processes (Na/K pump, activity-dependent block) absent from "

@@ -211,7 +211,8 @@ def train_following(
     ----------
     neuron_type : {"abeta", "adelta", "c"}
     mechanisms : str
-        A set of ``cells.MECHANISMS`` (``cells.AVAILABLE_MECHANISMS`` today).
+        A set of ``cells.MECHANISMS`` that the type runs (``cells.AVAILABLE_MECHANISMS``:
+        all four for the C neuron, ``na-k`` for the MRG cells).
     rates_hz : sequence of float, optional
         Train rates (Hz), default ``rates_hz`` of data/cells.toml [follow]; sorted ascending.
     n_pulses : int, optional
