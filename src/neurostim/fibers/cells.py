@@ -10,12 +10,15 @@ it through their own half-resistances, which is NEURON's matrix exactly.
 ``c_neuron_geometry``: the C neuron on the geometry of Sundt, Gamper & Jaffe 2015 (ModelDB
 187473, their Fig. 5d; data/drg_c_neuron.toml) with the Sundt kinetics of ``sundt.py``: soma
 (one compartment) - stem - T junction - peripheral and central T sections and axons,
-compartments of about 8.333 um, sealed ends, every compartment active. Named sections: ``soma``,
+compartments of about 8.333 um, sealed ends, every compartment active; the soma has half the Na
+density (0.02 S/cm2, SU15), through ``CableGeometry.channel_scale``. Named sections: ``soma``,
 ``stem_end``, ``t_junction``, ``peripheral_end``, ``central_end``; APs are counted at the last
-central compartment (what reaches the cord).
-
-Not yet modelled (present in Sundt et al.'s code): the soma's lower Na density (0.02 S/cm2; the
-kernels take one set of channel densities per cell), KCNQ, CaL, SK and the Na/K pump.
+central compartment (what reaches the cord). ``mechanisms`` adds the slow mechanisms of Sundt et
+al. (``slow_channels.py``) as named sets (``MECHANISM_SETS``, placed by section kind in
+data/sundt_slow.toml): ``"na-k"`` (default, Na/K only), ``"m"`` (+ KCNQ/M current, 0.0004 S/cm2
+in soma, stem and T sections; their Fig. 5d), ``"m-ca-sk"`` (+ L-type Ca and SK at the soma;
+Fig. 8c) and ``"m-ca-sk-pump"`` (+ Na/K pump with Na accumulation in stem and T sections;
+Fig. 8c); e.g. ``c_neuron_geometry(mechanisms="m-ca-sk")``.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
-from neurostim.fibers.channels import MRGNodeChannels, SundtChannels
+from neurostim.fibers.channels import SUNDT_CHANNELS, MRGNodeChannels, SundtChannels
 from neurostim.fibers.geometry import CableGeometry, half_resistances_mohm, section_coefficients
+from neurostim.fibers.slow_channels import SUNDT_SLOW_CHANNELS, SundtSlowChannels, slow_parameters
 from neurostim.fibers.sundt import sundt_parameters
 from neurostim.units import SIEMENS_TO_MICROSIEMENS
 
@@ -48,7 +52,7 @@ def tree_geometry(
     e_pas_mv: NDArray[np.float64],
     u_fixed: NDArray[np.bool_],
     active: NDArray[np.bool_],
-    channel_params: MRGNodeChannels | SundtChannels,
+    channel_params: MRGNodeChannels | SundtChannels | SundtSlowChannels,
     v_rest_mv: float,
     temperature_c: float,
     xraxial_mohm_per_cm: NDArray[np.float64] | None = None,
@@ -56,6 +60,7 @@ def tree_geometry(
     xc_uf_per_cm2: NDArray[np.float64] | None = None,
     named_sections: dict[str, int] | None = None,
     detection_section: int | None = None,
+    channel_scale: NDArray[np.float64] | None = None,
 ) -> CableGeometry:
     """A branched cell from per-section properties, each an ndarray of shape (n_sections,).
 
@@ -63,6 +68,8 @@ def tree_geometry(
     every section tied to the bath is a detector node. ``xraxial``/``xg``/``xc`` describe the
     periaxonal layer and myelin of free sections (default: none, every section tied to the
     bath). ``detection_section`` (default: the last node) is where APs are counted.
+    ``channel_scale`` (n_active, n_channels), the active sections in order, scales each
+    channel's conductance density (``CableGeometry.channel_scale``; default all 1).
     """
     n = len(kind)
     zeros = np.zeros(n)
@@ -110,6 +117,7 @@ def tree_geometry(
         parent=parent,
         named_sections=dict(named_sections or {}),
         detection=int(det[0]),
+        channel_scale=channel_scale,
     )
 
 
@@ -124,11 +132,22 @@ def _pieces(length_um: float, target_um: float) -> int:
     return max(1, round(length_um / target_um))
 
 
+MECHANISM_SETS = ("na-k", "m", "m-ca-sk", "m-ca-sk-pump")
+"""The C neuron's mechanism sets (data/sundt_slow.toml [sets]): Na/K only; + KCNQ in soma, stem
+and T sections; + CaL and SK at the soma; + the Na/K pump with Na accumulation in stem and T."""
+
+
 def c_neuron_geometry(
-    temperature_c: float = 37.0, axon_length_um: float | None = None
+    temperature_c: float = 37.0,
+    axon_length_um: float | None = None,
+    mechanisms: str = "na-k",
 ) -> CableGeometry:
     """The pseudounipolar C neuron (see the module docstring); ``axon_length_um`` overrides
-    the 5 mm of each branch's axon beyond its T section."""
+    the 5 mm of each branch's axon beyond its T section; ``mechanisms`` (``MECHANISM_SETS``)
+    adds Sundt et al.'s slow mechanisms where the set places them (kinetic model
+    ``sundt_slow``, ``slow_channels.py``; ``"na-k"`` keeps the plain ``sundt`` kinetics)."""
+    if mechanisms not in MECHANISM_SETS:
+        raise InputError("mechanisms", mechanisms, f"one of {', '.join(MECHANISM_SETS)}")
     p = c_neuron_parameters()
     geo, el = p["geometry"], p["electrical"]
     ch = sundt_parameters()["channels"]
@@ -162,8 +181,19 @@ def c_neuron_geometry(
     cen_end = run("central", geo["central_diameter_um"], axon_um, t_cen)
     n = len(kind)
     junction = np.array([k == "junction" for k in kind])
+    active = ~junction
+    names = SUNDT_CHANNELS if mechanisms == "na-k" else SUNDT_SLOW_CHANNELS
+    scale = np.ones((int(active.sum()), len(names)))
+    scale[0, names.index("na")] = p["soma"]["g_na_s_per_cm2"] / ch["g_na_s_per_cm2"]
+    params: SundtChannels | SundtSlowChannels = SundtChannels.from_data(ch, temperature_c)
+    placed = slow_parameters()["sets"][mechanisms]  # na-k places no slow mechanism
+    if mechanisms != "na-k":
+        active_kind = np.array(kind)[active]
+        for col, name in enumerate(names[2:], start=2):
+            scale[:, col] = np.isin(active_kind, placed.get(name, [])).astype(float)
+        params = SundtSlowChannels.from_data(ch, slow_parameters(), temperature_c)
     return tree_geometry(
-        model="sundt",
+        model="sundt" if mechanisms == "na-k" else "sundt_slow",
         kind=tuple(kind),
         parent=np.array(parent, np.int64),
         diameter_um=np.array(diam),
@@ -173,8 +203,8 @@ def c_neuron_geometry(
         g_pas_s_per_cm2=np.where(junction, 0.0, ch["g_leak_s_per_cm2"]),
         e_pas_mv=np.full(n, ch["e_leak_mv"]),
         u_fixed=np.ones(n, bool),
-        active=~junction,
-        channel_params=SundtChannels.from_data(ch, temperature_c),
+        active=active,
+        channel_params=params,
         v_rest_mv=float(sundt_parameters()["constants"]["v_rest_mv"]),
         temperature_c=temperature_c,
         named_sections={
@@ -185,6 +215,7 @@ def c_neuron_geometry(
             "central_end": cen_end,
         },
         detection_section=cen_end,
+        channel_scale=scale,
     )
 
 
@@ -307,4 +338,10 @@ def mrg_t_junction_geometry(
     )
 
 
-__all__ = ["c_neuron_geometry", "c_neuron_parameters", "mrg_t_junction_geometry", "tree_geometry"]
+__all__ = [
+    "MECHANISM_SETS",
+    "c_neuron_geometry",
+    "c_neuron_parameters",
+    "mrg_t_junction_geometry",
+    "tree_geometry",
+]
