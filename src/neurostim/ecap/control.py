@@ -125,11 +125,19 @@ def loop_limits(program: Program) -> LoopLimits:
     drive: more than one train, or a train that is not tonic."""
     if len(program.trains) != 1:
         raise InputError(
-            "trains", len(program.trains), "the closed loop drives one tonic train; give one"
+            "trains",
+            len(program.trains),
+            "exactly one tonic train (a multiplexed program's other trains recruit the same "
+            "fibers between the recorded pulses, which the loop's ECAP map does not hold); "
+            "give one train per program",
         )
     train = program.trains[0]
     if train.waveform != "tonic":
-        raise InputError("trains[0].waveform", train.waveform, "tonic (one ECAP after each pulse)")
+        raise InputError(
+            "trains[0].waveform", train.waveform,
+            "tonic (the loop reads one ECAP after each pulse, and its maps hold a tonic train's "
+            "single-pulse ECAP; burst and high-frequency trains are not modelled)",
+        )  # fmt: skip
     profile = program_profile(program)
     patient = program.patient
     top = profile.amplitude_ma.maximum
