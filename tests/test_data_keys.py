@@ -443,3 +443,68 @@ def test_every_nerve_number_has_a_tag_and_a_source(
         assert str(row.get("source", "")).strip(), (name, path)
     for preset, table in data.get("cuffs", {}).items():  # contacts: one tag and source per cuff
         assert table["contacts_tag"] in {"S", "C", "R", "ours"} and table["contacts_source"], preset
+
+
+def _ecap_parameters() -> None:
+    from neurostim.ecap import _params
+
+    _params._shipped.cache_clear()
+    try:
+        _params.parameter_table()
+        _params.ecap_parameters()
+    finally:
+        _params._shipped.cache_clear()
+
+
+def _ecap_loop() -> None:
+    from neurostim.device import load_program
+    from neurostim.ecap import closed_form_plant, load_schedule, maps, run_loop
+
+    maps.loop_parameters.cache_clear()
+    try:
+        root = Path(__file__).resolve().parents[1]
+        program = load_program(root / "tests" / "ecap" / "data" / "ecap-loop-example.toml")
+        schedule = load_schedule("day")
+        example = maps.build_map(closed_form_plant(), [3.0, 5.0, 7.0, 9.5])
+        for controller in ("per-pulse", "control-pulses"):
+            run_loop(program, schedule, example, controller=controller, minutes=0.1)
+    finally:
+        maps.loop_parameters.cache_clear()
+
+
+def _ecap_closed_form() -> None:
+    from neurostim.ecap import closed_form_plant
+
+    closed_form_plant()
+
+
+def _ecap_transients() -> None:
+    from neurostim.ecap import posture
+
+    posture.transient_kinds.cache_clear()
+    try:
+        posture.transient_kinds()
+    finally:
+        posture.transient_kinds.cache_clear()
+
+
+ECAP_FILES: list[tuple[str, str, Callable[[], None]]] = [
+    ("neurostim.ecap", "ecap.toml", _ecap_parameters),
+    ("neurostim.ecap", "loop.toml", _ecap_loop),
+    ("neurostim.ecap", "closed_form.toml", _ecap_closed_form),
+    ("neurostim.ecap", "transients.toml", _ecap_transients),
+]
+
+
+def test_every_ecap_data_file_is_checked() -> None:
+    root = resources.files("neurostim.ecap").joinpath("data")
+    shipped = {p.name for p in root.iterdir() if p.name.endswith(".toml")}
+    assert shipped == {name for _, name, _ in ECAP_FILES}
+
+
+@pytest.mark.parametrize(("package", "name", "run"), ECAP_FILES, ids=[f[1] for f in ECAP_FILES])
+def test_every_ecap_key_is_read(
+    package: str, name: str, run: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unread = _unread(package, name, run, monkeypatch)
+    assert not unread, f"{package}/data/{name}: keys never read by the code: {unread}"

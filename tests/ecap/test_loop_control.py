@@ -66,9 +66,10 @@ def test_the_loop_gain_decays_the_error_as_the_linear_theory_says() -> None:
     s = schedule([("sitting", 60.0)])
     target = float(m.ecap_at(6.225, 6.45))
     for k_fraction in (0.25, 0.95):  # of the stability bound 2 / L0: monotone and oscillating
-        setup = loop_setup(p, s, m, target_uv=target, noise_uv_rms=1e-9)
+        # an ideal stimulator (no amplitude steps): the theory is of the continuous loop
+        setup = loop_setup(p, s, m, target_uv=target, noise_uv_rms=1e-9, quantise=False)
         k = k_fraction * 2.0 / setup.reference_local_gain
-        setup = loop_setup(p, s, m, target_uv=target, noise_uv_rms=1e-9, gain=k)
+        setup = loop_setup(p, s, m, target_uv=target, noise_uv_rms=1e-9, gain=k, quantise=False)
         tr = run_loop(p, s, m, setup=setup, minutes=0.2)
         e = np.log(target) - np.log(tr.ecap_uv)
         # over pulses a..b where the error is small but well above the noise (second-order
@@ -121,10 +122,11 @@ def test_the_loop_never_passes_compliance() -> None:
     tr = run_loop(p, s, m, seed=1)
     assert tr.amplitude_ma.max() <= limit
     assert (tr.status == COMPLIANCE).sum() > 1000
-    # open loop above compliance: capped and flagged on every pulse
+    # open loop above compliance: capped at the highest 0.1 mA step below it and flagged on
+    # every pulse
     op = run_loop(program(amplitude_ma=8.0, impedance_ohm=1500.0), s, m, mode="open",
                   target_uv=15.0)  # fmt: skip
-    assert op.amplitude_ma.max() == pytest.approx(limit)
+    assert op.amplitude_ma.max() == 7.4
     assert np.all(op.status == COMPLIANCE)
 
 
@@ -136,13 +138,69 @@ def test_below_noise_is_flagged_where_the_ecap_is_under_three_noise_rms(day_runs
 
 
 def test_control_pulses_update_at_the_control_rate_only() -> None:
+    m, s, p = plant_map(), load_schedule("day"), program(rate_hz=100.0)
+    for quantise in (False, True):
+        setup = loop_setup(p, s, m, quantise=quantise)
+        tr = run_loop(p, s, m, controller="control-pulses", minutes=1.0, setup=setup)
+        steps = np.diff(tr.amplitude_ma)
+        assert np.all(steps[1::2] == 0.0)  # 100 Hz therapy, 50 Hz control: every other pulse
+        if not quantise:  # an ideal stimulator delivers every update
+            assert np.count_nonzero(steps[0::2]) > 2900
+        info = tr.summary()
+        assert info["control_charge_uc"] == pytest.approx(tr.charge_uc[0::2].sum())
+
+
+def _on_grid(values, start, stop, step):
+    """Every value of ``values`` is start + k step (k whole) within [start, stop]."""
+    k = (np.asarray(values) - start) / step
+    return bool(np.all(np.abs(k - np.round(k)) < 1e-6) and np.all(values >= start - 1e-9)
+                and np.all(values <= stop + 1e-9))  # fmt: skip
+
+
+def test_every_pulse_delivers_an_amplitude_of_the_stimulators_step_grid(day_runs) -> None:
+    # generic-rechargeable-16: 0-25.5 mA in 0.1 mA steps (device profile); patient range 1-10 mA
+    _, _, runs = day_runs
+    for mode, tr in runs.items():
+        assert _on_grid(tr.amplitude_ma, 1.0, 10.0, 0.1), mode
+    closed = runs["closed"].amplitude_ma
+    assert np.unique(closed).size > 10  # the loop moves, step by step
+    # a step limit of 0.1 mA per pulse moves the delivered current by at most one device step
+    assert np.max(np.abs(np.diff(closed))) <= 0.1 + 1e-9
+    # burst-primary-16 steps 0.05 mA
     m, s = plant_map(), load_schedule("day")
-    tr = run_loop(program(rate_hz=100.0), s, m, controller="control-pulses", minutes=1.0)
-    steps = np.diff(tr.amplitude_ma)
-    assert np.all(steps[1::2] == 0.0)  # 100 Hz therapy, 50 Hz control: every other pulse
-    assert np.count_nonzero(steps[0::2]) > 2900
-    info = tr.summary()
-    assert info["control_charge_uc"] == pytest.approx(tr.charge_uc[0::2].sum())
+    p = program(extra="").model_copy(update={"stimulator": "burst-primary-16"})
+    tr = run_loop(p, s, m, seed=4, minutes=2.0)
+    assert _on_grid(tr.amplitude_ma, 1.0, 10.0, 0.05)
+    assert not _on_grid(tr.amplitude_ma, 1.0, 10.0, 0.1)
+
+
+def test_the_delivered_amplitude_is_the_nearest_allowed_value_within_the_limits() -> None:
+    # piecewise step rule (0-2 mA in 0.025 mA steps, 2-6 mA in 0.05 mA steps, as the device
+    # reference's Axium example), limits 0.3-4.52 mA: brute force over every allowed value
+    seg = (np.array([0.0, 2.0]), np.array([2.0, 6.0]), np.array([0.025, 0.05]))
+    allowed = np.unique(np.round(np.concatenate([np.arange(0, 81) * 0.025,
+                                                 2.0 + np.arange(0, 81) * 0.05]), 9))  # fmt: skip
+    lo, hi = 0.3, 4.52
+    inside = allowed[(allowed >= lo) & (allowed <= hi)]
+    for x in np.random.default_rng(0).uniform(-1.0, 7.0, 2000):
+        got = kernel.deliverable(float(x), *seg, lo, hi)
+        expected = inside[np.argmin(np.abs(inside - min(max(x, lo), hi)))]
+        assert got == pytest.approx(expected, abs=1e-12)
+    assert kernel.deliverable(5.0, *seg, lo, hi) == 4.5  # never above the upper limit
+    assert kernel.deliverable(6.3000000001, np.array([0.0]), np.array([25.5]),
+                              np.array([0.1]), 0.0, 25.5) == 6.3  # fmt: skip
+    # no segments: the current itself, clipped
+    empty = np.zeros(0)
+    assert kernel.deliverable(3.3333, empty, empty, empty, lo, hi) == 3.3333
+
+
+def test_a_range_with_no_deliverable_amplitude_is_refused() -> None:
+    # patient range 1.01-1.09 mA on a 0.1 mA grid: nothing the stimulator can deliver
+    p = program(patient_max_ma=1.09, amplitude_ma=1.05, validate=False)
+    p = p.model_copy(update={"patient": p.patient.model_copy(update={"amplitude_min_ma": 1.01})})
+    with pytest.raises(InputError, match=r"0-25\.5 mA in 0\.1 mA steps") as info:
+        loop_limits(p)
+    assert info.value.field == "amplitude_ma"
 
 
 def test_seeds_reproduce_and_differ() -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.special import expit
 
 from neurostim.ecap import EcapMap, build_map, find_map, interpolation_error, read_map
-from neurostim.ecap.maps import closed_form_plant, main
+from neurostim.ecap.maps import closed_form_plant
+from neurostim.ecap.maps.__main__ import main
 from neurostim.errors import InputError
 from tests.ecap.loop_plant import AMPLITUDES_MA, DCSF_GRID_MM, PLANT, plant_map, program
 
@@ -129,6 +132,29 @@ def test_the_build_entry_point(tmp_path, capsys) -> None:
     assert read_map(out).dcsf_mm.tolist() == [4.0, 6.0]
     assert main(["build", "--growth", "no.such:thing", "-o", str(out)]) == 2
     assert "--growth" in capsys.readouterr().err
+
+
+def test_the_documented_command_runs_without_a_warning(tmp_path) -> None:
+    """``python -m neurostim.ecap.maps build`` as docs/ecap-loop.md writes it, with every
+    warning an error (runpy warns when the module it runs was imported before)."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "m.csv"
+    src = Path(__file__).resolve().parents[2] / "src"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")]),
+    }
+    run = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "neurostim.ecap.maps", "build", "--growth",
+         "neurostim.ecap.maps:closed_form_plant", "--dcsf", "4,6", "-o", str(out)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    assert read_map(out).dcsf_mm.tolist() == [4.0, 6.0]
 
 
 def test_growth_curves_plug_in(tmp_path) -> None:

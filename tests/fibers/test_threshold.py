@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from neurostim.errors import InputError
 from neurostim.fibers import ProtocolCase, find_thresholds, protocol_thresholds
 from neurostim.fibers.cases import polarity
 
@@ -81,3 +83,37 @@ def test_zero_field_is_not_bracketed_without_warnings() -> None:
                         tolerance_rel=0.05, max_amplitude_ma=10.0)  # fmt: skip
     assert r.status[0] == "not-bracketed" and np.isnan(r.threshold_ma[0])
     assert r.n_sims[0] <= 3
+
+
+def test_quiet_exit_under_a_weak_decaying_tail_keeps_every_outcome() -> None:
+    # a 0.2 ms cathodic phase, then a tail like a passive recharge (5.5 % of the phase, anodic,
+    # decaying with tau 4.4 ms as the ECAP program's does) to the end of a 3 ms window: with
+    # quiet_from_ms at the end of the phase a quiet fiber ends its trial there; the thresholds,
+    # statuses and trials stay the same, and a sub-threshold run stops early
+    from neurostim.fibers import simulate
+
+    case = ProtocolCase("mrg", 10.0, 1.0, "monophasic-cathodic", 0.2)
+    g = case.geometry()
+    phi = case.phi_mv_per_ma(g)
+    dt, n = 0.005, 600
+    t = np.arange(n) * dt
+    wave = np.where((t >= 0.1) & (t < 0.3), 1.0, 0.0)
+    tail = t >= 0.32
+    wave[tail] = -0.055 * np.exp(-(t[tail] - 0.32) / 4.4)
+    kw = dict(dt_ms=dt, tstop_ms=3.0, tolerance_rel=0.01, pulse_width_ms=0.2)
+    full = find_thresholds(g, phi, wave, -1.0, **kw)
+    quick = find_thresholds(g, phi, wave, -1.0, quiet_from_ms=0.3, **kw)
+    assert full.status[0] == "ok"
+    np.testing.assert_array_equal(quick.threshold_ma, full.threshold_ma)
+    np.testing.assert_array_equal(quick.n_sims, full.n_sims)
+    np.testing.assert_array_equal(quick.status, full.status)
+    below = [0.8 * full.threshold_ma[0]]
+    run = dict(dt_ms=dt, tstop_ms=3.0, stop_on_detect=True, quiet_mv=1.0)
+    a = simulate(g, phi, below, wave, **run)
+    b = simulate(g, phi, below, wave, quiet_from_ms=0.3, **run)
+    assert not a.detected[0] and not b.detected[0]
+    assert a.steps_done[0] == n
+    assert b.steps_done[0] < n // 3
+    with pytest.raises(InputError) as info:
+        simulate(g, phi, below, wave, quiet_from_ms=-1.0, **run)
+    assert info.value.field == "quiet_from_ms"

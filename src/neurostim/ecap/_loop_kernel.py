@@ -100,6 +100,44 @@ def log_gain(
 
 
 @_jit
+def deliverable(
+    current_ma: float, seg_min: Any, seg_max: Any, seg_step: Any, lo_ma: float, hi_ma: float
+) -> float:
+    """The stimulator's amplitude nearest ``current_ma`` within [``lo_ma``, ``hi_ma``]: its
+    range is the segments ``seg_min + k seg_step`` up to ``seg_max`` (n_segments,) each; a
+    step <= 0 is continuous; no segments: the current itself (clipped). A tie goes to the
+    lower value; values are rounded to 1e-9 mA (the step grid's own rounding). NaN when no
+    value of the range lies within the limits."""
+    x = min(max(current_ma, lo_ma), hi_ma)
+    best = x if seg_min.size == 0 else math.nan
+    best_d = math.inf
+    for j in range(seg_min.size):
+        a = seg_min[j]
+        b = seg_max[j]
+        st = seg_step[j]
+        c = min(max(x, a), b)
+        lower = c
+        upper = c
+        if st > 0.0 and b > a:
+            k = math.floor((c - a) / st + 1e-9)
+            lower = a + k * st
+            upper = a + (k + 1) * st
+            if upper > b + 1e-9 * st:
+                upper = lower
+        elif st > 0.0:
+            lower = a
+            upper = a
+        for v in (lower, upper):
+            v = math.floor(v * 1e9 + 0.5) / 1e9
+            if lo_ma - 1e-9 <= v <= hi_ma + 1e-9:
+                d = abs(v - x)
+                if d < best_d:
+                    best = v
+                    best_d = d
+    return best
+
+
+@_jit
 def run_loop(
     amplitude_ma: Any,
     ecap_table_uv: Any,
@@ -125,6 +163,9 @@ def run_loop(
     compliance_max_ma: float,
     noise_floor_uv: float,
     log_floor_uv: float,
+    seg_min: Any,
+    seg_max: Any,
+    seg_step: Any,
 ) -> Any:
     """The loop over pulses.
 
@@ -137,8 +178,10 @@ def run_loop(
         then |I_{k+1} - I_k| <= step and min <= I_{k+1} <= min(max, compliance)
 
     with L_k the scheduled local gain (``gain_mode``) clipped to [gain_min, gain_max], K =
-    ``loop_gain`` (without scheduling K is used as it is). Returns (current_ma, ecap_uv,
-    status) of shape (n_pulses,).
+    ``loop_gain`` (without scheduling K is used as it is). I is the controller's own
+    (continuous) amplitude; each pulse delivers the stimulator's amplitude nearest it within
+    the limits (:func:`deliverable` with the segments ``seg_*``), and the plant sees that one.
+    Returns (current_ma delivered, ecap_uv, status) of shape (n_pulses,).
     """
     n = rows.size
     current = np.empty(n)
@@ -152,9 +195,10 @@ def run_loop(
     elif start_ma > patient_max_ma or start_ma < min_ma:
         flag = STATUS_SATURATED
     for k in range(n):
-        y = map_value(amplitude_ma, ecap_table_uv, log_threshold_ma, rows[k], weights[k], i_now)
+        i_out = deliverable(i_now, seg_min, seg_max, seg_step, min_ma, upper)
+        y = map_value(amplitude_ma, ecap_table_uv, log_threshold_ma, rows[k], weights[k], i_out)
         y += noise_uv[k]
-        current[k] = i_now
+        current[k] = i_out
         ecap[k] = y
         s = flag
         if s == STATUS_OK and y < noise_floor_uv:
@@ -190,7 +234,7 @@ def run_loop(
     return current, ecap, status
 
 
-KERNELS = ("row_value", "map_value", "map_values", "log_gain", "run_loop")
+KERNELS = ("row_value", "map_value", "map_values", "log_gain", "deliverable", "run_loop")
 
 
 def python_kernels() -> dict[str, Any]:

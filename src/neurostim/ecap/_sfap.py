@@ -6,28 +6,26 @@ The ECAP at a current I (ecap.md §2, §6):
     V(t; I) = Σ_{i: thr_i <= I} n_i · rec_i(t; I)  +  I · Σ_{i: thr_i > I} n_i · passive_i(t)
 
 - thr_i: fiber i's threshold, the lowest current at which it fires within the recording
-  window (``_recording_thresholds``; the map's ``recruitment`` over the whole unit with
-  ``threshold_window="train"``: the same values); a fiber whose search did not end ``ok``
-  never fires;
+  window (``_thresholds``: searched to the tolerance, or bracketed between the currents of the
+  curve; the map's ``recruitment`` over the whole unit with ``threshold_window="train"``
+  gives the same values); a fiber whose search did not end ``ok`` never fires;
 - rec_i(t; I): the engine's recorded run of fiber i at I (every recruited (fiber, current)
   pair is one case, batched per geometry): its action potential with its own latency at that
   current, and its stimulus-locked membrane currents;
-- passive_i: one run at ``PASSIVE_FACTOR`` x thr_i, divided by that current: the response of
-  a fiber that does not fire, linear in the current (the shortcut of ecap.md §6, here applied
-  to the quiet fibers only);
+- passive_i: one run at ``PASSIVE_FACTOR`` x thr_i (x the middle of its bracket, or x the
+  highest current of the curve for a fiber quiet at all of them), divided by that current:
+  the response of a fiber that does not fire, linear in the current (the shortcut of ecap.md
+  §6, here applied to the quiet fibers only);
 - n_i: the real fibers model fiber i stands for (:func:`fibers_represented`).
 
 ``full_sum`` runs every fiber (or a sample) at one current with no shortcut, for the
 ``template_error`` check. Thresholds and recorded runs are kept under ``<cache
-root>/ecap-fibers`` by content (``_group_key``). The propagated part Σ n_i (rec_i − I
-passive_i) gives the latencies.
+root>/ecap-fibers`` by content (``_cache``, ``EcapSetup.group_key``). The propagated part
+Σ n_i (rec_i − I passive_i) gives the latencies.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,12 +36,13 @@ from numpy.typing import NDArray
 
 from neurostim.anatomy import SpinalCordAnatomy, load_anatomy
 from neurostim.device import Program
+from neurostim.ecap import _thresholds
+from neurostim.ecap._cache import digest, engine_digest, geometry_digest, load, store
 from neurostim.ecap.leadfield import Montage, parse_record, recording_lead_fields
 from neurostim.errors import InputError
 from neurostim.fibers import simulate
 from neurostim.fibers.cases import PULSE_START_MS
 from neurostim.fibers.spinal import SpinalFibers, cord_ellipse, dorsal_column_grid
-from neurostim.fibers.threshold import activating_function_estimate_ma, find_thresholds
 from neurostim.field import Contact, VolumeConductor, conductor_from_spec
 from neurostim.pipeline.anatomy import anatomy_placements, fem_conductor
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
@@ -59,10 +58,6 @@ PASSIVE_MA = 0.1
 """The passive run's amplitude of a fiber without a threshold (status not ``ok``) [ours]."""
 CHUNK = 256
 """Cases per engine call: bounds the recorded traces held at once."""
-SEARCH_TOLERANCE_REL = 0.01
-"""Relative width of each fiber's final threshold bracket (the map's recruitment search's)."""
-MAX_SEARCH_MA = 1e3
-"""Largest amplitude a threshold search tries; a fiber quiet up to it is ``not-bracketed``."""
 THRESHOLD_WINDOWS = ("recording", "train")
 """What a threshold search drives: ``recording``: the unit waveform over the recording window
 (the window the recorded runs cover, the recharge tail after it cut); ``train``: the whole unit
@@ -154,6 +149,7 @@ class EcapSetup:
     groups: dict[tuple[float, int], list[int]] = field(default_factory=dict)
     cache: bool = False
     _fields: dict[tuple[float, int], tuple[Any, Any]] = field(default_factory=dict)
+    _geometry: dict[tuple[float, int], Any] = field(default_factory=dict)
     _rest: dict[tuple[Any, ...], NDArray[np.float64]] = field(default_factory=dict)
 
     @property
@@ -179,6 +175,25 @@ class EcapSetup:
             self._fields[key] = (phi.reshape(n, -1), np.ascontiguousarray(lead))
         return self._fields[key]
 
+    def geometry(self, key: tuple[float, int]) -> Any:
+        """The cable geometry shared by a geometry group's fibers."""
+        if key not in self._geometry:
+            self._geometry[key] = self.fibers.fibers.fiber(self.groups[key][0]).geometry
+        return self._geometry[key]
+
+    def group_key(self, key: tuple[float, int], what: str, *extra: Any) -> str:
+        """Content address of one geometry group's result: the engine's inputs themselves
+        (the geometry, the stimulation and recording fields at its sections, the cut waveform,
+        the step and window), ``extra`` (the cases) and the engine's source, so a new
+        finite-element solve, fiber layout or engine gives a new key."""
+        from neurostim import __version__
+
+        phi, lead = self.fields(key)
+        n_steps = round(self.tstop_ms / self.drive.dt_ms)
+        return digest(what, __version__, engine_digest(), geometry_digest(self.geometry(key)),
+                      phi, lead, self.drive.waveform[:n_steps], self.drive.dt_ms, n_steps,
+                      *extra)  # fmt: skip
+
     def engine_t_ms(self) -> NDArray[np.float64]:
         """Engine time of each recorded step after pulse onset (ms), shape (n_steps,)."""
         n = round(self.tstop_ms / self.drive.dt_ms)
@@ -202,7 +217,7 @@ class EcapSetup:
         every recording (or ``leads``): shape (n_cases, n_leads, n_steps), µV per real fiber,
         the resting offset removed. Cases run in batches of ``CHUNK`` per geometry. With
         ``cache`` on, each geometry's cases of the setup's own drive and window are kept and
-        reused by content (``_group_key``: the fields, the cut waveform, the cases)."""
+        reused by content (``group_key``: the fields, the cut waveform, the cases)."""
         keep = self.cache and drive is None and tstop_ms is None
         drive = self.drive if drive is None else drive
         tstop = self.tstop_ms if tstop_ms is None else tstop_ms
@@ -217,9 +232,9 @@ class EcapSetup:
             if cases.size == 0:
                 continue
             phi, lead = self.fields(key)
-            geometry = self.fibers.fibers.fiber(idx[0]).geometry
-            ck = _group_key(self, key, "record", fiber[cases], amp[cases], chosen) if keep else ""
-            got = _load(ck) if keep else None
+            geometry = self.geometry(key)
+            ck = self.group_key(key, "record", fiber[cases], amp[cases], chosen) if keep else ""
+            got = load(ck) if keep else None
             if got is not None and got["uv"].shape == (cases.size, len(chosen), n_steps):
                 out[cases] = got["uv"]
                 continue
@@ -234,7 +249,7 @@ class EcapSetup:
                 rest = self._rest_uv(geometry, rec_phi)[:, :, None]
                 out[part] = np.asarray(res.recorded_uv) - rest
             if keep:
-                _store(ck, {"uv": out[cases]})
+                store(ck, {"uv": out[cases]})
         return out
 
     def _rest_uv(self, geometry: Any, lead: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -273,13 +288,18 @@ def build_setup(
     seed: int,
     threshold_window: str = "recording",
     cache: bool = True,
+    thresholds: str = "all",
 ) -> EcapSetup:
     """Anatomy, conductor, placed contacts, montage, fibers, thresholds (module docstring).
 
     ``threshold_window`` (:data:`THRESHOLD_WINDOWS`): ``recording`` (default) searches each
     threshold over the recording window; ``train`` runs the map's ``recruitment`` over the
-    whole unit and its recharge tail. ``cache``: keep and reuse the thresholds and passive
-    responses under ``<cache root>/ecap-fibers`` by content."""
+    whole unit and its recharge tail. ``thresholds``: ``all`` searches every fiber's threshold
+    to the tolerance; ``lowest`` only those that decide the perception threshold, the others
+    left ``pending`` for :func:`neurostim.ecap._thresholds.bracket_on_grid` on the currents of
+    a growth curve (``ecap_growth`` does this). ``cache``: keep and reuse the thresholds and
+    passive responses under ``<cache root>/ecap-fibers`` by content."""
+    _thresholds.check_search(thresholds, threshold_window)
     t = pick_train(program, train_index)
     if isinstance(anatomy, SpinalCordAnatomy):
         if dcsf_mm is not None:
@@ -319,8 +339,10 @@ def build_setup(
             program, fibers.fibers, conductor=cond, placements=placements, train_index=t,
             window_ms=None,
         )  # fmt: skip
+    elif thresholds == "lowest":
+        setup.recruitment = _thresholds.lowest_thresholds(setup, use_cache=cache)
     else:
-        setup.recruitment = _recording_thresholds(setup, use_cache=cache)
+        setup.recruitment = _thresholds.recording_thresholds(setup, use_cache=cache)
     return setup
 
 
@@ -336,135 +358,12 @@ def _pending(n: int, drive: ProgramDrive) -> RecruitmentResult:
     )  # fmt: skip
 
 
-def _digest(*parts: Any) -> str:
-    """SHA-256 (hex) of arrays (their dtype, shape and bytes) and plain values (their repr)."""
-    h = hashlib.sha256()
-    for part in parts:
-        if isinstance(part, np.ndarray):
-            a = np.ascontiguousarray(part)
-            h.update(f"{a.dtype.str}{a.shape}".encode())
-            h.update(a.tobytes())
-        else:
-            h.update(repr(part).encode())
-        h.update(b"|")
-    return h.hexdigest()
-
-
-def _geometry_digest(geometry: Any) -> str:
-    """Digest of every field of a cable geometry (its arrays by content)."""
-    return _digest(*[(f.name, np.asarray(getattr(geometry, f.name)))
-                     if isinstance(getattr(geometry, f.name), np.ndarray)
-                     else (f.name, getattr(geometry, f.name))
-                     for f in dataclasses.fields(geometry)])  # fmt: skip
-
-
-def _cache_dir() -> Path:
-    """Per-fiber results kept by content: ``<cache root>/ecap-fibers``."""
-    from neurostim.field.fem.cache import cache_root
-
-    return cache_root() / "ecap-fibers"
-
-
-def _load(key: str) -> dict[str, NDArray[Any]] | None:
-    path = _cache_dir() / f"{key}.npz"
-    if not path.is_file():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except (OSError, ValueError):
-        return None
-
-
-def _store(key: str, arrays: dict[str, NDArray[Any]]) -> None:
-    """Write atomically (a temporary file renamed); a cache that cannot be written is skipped."""
-    import os
-    import tempfile
-
-    folder = _cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp, folder / f"{key}.npz")
-    except OSError:
-        return
-
-
-@functools.lru_cache(maxsize=1)
-def _engine_digest() -> str:
-    """Digest of the fiber engine's source and this module's: a changed engine never reads
-    results kept by an earlier one."""
-    import neurostim.fibers
-
-    files = [*sorted(Path(neurostim.fibers.__file__).parent.rglob("*.py")), Path(__file__)]
-    return _digest(*[f.read_bytes() for f in files])
-
-
-def _group_key(setup: EcapSetup, key: tuple[float, int], what: str, *extra: Any) -> str:
-    """Content address of one geometry group's result: the engine's inputs themselves (the
-    geometry, the stimulation and recording fields at its sections, the cut waveform, the step
-    and window) and the engine's source, so a new finite-element solve, fiber layout or engine
-    gives a new key."""
-    from neurostim import __version__
-
-    phi, lead = setup.fields(key)
-    geometry = setup.fibers.fibers.fiber(setup.groups[key][0]).geometry
-    n_steps = round(setup.tstop_ms / setup.drive.dt_ms)
-    return _digest(what, __version__, _engine_digest(), _geometry_digest(geometry), phi, lead,
-                   setup.drive.waveform[:n_steps], setup.drive.dt_ms, n_steps, *extra)  # fmt: skip
-
-
-def _recording_thresholds(setup: EcapSetup, *, use_cache: bool) -> RecruitmentResult:
-    """Each fiber's threshold for the unit waveform over the recording window (the window the
-    recorded runs cover): the lowest current at which it fires within the window, searched to
-    ``SEARCH_TOLERANCE_REL`` (``find_thresholds``, lock-step per geometry). A sub-threshold
-    trial ends once the cut waveform is over and the fiber is back at rest, instead of running
-    the passive recharge's long tail. Results are kept by content (``_group_key``)."""
-    n = setup.fibers.n_fibers
-    thr, lo, hi = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    n_sims, init = np.zeros(n, np.int64), np.full(n, -1, np.int64)
-    status = np.full(n, "ok", dtype="<U16")
-    drive = setup.drive
-    n_steps = round(setup.tstop_ms / drive.dt_ms)
-    wave = np.ascontiguousarray(drive.waveform[:n_steps])
-    for key, idx in setup.groups.items():
-        ck = _group_key(setup, key, "thresholds", SEARCH_TOLERANCE_REL, MAX_SEARCH_MA)
-        got = _load(ck) if use_cache else None
-        if got is None:
-            phi, _ = setup.fields(key)
-            geometry = setup.fibers.fibers.fiber(idx[0]).geometry
-            polarity = np.full(len(idx), -1.0)
-            pw = np.full(len(idx), drive.pulse_width_ms)
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                est = activating_function_estimate_ma(geometry, phi, polarity, pw)
-            est = np.where(np.isfinite(est) & (est > 0), np.minimum(est, MAX_SEARCH_MA),
-                           MAX_SEARCH_MA)  # fmt: skip
-            r = find_thresholds(
-                geometry, phi, wave, polarity, estimate_ma=est, dt_ms=drive.dt_ms,
-                tstop_ms=setup.tstop_ms, tolerance_rel=SEARCH_TOLERANCE_REL,
-                max_amplitude_ma=MAX_SEARCH_MA,
-            )  # fmt: skip
-            got = {"threshold_ma": -r.threshold_ma, "lower_ma": r.lower_ma,
-                   "upper_ma": r.upper_ma, "n_sims": r.n_sims,
-                   "initiation_node": r.initiation_node, "status": r.status}  # fmt: skip
-            if use_cache:
-                _store(ck, got)
-        thr[idx], lo[idx], hi[idx] = got["threshold_ma"], got["lower_ma"], got["upper_ma"]
-        n_sims[idx], init[idx], status[idx] = got["n_sims"], got["initiation_node"], got["status"]
-    return RecruitmentResult(
-        threshold_ma=thr, status=status, lower_ma=lo, upper_ma=hi, n_sims=n_sims,
-        initiation_node=init, weight=setup.fibers.fibers.weight.copy(),
-        amplitude_ma=drive.amplitude_ma, drive=drive, conductor=setup.conductor.describe(),
-    )  # fmt: skip
-
-
 def passive_uv_per_ma(setup: EcapSetup) -> NDArray[np.float64]:
     """Each fiber's stimulus-locked response per mA while it does not fire, shape
     (n_fibers, n_leads, n_steps) (µV per real fiber per mA): a run at ``PASSIVE_FACTOR`` x its
-    threshold (``ok`` fibers) or at ``PASSIVE_MA`` (the others), divided by that amplitude."""
-    amp = np.where(setup.ok, PASSIVE_FACTOR * setup.threshold_ma, PASSIVE_MA)
+    threshold (``ok`` fibers; ``_thresholds.passive_amplitude_ma`` for fibers bracketed on a
+    curve's currents) or at ``PASSIVE_MA`` (the others), divided by that amplitude."""
+    amp = _thresholds.passive_amplitude_ma(setup.recruitment, PASSIVE_FACTOR, PASSIVE_MA)
     every = np.arange(setup.fibers.n_fibers)
     return setup.record(every, amp) / amp[:, None, None]
 
@@ -487,13 +386,12 @@ def growth_traces(
     ``only``: the sum over these fibers alone (the full-sum check's sample).
     """
     amps = np.asarray(amplitudes_ma, np.float64)
-    thr = np.where(setup.ok, setup.threshold_ma, np.inf)
+    recruited = _thresholds.recruited_at(setup.recruitment, amps)  # (n_amplitudes, n_fibers)
     weight = setup.n_real.copy()
     if only is not None:
         weight = np.zeros_like(weight)
         weight[only] = setup.n_real[only]
-        thr[np.setdiff1d(np.arange(thr.size), only)] = np.inf
-    recruited = thr[None, :] <= amps[:, None]  # (n_amplitudes, n_fibers)
+        recruited[:, np.setdiff1d(np.arange(weight.size), only)] = False
     rep = np.full(recruited.shape, -1, np.int64)  # the current whose run serves each pair
     order = np.argsort(amps, kind="stable")
     for f in np.flatnonzero(recruited.any(axis=0)):

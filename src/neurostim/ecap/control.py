@@ -6,7 +6,8 @@ schedule's dCSF d(t_k) and the delivered current I_k, plus recording noise n_k ~
 
     y_k = map(d(t_k), I_k) + n_k
 
-Open loop: I_k = the program's amplitude (capped at the compliance current).
+Open loop: I_k = the program's amplitude (capped at the compliance current, then on the step
+grid).
 
 Closed loop (Saluda-like, ECAP reference §4 [S Pat-log]): u = log I, integral control of the
 log error::
@@ -15,6 +16,14 @@ log error::
     u_{k+1} = u_k + K · (L_0 / L_k) · e_k
     I_{k+1} = clip(e^{u_{k+1}}, I_k - ΔI, I_k + ΔI)
     I_{k+1} = clip(I_{k+1}, I_min, min(I_patient, I_compliance))
+    pulse k+1 delivers Q(I_{k+1})
+
+Q: the stimulator's amplitude nearest I within the limits, on the step grid of its profile
+(``amplitude_ma`` segments of :mod:`neurostim.device.profiles`, e.g. 0.1 mA steps); the
+controller keeps its own continuous I, so errors smaller than a step still accumulate and the
+delivered current dithers between neighbouring steps instead of stalling. The plant, the trace,
+the charge and the battery see Q(I). ``quantise=False`` (:func:`loop_setup`) models an ideal
+stimulator.
 
 K the gain (``--gain``, per pulse; default ``data/loop.toml``), L = d log y / d log I the local
 gain, L_0 its value at the target in the programming posture, ΔI the step limit. The linearised
@@ -88,11 +97,27 @@ class LoopLimits:
     amplitude_ma: float
     pulse_width_us: float
     rate_hz: float
+    steps_ma: tuple[tuple[float, float, float], ...] = ()
+    """The stimulator's amplitude range as segments (min, max, step) (mA): the values it can
+    deliver (``min + k step`` up to ``max``; a step <= 0 is continuous); empty: any value."""
 
     @property
     def upper_ma(self) -> float:
-        """The highest current the loop may deliver."""
+        """The highest current the loop may ask for."""
         return min(self.patient_max_ma, self.compliance_max_ma)
+
+    def deliverable_ma(self, current_ma: float) -> float:
+        """The amplitude the stimulator delivers for ``current_ma``: the nearest value of its
+        step grid within [``min_ma``, ``upper_ma``]."""
+        a, b, c = self.segments()
+        return float(kernel.deliverable(float(current_ma), a, b, c, self.min_ma, self.upper_ma))
+
+    def segments(self) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """``steps_ma`` as three arrays (min, max, step), each (n_segments,)."""
+        if not self.steps_ma:
+            return np.zeros(0), np.zeros(0), np.zeros(0)
+        a, b, c = zip(*self.steps_ma, strict=True)
+        return np.array(a, np.float64), np.array(b, np.float64), np.array(c, np.float64)
 
 
 def loop_limits(program: Program) -> LoopLimits:
@@ -100,11 +125,19 @@ def loop_limits(program: Program) -> LoopLimits:
     drive: more than one train, or a train that is not tonic."""
     if len(program.trains) != 1:
         raise InputError(
-            "trains", len(program.trains), "the closed loop drives one tonic train; give one"
+            "trains",
+            len(program.trains),
+            "exactly one tonic train (a multiplexed program's other trains recruit the same "
+            "fibers between the recorded pulses, which the loop's ECAP map does not hold); "
+            "give one train per program",
         )
     train = program.trains[0]
     if train.waveform != "tonic":
-        raise InputError("trains[0].waveform", train.waveform, "tonic (one ECAP after each pulse)")
+        raise InputError(
+            "trains[0].waveform", train.waveform,
+            "tonic (the loop reads one ECAP after each pulse, and its maps hold a tonic train's "
+            "single-pulse ECAP; burst and high-frequency trains are not modelled)",
+        )  # fmt: skip
     profile = program_profile(program)
     patient = program.patient
     top = profile.amplitude_ma.maximum
@@ -125,14 +158,24 @@ def loop_limits(program: Program) -> LoopLimits:
         worst[share < 0] = max(worst[share < 0], abs(share) / 100.0 * z)
     path_ohm = worst[True] + worst[False]
     compliance = profile.compliance_v / (path_ohm * MA_TO_A) if path_ohm > 0 else math.inf
-    return LoopLimits(
+    limits = LoopLimits(
         min_ma=min_ma,
         patient_max_ma=patient_max,
         compliance_max_ma=compliance,
         amplitude_ma=float(train.amplitude_ma),
         pulse_width_us=float(train.pulse_width_us),
         rate_hz=float(train.rate_hz),
+        steps_ma=tuple((s.min, s.max, s.step) for s in profile.amplitude_ma.segments),
     )
+    lowest = limits.deliverable_ma(min_ma)
+    if not math.isfinite(lowest):
+        raise InputError(
+            "amplitude_ma", (min_ma, limits.upper_ma),
+            f"a range the stimulator can deliver in ({profile.amplitude_ma.describe('mA')}, "
+            f"profile {profile.id}): none of its amplitudes lies between the minimum and the "
+            "patient or compliance maximum",
+        )  # fmt: skip
+    return limits
 
 
 @dataclass(frozen=True)
@@ -148,6 +191,15 @@ class LoopSetup:
     noise_uv_rms: float
     step_limit_ma: float
     control_rate_hz: float
+    quantise: bool = True
+    """Deliver the stimulator's amplitudes only (its step grid); False: an ideal stimulator."""
+
+    def delivered_ma(self, current_ma: float) -> float:
+        """What a pulse asked for ``current_ma`` delivers (within the limits)."""
+        lim = self.limits
+        if not self.quantise:
+            return min(max(float(current_ma), lim.min_ma), lim.upper_ma)
+        return lim.deliverable_ma(current_ma)
 
 
 def loop_setup(
@@ -163,8 +215,13 @@ def loop_setup(
     noise_uv_rms: float | None = None,
     step_limit_ma: float | None = None,
     control_rate_hz: float | None = None,
+    quantise: bool = True,
 ) -> LoopSetup:
     """Check the inputs against each other and derive the target, window and reference gain.
+
+    ``quantise`` (default): every pulse delivers one of the stimulator's amplitudes (the
+    profile's step grid, nearest the controller's value within the limits); False models an
+    ideal stimulator (for checks of the controller against its linear theory).
 
     Raises InputError (field, value, allowed range) for: a schedule whose dCSF leaves the map,
     a target below 3× the noise or above what the patient maximum reaches in the programming
@@ -186,9 +243,11 @@ def loop_setup(
         if not (math.isfinite(v) and v > 0):
             raise InputError(name, v, "must be a finite number > 0")
     floor_uv = _value("recording", "below_noise_factor") * noise
-    reach = float(ecap_map.ecap_at(d_ref, limits.upper_ma))
+    probe = LoopSetup(limits, d_ref, 0.0, (0.0, 0.0), 0.0, 0.0, noise, step, rate, bool(quantise))
+    top = probe.delivered_ma(limits.upper_ma)
+    reach = float(ecap_map.ecap_at(d_ref, top))
     if target_uv is None:
-        target = float(ecap_map.ecap_at(d_ref, min(limits.amplitude_ma, limits.upper_ma)))
+        target = float(ecap_map.ecap_at(d_ref, probe.delivered_ma(limits.amplitude_ma)))
         field = "target_uv (the ECAP at the program's amplitude)"
     else:
         target, field = float(target_uv), "target_uv"
@@ -198,7 +257,7 @@ def loop_setup(
             round(target, 4),
             f"a target the loop can hold in the programming posture ({schedule.programming_posture}"
             f", dCSF {d_ref:g} mm): {floor_uv:.3g}-{reach:.3g} uV (3x the noise rms to the ECAP "
-            f"at the highest current {limits.upper_ma:.3g} mA)",
+            f"at the highest current {top:.3g} mA)",
         )
     ratio = _value("window", "usage_ratio") if usage_ratio is None else float(usage_ratio)
     if window_uv is None:
@@ -227,7 +286,7 @@ def loop_setup(
             f"must lie in (0, {2.0 / l_0:.3g}) per pulse: the loop gain K*L must stay in (0, 2) "
             f"and L = {l_0:.3g} at the target",
         )
-    return LoopSetup(limits, d_ref, target, window, k, l_0, noise, step, rate)
+    return LoopSetup(limits, d_ref, target, window, k, l_0, noise, step, rate, bool(quantise))
 
 
 def _gain_table(ecap_map: EcapMap, setup: LoopSetup) -> tuple[Any, Any]:
@@ -312,6 +371,7 @@ def run_loop(
         lim.compliance_max_ma,
         _value("recording", "below_noise_factor") * s.noise_uv_rms,
         0.5 * s.noise_uv_rms,
+        *(lim.segments() if s.quantise else (np.zeros(0), np.zeros(0), np.zeros(0))),
     )
     charge: NDArray[np.float64] = np.asarray(
         charge_per_phase_uc(cast(float, current), lim.pulse_width_us), np.float64

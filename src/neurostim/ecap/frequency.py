@@ -116,6 +116,12 @@ def ecap_frequency(
         setup = build_setup(program, anatomy=anatomy, level=level, dcsf_mm=dcsf_mm, record=record,
                             conductor=conductor, fibers=fibers, train_index=train_index,
                             mesh_level=mesh_level, params=prm, seed=seed)  # fmt: skip
+    pending = np.isin(setup.recruitment.status, ("pending", "bracketed", "above-grid"))
+    if pending.any():
+        raise InputError(
+            "setup", "thresholds bracketed on a growth curve's currents",
+            "a setup whose thresholds were all searched (build_setup(..., thresholds='all'))",
+        )  # fmt: skip
     t = setup.train_index
     train = program.trains[t]
     amp = float(train.amplitude_ma)

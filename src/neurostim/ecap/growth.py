@@ -3,7 +3,8 @@ fit, recruited fibers, conduction velocity from latencies (ecap.md §1.3, §5, �
 
 ::
 
-    program + anatomy ──► cord, leads, DC fibers, thresholds (_sfap.build_setup)
+    program + anatomy ──► cord, leads, DC fibers, the lowest thresholds (_sfap.build_setup)
+        ──► the other fibers bracketed between the curve's currents (_thresholds)
         ──► recorded runs: recruited fibers at each current, quiet ones by their passive
             response (_sfap.growth_traces) ──► neural trace at each current
         ──► + artifact + noise, blanking (signal.py) ──► processing (exp-linear by default)
@@ -39,6 +40,7 @@ from neurostim.ecap._sfap import (
     passive_uv_per_ma,
     stimulus_end_ms,
 )
+from neurostim.ecap._thresholds import bracket_on_grid
 from neurostim.ecap.features import ecap_features
 from neurostim.ecap.fit import (
     GrowthFit,
@@ -63,6 +65,8 @@ from neurostim.units import MA_TO_A
 STATUSES = ("ok", "below_noise", "artifact_dominated", "out_of_compliance", "controller_saturated")
 """ECAP statuses (ecap.md §6); ``controller_saturated`` is the closed loop's."""
 MAX_AMPLITUDES = 200
+THRESHOLD_SEARCHES = ("grid", "exact")
+"""``ecap_growth``'s ``threshold_search``."""
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,7 @@ def ecap_growth(
     params: dict[str, Any] | None = None,
     check_amplitudes_ma: ArrayLike | None = None,
     setup: EcapSetup | None = None,
+    threshold_search: str = "grid",
 ) -> GrowthCurve:
     """ECAP growth curve of one program train (module docstring).
 
@@ -261,16 +266,26 @@ def ecap_growth(
         A setup built before (same program, anatomy and fibers), to reuse its thresholds.
         Without it, the setup's thresholds are searched over the recording window and the
         per-fiber results kept in the cache by content (``build_setup``).
+    threshold_search : {"grid", "exact"}
+        ``grid`` (default): thresholds searched to the tolerance only where they decide the
+        perception threshold; every other fiber bracketed between two currents of the curve,
+        which gives the same recruited fibers at each current (``_thresholds``). ``exact``:
+        every fiber's threshold searched to the tolerance (the reference; the passive runs
+        then sit at half each fiber's own threshold).
     """
     clock = time.perf_counter()
     prm = ecap_parameters(params)
     if not (isinstance(seed, int) and 0 <= seed < 2**32):
         raise InputError("seed", seed, "a whole number in [0, 2**32)")
     requested = _check_amplitudes(amplitudes_ma, program)
+    if threshold_search not in THRESHOLD_SEARCHES:
+        raise InputError("threshold_search", threshold_search, ", ".join(THRESHOLD_SEARCHES))
     if setup is None:
+        search = "lowest" if threshold_search == "grid" else "all"
         setup = build_setup(program, anatomy=anatomy, level=level, dcsf_mm=dcsf_mm, record=record,
                             conductor=conductor, fibers=fibers, train_index=train_index,
-                            mesh_level=mesh_level, params=prm, seed=seed)  # fmt: skip
+                            mesh_level=mesh_level, params=prm, seed=seed,
+                            thresholds=search)  # fmt: skip
     timings = {"setup_s": time.perf_counter() - clock}
     dc = setup.fibers.population == "dc"
     ok_dc = np.sort(setup.threshold_ma[setup.ok & dc])
@@ -280,6 +295,12 @@ def ecap_growth(
         if requested is None
         else requested
     )
+    top = int(np.argmax(amps))
+    checks = [float(amps[top])] if check_amplitudes_ma is None else [
+        float(x) for x in np.atleast_1d(check_amplitudes_ma)]  # fmt: skip
+    clock = time.perf_counter()
+    bracket_on_grid(setup, np.concatenate([amps, checks]), use_cache=setup.cache)
+    timings["bracket_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     passive = passive_uv_per_ma(setup)
     ratio = float(prm["growth"]["level_ratio"])
@@ -317,7 +338,6 @@ def ecap_growth(
     fit = fit_growth_curve(amps, feat.amplitude_uv)
     # latencies and CV from the propagated part at the lowest current whose ECAP is clearly
     # measurable (status ok): the volley of the lowest-threshold fibers; else the largest
-    top = int(np.argmax(amps))
     ok_idx = [int(n) for n in np.argsort(amps, kind="stable") if status[n] == "ok"]
     at = ok_idx[0] if ok_idx else top
     lat = ecap_features(sfap[at], t_ms)
@@ -327,8 +347,6 @@ def ecap_growth(
         for k in range(setup.montage.n_leads)
     ]  # fmt: skip
     cv = _cv(setup, along, lat.n1_latency_ms, float(prm["recording"]["cv_min_distance_mm"]))
-    checks = [float(amps[top])] if check_amplitudes_ma is None else [
-        float(x) for x in np.atleast_1d(check_amplitudes_ma)]  # fmt: skip
     errors = {}
     clock = time.perf_counter()
     n_check = int(prm["growth"]["check_fibers"])

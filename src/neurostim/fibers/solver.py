@@ -132,8 +132,10 @@ def resting_state(
 
 
 def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec, istim_na, rec,
-         quiet_mv=0.0, v_rest_nodes=None, rec_phi=None, keep_current=False):  # fmt: skip
+         quiet_mv=0.0, v_rest_nodes=None, rec_phi=None, keep_current=False,
+         wave_end=None):  # fmt: skip
     n_cases = v.shape[0]
+    wave_end = _wave_end(wave) if wave_end is None else wave_end
     n_nodes = g.n_nodes
     ap_count = np.zeros((n_cases, n_nodes), np.int64)
     ap_time = np.full((n_cases, n_nodes), np.nan)
@@ -155,7 +157,7 @@ def _run(g, v, u, gates, phi, amp, wave, wave_idx, dt, n_steps, stop, istim_sec,
     (_lanes.run_lanes if n_cases > 1 else _kernel.run_cases)(
         *_kernel_args(g, dt),
         phi, amp, wave, wave_idx, int(istim_sec), istim, float(dt), int(n_steps), bool(stop),
-        float(quiet_mv), _wave_end(wave), rest, v, u, gates, ap_count, ap_time, ap_interp, last,
+        float(quiet_mv), wave_end, rest, v, u, gates, ap_count, ap_time, ap_interp, last,
         steps, status, rec, trace, _reduction(g, dt).gp_bath, rec_phi, recorded, current,
     )  # fmt: skip
     return (ap_count, ap_time, ap_interp, last, steps, status, (trace if rec.size else None),
@@ -167,6 +169,17 @@ def _wave_end(wave: NDArray[np.float64]) -> NDArray[np.int64]:
     nz = wave != 0
     last = wave.shape[1] - 1 - np.argmax(nz[:, ::-1], axis=1)
     return np.where(nz.any(axis=1), last + 1, 0).astype(np.int64)
+
+
+def _quiet_from(
+    wave: NDArray[np.float64], quiet_from_ms: float | None, dt_ms: float
+) -> NDArray[np.int64]:
+    """Per wave, the step from which the quiet exit may stop a case: the waveform's end, or
+    ``quiet_from_ms`` where that is earlier (n_waves,)."""
+    end = _wave_end(wave)
+    if quiet_from_ms is None:
+        return end
+    return np.minimum(end, max(0, round(quiet_from_ms / dt_ms))).astype(np.int64)
 
 
 def _writable(a: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -191,6 +204,7 @@ def simulate(
     backend: str = "numba",
     recording_phi: NDArray[np.float64] | None = None,
     record_membrane_current: bool = False,
+    quiet_from_ms: float | None = None,
 ) -> SimulationResult:
     """Simulate n_cases fiber cases of one geometry from the resting state.
 
@@ -230,6 +244,12 @@ def simulate(
     record_membrane_current : bool
         Also return ``membrane_current_na`` (n_cases, n_sections, n_steps): 8 bytes per
         section-step, for small runs and checks.
+    quiet_from_ms : float, optional
+        With ``quiet_mv`` > 0: the quiet exit may stop a case from this time on even though
+        the waveform goes on (default: only after the waveform's last non-zero step). For a
+        weak tail whose magnitude only decays, such as a passive recharge after the active
+        phases: a fiber that stays within ``quiet_mv`` of rest under it cannot fire later, so
+        the outcome is the same as the whole window's.
 
     Notes
     -----
@@ -282,9 +302,12 @@ def simulate(
     gates = np.array(np.broadcast_to(g0, (n_cases, *g0.shape)))
     quiet_mv = quiet_mv if intracellular_section < 0 else 0.0
     keep_current = bool(record_membrane_current)
+    if quiet_from_ms is not None and not (np.isfinite(quiet_from_ms) and quiet_from_ms >= 0):
+        raise InputError("quiet_from_ms", quiet_from_ms, "a time >= 0 ms")
+    wave_end = _quiet_from(wave, quiet_from_ms, dt_ms)
     if backend != "numba":
         cnt, t1, ti, tl, steps, status, trace, recorded, current = run_backend(
-            backend, geometry, (v0, u0, g0), phi, amp, wave, widx, _wave_end(wave), dt_ms,
+            backend, geometry, (v0, u0, g0), phi, amp, wave, widx, wave_end, dt_ms,
             n_steps, stop_on_detect=stop_on_detect, quiet_mv=quiet_mv,
             istim_sec=intracellular_section, istim_na=intracellular_na, rec=record_sections,
             rec_phi=rec_phi, keep_current=keep_current,
@@ -294,6 +317,7 @@ def simulate(
             geometry, v, u, gates, _writable(phi), amp, _writable(wave),
             widx, dt_ms, n_steps, stop_on_detect, intracellular_section, intracellular_na,
             record_sections, quiet_mv, v0[geometry.node_sections], rec_phi, keep_current,
+            wave_end,
         )  # fmt: skip
     return SimulationResult(
         ap_count=cnt,

@@ -132,6 +132,7 @@ def find_thresholds(
     max_amplitude_ma: float = 1e3,
     max_rounds: int = 80,
     quiet_mv: float = QUIET_MV,
+    quiet_from_ms: float | None = None,
     progress: Callable[[int], None] | None = None,
     backend: str = "numba",
 ) -> ThresholdResult:
@@ -150,6 +151,9 @@ def find_thresholds(
         First guess of the magnitude; default: activating-function estimate.
     tolerance_rel : float
         Stop when (hi - lo)/hi < tolerance_rel (default 0.1 %).
+    quiet_from_ms : float, optional
+        Passed to ``simulate``: a sub-threshold trial may end from this time on although a
+        weak, decaying tail of the waveform (a passive recharge) goes on.
     progress : callable, optional
         Called with the number of cases finished in each round.
     backend : {"numba", "numpy", "jax"}
@@ -188,7 +192,7 @@ def find_thresholds(
         res = simulate(
             geometry, phi[idx], pol[idx] * trial[idx], waveform, wave_index=widx[idx],
             dt_ms=dt_ms, tstop_ms=tstop_ms, stop_on_detect=True, quiet_mv=quiet_mv,
-            backend=backend,
+            quiet_from_ms=quiet_from_ms, backend=backend,
         )  # fmt: skip
         n_sims[idx] += 1
         any_ap = res.ap_count.sum(axis=1) > 0
