@@ -94,20 +94,14 @@ class SundtSlowChannels(NamedTuple):
         cls, sundt: Mapping[str, Any], slow: Mapping[str, Any], temperature_c: float
     ) -> SundtSlowChannels:
         """From the [channels] table of sundt.toml and data/sundt_slow.toml at a temperature."""
+        from neurostim.fibers.channels import SundtChannels
+
         t = float(temperature_c)
-        kelvin = sundt["zero_celsius_k"] + t
         kc, cal, sk, pump = slow["kcnq"], slow["cal"], slow["sk"], slow["pump"]
         const = slow["constants"]
         f = const["faraday_c_per_mol"]
         return cls(
-            g_na_s_per_cm2=float(sundt["g_na_s_per_cm2"]),
-            g_k_s_per_cm2=float(sundt["g_k_s_per_cm2"]),
-            e_na_mv=float(sundt["e_na_mv"]),
-            e_k_mv=float(sundt["e_k_mv"]),
-            rate_factor=sundt["q10"] ** ((t - sundt["t_ref_c"]) / 10),
-            kt_per_mv=MV_TO_V
-            * sundt["faraday_c_per_mol"]
-            / (sundt["gas_constant_j_per_mol_k"] * kelvin),
+            *SundtChannels.from_data(sundt, t),  # the Sundt fields come first, in its order
             g_kcnq_s_per_cm2=float(kc["g_s_per_cm2"]),
             kcnq_vshift_mv=float(kc["vshift_mv"]),
             kcnq_rate_factor=kc["q10"] ** ((t - kc["t_ref_c"]) / 10),
