@@ -35,9 +35,9 @@ of NEURON's fixed step (the state update reads the ionic currents of the BREAKPO
 
 Differences from SU15 (stated, not hidden): E_Na and E_K stay fixed (SU15 Fig. 8c lets them
 follow Na and K concentrations, with an extracellular K and Na shell, ``kextern.mod``); Na does
-not diffuse along the fiber (``nadifl``'s 0.6 um2/ms); the leak reversal stays at -60 mV (the
-PyFibers Sundt convention of ``sundt.toml``) instead of SU15's balancing of every compartment
-at -60 mV; the CaL rates are computed, not read from NEURON's 200-point table.
+not diffuse along the fiber (``nadifl``'s 0.6 um2/ms); the C neuron's leak is balanced at
+-60 mV with every channel current (``cells.balanced_leak_mv``; SU15 leaves I_Ca out); the CaL
+rates are computed, not read from NEURON's 200-point table.
 """
 
 from __future__ import annotations
