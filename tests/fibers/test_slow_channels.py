@@ -130,3 +130,18 @@ def test_backends_agree(mechanisms: str) -> None:
     jax_ = simulate(g, phi, amps, wave, backend="jax", **kw)
     assert_close(jax_.v_trace_mv, lanes.v_trace_mv, atol=1e-8, what="V, jax vs lanes", unit="mV")
     np.testing.assert_array_equal(jax_.ap_count, lanes.ap_count)
+
+
+@pytest.mark.parametrize("mechanisms", ["na-k", "m-ca-sk"])
+def test_balanced_leak_holds_every_compartment_at_minus_60(mechanisms: str) -> None:
+    # SU15's initialisation: E_L chosen per compartment so that it rests at -60 mV; after the
+    # 200 ms settling every compartment is still there (no axial current flows; with CaL the
+    # resting Ca window current moves the SK pool by a hair: 5e-7 mV)
+    g = c_neuron_geometry(axon_length_um=100.0, mechanisms=mechanisms)
+    v, _, _ = resting_state(g)
+    assert_close(v, -60.0, atol=1e-5, what="balanced rest", unit="mV")
+    soma = g.named_sections["soma"]
+    assert abs(g.e_leak_mv[soma] + 60.0) > 0.01  # the resting channel currents are balanced
+    plain = c_neuron_geometry(axon_length_um=100.0, mechanisms=mechanisms, balance_leak=False)
+    np.testing.assert_array_equal(plain.e_leak_mv, -60.0)
+    assert abs(resting_state(plain)[0][soma] + 60.0) > 0.01

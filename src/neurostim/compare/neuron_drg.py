@@ -76,7 +76,7 @@ def build_c_neuron(
         sec.xc[0] = 0.0
         sec.insert("pas")
         sec.g_pas = ch["g_leak_s_per_cm2"]
-        sec.e_pas = ch["e_leak_mv"]
+        sec.e_pas = float(g.e_leak_mv[i])  # balanced at -60 mV, as c_neuron_geometry
         sec.insert("nssundtna")
         sec.insert("nssundtkdr")
         if i == g.named_sections["soma"]:

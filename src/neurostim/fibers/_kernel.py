@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
 from neurostim.fibers.cable import NUMBA_STEP
 from neurostim.fibers.channels import SCALAR, model_advance, model_current, model_rest
@@ -51,6 +52,22 @@ crossing_time_nb = njit(cache=True, error_model="numpy", inline="always")(crossi
 section_rhs, node_rhs = NUMBA_STEP.section_rhs, NUMBA_STEP.node_rhs
 link_current = NUMBA_STEP.link_current
 cnexp = SCALAR.cnexp
+
+
+def store_state(x, values):  # pragma: no cover - replaced by the overload in compiled code
+    """x[i] = values[i] for every entry of the tuple ``values`` (a model's new state)."""
+    for i, value in enumerate(values):
+        x[i] = value
+
+
+@overload(store_state, inline="always")
+def _store_state_numba(x, values):
+    # one assignment per entry, indices known when compiled: the tuple from ``advance`` is
+    # stored without a runtime loop over its length (n_states differs between models)
+    lines = "".join(f"    x[{i}] = values[{i}]\n" for i in range(values.count))
+    scope: dict = {}
+    exec("def impl(x, values):\n" + (lines or "    pass\n"), scope)
+    return scope["impl"]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -174,7 +191,6 @@ def run_cases(
     """
     n_cases, n = v.shape
     n_act = active_fixed.size
-    n_st = gates.shape[2]
     n_f = fixed.size
     n_spans = span_start.size
     n_links = link_node.size
@@ -295,11 +311,10 @@ def run_cases(
             # gates with the new voltage (cnexp), concentrations with the step's currents
             for j in range(n_act):
                 vv = vk[fixed[active_fixed[j]]]
-                new = model_advance(
-                    gates[k, j], v_act_old[j], vv, dt, scale[j], active_diameter_um[j], prm
+                x = gates[k, j]
+                store_state(
+                    x, model_advance(x, v_act_old[j], vv, dt, scale[j], active_diameter_um[j], prm)
                 )
-                for gi in range(n_st):
-                    gates[k, j, gi] = new[gi]
             t_new = (step + 1) * dt
             for tr in range(n_tr):
                 v_trace[k, tr, step] = vk[v_trace_sec[tr]]

@@ -22,6 +22,7 @@ from neurostim.fibers._kernel import (
     link_current,
     node_rhs,
     section_rhs,
+    store_state,
 )
 from neurostim.fibers.channels import model_advance, model_current
 from neurostim.units import NV_TO_UV
@@ -292,8 +293,7 @@ def run_lanes(
                 x = gb[j, ln]
                 new = model_advance(x, v_act_old[j, ln], vb[fixed[active_fixed[j]], ln], dt,
                                     scale[j], active_diameter_um[j], prm)  # fmt: skip
-                for gi in range(n_st):
-                    x[gi] = new[gi]
+                store_state(x, new)
             st = step[ln]
             t_new = (st + 1) * dt
             for tr in range(n_tr):

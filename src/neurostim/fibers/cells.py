@@ -11,7 +11,9 @@ it through their own half-resistances, which is NEURON's matrix exactly.
 187473, their Fig. 5d; data/drg_c_neuron.toml) with the Sundt kinetics of ``sundt.py``: soma
 (one compartment) - stem - T junction - peripheral and central T sections and axons,
 compartments of about 8.333 um, sealed ends, every compartment active; the soma has half the Na
-density (0.02 S/cm2, SU15), through ``CableGeometry.channel_scale``. Named sections: ``soma``,
+density (0.02 S/cm2, SU15), through ``CableGeometry.channel_scale``; every compartment's leak
+reversal is set so that it rests at -60 mV with its channels (SU15's initialisation;
+``balanced_leak_mv``). Named sections: ``soma``,
 ``stem_end``, ``t_junction``, ``peripheral_end``, ``central_end``; APs are counted at the last
 central compartment (what reaches the cord). ``mechanisms`` adds the slow mechanisms of Sundt et
 al. (``slow_channels.py``) as named sets (``MECHANISM_SETS``, placed by section kind in
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -32,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
-from neurostim.fibers.channels import SUNDT_CHANNELS, MRGNodeChannels, SundtChannels
+from neurostim.fibers.channels import SCALAR, SUNDT_CHANNELS, MRGNodeChannels, SundtChannels
 from neurostim.fibers.geometry import CableGeometry, half_resistances_mohm, section_coefficients
 from neurostim.fibers.slow_channels import SUNDT_SLOW_CHANNELS, SundtSlowChannels, slow_parameters
 from neurostim.fibers.sundt import sundt_parameters
@@ -141,11 +144,15 @@ def c_neuron_geometry(
     temperature_c: float = 37.0,
     axon_length_um: float | None = None,
     mechanisms: str = "na-k",
+    balance_leak: bool = True,
 ) -> CableGeometry:
     """The pseudounipolar C neuron (see the module docstring); ``axon_length_um`` overrides
     the 5 mm of each branch's axon beyond its T section; ``mechanisms`` (``MECHANISM_SETS``)
     adds Sundt et al.'s slow mechanisms where the set places them (kinetic model
-    ``sundt_slow``, ``slow_channels.py``; ``"na-k"`` keeps the plain ``sundt`` kinetics)."""
+    ``sundt_slow``, ``slow_channels.py``; ``"na-k"`` keeps the plain ``sundt`` kinetics).
+    ``balance_leak``: each compartment's leak reversal set so that it rests at -60 mV with its
+    channels at their steady state (``balanced_leak_mv``), as Sundt et al. initialise the cell;
+    False keeps E_L = -60 mV everywhere (the straight Sundt fiber's convention)."""
     if mechanisms not in MECHANISM_SETS:
         raise InputError("mechanisms", mechanisms, f"one of {', '.join(MECHANISM_SETS)}")
     p = c_neuron_parameters()
@@ -192,7 +199,7 @@ def c_neuron_geometry(
         for col, name in enumerate(names[2:], start=2):
             scale[:, col] = np.isin(active_kind, placed.get(name, [])).astype(float)
         params = SundtSlowChannels.from_data(ch, slow_parameters(), temperature_c)
-    return tree_geometry(
+    g = tree_geometry(
         model="sundt" if mechanisms == "na-k" else "sundt_slow",
         kind=tuple(kind),
         parent=np.array(parent, np.int64),
@@ -217,6 +224,26 @@ def c_neuron_geometry(
         detection_section=cen_end,
         channel_scale=scale,
     )
+    if not balance_leak:
+        return g
+    g_pas = np.where(junction, 0.0, ch["g_leak_s_per_cm2"])
+    return replace(g, e_leak_mv=balanced_leak_mv(g, g_pas, p["leak"]["balance_at_mv"]))
+
+
+def balanced_leak_mv(
+    g: CableGeometry, g_pas_s_per_cm2: NDArray[np.float64], v_mv: float
+) -> NDArray[np.float64]:
+    """Leak reversal of every section (n_sections,) that makes its membrane current 0 at
+    ``v_mv`` with the channels in their resting state there: E_L = V + I_ion(V)/g_L, I_ion =
+    g V - gE from the model's ``current`` (Sundt et al. 2015, their ``init()``). Sections
+    without channels keep their E_L."""
+    kin = SCALAR.of(g.model)
+    x = np.array(kin.rest(v_mv, g.channel_params))
+    e = np.array(g.e_leak_mv, dtype=np.float64, copy=True)
+    for j, sec in enumerate(g.active_sections):
+        gg, ge = kin.current(x, g.channel_scales[j], g.channel_params)
+        e[sec] = v_mv + (gg * v_mv - ge) / g_pas_s_per_cm2[sec]
+    return e
 
 
 def mrg_t_junction_geometry(
@@ -340,6 +367,7 @@ def mrg_t_junction_geometry(
 
 __all__ = [
     "MECHANISM_SETS",
+    "balanced_leak_mv",
     "c_neuron_geometry",
     "c_neuron_parameters",
     "mrg_t_junction_geometry",

@@ -35,9 +35,9 @@ of NEURON's fixed step (the state update reads the ionic currents of the BREAKPO
 
 Differences from SU15 (stated, not hidden): E_Na and E_K stay fixed (SU15 Fig. 8c lets them
 follow Na and K concentrations, with an extracellular K and Na shell, ``kextern.mod``); Na does
-not diffuse along the fiber (``nadifl``'s 0.6 um2/ms); the leak reversal stays at -60 mV (the
-PyFibers Sundt convention of ``sundt.toml``) instead of SU15's balancing of every compartment
-at -60 mV; the CaL rates are computed, not read from NEURON's 200-point table.
+not diffuse along the fiber (``nadifl``'s 0.6 um2/ms); the C neuron's leak is balanced at
+-60 mV with every channel current (``cells.balanced_leak_mv``; SU15 leaves I_Ca out); the CaL
+rates are computed, not read from NEURON's 200-point table.
 """
 
 from __future__ import annotations
@@ -94,20 +94,14 @@ class SundtSlowChannels(NamedTuple):
         cls, sundt: Mapping[str, Any], slow: Mapping[str, Any], temperature_c: float
     ) -> SundtSlowChannels:
         """From the [channels] table of sundt.toml and data/sundt_slow.toml at a temperature."""
+        from neurostim.fibers.channels import SundtChannels
+
         t = float(temperature_c)
-        kelvin = sundt["zero_celsius_k"] + t
         kc, cal, sk, pump = slow["kcnq"], slow["cal"], slow["sk"], slow["pump"]
         const = slow["constants"]
         f = const["faraday_c_per_mol"]
         return cls(
-            g_na_s_per_cm2=float(sundt["g_na_s_per_cm2"]),
-            g_k_s_per_cm2=float(sundt["g_k_s_per_cm2"]),
-            e_na_mv=float(sundt["e_na_mv"]),
-            e_k_mv=float(sundt["e_k_mv"]),
-            rate_factor=sundt["q10"] ** ((t - sundt["t_ref_c"]) / 10),
-            kt_per_mv=MV_TO_V
-            * sundt["faraday_c_per_mol"]
-            / (sundt["gas_constant_j_per_mol_k"] * kelvin),
+            *SundtChannels.from_data(sundt, t),  # the Sundt fields come first, in its order
             g_kcnq_s_per_cm2=float(kc["g_s_per_cm2"]),
             kcnq_vshift_mv=float(kc["vshift_mv"]),
             kcnq_rate_factor=kc["q10"] ** ((t - kc["t_ref_c"]) / 10),
