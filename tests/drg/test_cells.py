@@ -32,8 +32,8 @@ def test_c_neuron_at_its_defaults_is_the_sundt_cell() -> None:
     g = neuron_geometry("c", peripheral_um=0.8, stem_um=1.4, central_um=0.4)
     ref = c_neuron_geometry()
     assert g.kind == ref.kind and g.named_sections == ref.named_sections
-    for key in ("length_um", "capacitance_nf", "g_leak_us", "g_axial_us", "active_area_cm2",
-                "node_sections", "parent"):  # fmt: skip
+    for key in ("length_um", "capacitance_nf", "g_leak_us", "e_leak_mv", "g_axial_us",
+                "active_area_cm2", "node_sections", "parent"):  # fmt: skip
         np.testing.assert_array_equal(getattr(g, key), getattr(ref, key), err_msg=key)
     assert g.detection == ref.detection and g.channel_params == ref.channel_params
     np.testing.assert_array_equal(g.channel_scales, ref.channel_scales)  # soma Na 0.02/0.04
@@ -47,6 +47,7 @@ def test_c_neuron_slow_mechanisms_are_placed_as_in_the_sundt_cell(mechanisms: st
     assert g.model == ref.model == "sundt_slow" and g.channel_params == ref.channel_params
     np.testing.assert_array_equal(g.channel_scales, ref.channel_scales)
     np.testing.assert_array_equal(g.g_axial_us, ref.g_axial_us)
+    np.testing.assert_array_equal(g.e_leak_mv, ref.e_leak_mv)  # balanced at -60 mV
 
 
 def test_abeta_stem_restates_the_graham_hybrid() -> None:

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -61,7 +61,12 @@ from numpy.typing import NDArray
 from neurostim.drg._io import shipped_text
 from neurostim.drg.neurons import NEURON_TYPES, neuron_types
 from neurostim.errors import InputError
-from neurostim.fibers.cells import MECHANISM_SETS, c_neuron_parameters, tree_geometry
+from neurostim.fibers.cells import (
+    MECHANISM_SETS,
+    balanced_leak_mv,
+    c_neuron_parameters,
+    tree_geometry,
+)
 from neurostim.fibers.channels import SUNDT_CHANNELS, MRGNodeChannels, SundtChannels
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.mrg import mrg_parameters
@@ -477,6 +482,11 @@ def _assemble(
         detection_section=named["central_end"],
         channel_scale=scale.astype(float),
     )
+    if model != "mrg":  # Sundt et al. rest every compartment at -60 mV (c_neuron_geometry)
+        balance_mv = c_neuron_parameters()["leak"]["balance_at_mv"]
+        g = replace(g, e_leak_mv=balanced_leak_mv(g, col("g_pas").astype(float), balance_mv))
+        for row, e_mv in zip(s.rows, g.e_leak_mv, strict=True):
+            row["e_pas"] = float(e_mv)
     g.extra.update(
         neuron_type=neuron_type,
         sites=tuple(str(x) for x in col("site")),
