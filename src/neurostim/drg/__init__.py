@@ -7,11 +7,22 @@ geometry that cannot exist before any meshing and gives a mesher its solids
 (:meth:`DRGGeometry.solids`); :func:`place_lead` puts a program's DRG lead over the ganglion;
 :func:`drg_population` places pseudounipolar neurons (soma, stem, T-junction, peripheral and
 central branches) by the rules of §6.2; :func:`plot_drg` draws a cross-section and a
-longitudinal section; :class:`DRGFEM` (registered as the volume conductor ``drg-fem``) solves
-the field of each contact on the finite-element layer of the spinal cord. Frame, parameters,
-sources and checks: docs/drg.md.
+longitudinal section; :func:`neuron_geometry` builds a placed neuron's cable (Aβ, Aδ, C as
+trees, ``cells.py``) and :func:`ap_outcome` says where its action potential started, whether it
+reached the central end and whether it invaded the soma; :class:`DRGFEM` (registered as the
+volume conductor ``drg-fem``) solves the field of each contact on the finite-element layer of
+the spinal cord. Frame, parameters, sources and checks: docs/drg.md.
 """
 
+from neurostim.drg.cells import (
+    SITES,
+    SectionLayout,
+    neuron_geometry,
+    population_section_points_mm,
+    section_layout,
+    section_points_mm,
+    section_sites,
+)
 from neurostim.drg.conductivity import DRG_TISSUES, DRGConductivity, drg_conductivity
 from neurostim.drg.fem import DRGFEM, _factory
 from neurostim.drg.geometry import DRGGeometry
@@ -26,6 +37,7 @@ from neurostim.drg.levels import (
 )
 from neurostim.drg.mesh import MESH_LEVELS
 from neurostim.drg.neurons import NEURON_TYPES, NeuronType, neuron_types
+from neurostim.drg.outcome import APOutcome, ap_outcome
 from neurostim.drg.plots import plot_drg
 from neurostim.drg.population import DRGPopulation, drg_population, in_dense_region
 from neurostim.drg.shapes import Box, Cylinder, Ellipsoid, EllipticCylinder, region_index
@@ -38,6 +50,8 @@ __all__ = [
     "DRG_TISSUES",
     "MESH_LEVELS",
     "NEURON_TYPES",
+    "SITES",
+    "APOutcome",
     "Box",
     "Cylinder",
     "DRGConductivity",
@@ -48,6 +62,8 @@ __all__ = [
     "Ellipsoid",
     "EllipticCylinder",
     "NeuronType",
+    "SectionLayout",
+    "ap_outcome",
     "drg_allowed_keys",
     "drg_conductivity",
     "drg_geometry_from_toml",
@@ -56,8 +72,13 @@ __all__ = [
     "drg_population",
     "in_dense_region",
     "load_drg_geometry",
+    "neuron_geometry",
     "neuron_types",
     "place_lead",
     "plot_drg",
+    "population_section_points_mm",
     "region_index",
+    "section_layout",
+    "section_points_mm",
+    "section_sites",
 ]
