@@ -14,8 +14,10 @@ Definitions (drg.md §3.2, §6.3; issue 17):
   central branch (what reaches the cord), from the fiber engine's lock-step search
   (``fibers.threshold.find_thresholds``; relative bracket ``tolerance_rel``).
 - **Status**: the engine's (``ok``, ``not-bracketed``, ``block-suspected``, ``end-excitation``,
-  ``unstable``). Only ``ok`` neurons count as recruited or enter the type statistics; the others
-  are ``undetermined_neurons``.
+  ``unstable``), and ``above-max``: quiet at ``max_amplitude_ma`` (data/map.toml, 4x the Axium
+  range), so its threshold is higher (not recruited at any amplitude the map reports). Only
+  ``ok`` neurons count as recruited; ``above-max`` neurons enter a type's median as +inf;
+  every other status is an ``undetermined_neurons``.
 - **Initiation site**: the site label (``soma``, ``initial_segment``, ``stem``, ``t_junction``,
   ``peripheral``, ``central``) of the node where the earliest AP of the final supra-threshold
   trial occurred.
@@ -34,8 +36,8 @@ caches the point set).
 from __future__ import annotations
 
 import functools
-import importlib
 import math
+import time
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
@@ -48,6 +50,12 @@ from numpy.typing import NDArray
 
 from neurostim.device import Program
 from neurostim.drg._io import shipped_text
+from neurostim.drg.cells import (
+    SITES,
+    neuron_geometry,
+    population_section_points_mm,
+    section_sites,
+)
 from neurostim.drg.geometry import DRGGeometry
 from neurostim.drg.lead import DRGLeadPlacement, place_lead
 from neurostim.drg.neurons import NEURON_TYPES
@@ -57,16 +65,16 @@ from neurostim.field.conductor import VolumeConductor, conductor_from_spec
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.threshold import activating_function_estimate_ma, find_thresholds
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
-from neurostim.units import MS_TO_US, UM_TO_MM
+from neurostim.units import MS_TO_US
 
-SITES = ("soma", "initial_segment", "stem", "t_junction", "peripheral", "central")
-"""Initiation sites, from the cell body outwards (``none``: no threshold found)."""
 NEURON_COLUMNS = ("type", "soma_x_mm", "soma_y_mm", "soma_z_mm", "threshold_ma",
                   "initiation_site", "status")  # fmt: skip
 """Columns of the per-neuron table (``neurostim drg map --neurons-out``), in this order."""
 FEM_BLOCK_KEYS = ("elements", "dofs", "mesh_s", "solve_s", "cache_hit", "solver_status",
                   "impedance_ohm", "mesh_level")  # fmt: skip
 """Keys of the ``fem`` block (those of ``scs map`` and the contact impedances)."""
+DETERMINED = ("ok", "above-max")
+"""Statuses whose recruitment at every amplitude up to ``max_amplitude_ma`` is known."""
 BRANCH_MARGIN_MM = 0.05
 """A modelled branch ends at least this far before the end of its polyline."""
 
@@ -87,107 +95,21 @@ def cell_geometry(
     central_um: float,
     branch_length_mm: float,
 ) -> CableGeometry:
-    """The cable of one neuron type at its diameters (``neurostim.drg.cells.neuron_geometry``,
+    """The cable of one neuron type at its diameters (:func:`neurostim.drg.cells.neuron_geometry`,
     node grid anchored at the T junction, ``branch_length_mm`` per branch)."""
-    try:
-        cells = importlib.import_module("neurostim.drg.cells")
-    except ModuleNotFoundError:
-        return _interim_cell(neuron_type, peripheral_um, stem_um, central_um, branch_length_mm)
-    geometry: CableGeometry = cells.neuron_geometry(
+    return neuron_geometry(
         neuron_type,
         peripheral_um=float(peripheral_um),
         stem_um=float(stem_um),
         central_um=float(central_um),
         branch_length_mm=float(branch_length_mm),
     )
-    return geometry
 
 
-def _interim_cell(
-    neuron_type: str, peripheral_um: float, stem_um: float, central_um: float, length_mm: float
-) -> CableGeometry:
-    """Cells of the fiber engine until ``neurostim.drg.cells`` exists: the Sundt C neuron and
-    three MRG fibers joined at a T node (no soma) for Aβ."""
-    from neurostim.fibers.cells import c_neuron_geometry, mrg_t_junction_geometry
-    from neurostim.fibers.populations import node_spacing_mm
-
-    if neuron_type == "c":
-        return c_neuron_geometry(axon_length_um=length_mm / UM_TO_MM - 100.0)
-    if neuron_type == "abeta":
-        n = max(5, int(length_mm // node_spacing_mm(central_um)))
-        return mrg_t_junction_geometry(stem_um, peripheral_um, central_um, 5, n)
-    raise InputError("neuron_type", neuron_type, "needs neurostim.drg.cells")
-
-
-@dataclass(frozen=True)
-class CellLayout:
-    """Where each section of a cell lies relative to its T junction.
-
-    branch : ndarray of str, shape (n_sections,)
-        ``stem`` (soma, initial segment, stem, the T junction), ``peripheral`` or ``central``.
-    distance_from_t_mm : ndarray of shape (n_sections,)
-        Path length from the T junction to the section centre along its branch.
-    site : ndarray of str, shape (n_sections,)
-        Site label (:data:`SITES`).
-    """
-
-    branch: NDArray[np.str_]
-    distance_from_t_mm: NDArray[np.float64]
-    site: NDArray[np.str_]
-
-
-def cell_layout(geometry: CableGeometry) -> CellLayout:
-    """The :class:`CellLayout` of a tree cell with named ``t_junction``, ``peripheral_end`` and
-    ``central_end`` sections, read from its topology (``parent``, ``arc_um``); site labels from
-    ``geometry.extra["sites"]`` where the cell carries them."""
-    named = geometry.named_sections
-    missing = [k for k in ("t_junction", "peripheral_end", "central_end") if k not in named]
-    if missing:
-        raise InputError("geometry", geometry.model, f"a DRG cell names {', '.join(missing)}")
-    parent = np.asarray(geometry.parent)
-    t = int(named["t_junction"])
-
-    def child_of_t(end: int) -> int:
-        i = end
-        while parent[i] != t:
-            if parent[i] < 0:
-                raise InputError("geometry", geometry.model, "the branch ends hang from the T")
-            i = int(parent[i])
-        return i
-
-    starts = {child_of_t(int(named["peripheral_end"])): "peripheral",
-              child_of_t(int(named["central_end"])): "central"}  # fmt: skip
-    n = geometry.n_sections
-    branch = np.empty(n, dtype="<U10")
-    for i in range(n):
-        branch[i] = starts.get(i, "stem" if parent[i] < 0 else branch[parent[i]])
-    arc = np.asarray(geometry.arc_um, np.float64)
-    distance = np.where(branch == "stem", arc[t] - arc, arc - arc[t]) * UM_TO_MM
-    sites = geometry.extra.get("sites") if isinstance(geometry.extra, dict) else None
-    if sites is not None:
-        site = np.asarray(list(sites), dtype="<U16")
-    else:
-        kind = np.asarray(geometry.kind)
-        site = branch.astype("<U16")
-        site[kind == "soma"] = "soma"
-        site[t] = "t_junction"
-    return CellLayout(branch, np.abs(distance), site)
-
-
-def neuron_points_mm(
-    layout: CellLayout, population: DRGPopulation, index: int
-) -> NDArray[np.float64]:
-    """Section centres of neuron ``index`` in the ganglion frame, shape (n_sections, 3): the
-    stem's sections on its straight stem back from the T junction, the branches' along their
-    polylines by arc length from the T."""
-    out = np.empty((layout.branch.size, 3))
-    stem = layout.branch == "stem"
-    t = population.t_junction_mm[index]
-    out[stem] = t - layout.distance_from_t_mm[stem, None] * population.stem_direction[index]
-    for b in ("peripheral", "central"):
-        m = layout.branch == b
-        out[m] = population.branch_points_mm(index, b, layout.distance_from_t_mm[m])
-    return out
+def node_sites(geometry: CableGeometry) -> NDArray[np.str_]:
+    """Site label (:data:`SITES`) of each detector node of a cell, shape (n_nodes,)."""
+    sites = np.asarray(section_sites(geometry), dtype="<U16")
+    return sites[np.asarray(geometry.node_sections)]
 
 
 # --- the map ----------------------------------------------------------------------------------
@@ -211,6 +133,8 @@ class DRGMap:
     n_sims : ndarray of int, shape (n_neurons,)
     fem : dict
         The conductor's block (:data:`FEM_BLOCK_KEYS`).
+    max_amplitude_ma : float
+        Largest amplitude searched (``above-max`` neurons are quiet there).
     timings_s : dict
         Seconds spent per stage (``conductor``, ``thresholds``, ...).
     """
@@ -226,6 +150,7 @@ class DRGMap:
     initiation_site: NDArray[np.str_]
     n_sims: NDArray[np.int64]
     fem: dict[str, Any]
+    max_amplitude_ma: float = math.inf
     timings_s: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -255,20 +180,25 @@ class DRGMap:
 
     def type_rows(self) -> list[dict[str, Any]]:
         """One row per type: ``type``, ``n_neurons``, ``threshold_min_ma``,
-        ``threshold_median_ma`` (None when no neuron is ``ok``), ``fraction_at_program``,
-        ``undetermined``."""
+        ``threshold_median_ma`` (over ``ok`` and ``above-max`` neurons, the latter as +inf;
+        None when that median is above ``max_amplitude_ma`` or no neuron counts),
+        ``fraction_at_program``, ``above_max``, ``undetermined``."""
         at_program = self.fractions(self.amplitude_ma)
         rows = []
         for t in self.types_present():
             thr = self.threshold_ma[self._ok(t)]
             sel = self.population.type == t
+            above = int(np.sum(sel & (self.status == "above-max")))
+            ranked = np.concatenate([thr, np.full(above, np.inf)])
+            median = float(np.median(ranked)) if ranked.size else math.inf
             rows.append({
                 "type": t,
                 "n_neurons": int(sel.sum()),
                 "threshold_min_ma": float(thr.min()) if thr.size else None,
-                "threshold_median_ma": float(np.median(thr)) if thr.size else None,
+                "threshold_median_ma": median if math.isfinite(median) else None,
                 "fraction_at_program": at_program[t],
-                "undetermined": int(np.sum(sel & (self.status != "ok"))),
+                "above_max": above,
+                "undetermined": int(np.sum(sel & ~np.isin(self.status, DETERMINED))),
             })  # fmt: skip
         return rows
 
@@ -313,7 +243,8 @@ class DRGMap:
             "recruitment": self.recruitment_curve(),
             "contacts": self.contacts(),
             "fem": self.fem,
-            "undetermined_neurons": int(np.sum(self.status != "ok")),
+            "undetermined_neurons": int(np.sum(~np.isin(self.status, DETERMINED))),
+            "max_amplitude_ma": self.max_amplitude_ma,
             "n_neurons": self.n_neurons,
         }
 
@@ -415,7 +346,7 @@ def drg_map(
     tolerance_rel : float, optional
         Relative bracket of each threshold (default data/map.toml, 1 %).
     branch_length_mm : mapping type -> mm, optional
-        Modelled branch lengths (default data/map.toml).
+        Modelled branch lengths (default: data/map.toml), capped by the branch polylines.
     progress : callable, optional
         Called with the number of neurons finished.
     on_stage : callable, optional
@@ -432,7 +363,7 @@ def drg_map(
     tol = float(settings["tolerance_rel"] if tolerance_rel is None else tolerance_rel)
     if not 0.0 < tol < 0.5:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 0.5)")
-    lengths = {k: float(v["branch_length_mm"]) for k, v in settings["types"].items()}
+    lengths = {k: float(settings["types"][k]["branch_length_mm"]) for k in NEURON_TYPES}
     for k, v in (branch_length_mm or {}).items():
         if k not in lengths or not (isinstance(v, int | float) and 0.2 <= v <= 100.0):
             raise InputError(f"branch_length_mm.{k}", v, "a type (abeta, adelta, c) -> 0.2-100 mm")
@@ -445,22 +376,19 @@ def drg_map(
     if population is None:
         population = drg_population(geometry, n_per_type, seed=seed, placement=placement)  # type: ignore[arg-type]
     vc = _conductor(conductor, geometry, lead, mesh_level)
-    import time
-
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     # cables and points of every neuron
-    cables: dict[tuple[str, float, float, float], tuple[CableGeometry, CellLayout]] = {}
+    cables: dict[tuple[str, float, float, float], tuple[CableGeometry, NDArray[np.str_]]] = {}
     groups = _groups(population)
     points, spans = [], {}
     start = 0
     for key, idx in groups.items():
         cap = _branch_cap_mm(population, np.asarray(idx))
         g = cell_geometry(key[0], key[1], key[2], key[3], min(lengths[key[0]], cap))
-        lay = cell_layout(g)
-        cables[key] = (g, lay)
+        cables[key] = (g, node_sites(g))
         for i in idx:
-            points.append(neuron_points_mm(lay, population, i))
+            points.append(population_section_points_mm(g, population, i))
             spans[i] = (start, start + g.n_sections)
             start += g.n_sections
     timings["cells_s"] = time.perf_counter() - t0
@@ -481,7 +409,7 @@ def drg_map(
     site = np.full(n, "none", dtype="<U16")
     max_ma = float(settings["max_amplitude_ma"])
     for key, idx in groups.items():
-        g, lay = cables[key]
+        g, sites = cables[key]
         # first-phase potential per mA, cathodic convention (recruitment.py): polarity -1
         phi = -np.array([v[spans[i][0] : spans[i][1]] for i in idx])
         tstop = drive.end_ms + float(settings["types"][key[0]]["after_pulse_ms"])
@@ -490,8 +418,7 @@ def drg_map(
         thr[idx], n_sims[idx], status[idx] = -r["threshold_ma"], r["n_sims"], r["status"]
         node = r["initiation_node"]
         found = node >= 0
-        sections = np.asarray(g.node_sections)[np.clip(node, 0, None)]
-        site[np.asarray(idx)[found]] = lay.site[sections[found]]
+        site[np.asarray(idx)[found]] = sites[node[found]]
     timings["thresholds_s"] = time.perf_counter() - t0
     return DRGMap(
         geometry=geometry,
@@ -505,6 +432,7 @@ def drg_map(
         initiation_site=site,
         n_sims=n_sims,
         fem=_fem_block(vc),
+        max_amplitude_ma=max_ma,
         timings_s=timings,
     )
 
@@ -527,6 +455,7 @@ def _search(
     ratio of their thresholds to their estimates scales the first trial of the rest (the first
     trial only: the search itself, and so the result, is unchanged)."""
     n_cases = phi.shape[0]
+    step = float(map_settings()["step_factor"])
     pol = np.full(n_cases, -1.0)
     pw = np.full(n_cases, drive.pulse_width_ms)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -537,7 +466,8 @@ def _search(
     def run(sel: NDArray[np.int64], first: NDArray[np.float64]) -> Any:
         return find_thresholds(
             g, phi[sel], drive.waveform, pol[sel], estimate_ma=first, dt_ms=drive.dt_ms,
-            tstop_ms=tstop_ms, tolerance_rel=tolerance_rel, max_amplitude_ma=max_amplitude_ma,
+            tstop_ms=tstop_ms, tolerance_rel=tolerance_rel,
+            max_amplitude_ma=step * max_amplitude_ma, down_factor=step, up_factor=step,
             progress=progress,
         )  # fmt: skip
 
@@ -561,6 +491,12 @@ def _search(
         out["n_sims"][sel] = r.n_sims
         out["status"][sel] = r.status
         out["initiation_node"][sel] = r.initiation_node
+        # bracketed from below, then no AP at the central end up to the ceiling: the engine ran
+        # up to STEP x max_amplitude_ma, so its last quiet trial lay above max_amplitude_ma
+        quiet_at_max = (r.status == "not-bracketed") & np.isfinite(r.lower_ma) & np.isnan(
+            r.upper_ma
+        )
+        out["status"][sel[quiet_at_max]] = "above-max"
         found = np.isfinite(r.threshold_ma)
         if sel is first and found.any():
             scale = float(np.median(np.abs(r.threshold_ma[found]) / est[sel][found]))
@@ -570,12 +506,10 @@ def _search(
 __all__ = [
     "FEM_BLOCK_KEYS",
     "NEURON_COLUMNS",
-    "SITES",
-    "CellLayout",
+    "DETERMINED",
     "DRGMap",
     "cell_geometry",
-    "cell_layout",
     "drg_map",
     "map_settings",
-    "neuron_points_mm",
+    "node_sites",
 ]

@@ -70,7 +70,11 @@ def plot_map(result: DRGMap, path: str | Path) -> Path:
     ax.set_aspect("equal")
     ax.set_xlabel("z (mm, caudal +)")
     ax.set_ylabel("y (mm, dorsal +)")
-    ax.set_title("somata (projected) by threshold; ringed: recruited at the program amplitude")
+    _, b, c_semi = g.capsule_semi_axes_mm
+    reach = max(b, c_semi) + 2.0 * result.placement.radius_mm + g.lead_gap_mm + 1.0
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_title("somata by threshold (projected)\nringed: recruited at the program amplitude")
     curve = result.recruitment_curve()
     a = np.asarray(curve["amplitude_ma"])
     for name in result.types_present():
