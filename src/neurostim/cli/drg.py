@@ -147,7 +147,7 @@ def _print_map(d: dict[str, Any]) -> None:
     console.print(t)
     s = Table(title="Where the action potential starts (neurons with a threshold)")
     s.add_column("type")
-    sites = next(iter(d["initiation_sites"].values()), {})
+    sites: dict[str, int] = next(iter(d["initiation_sites"].values()), {})
     for site in sites:
         s.add_column(site, justify="right")
     for name, counts in d["initiation_sites"].items():

@@ -61,9 +61,9 @@ from neurostim.drg.lead import DRGLeadPlacement, place_lead
 from neurostim.drg.neurons import NEURON_TYPES
 from neurostim.drg.population import DRGPopulation, drg_population
 from neurostim.errors import InputError
-from neurostim.field.conductor import VolumeConductor, conductor_from_spec
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.threshold import activating_function_estimate_ma, find_thresholds
+from neurostim.field.conductor import VolumeConductor, conductor_from_spec
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
 from neurostim.units import MS_TO_US
 
@@ -398,7 +398,7 @@ def drg_map(
     contacts = lead.ring_contacts()
     all_points = np.concatenate(points)
     used = np.arange(len(contacts)) if vc.needs_all_contacts else np.flatnonzero(shares)
-    v = vc.superposed_mv([contacts[j] for j in used], shares[used], all_points)
+    v_mv = vc.superposed_mv([contacts[j] for j in used], shares[used], all_points)
     timings["field_s"] = time.perf_counter() - t0
     if on_stage is not None:
         on_stage("thresholds")
@@ -411,7 +411,7 @@ def drg_map(
     for key, idx in groups.items():
         g, sites = cables[key]
         # first-phase potential per mA, cathodic convention (recruitment.py): polarity -1
-        phi = -np.array([v[spans[i][0] : spans[i][1]] for i in idx])
+        phi = -np.array([v_mv[spans[i][0] : spans[i][1]] for i in idx])
         tstop = drive.end_ms + float(settings["types"][key[0]]["after_pulse_ms"])
         r = _search(g, phi, drive, tstop, tol, max_ma, int(settings["calibration_cases"]),
                     progress)  # fmt: skip
@@ -493,8 +493,8 @@ def _search(
         out["initiation_node"][sel] = r.initiation_node
         # bracketed from below, then no AP at the central end up to the ceiling: the engine ran
         # up to STEP x max_amplitude_ma, so its last quiet trial lay above max_amplitude_ma
-        quiet_at_max = (r.status == "not-bracketed") & np.isfinite(r.lower_ma) & np.isnan(
-            r.upper_ma
+        quiet_at_max = (
+            (r.status == "not-bracketed") & np.isfinite(r.lower_ma) & np.isnan(r.upper_ma)
         )
         out["status"][sel[quiet_at_max]] = "above-max"
         found = np.isfinite(r.threshold_ma)
@@ -504,9 +504,9 @@ def _search(
 
 
 __all__ = [
+    "DETERMINED",
     "FEM_BLOCK_KEYS",
     "NEURON_COLUMNS",
-    "DETERMINED",
     "DRGMap",
     "cell_geometry",
     "drg_map",
