@@ -136,7 +136,8 @@ class DRGMap:
     max_amplitude_ma : float
         Largest amplitude searched (``above-max`` neurons are quiet there).
     timings_s : dict
-        Seconds spent per stage (``conductor``, ``thresholds``, ...).
+        Seconds per stage: ``cells_s``, ``field_s`` (conductor: solve or cache load and point
+        evaluation), ``thresholds_s`` and ``thresholds_<type>_s``.
     """
 
     geometry: DRGGeometry
@@ -410,6 +411,7 @@ def drg_map(
     max_ma = float(settings["max_amplitude_ma"])
     for key, idx in groups.items():
         g, sites = cables[key]
+        t1 = time.perf_counter()
         # first-phase potential per mA, cathodic convention (recruitment.py): polarity -1
         phi = -np.array([v_mv[spans[i][0] : spans[i][1]] for i in idx])
         tstop = drive.end_ms + float(settings["types"][key[0]]["after_pulse_ms"])
@@ -419,6 +421,8 @@ def drg_map(
         node = r["initiation_node"]
         found = node >= 0
         site[np.asarray(idx)[found]] = sites[node[found]]
+        name = f"thresholds_{key[0]}_s"
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - t1
     timings["thresholds_s"] = time.perf_counter() - t0
     return DRGMap(
         geometry=geometry,
