@@ -456,8 +456,10 @@ def _search(
     The engine's first trial is the activating-function estimate, fitted to straight MRG
     fibers; for a cell type it can be off by a large factor, which costs bracketing steps.
     When the batch is large, ``n_calibration`` spread cases are searched first and the median
-    ratio of their thresholds to their estimates scales the first trial of the rest (the first
-    trial only: the search itself, and so the result, is unchanged)."""
+    ratio of their thresholds to their estimates scales the first trial of the rest; when all
+    of them are ``above-max`` the rest start at the ceiling (the first trial only: the search
+    itself is unchanged; a neuron that fires anywhere there is walked down as from any other
+    first trial)."""
     n_cases = phi.shape[0]
     step = float(map_settings()["step_factor"])
     pol = np.full(n_cases, -1.0)
@@ -490,7 +492,7 @@ def _search(
     for sel in (first, order):
         if sel.size == 0:
             continue
-        r = run(sel, np.minimum(est[sel] * scale, max_amplitude_ma))
+        r = run(sel, np.minimum(est[sel] * scale, step * max_amplitude_ma))
         out["threshold_ma"][sel] = r.threshold_ma
         out["n_sims"][sel] = r.n_sims
         out["status"][sel] = r.status
@@ -504,6 +506,8 @@ def _search(
         found = np.isfinite(r.threshold_ma)
         if sel is first and found.any():
             scale = float(np.median(np.abs(r.threshold_ma[found]) / est[sel][found]))
+        elif sel is first and quiet_at_max.all():
+            scale = np.inf  # the rest start at the ceiling: one quiet trial settles each
     return out
 
 
