@@ -19,6 +19,7 @@ with the chain solver in benchmarks/tree_solver.py.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -38,6 +39,8 @@ def main() -> None:
     ap.add_argument("--neurons", type=int, default=300, help="neurons per type")
     ap.add_argument("--conductor", default="drg-fem", choices=("drg-fem", "homogeneous"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json-out", type=Path, help="also write the map's JSON here")
+    ap.add_argument("--plot", type=Path, help="also draw the map figure here")
     args = ap.parse_args()
     program = check_program(PROGRAM).program
     geometry = load_drg_geometry("L5")
@@ -66,6 +69,12 @@ def main() -> None:
         text = ", ".join(f"{k} {int(v)}" for k, v in statuses.items())
         print(f"| {t} | {float(np.mean(m.n_sims[sel])):.1f} | {text} |")
     print(f"\nclaim < 20 s: {'met' if total < 20 else 'missed'} ({total:.1f} s)")
+    if args.json_out is not None:
+        args.json_out.write_text(json.dumps(m.to_dict(), indent=1, default=float) + "\n")
+    if args.plot is not None:
+        from neurostim.drg.map_plots import plot_map
+
+        plot_map(m, args.plot)
 
 
 if __name__ == "__main__":
