@@ -80,12 +80,18 @@ def test_conductance_closed_form() -> None:
     m, h, p, s = 0.2, 0.6, 0.3, 0.1
     g_na = 3.0 * m**3 * h + 0.01 * p**3
     g_k = 0.08 * s
-    assert_close(SCALAR.mrg.conductance(m, h, p, s, _mrg()), [g_na + g_k, 50 * g_na - 90 * g_k],
-                 rtol=1e-14, what="MRG conductance")  # fmt: skip
+    x = np.array([m, h, p, s])
+    want = [g_na + g_k, 50 * g_na - 90 * g_k]
+    assert_close(SCALAR.mrg.current(x, np.ones(3), _mrg()), want, rtol=1e-14, what="MRG current")
     sp = SundtChannels(0.04, 0.05, 50.0, -90.0, 1.0, 0.04)
     g_na, g_k = 0.04 * m**3 * h, 0.05 * p**3 * s
-    assert_close(SCALAR.sundt.conductance(m, h, p, s, sp), [g_na + g_k, 50 * g_na - 90 * g_k],
-                 rtol=1e-14, what="Sundt conductance")  # fmt: skip
+    want = [g_na + g_k, 50 * g_na - 90 * g_k]
+    assert_close(SCALAR.sundt.current(x, np.ones(2), sp), want, rtol=1e-14, what="Sundt current")
+    # each conductance scaled on its own (a soma with half the Na density)
+    g_na = 0.02 * m**3 * h
+    want = [g_na + g_k, 50 * g_na - 90 * g_k]
+    got = SCALAR.sundt.current(x, np.array([0.5, 1.0]), sp)
+    assert_close(got, want, rtol=1e-14, what="scaled Sundt current")
 
 
 @pytest.mark.parametrize("model", ["mrg", "sundt"])

@@ -4,13 +4,24 @@ Built in NEURON from the same data file as ``neurostim.fibers.cells.c_neuron_geo
 (data/drg_c_neuron.toml, the Sundt channels of data/sundt.toml), one NEURON section per
 compartment (nseg = 1) as ``neuron_sundt`` builds the straight fiber: soma, stem, then both T
 sections attached at the stem's 1 end (NEURON's zero-area junction node), and the peripheral and
-central axons; ``pas`` + ``nssundtna`` + ``nssundtkdr`` in every section, ``extracellular`` tied
+central axons; ``pas`` + ``nssundtna`` + ``nssundtkdr`` in every section (the soma's Na at
+its own density, 0.02 S/cm2), ``extracellular`` tied
 to the bath (xg 1e10, xc 0) as in ``neuron_sundt``, the bath at 0, sealed ends. Initialisation
 as every NEURON fiber here (200 ms of settling in 5 ms steps, ``_nrn_run``).
 
 ``neuron_c_neuron_response`` runs an intracellular pulse (IClamp, NEURON's own timing) at a
 compartment and returns the traces and first AP times; tests/compare/test_neuron_drg.py holds
 the tree solver to it.
+
+``build_drg_neuron`` builds any cell of ``neurostim.drg.neuron_geometry`` (Aβ, Aδ, C) in NEURON
+from the NEURON section properties the builder collected (``geometry.extra["section_table"]``:
+diam, L, Ra, cm, leak, extracellular xraxial/xg/xc, parent, and the per-section channel density
+factors): NEURON then does the discretisation (areas, half-resistances, the zero-area junction
+at the T node's end, the extracellular layer) and the kinetics itself. MRG sections take
+``nsmrgnode`` with ``gnafbar``, ``gnapbar``, ``gksbar`` scaled per section and the leak as its
+``gl``/``erev_leak`` (the soma's -80 mV); Sundt sections ``pas`` + ``nssundtna`` +
+``nssundtkdr`` with ``gnabar``/``gkbar`` scaled per section. ``channel_scale=False`` builds the
+cell with every density at the node's (the fiber kernels before per-section densities).
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from neurostim.fibers.cells import (
     c_neuron_parameters,
     mrg_t_junction_geometry,
 )
+from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.sundt import sundt_parameters
 
 
@@ -64,6 +76,8 @@ def build_c_neuron(
         sec.e_pas = ch["e_leak_mv"]
         sec.insert("nssundtna")
         sec.insert("nssundtkdr")
+        if i == g.named_sections["soma"]:
+            sec.gnabar_nssundtna = p["soma"]["g_na_s_per_cm2"]
         parent = int(g.parents[i])
         if parent == junction:  # both T sections hang from the stem's 1 end
             parent = int(g.parents[junction])
@@ -167,4 +181,116 @@ def build_mrg_t_junction(
                     temperature_c)  # fmt: skip
 
 
-__all__ = ["build_c_neuron", "build_mrg_t_junction", "neuron_c_neuron_response"]
+def build_drg_neuron(
+    geometry: CableGeometry, *, channel_scale: bool = True
+) -> tuple[NrnFiber, NDArray[np.int64], Any]:
+    """A ``neurostim.drg.neuron_geometry`` cell in NEURON (module docstring).
+
+    Returns the fiber (its sections in the geometry's order, the zero-length junction left
+    out: NEURON's zero-area node at the T node's 1 end), the geometry index of each NEURON
+    section (n_sections - 1,), and the section whose 1 end is the junction.
+    """
+    from neurostim.fibers.mrg import mrg_parameters
+
+    h = load_mechanisms()
+    tab = geometry.extra["section_table"]
+    junction = geometry.named_sections["t_junction"]
+    active = np.asarray(tab["active"], bool)
+    scales = np.ones((geometry.n_sections, 3))
+    if channel_scale:
+        scales[:, 0] = np.where(active, tab["na"], 1.0)
+        scales[:, 1] = np.where(active, tab["na"], 1.0)
+        scales[:, 2] = np.where(active, tab["k"], 1.0)
+    mrg_ch = mrg_parameters()["node_channels"]
+    sundt_ch = sundt_parameters()["channels"]
+    sections: dict[int, Any] = {}
+    for i in range(geometry.n_sections):
+        if i == junction:
+            continue
+        sec = h.Section(name=f"{geometry.kind[i]}{i}")
+        sec.nseg = 1
+        sec.L = float(tab["length_um"][i])
+        sec.diam = float(tab["diameter_um"][i])
+        sec.Ra = float(tab["ra"][i])
+        sec.cm = float(tab["cm"][i])
+        sec.insert("extracellular")
+        sec.xraxial[0] = float(tab["xraxial"][i])
+        if tab["tied"][i]:
+            sec.xg[0], sec.xc[0] = 1e10, 0.0
+        else:
+            sec.xg[0], sec.xc[0] = float(tab["xg"][i]), float(tab["xc"][i])
+        if active[i] and geometry.model == "mrg":
+            sec.insert("nsmrgnode")
+            seg = sec(0.5)
+            seg.gnafbar_nsmrgnode = mrg_ch["g_naf_s_per_cm2"] * scales[i, 0]
+            seg.gnapbar_nsmrgnode = mrg_ch["g_nap_s_per_cm2"] * scales[i, 1]
+            seg.gksbar_nsmrgnode = mrg_ch["g_ks_s_per_cm2"] * scales[i, 2]
+            seg.gl_nsmrgnode = float(tab["g_pas"][i])
+            seg.erev_leak_nsmrgnode = float(tab["e_pas"][i])
+        else:
+            sec.insert("pas")
+            sec.g_pas = float(tab["g_pas"][i])
+            sec.e_pas = float(tab["e_pas"][i])
+            if active[i]:  # Sundt
+                sec.insert("nssundtna")
+                sec.insert("nssundtkdr")
+                sec(0.5).gnabar_nssundtna = sundt_ch["g_na_s_per_cm2"] * scales[i, 0]
+                sec(0.5).gkbar_nssundtkdr = sundt_ch["g_k_s_per_cm2"] * scales[i, 2]
+        parent = int(geometry.parents[i])
+        if parent == junction:  # the T's children hang from the T node's 1 end
+            parent = int(geometry.parents[junction])
+        if parent >= 0:
+            sec.connect(sections[parent](1), 0)
+        sections[i] = sec
+    order = sorted(sections)
+    nodes = [k for k, i in enumerate(order) if geometry.u_fixed[i]]
+    fiber = NrnFiber(h, [sections[i] for i in order], nodes, geometry.arc_um[order],
+                     geometry.v_rest_mv, geometry.temperature_c)  # fmt: skip
+    return fiber, np.array(order, np.int64), sections[int(geometry.parents[junction])]
+
+
+def neuron_drg_response(
+    geometry: CableGeometry,
+    stim_section: int,
+    amplitude_na: float,
+    record_sections: NDArray[np.int64],
+    *,
+    delay_ms: float = 0.1,
+    duration_ms: float = 0.1,
+    dt_ms: float = 0.005,
+    tstop_ms: float = 10.0,
+    channel_scale: bool = True,
+) -> dict[str, NDArray[np.float64]]:
+    """IClamp of ``amplitude_na`` at ``stim_section`` of a ``neuron_geometry`` cell in NEURON.
+
+    Returns ``v_mv`` (n_recorded, n_steps) after every step at ``record_sections`` (the
+    junction's index records NEURON's zero-area node) and ``first_ap_ms`` (n_sections,) by the
+    -30 mV APCount rule at every node (NaN at the junction, at internodes and where none).
+    """
+    fiber, order, t_parent = build_drg_neuron(geometry, channel_scale=channel_scale)
+    h = fiber.h
+    where = {int(s): k for k, s in enumerate(order)}
+    junction = geometry.named_sections["t_junction"]
+    stim = h.IClamp(fiber.segments[where[int(stim_section)]])
+    stim.delay, stim.dur, stim.amp = delay_ms, duration_ms, amplitude_na
+    refs = [t_parent(1) if s == junction else fiber.segments[where[s]]
+            for s in np.asarray(record_sections).tolist()]  # fmt: skip
+    fiber.initialise(dt_ms)
+    n_steps = round(tstop_ms / dt_ms)
+    v = np.empty((len(refs), n_steps))
+    for n in range(n_steps):
+        h.fadvance()
+        for k, seg in enumerate(refs):
+            v[k, n] = seg.v
+    first = np.full(geometry.n_sections, np.nan)
+    first[order[fiber.node_sections]] = fiber.first_ap_ms()
+    return {"v_mv": v, "first_ap_ms": first}
+
+
+__all__ = [
+    "build_c_neuron",
+    "build_drg_neuron",
+    "build_mrg_t_junction",
+    "neuron_c_neuron_response",
+    "neuron_drg_response",
+]

@@ -9,7 +9,8 @@ geometry that cannot exist before any meshing and gives a mesher its solids
 central branches) by the rules of §6.2; :func:`plot_drg` draws a cross-section and a
 longitudinal section; :func:`neuron_geometry` builds a placed neuron's cable (Aβ, Aδ, C as
 trees, ``cells.py``) and :func:`ap_outcome` says where its action potential started, whether it
-reached the central end and whether it invaded the soma; :class:`DRGFEM` (registered as the
+reached the central end and whether it invaded the soma; :func:`train_following` finds the
+highest train rate every pulse of which crosses the T junction; :class:`DRGFEM` (registered as the
 volume conductor ``drg-fem``) solves the field of each contact on the finite-element layer of
 the spinal cord. Frame, parameters, sources and checks: docs/drg.md.
 """
@@ -25,6 +26,7 @@ from neurostim.drg.cells import (
 )
 from neurostim.drg.conductivity import DRG_TISSUES, DRGConductivity, drg_conductivity
 from neurostim.drg.fem import DRGFEM, _factory
+from neurostim.drg.follow import FollowResult, RateOutcome, train_following
 from neurostim.drg.geometry import DRGGeometry
 from neurostim.drg.lead import DRGLeadPlacement, place_lead
 from neurostim.drg.levels import (
@@ -61,7 +63,9 @@ __all__ = [
     "DRGPopulation",
     "Ellipsoid",
     "EllipticCylinder",
+    "FollowResult",
     "NeuronType",
+    "RateOutcome",
     "SectionLayout",
     "ap_outcome",
     "drg_allowed_keys",
@@ -81,4 +85,5 @@ __all__ = [
     "section_layout",
     "section_points_mm",
     "section_sites",
+    "train_following",
 ]

@@ -125,7 +125,7 @@ def _check_inputs(
     peripheral_um: float,
     stem_um: float,
     central_um: float,
-    branch_length_mm: float | None,
+    branch_length_mm: float | tuple[float, float] | None,
     node_offset: float | tuple[float, float],
     temperature_c: float,
     mechanisms: str,
@@ -145,10 +145,12 @@ def _check_inputs(
                         ("central_um", central_um)):  # fmt: skip
         if not (np.isfinite(value) and value > 0):
             raise InputError(name, value, "a diameter > 0 um")
-    if branch_length_mm is not None and not (
-        np.isfinite(branch_length_mm) and branch_length_mm > 0
-    ):
-        raise InputError("branch_length_mm", branch_length_mm, "a length > 0 mm")
+    if branch_length_mm is not None:
+        lengths = np.atleast_1d(np.asarray(branch_length_mm, dtype=np.float64))
+        if lengths.size not in (1, 2) or not np.all(np.isfinite(lengths) & (lengths > 0)):
+            raise InputError(
+                "branch_length_mm", branch_length_mm, "a length > 0 mm, or one per branch"
+            )
     if not (np.isfinite(temperature_c) and 0.0 <= temperature_c <= 45.0):
         raise InputError("temperature_c", temperature_c, "0-45 C")
     raw = np.atleast_1d(np.asarray(node_offset, dtype=np.float64))
@@ -164,7 +166,7 @@ def neuron_geometry(
     peripheral_um: float,
     stem_um: float,
     central_um: float,
-    branch_length_mm: float | None = None,
+    branch_length_mm: float | tuple[float, float] | None = None,
     node_offset: float | tuple[float, float] = 0.0,
     temperature_c: float = 37.0,
     mechanisms: str = "na-k",
@@ -177,7 +179,7 @@ def neuron_geometry(
     peripheral_um, stem_um, central_um : float
         Fiber (outer) diameters of the peripheral branch, the stem and the central branch; MRG
         types take 2-16 um (table entries exactly, others interpolated), C any > 0.
-    branch_length_mm : float, optional
+    branch_length_mm : float or (peripheral, central), optional
         Modelled length of each branch beyond the T junction (the far end lies within one node
         spacing of it, never beyond); default ``branch_length_mm`` of data/cells.toml.
     node_offset : float or (peripheral, central)
@@ -198,7 +200,9 @@ def neuron_geometry(
     offsets = _check_inputs(neuron_type, peripheral_um, stem_um, central_um, branch_length_mm,
                             node_offset, temperature_c, mechanisms)  # fmt: skip
     p = cell_parameters()[neuron_type]
-    length_mm = float(p["branch_length_mm"] if branch_length_mm is None else branch_length_mm)
+    raw = p["branch_length_mm"] if branch_length_mm is None else branch_length_mm
+    both = np.atleast_1d(np.asarray(raw, dtype=np.float64))
+    length_mm = (float(both[0]), float(both[-1]))
     if neuron_type == "c":
         secs, named, model = _c_sections(peripheral_um, stem_um, central_um, length_mm)
     else:
@@ -265,7 +269,7 @@ def _mrg_sections(
     peripheral_um: float,
     stem_um: float,
     central_um: float,
-    length_mm: float,
+    length_mm: tuple[float, float],
     offsets: tuple[float, float],
 ) -> tuple[_Sections, dict[str, int], str]:
     p = cell_parameters()[neuron_type]
@@ -330,12 +334,12 @@ def _mrg_sections(
         first = [float(x) / float(p[f"{branch}_reference_internode_um"])
                  * row["node_spacing_um"] for x in p[f"{branch}_internodes_ad03_um"]]  # fmt: skip
         spacing = row["node_spacing_um"]
-        length_um = length_mm * MM_TO_UM
+        length_um = length_mm[b] * MM_TO_UM
         n_regular = math.floor((length_um - node_len - sum(first)) / spacing - offsets[b])
         if n_regular < 1:
             need = (node_len + sum(first) + (1 + offsets[b]) * spacing) * UM_TO_MM
             raise InputError(
-                "branch_length_mm", length_mm,
+                "branch_length_mm", length_mm[b],
                 f">= {need:.3f} mm for the {branch} branch at {d_um:g} um (node offset "
                 f"{offsets[b]:g})",
             )  # fmt: skip
@@ -355,7 +359,7 @@ def _mrg_sections(
 
 
 def _c_sections(
-    peripheral_um: float, stem_um: float, central_um: float, length_mm: float
+    peripheral_um: float, stem_um: float, central_um: float, length_mm: tuple[float, float]
 ) -> tuple[_Sections, dict[str, int], str]:
     cp = c_neuron_parameters()
     geo, el = cp["geometry"], cp["electrical"]
@@ -364,8 +368,8 @@ def _c_sections(
     kind = neuron_types()["c"]
     dz = geo["compartment_length_um"]
     t_len = geo["t_section_length_um"]
-    axon_um = length_mm * MM_TO_UM - t_len
-    if not axon_um >= dz:
+    axon_um = {b: length_mm[k] * MM_TO_UM - t_len for k, b in enumerate(("peripheral", "central"))}
+    if not min(axon_um.values()) >= dz:
         need_mm = (t_len + dz) * UM_TO_MM
         raise InputError(
             "branch_length_mm", length_mm, f">= {need_mm:.4f} mm (the T section, one compartment)"
@@ -399,7 +403,8 @@ def _c_sections(
     named["t_junction"] = junction
     for branch, d_um in (("peripheral", peripheral_um), ("central", central_um)):
         t_end = run(f"t_{branch}", branch, branch, d_um, t_len, junction, 0.0, 1.0)
-        named[f"{branch}_end"] = run(branch, branch, branch, d_um, axon_um, t_end, t_len, 1.0)
+        named[f"{branch}_end"] = run(branch, branch, branch, d_um, axon_um[branch], t_end,
+                                     t_len, 1.0)  # fmt: skip
     # the first compartment on each side of the junction belongs to the T junction
     for r in s.rows:
         if r["parent"] == junction:

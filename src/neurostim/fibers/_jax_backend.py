@@ -182,11 +182,9 @@ EQUATIONS = equations(jnp.exp, jnp.where)
 """``channels.equations`` over ``jax.numpy`` (the same definitions as the other backends)."""
 
 
-def _channel_g(kind, gates, prm):
-    """Conductance density (S/cm2) and conductance x reversal, shape of gates[..., 0]."""
-    return EQUATIONS.of(kind).conductance(
-        gates[..., 0], gates[..., 1], gates[..., 2], gates[..., 3], prm
-    )
+def _states(x):
+    """The state variables of ``x`` (..., n_states) as a list of arrays (..., )."""
+    return [x[..., i] for i in range(x.shape[-1])]
 
 
 # --- linear solves -----------------------------------------------------------------------
@@ -260,7 +258,8 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
     n_cases, n_leads, n_sections) gives the recorded potentials (n_leads may be 0),
     ``keep_current`` the membrane currents."""
     (prm, phi, area_us, g_leak, e_leak, nodes, rec, det, istim_node, rest, quiet_mv, dt,
-     rec_phi) = geo  # fmt: skip
+     rec_phi, scale, diameter_um) = geo  # fmt: skip
+    scales = _states(scale)  # per channel, (n_active,)
     nc = phi.shape[0]
     fx = cab["fixed_sections"]
     n_int, n_max = cab["int_sections"].shape
@@ -279,7 +278,8 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
         s_new, s_old, i_in, k = x
         e_new = s_new[:, None] * phi
         e_old = s_old[:, None] * phi
-        gg, ge = _channel_g(kind, gates, prm)
+        xs = _states(gates)
+        gg, ge = EQUATIONS.of(kind).current(xs, scales, prm)
         gam = (gam_leak + jnp.zeros((nc, 1))).at[:, cab["active_fixed"]].add(gg * area_us)
         eta = (eta_leak + jnp.zeros((nc, 1))).at[:, cab["active_fixed"]].add(ge * area_us)
         rhs = node_rhs(cab["c"][fx], v[:, fx], eta, cab["sa"][fx], e_new[:, fx])
@@ -315,11 +315,10 @@ def _run(cab, geo, state, drive, drive_old, istim, steps, wave_end, *, kind, sto
             u_new = jnp.where(is_fixed, e_new, u_int)
         else:
             v_new, u_new = v_node, e_new
-        rates = EQUATIONS.of(kind).gates(v_new[:, fx[cab["active_fixed"]]], prm)
-        gates_new = jnp.stack(
-            [EQUATIONS.cnexp(gates[..., i], rates[2 * i], rates[2 * i + 1], dt) for i in range(4)],
-            axis=-1,
-        )
+        act = fx[cab["active_fixed"]]
+        new = EQUATIONS.of(kind).advance(xs, v[:, act], v_new[:, act], dt, scales, diameter_um,
+                                         prm)  # fmt: skip
+        gates_new = jnp.stack(jnp.broadcast_arrays(*new), axis=-1)
         # detectors (masked once a case has stopped)
         t_new = (k + 1) * dt
         v_old_nodes, v_nodes = v[:, nodes], v_new[:, nodes]
@@ -392,7 +391,8 @@ def simulate_jax(
 ) -> tuple:
     """Advance n_cases cases from (v0, u0, gates0) for ``n_steps`` steps of ``dt_ms``.
 
-    ``v0``, ``u0`` (n_sections,), ``gates0`` (n_active, 4) initial state shared by all cases;
+    ``v0``, ``u0`` (n_sections,), ``gates0`` (n_active, n_states) initial state shared by all
+    cases;
     ``phi`` (n_cases, n_sections), ``amp`` (n_cases,), ``wave`` (n_waves, >= n_steps),
     ``wave_idx`` (n_cases,), ``wave_end`` (n_waves,) (``solver._wave_end``), ``rec``
     (n_recorded,) sections to trace, ``rec_phi`` (1 or n_cases, n_leads, n_sections)
@@ -402,6 +402,8 @@ def simulate_jax(
     n_recorded, n_steps), recorded_uv (n_cases, n_leads, n_steps) or None, current_na
     (n_cases, n_sections, n_steps) or None), with the meanings of ``solver.SimulationResult``.
     """
+    from neurostim.fibers.solver import active_diameter_um
+
     cab = prepare(g, dt_ms)
     # pad the batch to a power of two with silent cases: a threshold search shrinks its batch
     # every round, and each new shape would cost a compilation
@@ -430,6 +432,7 @@ def simulate_jax(
             jnp.asarray(g.g_leak_us), jnp.asarray(g.e_leak_mv),
             jnp.asarray(g.node_sections), jnp.asarray(rec), g.detection_node, istim_node,
             jnp.asarray(v_rest_nodes), float(quiet_mv), float(dt_ms), jnp.asarray(leads),
+            jnp.asarray(g.channel_scales), jnp.asarray(active_diameter_um(g)),
         )  # fmt: skip
         v = np.broadcast_to(v0, (nc, v0.size))
         firing = v[:, g.node_sections] >= AP_THRESHOLD_MV

@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from neurostim.fibers.cable import NUMBA_STEP
-from neurostim.fibers.channels import SCALAR, model_conductance, model_gates
+from neurostim.fibers.channels import SCALAR, model_advance, model_current, model_rest
 from neurostim.units import NV_TO_UV
 
 AP_THRESHOLD_MV = -30.0
@@ -72,14 +72,13 @@ def membrane_currents(parent, ga_us, gp_bath_us, v, u, istim_sec, i_in, out):
 
 @njit(cache=True)
 def init_gates(prm, v_mv, n_active):
-    """Gates at their steady state for ``v_mv``; shape (n_active, 4)."""
-    out = np.empty((n_active, 4))
-    r = model_gates(v_mv, prm)
+    """The model's state at rest at ``v_mv`` (gates at steady state, concentrations at their
+    resting values) in every active section; shape (n_active, n_states)."""
+    r = model_rest(v_mv, prm)
+    out = np.empty((n_active, len(r)))
     for j in range(n_active):
-        out[j, 0] = r[0]
-        out[j, 1] = r[2]
-        out[j, 2] = r[4]
-        out[j, 3] = r[6]
+        for i in range(len(r)):
+            out[j, i] = r[i]
     return out
 
 
@@ -91,6 +90,8 @@ def run_cases(
     ga_us,
     gp_us,
     active_g_us,
+    scale,
+    active_diameter_um,
     fixed,
     active_fixed,
     parent,
@@ -153,7 +154,9 @@ def run_cases(
     (n_cases, n_sections) unit-current potentials, ``amp`` (n_cases,), ``wave`` (n_waves,
     n_steps), ``wave_idx`` (n_cases,), ``istim_na`` (n_steps,) intracellular current into
     section ``istim_sec`` (ignored when < 0); state ``v``, ``u`` (n_cases, n_sections) and
-    ``gates`` (n_cases, n_active, 4) updated in place; detector outputs (n_cases, n_nodes);
+    ``gates`` (n_cases, n_active, n_states) updated in place (the model's state variables,
+    ``channels.Kinetics``); ``scale`` (n_active, n_channels) conductance factors and
+    ``active_diameter_um`` (n_active,) of the active sections; detector outputs (n_cases, n_nodes);
     ``steps_done``/``status`` (n_cases,) (status 0 ok, 1 non-finite voltage); ``v_trace``
     (n_cases, n_trace, n_steps) for the sections ``v_trace_sec``.
 
@@ -171,6 +174,7 @@ def run_cases(
     """
     n_cases, n = v.shape
     n_act = active_fixed.size
+    n_st = gates.shape[2]
     n_f = fixed.size
     n_spans = span_start.size
     n_links = link_node.size
@@ -180,6 +184,7 @@ def run_cases(
     keep_current = current_trace.shape[1] > 0
     record = n_leads > 0 or keep_current
     im = np.zeros(n)
+    v_act_old = np.empty(n_act)
     for k in range(n_cases):
         kr = k if rec_phi.shape[0] > 1 else 0
         gamf = np.empty(n_f)
@@ -215,10 +220,9 @@ def run_cases(
                 gamf[f] = g_leak_us[i]
                 etaf[f] = g_leak_us[i] * e_leak_mv[i]
             for j in range(n_act):
-                gg, ge = model_conductance(
-                    gates[k, j, 0], gates[k, j, 1], gates[k, j, 2], gates[k, j, 3], prm
-                )
+                gg, ge = model_current(gates[k, j], scale[j], prm)
                 f = active_fixed[j]
+                v_act_old[j] = vk[fixed[f]]
                 gamf[f] += gg * active_g_us[j]
                 etaf[f] += ge * active_g_us[j]
             # internodes: response z with the bounding node voltages at zero
@@ -288,12 +292,14 @@ def run_cases(
                 for i2 in range(span_start[sp], span_end[sp] + 1):
                     vk[i2] = zv[i2] - v_l * zeta_l[i2, 0] - v_r * zeta_r[i2, 0]
                     uk[i2] = zu[i2] - v_l * zeta_l[i2, 1] - v_r * zeta_r[i2, 1]
-            # gates with the new voltage (cnexp)
+            # gates with the new voltage (cnexp), concentrations with the step's currents
             for j in range(n_act):
                 vv = vk[fixed[active_fixed[j]]]
-                r = model_gates(vv, prm)
-                for gi in range(4):
-                    gates[k, j, gi] = cnexp(gates[k, j, gi], r[2 * gi], r[2 * gi + 1], dt)
+                new = model_advance(
+                    gates[k, j], v_act_old[j], vv, dt, scale[j], active_diameter_um[j], prm
+                )
+                for gi in range(n_st):
+                    gates[k, j, gi] = new[gi]
             t_new = (step + 1) * dt
             for tr in range(n_tr):
                 v_trace[k, tr, step] = vk[v_trace_sec[tr]]

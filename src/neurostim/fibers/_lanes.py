@@ -18,13 +18,12 @@ from numba import njit
 from neurostim.fibers._kernel import (
     AP_THRESHOLD_MV,
     QUIET_STEPS,
-    cnexp,
     crossing_time_nb,
     link_current,
     node_rhs,
     section_rhs,
 )
-from neurostim.fibers.channels import model_conductance, model_gates
+from neurostim.fibers.channels import model_advance, model_current
 from neurostim.units import NV_TO_UV
 
 LANES = 8
@@ -32,7 +31,8 @@ LANES = 8
 
 @njit(cache=True, error_model="numpy")
 def run_lanes(
-    prm, g_leak_us, e_leak_mv, ga_us, gp_us, active_g_us, fixed, active_fixed, parent,
+    prm, g_leak_us, e_leak_mv, ga_us, gp_us, active_g_us, scale, active_diameter_um, fixed,
+    active_fixed, parent,
     dinv, wmul, zeta_l, zeta_r, diag0, node_parent, lower, upper, span_start, span_end,
     span_left, span_right, link_node, link_index, link_other, link_other_free, c, mcoef,
     cmy_dt, eta0, sa, nodes,
@@ -44,6 +44,7 @@ def run_lanes(
     """Same arguments and outputs as ``_kernel.run_cases`` (see there)."""
     n_cases, n = v.shape
     n_act = active_fixed.size
+    n_st = gates.shape[2]
     n_f = fixed.size
     n_spans = span_start.size
     n_links = link_node.size
@@ -61,7 +62,8 @@ def run_lanes(
     vb = np.zeros((n, L))
     ub = np.zeros((n, L))
     phb = np.zeros((n, L))
-    gb = np.zeros((n_act, 4, L))
+    gb = np.zeros((n_act, L, n_st))  # state of each active section, lane-major
+    v_act_old = np.zeros((n_act, L))
     rp0 = np.zeros((n, L))
     rp1 = np.zeros((n, L))
     zv = np.zeros((n, L))
@@ -96,8 +98,8 @@ def run_lanes(
                 for i in range(n):
                     rpb[ld, i, ln] = rec_phi[k, ld, i]
             for j in range(n_act):
-                for gi in range(4):
-                    gb[j, gi, ln] = gates[k, j, gi]
+                for gi in range(n_st):
+                    gb[j, ln, gi] = gates[k, j, gi]
             for j in range(n_nodes):
                 firing[j, ln] = v[k, nodes[j]] >= AP_THRESHOLD_MV
     while n_live > 0:
@@ -123,12 +125,13 @@ def run_lanes(
         for j in range(n_act):
             f = active_fixed[j]
             area = active_g_us[j]
+            sj = scale[j]
+            i = fixed[f]
             for ln in range(L):
-                gg, ge = model_conductance(
-                    gb[j, 0, ln], gb[j, 1, ln], gb[j, 2, ln], gb[j, 3, ln], prm
-                )
+                gg, ge = model_current(gb[j, ln], sj, prm)
                 gamf[f, ln] += gg * area
                 etaf[f, ln] += ge * area
+                v_act_old[j, ln] = vb[i, ln]
         # internodes
         for sp in range(n_spans):
             a = span_start[sp]
@@ -286,9 +289,11 @@ def run_lanes(
             if k < 0:
                 continue
             for j in range(n_act):
-                r = model_gates(vb[fixed[active_fixed[j]], ln], prm)
-                for gi in range(4):
-                    gb[j, gi, ln] = cnexp(gb[j, gi, ln], r[2 * gi], r[2 * gi + 1], dt)
+                x = gb[j, ln]
+                new = model_advance(x, v_act_old[j, ln], vb[fixed[active_fixed[j]], ln], dt,
+                                    scale[j], active_diameter_um[j], prm)  # fmt: skip
+                for gi in range(n_st):
+                    x[gi] = new[gi]
             st = step[ln]
             t_new = (st + 1) * dt
             for tr in range(n_tr):
@@ -328,8 +333,8 @@ def run_lanes(
                     v[k, i] = vb[i, ln]
                     u[k, i] = ub[i, ln]
                 for j in range(n_act):
-                    for gi in range(4):
-                        gates[k, j, gi] = gb[j, gi, ln]
+                    for gi in range(n_st):
+                        gates[k, j, gi] = gb[j, ln, gi]
                 case[ln] = -1
                 n_live -= 1
                 if next_case < n_cases:
@@ -347,7 +352,7 @@ def run_lanes(
                         for i in range(n):
                             rpb[ld, i, ln] = rec_phi[k2, ld, i]
                     for j in range(n_act):
-                        for gi in range(4):
-                            gb[j, gi, ln] = gates[k2, j, gi]
+                        for gi in range(n_st):
+                            gb[j, ln, gi] = gates[k2, j, gi]
                     for j in range(n_nodes):
                         firing[j, ln] = v[k2, nodes[j]] >= AP_THRESHOLD_MV

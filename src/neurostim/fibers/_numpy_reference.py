@@ -105,11 +105,11 @@ def run_numpy(
     """``simulate_numpy`` with the membrane currents: ``recording_phi`` (1 or n_cases,
     n_leads, n_sections) in mV/mA gives ``recorded_uv``; ``keep_current`` keeps ``current_na``.
     """
+    from neurostim.fibers.solver import active_diameter_um, resting_state
+
     amp = np.asarray(amplitude_ma, float)
     nc, n = amp.size, g.n_sections
     if rest is None:
-        from neurostim.fibers.solver import resting_state
-
         rest = resting_state(g)
     v0, u0, g0 = rest
     v = np.tile(v0, (nc, 1))
@@ -117,6 +117,9 @@ def run_numpy(
     x = np.tile(g0, (nc, 1, 1))
     act = g.active_sections
     kinetics, p = ARRAY.of(g.model), g.channel_params
+    n_st = x.shape[-1]
+    scale = list(g.channel_scales.T)  # per channel, (n_active,)
+    diameter_um = active_diameter_um(g)
     c, cmy, m, sa, sp = step_coefficients(g, dt_ms)
     ga, gp, fixed = g.g_axial_us, g.g_periaxonal_us, g.u_fixed
     parent = g.parents
@@ -135,9 +138,11 @@ def run_numpy(
     e_old = np.zeros((nc, n))
     for step in range(n_steps):
         e_new = (amp * waveform[step])[:, None] * phi_mv_per_ma
+        v_old_act = v[:, act].copy()
         gam = np.tile(g.g_leak_us, (nc, 1))
         eta = np.tile(g.g_leak_us * g.e_leak_mv, (nc, 1))
-        g_ch, ge_ch = kinetics.conductance(x[..., 0], x[..., 1], x[..., 2], x[..., 3], p)
+        xs = [x[..., i] for i in range(n_st)]
+        g_ch, ge_ch = kinetics.current(xs, scale, p)
         gam[:, act] += g_ch * g.active_g_us
         eta[:, act] += ge_ch * g.active_g_us
         d00, d01, d10, d11 = diagonal_block(c + gam, sa, m + sp)
@@ -171,9 +176,8 @@ def run_numpy(
             di = dinv[i]
             v[:, i], u[:, i] = di[0] * s0 + di[1] * s1, di[2] * s0 + di[3] * s1
         with np.errstate(over="ignore"):  # a discarded branch of a guarded rate may overflow
-            rates = kinetics.gates(v[:, g.active_sections], p)
-            for gi in range(4):
-                x[..., gi] = ARRAY.cnexp(x[..., gi], rates[2 * gi], rates[2 * gi + 1], dt_ms)
+            new = kinetics.advance(xs, v_old_act, v[:, act], dt_ms, scale, diameter_um, p)
+            x = np.stack(np.broadcast_arrays(*new), axis=-1)
         e_old = e_new
         out[:, step] = v
         if recorded is not None or current is not None:

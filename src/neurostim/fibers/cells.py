@@ -10,12 +10,10 @@ it through their own half-resistances, which is NEURON's matrix exactly.
 ``c_neuron_geometry``: the C neuron on the geometry of Sundt, Gamper & Jaffe 2015 (ModelDB
 187473, their Fig. 5d; data/drg_c_neuron.toml) with the Sundt kinetics of ``sundt.py``: soma
 (one compartment) - stem - T junction - peripheral and central T sections and axons,
-compartments of about 8.333 um, sealed ends, every compartment active. Named sections: ``soma``,
+compartments of about 8.333 um, sealed ends, every compartment active; the soma has half the Na
+density (0.02 S/cm2, SU15), through ``CableGeometry.channel_scale``. Named sections: ``soma``,
 ``stem_end``, ``t_junction``, ``peripheral_end``, ``central_end``; APs are counted at the last
 central compartment (what reaches the cord).
-
-Not yet modelled (present in Sundt et al.'s code): the soma's lower Na density (0.02 S/cm2; the
-kernels take one set of channel densities per cell), KCNQ, CaL, SK and the Na/K pump.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
-from neurostim.fibers.channels import MRGNodeChannels, SundtChannels
+from neurostim.fibers.channels import SUNDT_CHANNELS, MRGNodeChannels, SundtChannels
 from neurostim.fibers.geometry import CableGeometry, half_resistances_mohm, section_coefficients
 from neurostim.fibers.sundt import sundt_parameters
 from neurostim.units import SIEMENS_TO_MICROSIEMENS
@@ -56,6 +54,7 @@ def tree_geometry(
     xc_uf_per_cm2: NDArray[np.float64] | None = None,
     named_sections: dict[str, int] | None = None,
     detection_section: int | None = None,
+    channel_scale: NDArray[np.float64] | None = None,
 ) -> CableGeometry:
     """A branched cell from per-section properties, each an ndarray of shape (n_sections,).
 
@@ -63,6 +62,8 @@ def tree_geometry(
     every section tied to the bath is a detector node. ``xraxial``/``xg``/``xc`` describe the
     periaxonal layer and myelin of free sections (default: none, every section tied to the
     bath). ``detection_section`` (default: the last node) is where APs are counted.
+    ``channel_scale`` (n_active, n_channels), the active sections in order, scales each
+    channel's conductance density (``CableGeometry.channel_scale``; default all 1).
     """
     n = len(kind)
     zeros = np.zeros(n)
@@ -110,6 +111,7 @@ def tree_geometry(
         parent=parent,
         named_sections=dict(named_sections or {}),
         detection=int(det[0]),
+        channel_scale=channel_scale,
     )
 
 
@@ -162,6 +164,9 @@ def c_neuron_geometry(
     cen_end = run("central", geo["central_diameter_um"], axon_um, t_cen)
     n = len(kind)
     junction = np.array([k == "junction" for k in kind])
+    active = ~junction
+    scale = np.ones((int(active.sum()), len(SUNDT_CHANNELS)))
+    scale[0, SUNDT_CHANNELS.index("na")] = p["soma"]["g_na_s_per_cm2"] / ch["g_na_s_per_cm2"]
     return tree_geometry(
         model="sundt",
         kind=tuple(kind),
@@ -173,7 +178,7 @@ def c_neuron_geometry(
         g_pas_s_per_cm2=np.where(junction, 0.0, ch["g_leak_s_per_cm2"]),
         e_pas_mv=np.full(n, ch["e_leak_mv"]),
         u_fixed=np.ones(n, bool),
-        active=~junction,
+        active=active,
         channel_params=SundtChannels.from_data(ch, temperature_c),
         v_rest_mv=float(sundt_parameters()["constants"]["v_rest_mv"]),
         temperature_c=temperature_c,
@@ -185,6 +190,7 @@ def c_neuron_geometry(
             "central_end": cen_end,
         },
         detection_section=cen_end,
+        channel_scale=scale,
     )
 
 

@@ -8,9 +8,13 @@ Parameters are named (``MRGNodeChannels``, ``SundtChannels``), built from the da
 ``from_data`` at a temperature.
 
 Every gate x obeys dx/dt = (x_inf - x)/tau with x_inf = alpha/(alpha + beta), tau = 1/(alpha +
-beta); ``gates`` returns ``(x_inf, tau_ms)`` for the four gates of its model, ``conductance`` the
-gated conductance density and its product with the reversal potentials, and ``cnexp`` the gate
-update of one step with the new voltage.
+beta). Each model (``Kinetics``) has ``n_states`` state variables per active section and
+``channels``, the names of its conductances: ``gates`` returns ``(x_inf, tau_ms)`` of its
+voltage gates, ``rest`` the state at rest, ``current`` the gated conductance density and its
+product with the reversal potentials (each conductance multiplied by its per-section factor,
+``CableGeometry.channel_scale``), and ``advance`` the state after one step (gates by ``cnexp``
+with the new voltage). The kernels store the states as (n_active, n_states) per case and call
+these four; nothing in them depends on the model's number of states or channels.
 
 MRG node, ``axnode_myel`` [MRG; fiber-models.md section 4], V in mV, rates in 1/ms:
 
@@ -49,6 +53,11 @@ from numba import njit
 from numba.extending import overload
 
 from neurostim.units import MV_TO_V
+
+MRG_CHANNELS = ("naf", "nap", "ks")
+"""Scalable conductances of the MRG node: fast Na, persistent Na, slow K."""
+SUNDT_CHANNELS = ("na", "k")
+"""Scalable conductances of the Sundt fiber: Na (nahh), delayed-rectifier K (borgkdr)."""
 
 
 class MRGNodeChannels(NamedTuple):
@@ -115,12 +124,28 @@ class SundtChannels(NamedTuple):
 class Kinetics(NamedTuple):
     """The equations of one model over one math backend.
 
-    gates(v_mv, p) -> (x1_inf, tau1_ms, ..., x4_inf, tau4_ms); conductance(x1, x2, x3, x4, p)
-    -> (g_s_per_cm2, sum of g E in S/cm2 x mV), gates in the order of ``gates``.
+    A model has ``n_states`` state variables per active section (gates, and for some models
+    concentrations) and ``channels`` (names of its scalable conductances, the columns of
+    ``CableGeometry.channel_scale``). ``x`` and ``s`` below are indexable by position: a 1-D
+    array (Numba kernels) or a sequence of arrays of one shape (NumPy, JAX).
+
+    gates(v_mv, p) -> (x1_inf, tau1_ms, ...): the voltage-gated gates' steady states and time
+        constants at ``v_mv``;
+    rest(v_mv, p) -> (x_1, ..., x_n_states): the state at rest at ``v_mv`` (initialisation);
+    current(x, s, p) -> (g_s_per_cm2, sum of g E in S/cm2 x mV): the channels linearised with
+        the state frozen, I = g V - gE, each conductance scaled by its entry of ``s``;
+    advance(x, v_old_mv, v_mv, dt_ms, s, diameter_um, p) -> new state after a step that went
+        from ``v_old_mv`` to ``v_mv``: gates by cnexp at the new voltage, concentrations driven
+        by the currents of the step (at the old state and voltage, as NEURON's state update
+        reads the ionic currents of the step's BREAKPOINT).
     """
 
+    n_states: int
+    channels: tuple[str, ...]
     gates: Callable[..., tuple]
-    conductance: Callable[..., tuple]
+    rest: Callable[..., tuple]
+    current: Callable[..., tuple]
+    advance: Callable[..., tuple]
 
 
 class Equations(NamedTuple):
@@ -149,6 +174,11 @@ def equations(
     Both branches of every ``where`` are evaluated; the guarded ones are made finite first (the
     same values as a branch, whatever the backend).
     """
+
+    @jit
+    def cnexp(x, x_inf, tau_ms, dt_ms):
+        """x after a step dt with the new voltage: x_inf + (x - x_inf) exp(-dt/tau)."""
+        return x_inf + (x - x_inf) * exp(-dt_ms / tau_ms)
 
     @jit
     def ex(x):
@@ -185,10 +215,22 @@ def equations(
         return a_m * t_m, t_m, a_h * t_h, t_h, a_p * t_p, t_p, a_s * t_s, t_s
 
     @jit
-    def mrg_conductance(m, h, pp, s, p):
-        g_na = p.g_naf_s_per_cm2 * m * m * m * h + p.g_nap_s_per_cm2 * pp * pp * pp
-        g_k = p.g_ks_s_per_cm2 * s
+    def mrg_rest(v, p):
+        r = mrg_gates(v, p)
+        return r[0], r[2], r[4], r[6]
+
+    @jit
+    def mrg_current(x, s, p):
+        m, h, pp = x[0], x[1], x[2]
+        g_na = p.g_naf_s_per_cm2 * s[0] * m * m * m * h + p.g_nap_s_per_cm2 * s[1] * pp * pp * pp
+        g_k = p.g_ks_s_per_cm2 * s[2] * x[3]
         return g_na + g_k, g_na * p.e_na_mv + g_k * p.e_k_mv
+
+    @jit
+    def mrg_advance(x, v_old, v, dt, s, d_um, p):
+        r = mrg_gates(v, p)
+        return (cnexp(x[0], r[0], r[1], dt), cnexp(x[1], r[2], r[3], dt),
+                cnexp(x[2], r[4], r[5], dt), cnexp(x[3], r[6], r[7], dt))  # fmt: skip
 
     @jit
     def f_trap(x, y):
@@ -212,19 +254,26 @@ def equations(
         return a_m * t_m, t_m, a_h * t_h, t_h, 1.0 / (1.0 + a_n), t_n, 1.0 / (1.0 + a_l), t_l
 
     @jit
-    def sundt_conductance(m, h, n, ll, p):
-        g_na = p.g_na_s_per_cm2 * m * m * m * h
-        g_k = p.g_k_s_per_cm2 * n * n * n * ll
+    def sundt_rest(v, p):
+        r = sundt_gates(v, p)
+        return r[0], r[2], r[4], r[6]
+
+    @jit
+    def sundt_current(x, s, p):
+        m, n = x[0], x[2]
+        g_na = p.g_na_s_per_cm2 * s[0] * m * m * m * x[1]
+        g_k = p.g_k_s_per_cm2 * s[1] * n * n * n * x[3]
         return g_na + g_k, g_na * p.e_na_mv + g_k * p.e_k_mv
 
     @jit
-    def cnexp(x, x_inf, tau_ms, dt_ms):
-        """x after a step dt with the new voltage: x_inf + (x - x_inf) exp(-dt/tau)."""
-        return x_inf + (x - x_inf) * exp(-dt_ms / tau_ms)
+    def sundt_advance(x, v_old, v, dt, s, d_um, p):
+        r = sundt_gates(v, p)
+        return (cnexp(x[0], r[0], r[1], dt), cnexp(x[1], r[2], r[3], dt),
+                cnexp(x[2], r[4], r[5], dt), cnexp(x[3], r[6], r[7], dt))  # fmt: skip
 
     return Equations(
-        mrg=Kinetics(mrg_gates, mrg_conductance),
-        sundt=Kinetics(sundt_gates, sundt_conductance),
+        mrg=Kinetics(4, MRG_CHANNELS, mrg_gates, mrg_rest, mrg_current, mrg_advance),
+        sundt=Kinetics(4, SUNDT_CHANNELS, sundt_gates, sundt_rest, sundt_current, sundt_advance),
         cnexp=cnexp,
     )
 
@@ -244,16 +293,36 @@ CHANNELS = {"mrg": MRGNodeChannels, "sundt": SundtChannels}
 _MODEL_OF = {cls: name for name, cls in CHANNELS.items()}
 
 
-def model_gates(v_mv: float, p: MRGNodeChannels | SundtChannels) -> tuple:
+def model_gates(v_mv: float, p: Any) -> tuple:
     """``gates`` of the model whose parameters ``p`` are (from Python or a Numba kernel)."""
     return SCALAR.of(_MODEL_OF[type(p)]).gates(v_mv, p)
 
 
-def model_conductance(
-    x1: float, x2: float, x3: float, x4: float, p: MRGNodeChannels | SundtChannels
+def model_rest(v_mv: float, p: Any) -> tuple:
+    """``rest`` of the model whose parameters ``p`` are (Python or a Numba kernel)."""
+    return SCALAR.of(_MODEL_OF[type(p)]).rest(v_mv, p)
+
+
+def model_current(x: Any, s: Any, p: Any) -> tuple:
+    """``current`` of the model whose parameters ``p`` are (Python or a Numba kernel)."""
+    return SCALAR.of(_MODEL_OF[type(p)]).current(x, s, p)
+
+
+def model_advance(
+    x: Any, v_old_mv: float, v_mv: float, dt_ms: float, s: Any, diameter_um: float, p: Any
 ) -> tuple:
-    """``conductance`` of the model whose parameters ``p`` are (Python or a Numba kernel)."""
-    return SCALAR.of(_MODEL_OF[type(p)]).conductance(x1, x2, x3, x4, p)
+    """``advance`` of the model whose parameters ``p`` are (Python or a Numba kernel)."""
+    return SCALAR.of(_MODEL_OF[type(p)]).advance(x, v_old_mv, v_mv, dt_ms, s, diameter_um, p)
+
+
+def n_states(model: str) -> int:
+    """State variables per active section of ``model`` (columns of the kernels' state array)."""
+    return SCALAR.of(model).n_states
+
+
+def channel_names(model: str) -> tuple[str, ...]:
+    """The scalable conductances of ``model``, the columns of ``CableGeometry.channel_scale``."""
+    return SCALAR.of(model).channels
 
 
 @overload(model_gates, inline="always")
@@ -262,21 +331,41 @@ def _model_gates_numba(v_mv, p):
     return lambda v_mv, p: gates(v_mv, p)
 
 
-@overload(model_conductance, inline="always")
-def _model_conductance_numba(x1, x2, x3, x4, p):
-    conductance = SCALAR.of(_MODEL_OF[p.instance_class]).conductance
-    return lambda x1, x2, x3, x4, p: conductance(x1, x2, x3, x4, p)
+@overload(model_rest, inline="always")
+def _model_rest_numba(v_mv, p):
+    rest = SCALAR.of(_MODEL_OF[p.instance_class]).rest
+    return lambda v_mv, p: rest(v_mv, p)
+
+
+@overload(model_current, inline="always")
+def _model_current_numba(x, s, p):
+    current = SCALAR.of(_MODEL_OF[p.instance_class]).current
+    return lambda x, s, p: current(x, s, p)
+
+
+@overload(model_advance, inline="always")
+def _model_advance_numba(x, v_old_mv, v_mv, dt_ms, s, diameter_um, p):
+    advance = SCALAR.of(_MODEL_OF[p.instance_class]).advance
+    return lambda x, v_old_mv, v_mv, dt_ms, s, diameter_um, p: advance(
+        x, v_old_mv, v_mv, dt_ms, s, diameter_um, p
+    )
 
 
 __all__ = [
     "ARRAY",
     "CHANNELS",
+    "MRG_CHANNELS",
     "SCALAR",
+    "SUNDT_CHANNELS",
     "Equations",
     "Kinetics",
     "MRGNodeChannels",
     "SundtChannels",
+    "channel_names",
     "equations",
-    "model_conductance",
+    "model_advance",
+    "model_current",
     "model_gates",
+    "model_rest",
+    "n_states",
 ]

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from neurostim.errors import InputError
-from neurostim.fibers.channels import MRGNodeChannels, SundtChannels
+from neurostim.fibers.channels import MRGNodeChannels, SundtChannels, channel_names
 from neurostim.fibers.tree import chain_parent, check_topology, is_chain
 from neurostim.units import (
     MOHM_TO_OHM,
@@ -73,6 +73,11 @@ class CableGeometry:
         Sections by name (``"soma"``, ``"t_junction"``, ...), for reading results.
     detection : int or None
         Index into ``node_sections`` of the AP detection node; None for int(0.9 (n_nodes - 1)).
+    channel_scale : ndarray of shape (n_active, n_channels), or None
+        Factor on each channel's conductance density in each active section, columns in the
+        order of ``channels.channel_names(model)`` (MRG: naf, nap, ks; Sundt: na, k): e.g. a
+        soma with MRG node kinetics and Na at 300/2000 of the node's. None: every factor 1
+        (``channel_scales``), the uniform fiber, bit for bit.
     """
 
     model: str
@@ -98,12 +103,29 @@ class CableGeometry:
     parent: NDArray[np.int64] | None = None
     named_sections: dict[str, int] = field(default_factory=dict)
     detection: int | None = None
+    channel_scale: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
+        if self.channel_scale is not None:
+            shape = (self.active_sections.size, len(channel_names(self.model)))
+            scale = np.ascontiguousarray(self.channel_scale, dtype=np.float64)
+            if scale.shape != shape or not np.all(np.isfinite(scale)) or np.any(scale < 0):
+                raise InputError(
+                    "channel_scale", getattr(scale, "shape", scale),
+                    f"must be finite factors >= 0 of shape (n_active, n_channels) = {shape}",
+                )  # fmt: skip
+            object.__setattr__(self, "channel_scale", scale)
         if self.parent is not None:
             check_topology(self.parent, self.u_fixed)
         if self.detection is not None and not 0 <= self.detection < self.n_nodes:
             raise InputError("detection", self.detection, f"must index one of {self.n_nodes} nodes")
+
+    @property
+    def channel_scales(self) -> NDArray[np.float64]:
+        """``channel_scale``, or ones, shape (n_active, n_channels) (C-contiguous)."""
+        if self.channel_scale is not None:
+            return self.channel_scale
+        return np.ones((self.active_sections.size, len(channel_names(self.model))))
 
     @property
     def parents(self) -> NDArray[np.int64]:

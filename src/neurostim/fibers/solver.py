@@ -25,6 +25,7 @@ from neurostim.fibers import _kernel, _lanes
 from neurostim.fibers._backends import BACKENDS, run_backend
 from neurostim.fibers.cable import NodeReduction, reduce_to_nodes
 from neurostim.fibers.geometry import CableGeometry
+from neurostim.units import UM_TO_CM
 
 INIT_DT_MS = 5.0
 INIT_STEPS = 40
@@ -78,7 +79,7 @@ def _key(g: CableGeometry) -> tuple:
     h = hashlib.sha1(g.model.encode())
     for a in (g.capacitance_nf, g.g_leak_us, g.e_leak_mv, g.g_axial_us, g.g_periaxonal_us,
               g.g_myelin_us, g.c_myelin_nf, g.u_fixed, g.active_sections, g.active_area_cm2,
-              g.node_sections, g.channel_params, g.parents):  # fmt: skip
+              g.node_sections, g.channel_params, g.parents, g.channel_scales):  # fmt: skip
         h.update(np.ascontiguousarray(a).tobytes())
     return (g.model, g.n_sections, g.v_rest_mv, h.hexdigest())
 
@@ -95,7 +96,8 @@ def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
     red = _reduction(g, dt_ms)
     return (
         g.channel_params, g.g_leak_us, g.e_leak_mv, g.g_axial_us,
-        g.g_periaxonal_us, g.active_g_us, red.fixed, red.active_fixed, red.parent, red.dinv,
+        g.g_periaxonal_us, g.active_g_us, g.channel_scales, active_diameter_um(g), red.fixed,
+        red.active_fixed, red.parent, red.dinv,
         red.w, red.zeta_l, red.zeta_r, red.diag0, red.node_parent, red.lower, red.upper,
         red.span_start, red.span_end, red.span_left, red.span_right, red.link_node,
         red.link_index, red.link_other, red.link_other_free, red.c, red.m, red.cmy,
@@ -103,10 +105,17 @@ def _kernel_args(g: CableGeometry, dt_ms: float) -> tuple:
     )  # fmt: skip
 
 
+def active_diameter_um(g: CableGeometry) -> NDArray[np.float64]:
+    """Diameter (um) of each active section from its membrane area and length, (n_active,)."""
+    length_cm = g.length_um[g.active_sections] * UM_TO_CM
+    return g.active_area_cm2 / (np.pi * length_cm) / UM_TO_CM
+
+
 def resting_state(
     g: CableGeometry,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """State after initialisation: v_mv, u_mv of shape (n_sections,), gates (n_active, 4)."""
+    """State after initialisation: v_mv, u_mv of shape (n_sections,), the model's state
+    variables (n_active, n_states) (``channels.Kinetics``)."""
     key = _key(g)
     if key not in _REST_CACHE:
         n = g.n_sections
