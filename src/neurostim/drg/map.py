@@ -93,16 +93,17 @@ def cell_geometry(
     peripheral_um: float,
     stem_um: float,
     central_um: float,
-    branch_length_mm: float,
+    branch_length_mm: float | tuple[float, float],
 ) -> CableGeometry:
     """The cable of one neuron type at its diameters (:func:`neurostim.drg.cells.neuron_geometry`,
-    node grid anchored at the T junction, ``branch_length_mm`` per branch)."""
+    node grid anchored at the T junction, ``branch_length_mm`` for both branches or
+    (peripheral, central))."""
     return neuron_geometry(
         neuron_type,
         peripheral_um=float(peripheral_um),
         stem_um=float(stem_um),
         central_um=float(central_um),
-        branch_length_mm=float(branch_length_mm),
+        branch_length_mm=branch_length_mm,
     )
 
 
@@ -293,11 +294,13 @@ def _fem_block(conductor: VolumeConductor) -> dict[str, Any]:
     return {k: d.get(k) for k in FEM_BLOCK_KEYS} | {"conductor": d.get("conductor")}
 
 
-def _branch_cap_mm(population: DRGPopulation, idx: NDArray[np.int64]) -> float:
-    """Longest branch every neuron of ``idx`` can hold (its shortest polyline, less a margin)."""
-    lengths = [population.branch_length_mm(int(i), b) for i in idx
-               for b in ("peripheral", "central")]  # fmt: skip
-    return min(lengths) - BRANCH_MARGIN_MM
+def _branch_caps_mm(population: DRGPopulation, idx: NDArray[np.int64]) -> tuple[float, float]:
+    """Longest (peripheral, central) branch every neuron of ``idx`` can hold: its shortest
+    polyline on that side, less a margin."""
+    return tuple(  # type: ignore[return-value]
+        min(population.branch_length_mm(int(i), b) for i in idx) - BRANCH_MARGIN_MM
+        for b in ("peripheral", "central")
+    )
 
 
 def _groups(population: DRGPopulation) -> dict[tuple[str, float, float, float], list[int]]:
@@ -385,8 +388,9 @@ def drg_map(
     points, spans = [], {}
     start = 0
     for key, idx in groups.items():
-        cap = _branch_cap_mm(population, np.asarray(idx))
-        g = cell_geometry(key[0], key[1], key[2], key[3], min(lengths[key[0]], cap))
+        caps = _branch_caps_mm(population, np.asarray(idx))
+        wanted = lengths[key[0]]
+        g = cell_geometry(*key, (min(wanted, caps[0]), min(wanted, caps[1])))
         cables[key] = (g, node_sites(g))
         for i in idx:
             points.append(population_section_points_mm(g, population, i))
