@@ -118,7 +118,11 @@ def test_p1_abeta_before_c(pulse_width_us: float) -> None:
     assert median_ma(m, "c") > median_ma(m, "abeta")
     a50 = median_ma(m, "abeta")  # half the Aβ neurons have a threshold at or below it
     assert np.isfinite(a50)
-    assert m.fractions(a50)["c"] <= 0.01
+    # every C threshold found counts here, whatever its status (a block-suspected C neuron
+    # still fires at its threshold): the stricter reading of "C fire"
+    c = m.population.type == "c"
+    fired = np.sum(np.isfinite(m.threshold_ma[c]) & (m.threshold_ma[c] <= a50))
+    assert fired / np.sum(c) <= 0.01
 
 
 # --- P2 ---------------------------------------------------------------------------------------
