@@ -167,6 +167,17 @@ def _fibers_c_neuron() -> None:
         cells.c_neuron_parameters.cache_clear()
 
 
+def _fibers_sundt_slow() -> None:
+    from neurostim.fibers import cells, slow_channels
+
+    slow_channels.slow_parameters.cache_clear()
+    try:
+        for name in cells.MECHANISM_SETS:
+            cells.c_neuron_geometry(axon_length_um=100.0, mechanisms=name)
+    finally:
+        slow_channels.slow_parameters.cache_clear()
+
+
 def _circuit() -> None:
     """What the circuit code reads: the network, its inputs, the paradigms, the plots."""
     import matplotlib
@@ -252,6 +263,7 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.fibers", "mrg_interpolation.toml", _fibers_mrg_interpolation),
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
     ("neurostim.fibers", "drg_c_neuron.toml", _fibers_c_neuron),
+    ("neurostim.fibers", "sundt_slow.toml", _fibers_sundt_slow),
     ("neurostim.fibers", "nerve_fibers.toml", lambda: _fibers_nerve()),
     ("neurostim.patient", "indications.toml", _patient_indications),
     ("neurostim.patient", "regions.toml", _patient_regions),

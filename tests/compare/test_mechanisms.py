@@ -11,7 +11,8 @@ from neurostim.compare import NeuronUnavailableError, _mechanisms
 
 def test_mod_files_are_shipped() -> None:
     names = set(_mechanisms._mod_sources())
-    assert {"nsmrgnode.mod", "nssundtna.mod", "nssundtkdr.mod"} <= names
+    assert {"nsmrgnode.mod", "nssundtna.mod", "nssundtkdr.mod", "nssundtkcnq.mod", "nssundtcal.mod",
+            "nssundtsk.mod", "nssundtpump.mod"} <= names  # fmt: skip
 
 
 def test_failed_compilation_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -36,6 +36,17 @@ def test_c_neuron_at_its_defaults_is_the_sundt_cell() -> None:
                 "node_sections", "parent"):  # fmt: skip
         np.testing.assert_array_equal(getattr(g, key), getattr(ref, key), err_msg=key)
     assert g.detection == ref.detection and g.channel_params == ref.channel_params
+    np.testing.assert_array_equal(g.channel_scales, ref.channel_scales)  # soma Na 0.02/0.04
+
+
+@pytest.mark.parametrize("mechanisms", ["m", "m-ca-sk", "m-ca-sk-pump"])
+def test_c_neuron_slow_mechanisms_are_placed_as_in_the_sundt_cell(mechanisms: str) -> None:
+    g = neuron_geometry("c", peripheral_um=0.8, stem_um=1.4, central_um=0.4,
+                        mechanisms=mechanisms)  # fmt: skip
+    ref = c_neuron_geometry(mechanisms=mechanisms)
+    assert g.model == ref.model == "sundt_slow" and g.channel_params == ref.channel_params
+    np.testing.assert_array_equal(g.channel_scales, ref.channel_scales)
+    np.testing.assert_array_equal(g.g_axial_us, ref.g_axial_us)
 
 
 def test_abeta_stem_restates_the_graham_hybrid() -> None:
@@ -59,7 +70,7 @@ def test_abeta_stem_restates_the_graham_hybrid() -> None:
     assert (g.kind[0], g.kind[1]) == ("soma", "initial_segment")
     assert (tab["diameter_um"][0], g.length_um[0]) == (80.0, 80.0)
     assert (tab["diameter_um"][1], g.length_um[1]) == (5.0, 200.0)
-    np.testing.assert_allclose(g.extra["channel_scale"][:2], [[0.15, 0.15, 1.0], [0.25, 0.25, 1.0]])
+    np.testing.assert_allclose(g.channel_scales[:2], [[0.15, 0.15, 1.0], [0.25, 0.25, 1.0]])
 
 
 @pytest.mark.parametrize(
@@ -124,3 +135,14 @@ def test_bad_input_is_refused_with_the_field(kwargs: dict[str, object], field: s
     with pytest.raises(InputError) as err:
         neuron_geometry(kind, **args)  # type: ignore[arg-type]
     assert err.value.field == field
+
+
+def test_every_cell_parameter_has_a_tag_and_a_source() -> None:
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("neurostim.drg").joinpath("data/cells.toml").read_text("utf-8")
+    for table, rows in tomllib.loads(text).items():
+        for key, row in rows.items():
+            assert row.get("tag") in {"S", "R", "V", "ours"}, (table, key)
+            assert str(row.get("source", "")).strip(), (table, key)

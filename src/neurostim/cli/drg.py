@@ -94,7 +94,8 @@ def _print_follow(data: dict[str, Any]) -> None:
                       f"{r['crossed']}{mark}")  # fmt: skip
     console.print(table)
     rate = data["following_rate_hz"]
-    console.print(f"following rate: {'none' if rate is None else f'{rate:g} Hz'} "
+    bound = ">= " if data["every_rate_followed"] else ""
+    console.print(f"following rate: {'none' if rate is None else f'{bound}{rate:g} Hz'} "
                   f"(intracellular {stim['amplitude_na']:.3g} nA = 2 x threshold, "
                   f"{stim['pulse_width_ms']:g} ms, on the {stim['branch']} branch)")  # fmt: skip
     if data["adelta_kinetics_provisional"]:

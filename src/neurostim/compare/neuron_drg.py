@@ -39,21 +39,24 @@ from neurostim.fibers.cells import (
     mrg_t_junction_geometry,
 )
 from neurostim.fibers.geometry import CableGeometry
+from neurostim.fibers.slow_channels import slow_parameters
 from neurostim.fibers.sundt import sundt_parameters
 
 
 def build_c_neuron(
-    temperature_c: float = 37.0, axon_length_um: float | None = None
+    temperature_c: float = 37.0, axon_length_um: float | None = None, mechanisms: str = "na-k"
 ) -> tuple[NrnFiber, NDArray[np.int64], Any]:
-    """The C neuron in NEURON.
+    """The C neuron in NEURON, with the slow mechanisms of ``mechanisms`` (``cells``
+    ``MECHANISM_SETS``) where ``c_neuron_geometry`` places them (``_insert_slow``).
 
     Returns the fiber (its sections in ``c_neuron_geometry``'s order, the junction left out:
     it is NEURON's zero-area node), the ``c_neuron_geometry`` index of each of its sections
     (n_sections - 1,), and the stem section whose 1 end is the junction.
     """
     h = load_mechanisms()
-    g = c_neuron_geometry(temperature_c, axon_length_um)
+    g = c_neuron_geometry(temperature_c, axon_length_um, mechanisms)
     p = c_neuron_parameters()
+    active = {int(s): j for j, s in enumerate(g.active_sections)}
     el = p["electrical"]
     ch = sundt_parameters()["channels"]
     junction = g.named_sections["t_junction"]
@@ -78,6 +81,8 @@ def build_c_neuron(
         sec.insert("nssundtkdr")
         if i == g.named_sections["soma"]:
             sec.gnabar_nssundtna = p["soma"]["g_na_s_per_cm2"]
+        if g.model == "sundt_slow":
+            _insert_slow(sec, g.channel_params, g.channel_scales[active[i]])
         parent = int(g.parents[i])
         if parent == junction:  # both T sections hang from the stem's 1 end
             parent = int(g.parents[junction])
@@ -89,6 +94,39 @@ def build_c_neuron(
                      g.arc_um[order], float(sundt_parameters()["constants"]["v_rest_mv"]),
                      temperature_c)  # fmt: skip
     return fiber, np.array(order, np.int64), sections[int(g.parents[junction])]
+
+
+def _insert_slow(sec: Any, prm: Any, scale: NDArray[np.float64]) -> None:
+    """KCNQ, CaL, SK and the pump (``mod/nssundt*.mod``) in ``sec`` where ``scale`` (the
+    section's row of ``channel_scale``: na, k, kcnq, cal, sk, pump) is not 0."""
+    kcnq = slow_parameters()["kcnq"]
+    _, _, s_kcnq, s_cal, s_sk, s_pump = (float(x) for x in scale)
+    if s_kcnq > 0:
+        sec.insert("nssundtkcnq")
+        sec.gbar_nssundtkcnq = prm.g_kcnq_s_per_cm2 * s_kcnq
+        sec.erev_k_nssundtkcnq = prm.e_k_mv
+        sec.vshift_nssundtkcnq = prm.kcnq_vshift_mv
+        sec.q10_nssundtkcnq = kcnq["q10"]
+        sec.tref_nssundtkcnq = kcnq["t_ref_c"]
+    if s_cal > 0:
+        sec.insert("nssundtcal")
+        sec.gbar_nssundtcal = prm.g_cal_s_per_cm2 * s_cal
+        sec.erev_ca_nssundtcal = prm.e_ca_mv
+    if s_sk > 0:
+        sec.insert("nssundtsk")
+        sec.gbar_nssundtsk = prm.g_sk_s_per_cm2 * s_sk
+        sec.erev_k_nssundtsk = prm.e_k_mv
+        sec.ca0_nssundtsk = prm.ca_rest_mm
+        sec.tau_nssundtsk = prm.ca_tau_ms
+        sec.b_nssundtsk = prm.sk_b_mm_cm2_per_ma_ms
+        sec.f_nssundtsk = prm.sk_ca_fraction
+    if s_pump > 0:
+        sec.insert("nssundtpump")
+        sec.imax_nssundtpump = prm.pump_max_ma_per_cm2 * s_pump
+        sec.km_nssundtpump = prm.pump_km_mm
+        sec.hill_nssundtpump = prm.pump_hill
+        sec.nai0_nssundtpump = prm.na_i_rest_mm
+        sec.flux_nssundtpump = prm.na_flux_mm_um_per_ms
 
 
 def _diameters(kind: tuple[str, ...]) -> list[float]:
@@ -116,21 +154,28 @@ def neuron_c_neuron_response(
     tstop_ms: float = 30.0,
     temperature_c: float = 37.0,
     axon_length_um: float | None = None,
+    mechanisms: str = "na-k",
+    pulses: int = 1,
+    period_ms: float = 10.0,
 ) -> dict[str, NDArray[np.float64]]:
-    """IClamp of ``amplitude_na`` at ``stim_section`` (``c_neuron_geometry`` numbering).
+    """IClamp of ``amplitude_na`` at ``stim_section`` (``c_neuron_geometry`` numbering), or a
+    train of ``pulses`` such pulses every ``period_ms``, in the cell with ``mechanisms``.
 
     Returns ``v_mv`` (n_recorded, n_steps) after every step at ``record_sections`` (the
     junction's number records NEURON's zero-area node at the stem's 1 end) and
     ``first_ap_ms`` (n_sections,) by the -30 mV APCount rule, NaN at the junction and where
     none.
     """
-    fiber, order, stem_end = build_c_neuron(temperature_c, axon_length_um)
+    fiber, order, stem_end = build_c_neuron(temperature_c, axon_length_um, mechanisms)
     h = fiber.h
     where = {int(s): k for k, s in enumerate(order)}
-    g = c_neuron_geometry(temperature_c, axon_length_um)
+    g = c_neuron_geometry(temperature_c, axon_length_um, mechanisms)
     junction = g.named_sections["t_junction"]
-    stim = h.IClamp(fiber.segments[where[int(stim_section)]])
-    stim.delay, stim.dur, stim.amp = delay_ms, duration_ms, amplitude_na
+    clamps = []
+    for k in range(pulses):
+        stim = h.IClamp(fiber.segments[where[int(stim_section)]])
+        stim.delay, stim.dur, stim.amp = delay_ms + k * period_ms, duration_ms, amplitude_na
+        clamps.append(stim)
     refs = [stem_end(1) if s == junction else fiber.segments[where[s]]
             for s in np.asarray(record_sections).tolist()]  # fmt: skip
     fiber.initialise(dt_ms)

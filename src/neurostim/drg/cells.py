@@ -61,11 +61,16 @@ from numpy.typing import NDArray
 from neurostim.drg._io import shipped_text
 from neurostim.drg.neurons import NEURON_TYPES, neuron_types
 from neurostim.errors import InputError
-from neurostim.fibers.cells import c_neuron_parameters, tree_geometry
-from neurostim.fibers.channels import MRGNodeChannels, SundtChannels
+from neurostim.fibers.cells import MECHANISM_SETS, c_neuron_parameters, tree_geometry
+from neurostim.fibers.channels import SUNDT_CHANNELS, MRGNodeChannels, SundtChannels
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.mrg import mrg_parameters
 from neurostim.fibers.mrg_interpolation import mrg_interpolation_row
+from neurostim.fibers.slow_channels import (
+    SUNDT_SLOW_CHANNELS,
+    SundtSlowChannels,
+    slow_parameters,
+)
 from neurostim.fibers.sundt import sundt_parameters
 from neurostim.units import MM_TO_UM, MOHM_TO_OHM, UM2_TO_CM2, UM_TO_MM
 
@@ -73,11 +78,12 @@ SITES = ("soma", "initial_segment", "stem", "t_junction", "peripheral", "central
 """Site labels of a neuron's sections, from the cell body outwards."""
 BRANCHES = ("stem", "peripheral", "central")
 """The three arms of a pseudounipolar cell meeting at the T junction."""
-MECHANISMS = ("na-k", "m", "m-ca-sk", "m-ca-sk-pump")
+MECHANISMS = MECHANISM_SETS
 """Mechanism sets of the specification (drg.md §3.1): Na/K only, + M current (KCNQ),
-+ L-type Ca and SK, + the Na/K pump."""
-AVAILABLE_MECHANISMS = ("na-k",)
-"""Mechanism sets the kernels run today."""
++ L-type Ca and SK, + the Na/K pump (``fibers.cells.MECHANISM_SETS``)."""
+AVAILABLE_MECHANISMS = {"abeta": ("na-k",), "adelta": ("na-k",), "c": MECHANISM_SETS}
+"""Mechanism sets each type runs: the slow mechanisms are Sundt et al.'s, for the C neuron
+(``fibers.slow_channels``); the MRG cells have the node's Na/K only."""
 TIED_TO_BATH_MOHM_PER_CM = 1.0
 """Periaxonal resistance placeholder of sections tied to the bath (not used by the solver)."""
 
@@ -134,12 +140,12 @@ def _check_inputs(
         raise InputError("neuron_type", neuron_type, f"allowed: {', '.join(NEURON_TYPES)}")
     if mechanisms not in MECHANISMS:
         raise InputError("mechanisms", mechanisms, f"allowed: {', '.join(MECHANISMS)}")
-    if mechanisms not in AVAILABLE_MECHANISMS:
+    if mechanisms not in AVAILABLE_MECHANISMS[neuron_type]:
         raise InputError(
             "mechanisms",
             mechanisms,
-            f"allowed today: {', '.join(AVAILABLE_MECHANISMS)} (the slow mechanisms "
-            "M, CaL, SK and the Na/K pump are not in the fiber kernels yet)",
+            f"allowed for {neuron_type}: {', '.join(AVAILABLE_MECHANISMS[neuron_type])} (the "
+            "slow mechanisms M, CaL, SK and the Na/K pump are modelled for the C neuron only)",
         )
     for name, value in (("peripheral_um", peripheral_um), ("stem_um", stem_um),
                         ("central_um", central_um)):  # fmt: skip
@@ -193,9 +199,10 @@ def neuron_geometry(
     CableGeometry
         With ``named_sections``, detection at ``central_end``, and in ``extra``:
         ``neuron_type``, ``sites`` and ``branch`` (tuples, one label per section),
-        ``distance_from_t_um`` (n_sections,), ``channel_scale`` (n_active, n_channels) (the
-        density factors of each active section: MRG (naf, nap, ks), Sundt (na, k)),
-        ``adelta_kinetics_provisional``, ``mechanisms``.
+        ``distance_from_t_um`` (n_sections,), ``adelta_kinetics_provisional``,
+        ``mechanisms``, ``section_table`` (the NEURON section properties); the density factors
+        of each active section in ``channel_scale`` (n_active, n_channels): MRG (naf, nap,
+        ks), Sundt (na, k).
     """
     offsets = _check_inputs(neuron_type, peripheral_um, stem_um, central_um, branch_length_mm,
                             node_offset, temperature_c, mechanisms)  # fmt: skip
@@ -203,7 +210,7 @@ def neuron_geometry(
     raw = p["branch_length_mm"] if branch_length_mm is None else branch_length_mm
     both = np.atleast_1d(np.asarray(raw, dtype=np.float64))
     length_mm = (float(both[0]), float(both[-1]))
-    if neuron_type == "c":
+    if p["kinetics"] == "sundt":
         secs, named, model = _c_sections(peripheral_um, stem_um, central_um, length_mm)
     else:
         secs, named, model = _mrg_sections(neuron_type, peripheral_um, stem_um, central_um,
@@ -410,7 +417,7 @@ def _c_sections(
         if r["parent"] == junction:
             r["site"] = "t_junction"
     s.rows[stem_end]["site"] = "t_junction"
-    s.rows[soma]["na"] = float(p["soma_na_factor"])
+    s.rows[soma]["na"] = float(cp["soma"]["g_na_s_per_cm2"] / ch["g_na_s_per_cm2"])
     s.rows[soma]["k"] = float(p["soma_k_factor"])
     return s, named, "sundt"
 
@@ -429,15 +436,25 @@ def _assemble(
     col = s.column
     active = col("active").astype(bool)
     if model == "mrg":
-        params: MRGNodeChannels | SundtChannels = MRGNodeChannels.from_data(
+        params: MRGNodeChannels | SundtChannels | SundtSlowChannels = MRGNodeChannels.from_data(
             mrg_parameters()["node_channels"], temperature_c
         )
         v_rest = float(mrg_parameters()["constants"]["v_rest_mv"])
         scale = np.column_stack([col("na"), col("na"), col("k")])[active]  # naf, nap, ks
     else:
-        params = SundtChannels.from_data(sundt_parameters()["channels"], temperature_c)
+        ch = sundt_parameters()["channels"]
         v_rest = float(sundt_parameters()["constants"]["v_rest_mv"])
-        scale = np.column_stack([col("na"), col("k")])[active]  # na, k
+        if mechanisms == "na-k":
+            params = SundtChannels.from_data(ch, temperature_c)
+            scale = np.column_stack([col("na"), col("k")])[active]  # SUNDT_CHANNELS
+        else:  # Sundt et al.'s slow mechanisms, placed by section kind (data/sundt_slow.toml)
+            model = "sundt_slow"
+            params = SundtSlowChannels.from_data(ch, slow_parameters(), temperature_c)
+            placed = slow_parameters()["sets"][mechanisms]
+            kinds = col("kind")[active]
+            slow = [np.isin(kinds, placed.get(name, [])).astype(float)
+                    for name in SUNDT_SLOW_CHANNELS[len(SUNDT_CHANNELS):]]  # fmt: skip
+            scale = np.column_stack([col("na")[active], col("k")[active], *slow])
     g = tree_geometry(
         model=model,
         kind=tuple(str(k) for k in col("kind")),
@@ -458,13 +475,13 @@ def _assemble(
         xc_uf_per_cm2=col("xc").astype(float),
         named_sections=named,
         detection_section=named["central_end"],
+        channel_scale=scale.astype(float),
     )
     g.extra.update(
         neuron_type=neuron_type,
         sites=tuple(str(x) for x in col("site")),
         branch=tuple(str(x) for x in col("branch")),
         distance_from_t_um=col("distance_um").astype(float),
-        channel_scale=scale.astype(float),
         adelta_kinetics_provisional=neuron_type == "adelta",
         mechanisms=mechanisms,
         section_table={k: col(k) for k in s.rows[0]},

@@ -13,7 +13,8 @@ APs are assigned to pulses by their arrival time (``pulses_answered``), so an ec
 soma's late spike re-exciting the stem and sending a second AP out both branches) does not
 count as a pulse; ``aps_at_far_end`` counts every AP there. The following rate
 is the highest rate of the ascending list below the first rate at which a pulse failed to cross
-(None when the lowest rate already fails).
+(None when the lowest rate already fails); when every rate was followed it is only a lower
+bound (``every_rate_followed`` in the JSON).
 
 Time steps: 5 µs for the MRG cells, 10 µs for the Sundt C neuron, whose branches are shortened
 to 2 mm for trains (the T region, stem and 100 µm T sections, is SU15's; ``c_branch_length_mm``).
@@ -82,6 +83,7 @@ class FollowResult:
             "mechanisms": self.mechanisms,
             "direction": self.direction,
             "following_rate_hz": self.following_rate_hz,
+            "every_rate_followed": all(r.followed for r in self.rates),
             "rates": [
                 {
                     "rate_hz": r.rate_hz,
@@ -209,7 +211,8 @@ def train_following(
     ----------
     neuron_type : {"abeta", "adelta", "c"}
     mechanisms : str
-        A set of ``cells.MECHANISMS`` (``cells.AVAILABLE_MECHANISMS`` today).
+        A set of ``cells.MECHANISMS`` that the type runs (``cells.AVAILABLE_MECHANISMS``:
+        all four for the C neuron, ``na-k`` for the MRG cells).
     rates_hz : sequence of float, optional
         Train rates (Hz), default ``rates_hz`` of data/cells.toml [follow]; sorted ascending.
     n_pulses : int, optional

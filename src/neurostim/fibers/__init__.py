@@ -10,7 +10,12 @@ class: ``nerve_fibers``). See docs/fibers.md and docs/nerve.md.
 
 from neurostim.fibers.batch import protocol_thresholds
 from neurostim.fibers.cases import ProtocolCase, point_source_phi_mv_per_ma, pulse_waveform
-from neurostim.fibers.cells import c_neuron_geometry, mrg_t_junction_geometry, tree_geometry
+from neurostim.fibers.cells import (
+    MECHANISM_SETS,
+    c_neuron_geometry,
+    mrg_t_junction_geometry,
+    tree_geometry,
+)
 from neurostim.fibers.geometry import CableGeometry, points_along_polyline
 from neurostim.fibers.models import (
     Fiber,
@@ -34,6 +39,7 @@ from neurostim.fibers.tree import reroot
 from neurostim.fibers.velocity import conduction_velocity, model_conduction_velocity
 
 __all__ = [
+    "MECHANISM_SETS",
     "STATUSES",
     "CableGeometry",
     "Fiber",

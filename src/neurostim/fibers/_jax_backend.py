@@ -178,7 +178,7 @@ def _float64():
 
 # --- the shared equations, over jax.numpy --------------------------------------------------
 
-EQUATIONS = equations(jnp.exp, jnp.where)
+EQUATIONS = equations(jnp.exp, jnp.where, log=jnp.log)
 """``channels.equations`` over ``jax.numpy`` (the same definitions as the other backends)."""
 
 

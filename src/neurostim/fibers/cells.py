@@ -13,7 +13,12 @@ it through their own half-resistances, which is NEURON's matrix exactly.
 compartments of about 8.333 um, sealed ends, every compartment active; the soma has half the Na
 density (0.02 S/cm2, SU15), through ``CableGeometry.channel_scale``. Named sections: ``soma``,
 ``stem_end``, ``t_junction``, ``peripheral_end``, ``central_end``; APs are counted at the last
-central compartment (what reaches the cord).
+central compartment (what reaches the cord). ``mechanisms`` adds the slow mechanisms of Sundt et
+al. (``slow_channels.py``) as named sets (``MECHANISM_SETS``, placed by section kind in
+data/sundt_slow.toml): ``"na-k"`` (default, Na/K only), ``"m"`` (+ KCNQ/M current, 0.0004 S/cm2
+in soma, stem and T sections; their Fig. 5d), ``"m-ca-sk"`` (+ L-type Ca and SK at the soma;
+Fig. 8c) and ``"m-ca-sk-pump"`` (+ Na/K pump with Na accumulation in stem and T sections;
+Fig. 8c); e.g. ``c_neuron_geometry(mechanisms="m-ca-sk")``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from numpy.typing import NDArray
 from neurostim.errors import InputError
 from neurostim.fibers.channels import SUNDT_CHANNELS, MRGNodeChannels, SundtChannels
 from neurostim.fibers.geometry import CableGeometry, half_resistances_mohm, section_coefficients
+from neurostim.fibers.slow_channels import SUNDT_SLOW_CHANNELS, SundtSlowChannels, slow_parameters
 from neurostim.fibers.sundt import sundt_parameters
 from neurostim.units import SIEMENS_TO_MICROSIEMENS
 
@@ -46,7 +52,7 @@ def tree_geometry(
     e_pas_mv: NDArray[np.float64],
     u_fixed: NDArray[np.bool_],
     active: NDArray[np.bool_],
-    channel_params: MRGNodeChannels | SundtChannels,
+    channel_params: MRGNodeChannels | SundtChannels | SundtSlowChannels,
     v_rest_mv: float,
     temperature_c: float,
     xraxial_mohm_per_cm: NDArray[np.float64] | None = None,
@@ -126,11 +132,22 @@ def _pieces(length_um: float, target_um: float) -> int:
     return max(1, round(length_um / target_um))
 
 
+MECHANISM_SETS = ("na-k", "m", "m-ca-sk", "m-ca-sk-pump")
+"""The C neuron's mechanism sets (data/sundt_slow.toml [sets]): Na/K only; + KCNQ in soma, stem
+and T sections; + CaL and SK at the soma; + the Na/K pump with Na accumulation in stem and T."""
+
+
 def c_neuron_geometry(
-    temperature_c: float = 37.0, axon_length_um: float | None = None
+    temperature_c: float = 37.0,
+    axon_length_um: float | None = None,
+    mechanisms: str = "na-k",
 ) -> CableGeometry:
     """The pseudounipolar C neuron (see the module docstring); ``axon_length_um`` overrides
-    the 5 mm of each branch's axon beyond its T section."""
+    the 5 mm of each branch's axon beyond its T section; ``mechanisms`` (``MECHANISM_SETS``)
+    adds Sundt et al.'s slow mechanisms where the set places them (kinetic model
+    ``sundt_slow``, ``slow_channels.py``; ``"na-k"`` keeps the plain ``sundt`` kinetics)."""
+    if mechanisms not in MECHANISM_SETS:
+        raise InputError("mechanisms", mechanisms, f"one of {', '.join(MECHANISM_SETS)}")
     p = c_neuron_parameters()
     geo, el = p["geometry"], p["electrical"]
     ch = sundt_parameters()["channels"]
@@ -165,10 +182,18 @@ def c_neuron_geometry(
     n = len(kind)
     junction = np.array([k == "junction" for k in kind])
     active = ~junction
-    scale = np.ones((int(active.sum()), len(SUNDT_CHANNELS)))
-    scale[0, SUNDT_CHANNELS.index("na")] = p["soma"]["g_na_s_per_cm2"] / ch["g_na_s_per_cm2"]
+    names = SUNDT_CHANNELS if mechanisms == "na-k" else SUNDT_SLOW_CHANNELS
+    scale = np.ones((int(active.sum()), len(names)))
+    scale[0, names.index("na")] = p["soma"]["g_na_s_per_cm2"] / ch["g_na_s_per_cm2"]
+    params: SundtChannels | SundtSlowChannels = SundtChannels.from_data(ch, temperature_c)
+    placed = slow_parameters()["sets"][mechanisms]  # na-k places no slow mechanism
+    if mechanisms != "na-k":
+        active_kind = np.array(kind)[active]
+        for col, name in enumerate(names[2:], start=2):
+            scale[:, col] = np.isin(active_kind, placed.get(name, [])).astype(float)
+        params = SundtSlowChannels.from_data(ch, slow_parameters(), temperature_c)
     return tree_geometry(
-        model="sundt",
+        model="sundt" if mechanisms == "na-k" else "sundt_slow",
         kind=tuple(kind),
         parent=np.array(parent, np.int64),
         diameter_um=np.array(diam),
@@ -179,7 +204,7 @@ def c_neuron_geometry(
         e_pas_mv=np.full(n, ch["e_leak_mv"]),
         u_fixed=np.ones(n, bool),
         active=active,
-        channel_params=SundtChannels.from_data(ch, temperature_c),
+        channel_params=params,
         v_rest_mv=float(sundt_parameters()["constants"]["v_rest_mv"]),
         temperature_c=temperature_c,
         named_sections={
@@ -313,4 +338,10 @@ def mrg_t_junction_geometry(
     )
 
 
-__all__ = ["c_neuron_geometry", "c_neuron_parameters", "mrg_t_junction_geometry", "tree_geometry"]
+__all__ = [
+    "MECHANISM_SETS",
+    "c_neuron_geometry",
+    "c_neuron_parameters",
+    "mrg_t_junction_geometry",
+    "tree_geometry",
+]

@@ -1,4 +1,5 @@
-"""Membrane channel kinetics: MRG node (McIntyre 2002) and Sundt C-fiber (nahh + borgkdr).
+"""Membrane channel kinetics: MRG node (McIntyre 2002) and Sundt C-fiber (nahh + borgkdr), and
+the Sundt C neuron with slow mechanisms (``sundt_slow``: equations in ``slow_channels.py``).
 
 Each equation is written once, in ``equations``, with plain arithmetic and two functions handed
 in: ``exp`` and ``where(condition, if_true, if_false)``. The backends build their own copy from
@@ -52,6 +53,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
+from neurostim.fibers.slow_channels import SundtSlowChannels, slow_kinetics
 from neurostim.units import MV_TO_V
 
 MRG_CHANNELS = ("naf", "nap", "ks")
@@ -153,6 +155,7 @@ class Equations(NamedTuple):
 
     mrg: Kinetics
     sundt: Kinetics
+    sundt_slow: Kinetics
     cnexp: Callable[..., Any]
 
     def of(self, model: str) -> Kinetics:
@@ -168,8 +171,9 @@ def equations(
     exp: Callable[[Any], Any],
     where: Callable[[Any, Any, Any], Any],
     jit: Callable[[Callable[..., Any]], Callable[..., Any]] = _identity,
+    log: Callable[[Any], Any] = np.log,
 ) -> Equations:
-    """The channel equations built over ``exp`` and ``where`` (compiled by ``jit`` if given).
+    """The channel equations built over ``exp``, ``where`` and ``log`` (compiled by ``jit``).
 
     Both branches of every ``where`` are evaluated; the guarded ones are made finite first (the
     same values as a branch, whatever the backend).
@@ -274,6 +278,7 @@ def equations(
     return Equations(
         mrg=Kinetics(4, MRG_CHANNELS, mrg_gates, mrg_rest, mrg_current, mrg_advance),
         sundt=Kinetics(4, SUNDT_CHANNELS, sundt_gates, sundt_rest, sundt_current, sundt_advance),
+        sundt_slow=Kinetics(*slow_kinetics(exp, where, log, jit, sundt_gates, f_trap, cnexp)),
         cnexp=cnexp,
     )
 
@@ -283,12 +288,14 @@ def _select(condition, if_true, if_false):
     return if_true if condition else if_false
 
 
-SCALAR = equations(math.exp, _select, njit(cache=True, error_model="numpy", inline="always"))
+SCALAR = equations(
+    math.exp, _select, njit(cache=True, error_model="numpy", inline="always"), math.log
+)
 """The equations on floats, compiled with Numba (callable from Python and from kernels; inlined
 into a kernel at Numba's level, which keeps the kernels as fast as hand-written rates)."""
 ARRAY = equations(np.exp, np.where)
 """The equations on NumPy arrays of any shape (overflow in a discarded branch is harmless)."""
-CHANNELS = {"mrg": MRGNodeChannels, "sundt": SundtChannels}
+CHANNELS = {"mrg": MRGNodeChannels, "sundt": SundtChannels, "sundt_slow": SundtSlowChannels}
 """The parameter type of each model."""
 _MODEL_OF = {cls: name for name, cls in CHANNELS.items()}
 

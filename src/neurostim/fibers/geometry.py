@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from neurostim.errors import InputError
 from neurostim.fibers.channels import MRGNodeChannels, SundtChannels, channel_names
+from neurostim.fibers.slow_channels import SundtSlowChannels
 from neurostim.fibers.tree import chain_parent, check_topology, is_chain
 from neurostim.units import (
     MOHM_TO_OHM,
@@ -39,7 +40,7 @@ class CableGeometry:
     Attributes
     ----------
     model : str
-        ``"mrg"`` or ``"sundt"`` (selects the channel kinetics).
+        ``"mrg"``, ``"sundt"`` or ``"sundt_slow"`` (selects the channel kinetics).
     kind : tuple of str, length n_sections
         Section type (``"node"``, ``"mysa"``, ``"flut"``, ``"stin"``, ``"end"``).
     length_um, arc_um : ndarray of shape (n_sections,)
@@ -95,7 +96,7 @@ class CableGeometry:
     active_sections: NDArray[np.int64]
     active_area_cm2: NDArray[np.float64]
     node_sections: NDArray[np.int64]
-    channel_params: MRGNodeChannels | SundtChannels
+    channel_params: MRGNodeChannels | SundtChannels | SundtSlowChannels
     v_rest_mv: float
     temperature_c: float
     diameter_um: float

@@ -45,7 +45,7 @@ from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.solver import simulate
 from neurostim.fibers.tree import cut_end_nodes
 
-BLOCK_MIN_NODES = {"mrg": 3, "sundt": 12}
+BLOCK_MIN_NODES = {"mrg": 3, "sundt": 12, "sundt_slow": 12}
 """Nodes that must fire in the final sub-threshold trial to call it blocked (a propagating AP
 stopped short of the detection node). MRG: one or two nodes are a passive excursion above
 -30 mV under the electrode during a short strong pulse. Sundt (8.3 um compartments): a local

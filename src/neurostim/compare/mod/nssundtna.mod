@@ -8,7 +8,8 @@ unmyelinated sensory neuron: a modeling study. J Neurophysiol 114:3140-3153, 201
 with the shifts folded into the numbers, as stated in neurostim's
 docs/reference/fiber-models.md section 5.
 
-I = gnabar m^3 h (v - erev_na)
+I = gnabar m^3 h (v - erev_na), written as the na ion's current (so that the Na/K pump
+mechanism nssundtpump can read it; no mechanism reads ena: the reversal is erev_na)
 q = 3^((T - 30)/10);  F(x, y) = x / (exp(x/y) - 1), or y (1 - x/(2y)) when |x/y| < 1e-6
 alpha_m = 0.32 q F(-45.9 - v, 4)      beta_m = 0.28 q F(v + 18.9, 5)
 alpha_h = 0.128 q exp(-(v + 54)/18)   beta_h = 4 q / (1 + exp(-(v + 31)/5))
@@ -16,8 +17,8 @@ ENDCOMMENT
 
 NEURON {
     SUFFIX nssundtna
-    NONSPECIFIC_CURRENT ina_s
-    RANGE gnabar, erev_na, ina_s, minf, hinf, mtau, htau
+    USEION na WRITE ina
+    RANGE gnabar, erev_na, minf, hinf, mtau, htau
 }
 
 UNITS {
@@ -37,7 +38,7 @@ STATE {
 
 ASSIGNED {
     v (mV)
-    ina_s (mA/cm2)
+    ina (mA/cm2)
     minf hinf
     mtau (ms)
     htau (ms)
@@ -45,7 +46,7 @@ ASSIGNED {
 
 BREAKPOINT {
     SOLVE states METHOD cnexp
-    ina_s = gnabar * m * m * m * h * (v - erev_na)
+    ina = gnabar * m * m * m * h * (v - erev_na)
 }
 
 INITIAL {
