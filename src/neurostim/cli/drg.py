@@ -1,5 +1,6 @@
 """``neurostim drg``: dorsal root ganglion stimulation.
 
+``drg map``: what a DRG program recruits in one ganglion (``neurostim.drg.map.drg_map``).
 ``drg follow``: train following at a pseudounipolar neuron's T junction
 (``neurostim.drg.follow.train_following``, drg.md §4 P4). Each command lives in its own
 function below and registers itself on the group ``app``.
@@ -7,12 +8,27 @@ function below and registers itself on the group ``app``.
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from neurostim.cli._common import OneLineErrors, console, guarded, print_json
+from neurostim._files import IMAGE_SUFFIXES, check_output_path, write_text
+from neurostim.cli._common import (
+    EXIT_INVALID,
+    OneLineErrors,
+    console,
+    err_console,
+    fail,
+    guarded,
+    print_json,
+)
+from neurostim.device import check_program
 from neurostim.errors import InputError
 
 app = typer.Typer(
@@ -84,3 +100,132 @@ def _print_follow(data: dict[str, Any]) -> None:
                   f"{stim['pulse_width_ms']:g} ms, on the {stim['branch']} branch)")  # fmt: skip
     if data["adelta_kinetics_provisional"]:
         console.print("A-delta kinetics are provisional (MRG node kinetics at 2-3 um).")
+
+
+# --- drg map ----------------------------------------------------------------------------------
+
+MAP_MESH_LEVELS = ("coarse", "default", "fine")
+MAP_CONDUCTORS = ("drg-fem", "homogeneous")
+MAX_NEURONS = 10_000
+
+
+def _fmt(x: Any, spec: str = ".3g") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+@app.command("map", cls=OneLineErrors)
+@guarded
+def map_command(
+    file: Path = typer.Argument(..., help="Program TOML file (one DRG lead)."),
+    geometry: Path | None = typer.Option(None, help="DRG geometry TOML (overrides the level)."),
+    level: str | None = typer.Option(None, help="Ganglion level: L1-L5, S1 (default L5)."),
+    gap_mm: float | None = typer.Option(None, help="Lead-capsule gap (mm), 0-3."),
+    neurons: int | None = typer.Option(None, help="Neurons per type (default 300)."),
+    seed: int = typer.Option(0, help="Seed of the population."),
+    placement: str = typer.Option("realistic", help="Soma placement: realistic|uniform."),
+    mesh: str = typer.Option("coarse", help="Finite-element mesh: coarse|default|fine."),
+    conductor: str = typer.Option(
+        "drg-fem", help="drg-fem (finite elements) or homogeneous (analytic 0.2 S/m, quick look)."
+    ),
+    train_index: int | None = typer.Option(None, help="Train of a multiplexed program."),
+    neurons_out: Path | None = typer.Option(None, help="Write one CSV row per neuron."),
+    plot: Path | None = typer.Option(None, help="Write the map figure (.png, .svg, .pdf)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Thresholds, initiation sites and recruitment per neuron type (Abeta, Adelta, C).
+
+    Exit code 0: done; 1: the program breaks a device limit; 2: malformed input or impossible
+    geometry (refused before any meshing).
+    """
+    from neurostim.drg import load_drg_geometry
+    from neurostim.drg.map import drg_map
+    from neurostim.errors import InputError
+
+    if mesh not in MAP_MESH_LEVELS:
+        raise InputError("mesh", mesh, f"must be one of {', '.join(MAP_MESH_LEVELS)}")
+    if conductor not in MAP_CONDUCTORS:
+        raise InputError("conductor", conductor, f"must be one of {', '.join(MAP_CONDUCTORS)}")
+    if placement not in ("realistic", "uniform"):
+        raise InputError("placement", placement, "must be one of realistic, uniform")
+    if not 0 <= seed < 2**32:
+        raise InputError("seed", seed, "must be in [0, 2**32)")
+    if neurons is not None and not 1 <= neurons <= MAX_NEURONS:
+        raise InputError("neurons", neurons, f"must be in [1, {MAX_NEURONS}] per type")
+    if plot is not None:
+        check_output_path("plot", plot, IMAGE_SUFFIXES)
+    if neurons_out is not None:
+        check_output_path("neurons_out", neurons_out, (".csv",))
+    overrides = {} if gap_mm is None else {"lead_gap_mm": gap_mm}
+    ganglion = load_drg_geometry(level, geometry, **overrides)
+    checked = check_program(file)
+    if not checked.valid:
+        first = checked.errors[0]
+        raise fail(f"{first.field} = {first.value!r}: {first.message}", EXIT_INVALID)
+    n_total = 3 * (neurons or 300)
+    try:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err_console, disable=json_out, transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("lead, neurons and field", total=n_total)
+            result = drg_map(
+                checked.program, ganglion, n_per_type=neurons, seed=seed,
+                placement=placement, conductor=conductor, mesh_level=mesh,
+                train_index=train_index, base_dir=file.parent,
+                progress=lambda k: bar.advance(task, k),
+                on_stage=lambda s: bar.update(task, description=s),
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        raise fail("interrupted; nothing was written", 130) from None
+    data = result.to_dict()
+    if neurons_out is not None:
+        from neurostim.drg.map import NEURON_COLUMNS
+
+        buf = io.StringIO(newline="")
+        writer = csv.DictWriter(buf, fieldnames=list(NEURON_COLUMNS))
+        writer.writeheader()
+        writer.writerows(result.neuron_rows())
+        write_text(neurons_out, buf.getvalue(), field="neurons_out")
+    if plot is not None:
+        from neurostim.drg.map_plots import plot_map
+
+        plot_map(result, plot)
+    if json_out:
+        print_json(data)
+        return
+    _print_map(data)
+    for path in (neurons_out, plot):
+        if path is not None:
+            console.print(f"wrote {escape(str(path))}")
+
+
+def _print_map(d: dict[str, Any]) -> None:
+    fem = d["fem"]
+    where = (
+        f"finite-element ganglion: {fem['elements']} elements, "
+        f"{'cached' if fem['cache_hit'] else 'solved now'}"
+        if fem.get("elements") is not None
+        else f"conductor {fem.get('conductor', '-')}"
+    )
+    console.print(
+        f"[bold]{escape(str(d['program']))}[/bold] on the {escape(d['level'])} ganglion "
+        f"(dermatome {escape(d['dermatome'])}), {d['amplitude_ma']:g} mA, "
+        f"{d['pulse_width_us']:g} us, lead gap {d['lead_gap_mm']:g} mm; {where}"
+    )
+    t = Table(title="Thresholds and recruitment at the program amplitude")
+    for col in ("type", "neurons", "min (mA)", "median (mA)", "recruited %", "undetermined"):
+        t.add_column(col, justify="right")
+    for r in d["types"]:
+        t.add_row(r["type"], str(r["n_neurons"]), _fmt(r["threshold_min_ma"]),
+                  _fmt(r["threshold_median_ma"]), _fmt(100 * r["fraction_at_program"], ".0f"),
+                  str(r["undetermined"]))  # fmt: skip
+    console.print(t)
+    s = Table(title="Where the action potential starts (neurons with a threshold)")
+    s.add_column("type")
+    sites: dict[str, int] = next(iter(d["initiation_sites"].values()), {})
+    for site in sites:
+        s.add_column(site, justify="right")
+    for name, counts in d["initiation_sites"].items():
+        s.add_row(name, *(str(counts[k]) for k in sites))
+    console.print(s)
+    console.print(f"undetermined neurons: {d['undetermined_neurons']} of {d['n_neurons']}")

@@ -1,0 +1,125 @@
+"""``neurostim drg map`` and ``drg_map``: the command-line contract, refusals before meshing,
+and the arithmetic of the map (fractions, medians, site counts) checked against its own
+per-neuron table.
+
+The contract run uses the analytic homogeneous medium (``--conductor homogeneous``) and one
+neuron per type: the finite-element runs and the published targets are in
+``test_map_targets.py`` (slow).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from neurostim.cli import app
+from neurostim.drg.map import DETERMINED, NEURON_COLUMNS, SITES
+
+PROGRAM = Path(__file__).resolve().parents[2] / "examples" / "programs" / "drg.toml"
+TYPE_KEYS = {"type", "threshold_min_ma", "threshold_median_ma", "fraction_at_program"}
+TOP_KEYS = {"level", "dermatome", "types", "initiation_sites", "fem", "undetermined_neurons"}
+FEM_KEYS = {"elements", "dofs", "mesh_s", "solve_s", "cache_hit", "solver_status", "mesh_level"}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[dict], Path]:  # type: ignore[type-arg]
+    out = tmp_path_factory.mktemp("drgmap")
+    csv_path, png = out / "neurons.csv", out / "map.png"
+    r = CliRunner().invoke(app, [
+        "drg", "map", str(PROGRAM), "--neurons", "1", "--conductor", "homogeneous",
+        "--seed", "2", "--neurons-out", str(csv_path), "--plot", str(png), "--json",
+    ])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    with csv_path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    return json.loads(r.stdout), rows, png
+
+
+def test_json_keys(run) -> None:  # type: ignore[no-untyped-def]
+    data, _, _ = run
+    assert set(data) >= TOP_KEYS
+    assert data["level"] == "L5" and data["dermatome"] == "L5"
+    assert [t["type"] for t in data["types"]] == ["abeta", "adelta", "c"]
+    for row in data["types"]:
+        assert set(row) >= TYPE_KEYS
+        assert 0.0 <= row["fraction_at_program"] <= 1.0
+    assert set(data["initiation_sites"]) == {"abeta", "adelta", "c"}
+    for counts in data["initiation_sites"].values():
+        assert set(counts) == set(SITES)
+    assert set(data["fem"]) >= FEM_KEYS
+    assert isinstance(data["undetermined_neurons"], int)
+
+
+def test_neuron_table_columns(run) -> None:  # type: ignore[no-untyped-def]
+    _, rows, png = run
+    assert list(rows[0]) == list(NEURON_COLUMNS)
+    assert list(NEURON_COLUMNS) == ["type", "soma_x_mm", "soma_y_mm", "soma_z_mm",
+                                    "threshold_ma", "initiation_site", "status"]  # fmt: skip
+    assert sorted(r["type"] for r in rows) == ["abeta", "adelta", "c"]
+    assert png.stat().st_size > 10_000
+
+
+def test_summary_agrees_with_the_table(run) -> None:  # type: ignore[no-untyped-def]
+    """Fractions, minima, medians and site counts recomputed from the per-neuron rows."""
+    data, rows, _ = run
+    amplitude = data["amplitude_ma"]
+    for row in data["types"]:
+        mine = [r for r in rows if r["type"] == row["type"]]
+        ok = [float(r["threshold_ma"]) for r in mine if r["status"] == "ok"]
+        above = sum(r["status"] == "above-max" for r in mine)
+        assert row["fraction_at_program"] == sum(t <= amplitude for t in ok) / len(mine)
+        assert row["threshold_min_ma"] == (min(ok) if ok else None)
+        ranked = sorted(ok) + [math.inf] * above
+        median = float(np.median(ranked)) if ranked else math.inf
+        assert row["threshold_median_ma"] == (median if math.isfinite(median) else None)
+        sites = data["initiation_sites"][row["type"]]
+        assert sum(sites.values()) == len(ok)
+        for r in mine:
+            if r["status"] == "ok":
+                assert r["initiation_site"] in SITES
+    undetermined = sum(r["status"] not in DETERMINED for r in rows)
+    assert data["undetermined_neurons"] == undetermined
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--level", "L9"], "level"),
+        (["--gap-mm", "-0.5"], "lead_gap_mm"),  # the lead inside the capsule
+        (["--gap-mm", "2.0"], "lead_gap_mm"),  # the lead in the foramen's bone
+        (["--neurons", "0"], "neurons"),
+        (["--placement", "clustered"], "placement"),
+        (["--mesh", "huge"], "mesh"),
+        (["--seed", "-1"], "seed"),
+    ],
+)
+def test_refusals_before_meshing(
+    args: list[str], field: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Impossible geometry and bad options: exit 2, one line naming the field, no mesh."""
+    from neurostim.drg.fem import DRGFEM
+
+    def no_mesh(*a: object, **k: object) -> None:
+        raise AssertionError("meshing started")
+
+    monkeypatch.setattr(DRGFEM, "prepare", no_mesh)
+    r = CliRunner().invoke(app, ["drg", "map", str(PROGRAM), *args])
+    assert r.exit_code == 2, r.output
+    assert "Traceback" not in r.output
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert field in lines[0]
+
+
+def test_refuses_an_unknown_geometry_key(tmp_path: Path) -> None:
+    g = tmp_path / "g.toml"
+    g.write_text('level = "L5"\ncapsule_thickness_mm = -0.1\n', encoding="utf-8")
+    r = CliRunner().invoke(app, ["drg", "map", str(PROGRAM), "--geometry", str(g)])
+    assert r.exit_code == 2
+    assert "capsule_thickness_mm" in r.output and "Traceback" not in r.output
