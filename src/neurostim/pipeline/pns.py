@@ -32,7 +32,8 @@ Definitions (peripheral-nerve.md §7; the SCS map's perception/discomfort shape,
   weighted share of the cutaneous Aβ recruited: the territories a pain map is checked against.
 
 A fiber whose search did not end ``ok`` is never counted as recruited; the map says how many
-(``undetermined_fibers``).
+fibers have an unknown state at the program amplitude (``undetermined_fibers``: every status
+but ``ok``, except fibers quiet up to at least that amplitude) and counts each status.
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ C_FIBER_LENGTH_MM = 30.0
 """Length of an unmyelinated fiber [ours; 3601 Sundt compartments]: shorter than the model
 because each compartment is 8.3 um; an end left in a strong field is flagged
 ``end-excitation`` by the threshold search."""
+DEFAULT_MAX_AMPLITUDE_MA = 200.0
+"""Largest amplitude a threshold search tries [ours]: several times the 30 mA of PNS
+stimulators (§6 [R]); a fiber quiet up to it is ``not-bracketed`` and counted as not
+recruited below it."""
 QUANTILES = (0.1, 0.5, 0.9)
 MYELINATED_PROBE_UM = (0.5, 10.0)
 
@@ -200,6 +205,7 @@ class NerveMap:
     coverage_fraction: float = DEFAULT_COVERAGE_FRACTION
     placements: tuple[LeadPlacement, ...] = ()
     return_kind: str = "far_ground"
+    max_amplitude_ma: float = 200.0
 
     # --- selections ---------------------------------------------------------------------
     @property
@@ -365,6 +371,13 @@ class NerveMap:
             })  # fmt: skip
         return rows
 
+    def undetermined_fibers(self, amplitude_ma: float | None = None) -> int:
+        """Fibers whose state at ``amplitude_ma`` (default the program's) is not known: not
+        ``ok`` and not quiet up to at least that amplitude (RecruitmentResult.states)."""
+        a = self.recruitment.amplitude_ma if amplitude_ma is None else amplitude_ma
+        _, determined = self.recruitment.states(a)
+        return int(np.sum(~determined[0]))
+
     # --- output -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The map as plain data; the keys of ``neurostim pns map --json``."""
@@ -415,7 +428,11 @@ class NerveMap:
                     "mesh_level",
                 )
             },
-            "undetermined_fibers": int(np.sum(self.status != "ok")),
+            "undetermined_fibers": self.undetermined_fibers(),
+            "status_counts": {
+                str(s): int(np.sum(self.status == s)) for s in np.unique(self.status)
+            },
+            "max_amplitude_ma": self.max_amplitude_ma,
             "n_fibers": {k: int(np.sum(classes == k)) for k in CLASSES},
         }
 
@@ -450,6 +467,7 @@ def pns_map(
     tolerance_rel: float = 0.01,
     conductor_options: dict[str, Any] | None = None,
     c_fiber_length_mm: float = C_FIBER_LENGTH_MM,
+    max_amplitude_ma: float = DEFAULT_MAX_AMPLITUDE_MA,
 ) -> NerveMap:
     """Map one program train onto one nerve (module docstring).
 
@@ -522,13 +540,14 @@ def pns_map(
         diameter_step_um=DIAMETER_STEP_UM,
     )  # fmt: skip
     rec = recruitment(program, fibers.fibers, conductor=conductor, placements=placements,
-                      train_index=t, tolerance_rel=tolerance_rel)  # fmt: skip
+                      train_index=t, tolerance_rel=tolerance_rel,
+                      max_amplitude_ma=max_amplitude_ma)  # fmt: skip
     return NerveMap(
         program=program, train_index=t, nerve=nerve, electrode=kind, fibers=fibers,
         recruitment=rec, status=rec.status.copy(), models=models,
         sensation_min_fibers=sensation_min_fibers, motor_twitch_fraction=motor_twitch_fraction,
         coverage_fraction=coverage_fraction, placements=tuple(placements),
-        return_kind=ret.kind,
+        return_kind=ret.kind, max_amplitude_ma=max_amplitude_ma,
     )  # fmt: skip
 
 
