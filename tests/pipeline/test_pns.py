@@ -55,7 +55,8 @@ def _map(amplitude_ma: float = 2.0, seed: int = 3) -> NerveMap:
     )  # fmt: skip
     program = load_program(EXAMPLES / "programs" / "vns-cuff.toml")
     return NerveMap(program=program, train_index=0, nerve=nerve, electrode="cuff:livanova-2000",
-                    fibers=fibers, recruitment=rec, status=rec.status, models=class_models())  # fmt: skip
+                    fibers=fibers, recruitment=rec, status=rec.status,
+                    models=class_models())  # fmt: skip
 
 
 def _rows(m: NerveMap) -> list[dict]:
