@@ -72,8 +72,9 @@ def test_map_end_to_end_on_a_small_nerve_in_a_cuff(tmp_path, monkeypatch) -> Non
         'function = "muscle"\n',
         encoding="utf-8",
     )
-    r = runner.invoke(app, ["pns", "map", str(EXAMPLES / "programs" / "vns-cuff.toml"),
-                            "--nerve", str(nerve), "--fibers-per-class", "4", "--json"])  # fmt: skip
+    program = str(EXAMPLES / "programs" / "vns-cuff.toml")
+    r = runner.invoke(app, ["pns", "map", program, "--nerve", str(nerve),
+                            "--fibers-per-class", "4", "--json"])  # fmt: skip
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert d["fem"]["solver_status"] == ["ok", "ok"] and d["fem"]["elements"] > 0
