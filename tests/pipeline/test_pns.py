@@ -189,3 +189,39 @@ def test_electrode_option_swaps_the_lead_or_refuses() -> None:
     with pytest.raises(InputError) as info:  # the coil has no E2
         with_electrode(load_program(EXAMPLES / "programs" / "vns-cuff.toml"), "sprint")
     assert "L1.E2" in info.value.message
+
+
+def test_lead_segments_of_a_multi_contact_lead_and_the_model_checks() -> None:
+    """An 8-ring occipital lead becomes 8 contact segments and 7 insulating gaps along its
+    axis; a contact's area is its side plus each free end (only the two end rings have one);
+    a lead reaching past the model's end is refused before meshing."""
+    from neurostim.device import parse_program_text
+    from neurostim.nerve import ReturnElectrode
+    from neurostim.pipeline import nerve_lead_fem_model, nerve_placements
+    from neurostim.pipeline.nerve_fem import lead_segments
+
+    program = parse_program_text(
+        'name = "ons"\nstimulator = "generic-rechargeable-16"\nleads = ["ons-percutaneous-8"]\n'
+        '[[trains]]\nwaveform = "tonic"\namplitude_ma = 2.0\npulse_width_us = 200\n'
+        'rate_hz = 40\ncontacts = { "L1.E4" = -100, "case" = 100 }\n'
+    )
+    nerve = load_nerve("gon_occipital")
+    placements = nerve_placements(program, nerve, distance_mm=3.0, angle_deg=90.0)
+    segments = lead_segments(program, placements)
+    contacts = [s for s in segments if s["contact"]]
+    assert len(contacts) == 8 and len(segments) == 15
+    r, length = contacts[0]["radius_mm"], contacts[0]["length_mm"]
+    side, cap = 2 * math.pi * r * length, math.pi * r * r
+    areas = [s["area_mm2"] for s in contacts]
+    assert areas[0] == pytest.approx(side + cap) and areas[-1] == pytest.approx(side + cap)
+    assert areas[1:-1] == pytest.approx([side] * 6)
+    axis = np.array(segments[0]["axis"])
+    starts = np.array([s["start_mm"] for s in segments])
+    assert np.allclose(np.diff(starts @ axis), [s["length_mm"] for s in segments[:-1]])
+    model = nerve_lead_fem_model(nerve, program, placements, distance_mm=3.0,
+                                 return_electrode=ReturnElectrode("skin_pad"))  # fmt: skip
+    assert model.n_contacts == 8 and model.return_pad is not None
+    along = nerve_placements(program, nerve, distance_mm=3.0, angle_deg=0.0)  # 31 mm along z
+    with pytest.raises(InputError) as info:
+        nerve_lead_fem_model(nerve, program, along, distance_mm=3.0, length_mm=20.0)
+    assert info.value.field.startswith("leads.") and "|z| < 10" in info.value.message

@@ -174,12 +174,20 @@ class NerveModel:
         if not self.contacts:
             raise InputError("leads", len(self.leads), "at least one contact segment")
         half = self.length_mm / 2.0
+        outer = self.cross_section[0]
+        centre = np.asarray(outer["center_xy_mm"], float)
+        reach = min(float(v) for v in outer["semi_axes_mm"])
         for s in self.leads:
             if s["kind"] != "cylinder":
                 raise InputError(f"leads.{s['name']}", s["kind"], "cylinder segments")
             start = np.asarray(s["start_mm"], float)
             end = start + float(s["length_mm"]) * np.asarray(s["axis"], float)
             for p in (start, end):
+                if np.hypot(*(p[:2] - centre)) + float(s["radius_mm"]) >= reach:
+                    raise InputError(
+                        f"leads.{s['name']}", tuple(float(v) for v in p),
+                        f"inside the limb: within {reach:g} mm of its axis",
+                    )  # fmt: skip
                 if abs(p[2]) + float(s["radius_mm"]) >= half:
                     raise InputError(
                         f"leads.{s['name']}", tuple(float(v) for v in p),
