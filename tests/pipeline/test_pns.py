@@ -4,6 +4,7 @@ C class switches to ``tigerholm`` as soon as a model of that name is registered.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -225,3 +226,19 @@ def test_lead_segments_of_a_multi_contact_lead_and_the_model_checks() -> None:
     with pytest.raises(InputError) as info:
         nerve_lead_fem_model(nerve, program, along, distance_mm=3.0, length_mm=20.0)
     assert info.value.field.startswith("leads.") and "|z| < 10" in info.value.message
+
+
+def test_figure_is_written(tmp_path) -> None:
+    """The cross-section coloured by Aβ recruitment and the curves per fascicle and class."""
+    from neurostim.pipeline import plot_pns_map
+
+    m = _map()
+    # the synthetic map has no placements: draw it as placed at the nerve's centre
+    from neurostim.pipeline.placement import LeadPlacement
+
+    m = dataclasses.replace(m, placements=(LeadPlacement(origin_mm=(0.0, 0.0, 0.0)),))
+    fig = plot_pns_map(m, tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+    left, right = fig.axes[0], fig.axes[1]
+    assert len(left.patches) == 1 + 3 + 1  # nerve, three fascicles, the cuff
+    assert len(right.lines) == 9 + 3  # 3 fascicles x 3 classes, sensation/discomfort/program
