@@ -315,12 +315,15 @@ class NerveMap:
     def curves(
         self, amplitude_ma: NDArray[np.float64] | None = None, n_points: int = 101
     ) -> tuple[NDArray[np.float64], dict[tuple[int, str], NDArray[np.float64]]]:
-        """Recruitment curves: amplitudes (n_points,) and, per (fascicle, class), the recruited
-        fraction at each, shape (n_points,)."""
-        if amplitude_ma is None:
+        """Recruitment curves: amplitudes (n_points,; default geometric from 0.8 x the lowest to
+        1.1 x the highest ok threshold) and, per (fascicle, class), the recruited fraction at
+        each, shape (n_points,)."""
+        if amplitude_ma is None:  # geometric: thresholds of the classes span decades
             ok = self.threshold_ma[self._ok()]
-            top = max(self.recruitment.amplitude_ma, float(ok.max()) if ok.size else 1.0)
-            amplitude_ma = np.linspace(0.0, 1.1 * top, n_points)
+            a = self.recruitment.amplitude_ma
+            lo = min(a, float(ok.min())) if ok.size else 0.1 * a
+            hi = max(a, float(ok.max())) if ok.size else a
+            amplitude_ma = np.geomspace(0.8 * lo, 1.1 * hi, n_points)
         out = {}
         for i in range(len(self.nerve.fascicles)):
             for c in CLASSES:

@@ -77,6 +77,7 @@ def plot_pns_map(result: NerveMap, path: str | Path | None = None) -> Any:
                                  (a, "program", "k")):  # fmt: skip
         if value is not None:
             bx.axvline(value, color=colour, lw=0.8, ls="-.", label=label)
+    bx.set_xscale("log")
     bx.set_xlabel("amplitude (mA)")
     bx.set_ylabel("fraction recruited")
     bx.set_ylim(-0.02, 1.02)
