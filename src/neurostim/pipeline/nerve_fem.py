@@ -159,6 +159,11 @@ def nerve_lead_fem_model(
                 "return_pad_diam_mm", ret.pad_diameter_mm,
                 f"at most {2 * (length / 2 - PAD_MARGIN_MM):g} mm in a {length:g} mm model",
             )  # fmt: skip
+        if r >= nerve.tissue.limb_radius_mm:
+            raise InputError(
+                "return_pad_diam_mm", ret.pad_diameter_mm,
+                f"less than the limb's diameter ({2 * nerve.tissue.limb_radius_mm:g} mm)",
+            )  # fmt: skip
         z = min(ret.pad_distance_mm, room)
         pad = {"center_mm": (0.0, nerve.tissue.nerve_depth_mm, z), "radius_mm": r,
                "thickness_mm": PAD_THICKNESS_MM, "distance_mm": z}  # fmt: skip
