@@ -54,7 +54,7 @@ def map_command(
     conductivity: str | None = typer.Option(None, help="Conductivity set or TOML file."),
     perineurium: str = typer.Option("thin", help="Perineurium: thin (layer) or meshed."),
     return_kind: str = typer.Option(
-        "far_ground", "--return", help="Percutaneous return: skin_pad or far_ground."
+        "skin_pad", "--return", help="Percutaneous return: skin_pad (§7) or far_ground."
     ),
     fibers_per_class: int | None = typer.Option(
         None, help="Fibers per class per fascicle (default 50/50/30)."

@@ -485,7 +485,8 @@ def pns_map(
     distance_mm, angle_deg : float
         A percutaneous lead's distance from the nerve's surface and angle to its axis.
     return_electrode : ReturnElectrode, optional
-        For a lead near the nerve: ``skin_pad`` or ``far_ground`` (default far ground).
+        For a lead near the nerve: ``skin_pad`` (default, §7: Ø 50 mm, 100 mm along the nerve)
+        or ``far_ground``; a cuff is always solved against far ground (§3.4).
     fibers_per_class : int, optional
         Fibers of each class per fascicle (default 50 / 50 / 30, §7).
 
@@ -514,7 +515,7 @@ def pns_map(
     )
     lead = load_lead(program.leads[0])
     preset = cuff_preset(lead)
-    ret = return_electrode or ReturnElectrode("far_ground")
+    ret = return_electrode or ReturnElectrode()  # a skin pad (§7 lead.return)
     if lead.kind == "cuff":
         if preset is None:
             raise InputError("electrode", lead.id, f"a cuff preset: {', '.join(cuff_names())}")
