@@ -471,6 +471,7 @@ def pns_map(
     conductor_options: dict[str, Any] | None = None,
     c_fiber_length_mm: float = C_FIBER_LENGTH_MM,
     max_amplitude_ma: float = DEFAULT_MAX_AMPLITUDE_MA,
+    classes: tuple[str, ...] = CLASSES,
 ) -> NerveMap:
     """Map one program train onto one nerve (module docstring).
 
@@ -489,6 +490,8 @@ def pns_map(
         or ``far_ground``; a cuff is always solved against far ground (§3.4).
     fibers_per_class : int, optional
         Fibers of each class per fascicle (default 50 / 50 / 30, §7).
+    classes : tuple of str
+        The classes to place (default all three); a class left out is absent from the map.
 
     Raises
     ------
@@ -533,7 +536,10 @@ def pns_map(
             )  # fmt: skip
     length_mm = float(getattr(getattr(conductor, "model", None), "length_mm", 60.0))
     models = class_models()
-    placed = tuple(k for k in CLASSES if models[k] is not None)
+    unknown = [k for k in classes if k not in CLASSES]
+    if unknown or not classes:
+        raise InputError("classes", unknown or classes, f"some of {', '.join(CLASSES)}")
+    placed = tuple(k for k in classes if models[k] is not None)
     if not placed:
         raise InputError("models", models, "at least one fiber class with a registered model")
     modelled = {k: str(models[k]) for k in placed}
