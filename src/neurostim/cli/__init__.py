@@ -15,7 +15,19 @@ import typer
 from typer.core import TyperGroup
 
 from neurostim import __version__
-from neurostim.cli import circuit, clinic, devices, drg, ecap, fiber, program, pump, scs, trial
+from neurostim.cli import (
+    circuit,
+    clinic,
+    devices,
+    drg,
+    ecap,
+    fiber,
+    pns,
+    program,
+    pump,
+    scs,
+    trial,
+)
 from neurostim.cli.run import run_command
 
 # the click exceptions typer raises (its own copy of click in recent versions, click otherwise)
@@ -63,6 +75,7 @@ app.add_typer(pump.app, name="pump")
 app.add_typer(fiber.app, name="fiber")
 app.add_typer(circuit.app, name="circuit")
 app.add_typer(scs.app, name="scs")
+app.add_typer(pns.app, name="pns")
 app.add_typer(ecap.app, name="ecap")
 app.add_typer(drg.app, name="drg")
 app.add_typer(trial.app, name="trial")

@@ -15,9 +15,10 @@ Frame: the nerve frame of :mod:`neurostim.nerve.geometry` (z along the nerve, x 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -160,7 +161,9 @@ def nerve_fibers(
     classes: Sequence[str] = ("Abeta", "Adelta", "C"),
     buffer_um: float | None = None,
     seed: int | None = None,
-    n_nodes: int = DEFAULT_N_NODES,
+    n_nodes: int | Mapping[str, int | Callable[[float], int]] = DEFAULT_N_NODES,
+    models: Mapping[str, str] | None = None,
+    diameter_step_um: float | None = None,
 ) -> NerveFibers:
     """Fibers of each class in every fascicle of ``nerve`` (module docstring).
 
@@ -175,8 +178,13 @@ def nerve_fibers(
         Least distance inside the perineurium (default 5 um).
     seed : int, optional
         Default the nerve's seed. Same seed, same population.
-    n_nodes : int
-        Nodes (compartments for Sundt) per fiber.
+    n_nodes : int, or mapping of class name to an int or a function of the diameter (um)
+        Nodes (compartments for unmyelinated models) per fiber: one count, or per class.
+    models : mapping of class name to model name, optional
+        Registered fiber models replacing a class's shipped model (e.g. ``{"C": "tigerholm"}``).
+    diameter_step_um : float, optional
+        Round every drawn diameter to this grid (kept inside the class band), so that fibers
+        share cable geometries and a threshold search batches them; default: no rounding.
 
     Raises
     ------
@@ -204,6 +212,17 @@ def nerve_fibers(
             "per_class_per_fascicle", counts, f"one integer >= 1 per class ({len(classes)})"
         )
     buffer = float(defaults["buffer_um"][0] if buffer_um is None else buffer_um)
+    chosen = dict(models or {})
+    for name, model_name in chosen.items():
+        if name not in known:
+            raise InputError("models", name, f"a class of {', '.join(known)}")
+        fiber_model(model_name)
+        known[name] = dataclasses.replace(known[name], model=model_name)
+    nodes = dict.fromkeys(classes, n_nodes) if isinstance(n_nodes, int) else dict(n_nodes)
+    if set(nodes) != set(classes) or any(not callable(v) and int(v) < 3 for v in nodes.values()):
+        raise InputError("n_nodes", n_nodes, f"an integer >= 3, or one per class of {classes}")
+    if diameter_step_um is not None and not (0 < diameter_step_um <= 1.0):
+        raise InputError("diameter_step_um", diameter_step_um, "(0, 1] um")
     rng = np.random.default_rng(nerve.seed if seed is None else seed)
     share_sum = sum(known[name].share for name in classes)
     areas = np.array([f.area_mm2 for f in nerve.fascicles])
@@ -213,7 +232,8 @@ def nerve_fibers(
     ds: list[NDArray[np.float64]] = []
     ws: list[NDArray[np.float64]] = []
     fasc: list[NDArray[np.int64]] = []
-    models: list[str] = []
+    per_fiber_model: list[str] = []
+    per_fiber_nodes: list[int] = []
     cls: list[str] = []
     for i, f in enumerate(nerve.fascicles):
         if min(f.major_um, f.minor_um) / 2.0 <= buffer:
@@ -221,24 +241,61 @@ def nerve_fibers(
         for name, n in zip(classes, counts, strict=True):
             c = known[name]
             lo, hi = _model_band(c)
-            ds.append(truncated_normal(rng, c.mean_um, c.sd_um, lo, hi, n))
+            d_draw = truncated_normal(rng, c.mean_um, c.sd_um, lo, hi, n)
+            if diameter_step_um is not None:
+                step = float(diameter_step_um)
+                grid = np.round(d_draw / step) * step
+                d_draw = np.clip(grid, np.ceil(lo / step - 1e-9) * step,
+                                 np.floor(hi / step + 1e-9) * step)  # fmt: skip
+            ds.append(d_draw)
             p = _points_in(rng, f, buffer, n)
             xs.append(p[:, 0])
             ys.append(p[:, 1])
             ws.append(np.full(n, c.share / share_sum * area_share[i] / n))
-            models += [c.model] * n
+            per_fiber_model += [c.model] * n
+            count_of = nodes[name]
+            per_fiber_nodes += [
+                int(count_of(float(di))) if callable(count_of) else int(count_of) for di in ds[-1]
+            ]
             fasc.append(np.full(n, i, np.int64))
             cls += [name] * n
     d = np.concatenate(ds)
     spacing_mm = np.array(
-        [fiber_model(m).node_spacing_um(float(di)) for m, di in zip(models, d, strict=True)]
+        [
+            fiber_model(m).node_spacing_um(float(di))
+            for m, di in zip(per_fiber_model, d, strict=True)
+        ]
     )
     offset_mm = rng.uniform(-0.5, 0.5, d.size) * spacing_mm * UM_TO_MM
     x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
-    population = straight_fibers(
-        x, y, d, node_offset_mm=offset_mm, n_nodes=n_nodes, weight=w / w.sum(), model=models
-    )
+    count = np.array(per_fiber_nodes)
+    parts = []
+    for n_class in dict.fromkeys(per_fiber_nodes):
+        sel = np.flatnonzero(count == n_class)
+        parts.append((sel, straight_fibers(
+            x[sel], y[sel], d[sel], node_offset_mm=offset_mm[sel], n_nodes=n_class,
+            weight=np.full(sel.size, 1.0 / sel.size), model=[per_fiber_model[i] for i in sel],
+        )))  # fmt: skip
+    population = _merge(parts, d.size, w / w.sum(), per_fiber_model)
     return NerveFibers(population, np.concatenate(fasc), tuple(cls), x, y)
+
+
+def _merge(
+    parts: list[tuple[NDArray[np.int64], FiberPopulation]],
+    n: int,
+    weight: NDArray[np.float64],
+    models: list[str],
+) -> FiberPopulation:
+    """One population, in fiber order, from populations built per node count."""
+    vertices: list[Any] = [None] * n
+    diameter, start, count = np.zeros(n), np.zeros(n), np.zeros(n, np.int64)
+    for sel, p in parts:
+        diameter[sel], start[sel], count[sel] = p.diameter_um, p.start_arc_mm, p.n_nodes
+        for j, i in enumerate(sel):
+            vertices[int(i)] = p.vertices_mm[j]
+    return FiberPopulation.from_polylines(
+        vertices, diameter, start_arc_mm=start, n_nodes=count, weight=weight, model=models
+    )
 
 
 def _points_in(rng: np.random.Generator, f: Any, buffer_um: float, n: int) -> NDArray[np.float64]:

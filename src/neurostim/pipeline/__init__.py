@@ -17,7 +17,12 @@ from neurostim.pipeline.anatomy import (
 )
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
 from neurostim.pipeline.nerve import check_leads_outside, nerve_placements
-from neurostim.pipeline.nerve_fem import nerve_fem, nerve_fem_model
+from neurostim.pipeline.nerve_fem import (
+    nerve_fem,
+    nerve_fem_model,
+    nerve_lead_fem,
+    nerve_lead_fem_model,
+)
 from neurostim.pipeline.nerve_plots import plot_nerve_cross_section
 from neurostim.pipeline.placement import (
     DEFAULT_LEAD_SPACING_MM,
@@ -26,6 +31,8 @@ from neurostim.pipeline.placement import (
     default_placements,
     program_contacts,
 )
+from neurostim.pipeline.pns import NerveMap, pns_map
+from neurostim.pipeline.pns_plots import plot_pns_map
 from neurostim.pipeline.pulses import circuit_program
 from neurostim.pipeline.recruitment import RecruitmentResult, phi_per_ma, recruitment
 from neurostim.pipeline.run import CircuitOutput, CircuitSettings, PipelineResult, run
@@ -37,6 +44,7 @@ __all__ = [
     "CircuitOutput",
     "CircuitSettings",
     "LeadPlacement",
+    "NerveMap",
     "PipelineResult",
     "ProgramDrive",
     "RecruitmentResult",
@@ -51,10 +59,14 @@ __all__ = [
     "layered_cord",
     "nerve_fem",
     "nerve_fem_model",
+    "nerve_lead_fem",
+    "nerve_lead_fem_model",
     "nerve_placements",
     "phi_per_ma",
     "pick_train",
     "plot_nerve_cross_section",
+    "plot_pns_map",
+    "pns_map",
     "program_contacts",
     "program_drive",
     "recruitment",

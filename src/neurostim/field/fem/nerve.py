@@ -121,6 +121,16 @@ class NerveModel:
         The nine tissues of ``neurostim.nerve.TISSUES``.
     length_mm : float
         The model spans |z| <= length_mm / 2.
+    leads : tuple of dict
+        Leads in the tissue (instead of a cuff): ``cylinder`` segments along each lead's axis,
+        each with ``start_mm`` (x, y, z), unit ``axis``, ``radius_mm``, ``length_mm``; a
+        contact carries ``contact`` (its id) and ``area_mm2`` (its exposed surface), the
+        insulating segments between contacts do not. The segments are cut out of the tissue:
+        a contact's surface is equipotential, an insulating segment's carries no current.
+    return_pad : dict, optional
+        A skin-pad return (``center_mm`` on the skin, ``radius_mm``, ``thickness_mm``): a disc
+        of gel (saline's σ) on the limb's surface whose outer face is the only 0 V boundary;
+        every other outer surface then carries no current. None: far ground (§3.4).
     """
 
     cross_section: tuple[dict[str, Any], ...]
@@ -129,6 +139,8 @@ class NerveModel:
     length_mm: float = 60.0
     perineurium: str = "thin-layer"
     extra: dict[str, Any] = field(default_factory=dict)
+    leads: tuple[dict[str, Any], ...] = ()
+    return_pad: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.perineurium not in PERINEURIUM_MODELS:
@@ -141,6 +153,9 @@ class NerveModel:
         for s in self.cross_section:
             if s["material"] not in MATERIALS:
                 raise InputError(f"cross_section.{s['name']}", s["material"], str(MATERIALS))
+        if self.leads:
+            self._check_leads()
+            return
         tubes = [c for c in self.cuff if c["kind"] == "tube" and c["name"] == "insulation"]
         if len(tubes) != 1 or not self.contacts:
             raise InputError("cuff", len(self.cuff), "an insulation tube and at least one contact")
@@ -152,9 +167,35 @@ class NerveModel:
         if not (-half < z0 < z1 < half):
             raise InputError("length_mm", self.length_mm, f"longer than the cuff ({z1 - z0} mm)")
 
+    def _check_leads(self) -> None:
+        if self.cuff:
+            raise InputError("cuff", len(self.cuff), "a cuff or leads in the tissue, not both")
+        if not self.contacts:
+            raise InputError("leads", len(self.leads), "at least one contact segment")
+        half = self.length_mm / 2.0
+        outer = self.cross_section[0]
+        centre = np.asarray(outer["center_xy_mm"], float)
+        reach = min(float(v) for v in outer["semi_axes_mm"])
+        for s in self.leads:
+            if s["kind"] != "cylinder":
+                raise InputError(f"leads.{s['name']}", s["kind"], "cylinder segments")
+            start = np.asarray(s["start_mm"], float)
+            end = start + float(s["length_mm"]) * np.asarray(s["axis"], float)
+            for p in (start, end):
+                if np.hypot(*(p[:2] - centre)) + float(s["radius_mm"]) >= reach:
+                    raise InputError(
+                        f"leads.{s['name']}", tuple(float(v) for v in p),
+                        f"inside the limb: within {reach:g} mm of its axis",
+                    )  # fmt: skip
+                if abs(p[2]) + float(s["radius_mm"]) >= half:
+                    raise InputError(
+                        f"leads.{s['name']}", tuple(float(v) for v in p),
+                        f"inside the model: |z| < {half:g} mm (domain length {self.length_mm:g})",
+                    )  # fmt: skip
+
     @property
     def contacts(self) -> list[dict[str, Any]]:
-        return [c for c in self.cuff if "contact" in c]
+        return [c for c in (*self.cuff, *self.leads) if c.get("contact")]
 
     @property
     def n_contacts(self) -> int:
@@ -205,7 +246,12 @@ def mesh_sizes(model: NerveModel, level: str) -> dict[str, float]:
         h_nerve = min(h_nerve, min(nerve[0]["semi_axes_mm"]) / sizes["fascicle_elements"])
     sizes["h_nerve_mm"] = h_nerve
     sizes["h_fascicle_mm"] = min([h_nerve, *(2.0 * r / sizes["fascicle_elements"] for r in fasc)])
-    widths = [c["z_range_mm"][1] - c["z_range_mm"][0] for c in model.contacts]
+    widths = [
+        min(float(c["length_mm"]), math.pi * float(c["radius_mm"]))
+        if c["kind"] == "cylinder"
+        else c["z_range_mm"][1] - c["z_range_mm"][0]
+        for c in model.contacts
+    ]
     sizes["h_contact_mm"] = min(sizes["h_contact_mm"], min(widths) / CONTACT_ELEMENTS)
     if model.perineurium == "meshed":
         sizes["h_perineurium_mm"] = PERINEURIUM_ASPECT * min(model.perineurium_mm())
@@ -261,6 +307,8 @@ def build_nerve_mesh(model: NerveModel, level: str) -> Any:
     sizes = mesh_sizes(model, level)
     half = model.length_mm / 2.0
     length = model.length_mm
+    if model.leads:
+        return _build_lead_mesh(model, sizes)
     tube = next(c for c in model.cuff if c["kind"] == "tube" and c["name"] == "insulation")
     r_in, r_wall = float(tube["r_inner_mm"]), float(tube["r_outer_mm"])
     cz0, cz1 = (float(v) for v in tube["z_range_mm"])
@@ -336,6 +384,96 @@ def build_nerve_mesh(model: NerveModel, level: str) -> Any:
             radial = max(np.hypot(bb[1].x - outer_c[0], 0.0), np.hypot(bb[1].y - outer_c[1], 0.0))
             if at_end or radial > outer_r - 1e-6:
                 f.name = "ground"
+    geometry = occ.OCCGeometry(occ.Glue(regions))
+    return geometry.GenerateMesh(
+        maxh=sizes["h_far_mm"], grading=sizes["grading"], curvaturesafety=1.5
+    )
+
+
+def _cylinder(s: Mapping[str, Any]) -> Any:
+    from netgen import occ
+
+    p = [float(v) for v in s["start_mm"]]
+    a = [float(v) for v in s["axis"]]
+    return occ.Cylinder(occ.Pnt(*p), occ.Dir(*a), r=float(s["radius_mm"]), h=float(s["length_mm"]))
+
+
+def _build_lead_mesh(model: NerveModel, sizes: Mapping[str, float]) -> Any:
+    """Mesh of a nerve with leads in its tissue (no cuff): the leads' segments cut out of the
+    tissue outside the nerve, contact faces ``contact<k>``, and ``ground`` on the outer
+    surface and end faces (far ground) or on the skin pad's outer face only."""
+    from netgen import occ
+
+    half, length = model.length_mm / 2.0, model.length_mm
+    thin = model.perineurium == "thin-layer"
+    solids = [s for s in model.cross_section if not (thin and s["material"] == "perineurium")]
+    shapes = [_elliptic_cylinder(s, -half, length) for s in solids]
+    nerve_i = next(i for i, s in enumerate(solids) if s["material"] == "epineurium")
+    parts = []
+    k = 0
+    for s in model.leads:
+        part = _cylinder(s)
+        if s.get("contact"):
+            for f in part.faces:
+                f.name = f"contact{k}"
+                f.maxh = sizes["h_contact_mm"]
+            k += 1
+        parts.append(part)
+    body = occ.Glue(parts) if len(parts) > 1 else parts[0]
+    regions = []
+    fascicle_no = -1
+    for i, (s, shape) in enumerate(zip(solids, shapes, strict=True)):
+        inner = shapes[i + 1 : i + 2]
+        if s["material"] == "endoneurium":
+            fascicle_no += 1
+            inner = []
+        elif s["material"] == "perineurium":
+            inner = [shapes[i + 1]]
+        elif s["material"] == "epineurium":
+            inner = [
+                sh
+                for sh, so in zip(shapes[i + 1 :], solids[i + 1 :], strict=True)
+                if so["material"] == ("endoneurium" if thin else "perineurium")
+            ]
+        region = shape
+        if inner:
+            region = region - occ.Glue(inner) if len(inner) > 1 else region - inner[0]
+        if i < nerve_i:
+            region = region - body
+        if s["material"] == "endoneurium" and thin:
+            for f in region.faces:
+                f.name = f"perineurium{fascicle_no}"
+        region.mat(s["material"])
+        if s["material"] == "endoneurium":
+            region.maxh = sizes["h_fascicle_mm"]
+        elif s["material"] == "perineurium":
+            region.maxh = sizes["h_perineurium_mm"]
+        elif s["material"] == "epineurium":
+            region.maxh = sizes["h_nerve_mm"]
+        regions.append(region)
+    outer = solids[0]
+    outer_r = max(float(v) for v in outer["semi_axes_mm"])
+    outer_c = np.array(outer["center_xy_mm"], dtype=float)
+    pad = model.return_pad
+    if pad is None:
+        for region in regions:
+            for f in region.faces:
+                c = f.center
+                at_end = abs(abs(c.z) - half) < 1e-7
+                bb = f.bounding_box
+                radial = max(bb[1].x - outer_c[0], bb[1].y - outer_c[1])
+                if at_end or radial > outer_r - 1e-6:
+                    f.name = "ground"
+    else:
+        cx, cy, cz = (float(v) for v in pad["center_mm"])
+        r, th = float(pad["radius_mm"]), float(pad["thickness_mm"])
+        sag = outer_r - math.sqrt(max(outer_r**2 - r**2, 0.0)) + 0.5
+        disc = occ.Cylinder(occ.Pnt(cx, cy - sag, cz), occ.Y, r=r, h=sag + th) - shapes[0]
+        for f in disc.faces:
+            if abs(f.center.y - (cy + th)) < 1e-6:
+                f.name = "ground"
+        disc.mat("saline")
+        regions.append(disc)
     geometry = occ.OCCGeometry(occ.Glue(regions))
     return geometry.GenerateMesh(
         maxh=sizes["h_far_mm"], grading=sizes["grading"], curvaturesafety=1.5
@@ -598,7 +736,10 @@ class NerveFEM(UnitSolves, VolumeConductor):
 
 
 def contact_area_mm2(c: Mapping[str, Any]) -> float:
-    """Geometric area of an arc_band contact's face (mm²)."""
+    """Geometric area of a contact's face (mm²): an arc_band's, or a lead segment's
+    ``area_mm2``."""
+    if "area_mm2" in c:
+        return float(c["area_mm2"])
     a0, a1 = (math.radians(float(v)) for v in c["angles_deg"])
     z0, z1 = (float(v) for v in c["z_range_mm"])
     return float(c["r_face_mm"]) * (a1 - a0) * (z1 - z0)

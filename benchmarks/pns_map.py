@@ -1,0 +1,141 @@
+"""Benchmark: a cuff on a 5-fascicle nerve, from nothing to the thresholds of about 1,000 fibers
+(issue 18 item 8), then again with the field cached, and NEURON on a subset in the same run.
+
+Usage: python benchmarks/pns_map.py [--fibers-per-class 67] [--classes Abeta,Adelta,C]
+       [--cache-dir DIR] [--skip-cold] [--subset 6] [--no-neuron]
+
+Model: ``examples/nerves/bucksot-rabbit-sciatic.toml`` (ASCENT's rabbit-sciatic mock, P4) in
+the ``bucksot`` cuff, ``examples/programs/pns-cuff-bucksot.toml`` (bipolar, 100 us), coarse
+mesh, thin-layer perineurium; fibers of the chosen classes in every fascicle, thresholds to 1 %.
+
+1. **Cold** (unless ``--skip-cold``): an empty cache; meshing, the two unit solves, the
+   potentials at every section of every fiber and every threshold.
+2. **Cached**: the map with the solution in the cache (``--cache-dir``, default the cold
+   run's): potentials and thresholds.
+3. **NEURON** (``neurostim.compare``, the project's NEURON build of the interpolated MRG): the
+   same potentials and waveform on ``--subset`` myelinated fibers of the map, one at a time, to
+   the same 1 %; neurostim's time per threshold on the same subset in the same run (one
+   lock-step call) gives the ratio.
+
+Prints Markdown tables, the FEM report, the machine and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neurostim.device import load_program
+from neurostim.fibers.populations import FiberPopulation
+from neurostim.nerve import cuff, load_nerve
+from neurostim.pipeline import nerve_fem, phi_per_ma, pns_map, program_contacts, program_drive
+from neurostim.pipeline.recruitment import recruitment
+
+ROOT = Path(__file__).resolve().parents[1]
+NERVE = ROOT / "examples" / "nerves" / "bucksot-rabbit-sciatic.toml"
+PROGRAM = ROOT / "examples" / "programs" / "pns-cuff-bucksot.toml"
+TOL = 0.01
+
+
+def _map(cache_dir: str, n: int, classes: tuple[str, ...]) -> tuple[float, Any, Any]:
+    nerve = load_nerve(file=NERVE)
+    program = load_program(PROGRAM)
+    conductor = nerve_fem(nerve, cuff("bucksot"), mesh_level="coarse", cache_dir=cache_dir)
+    t0 = time.perf_counter()
+    m = pns_map(program, nerve, conductor=conductor, fibers_per_class=n, seed=0, classes=classes)
+    return time.perf_counter() - t0, m, conductor
+
+
+def _neuron(m: Any, conductor: Any, n_subset: int) -> tuple[float, float, float, int]:
+    from neurostim.compare._nrn_search import threshold_search
+    from neurostim.compare.neuron_mrg import build_mrg_fiber
+
+    program, fibers, placements = m.program, m.fibers.fibers, list(m.placements)
+    ok = np.flatnonzero((m.status == "ok") & (np.asarray(m.fibers.fiber_class) != "C"))
+    pick = np.sort(np.random.default_rng(0).choice(ok, size=min(n_subset, ok.size), replace=False))
+    paths = tuple(fibers.vertices_mm[i] for i in pick)
+    sub = FiberPopulation(
+        diameter_um=fibers.diameter_um[pick], vertices_mm=paths,
+        start_arc_mm=fibers.start_arc_mm[pick], n_nodes=fibers.n_nodes[pick],
+        weight=np.full(pick.size, 1.0 / pick.size), model=tuple(fibers.model[i] for i in pick),
+    )  # fmt: skip
+    t0 = time.perf_counter()
+    mine = recruitment(program, sub, conductor=conductor, placements=placements,
+                       tolerance_rel=TOL, max_amplitude_ma=200.0)  # fmt: skip
+    t_mine = (time.perf_counter() - t0) / pick.size
+    drive = program_drive(program, dt_ms=0.005)
+    ids, contacts = program_contacts(program, placements)
+    tstop = max(5.0, drive.end_ms + 3.0)
+    w = np.zeros(round(tstop / 0.005))
+    w[: min(w.size, drive.waveform.size)] = drive.waveform[: w.size]
+    times, errs = [], []
+    for j, i in enumerate(pick):
+        t1 = time.perf_counter()
+        fiber = build_mrg_fiber(float(fibers.diameter_um[i]), int(fibers.n_nodes[i]),
+                                model="mrg-interpolation")  # fmt: skip
+        phi = -phi_per_ma(drive, ids, contacts, sub.section_points_mm(j), conductor)
+        r = threshold_search(fiber, phi, w, -1.0, 0.005, tstop, TOL,
+                             float(mine.threshold_ma[j]) * 0.9, verify=False)  # fmt: skip
+        times.append(time.perf_counter() - t1)
+        errs.append(abs(abs(r["threshold_ma"]) / mine.threshold_ma[j] - 1.0))
+    return t_mine, float(np.mean(times)), float(max(errs)), int(pick.size)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fibers-per-class", type=int, default=67)
+    ap.add_argument("--classes", default="Abeta,Adelta,C")
+    ap.add_argument("--cache-dir", default=None)
+    ap.add_argument("--skip-cold", action="store_true")
+    ap.add_argument("--subset", type=int, default=6)
+    ap.add_argument("--no-neuron", action="store_true")
+    args = ap.parse_args()
+    classes = tuple(args.classes.split(","))
+    load0 = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="pns-bench-") as tmp:
+        cache_dir = args.cache_dir or tmp
+        rows = []
+        if not args.skip_cold:
+            t_cold, m, _ = _map(cache_dir, args.fibers_per_class, classes)
+            rows.append(("from nothing (mesh, solve, potentials, thresholds)", t_cold, "< 120"))
+        t_cached, m, conductor = _map(cache_dir, args.fibers_per_class, classes)
+        rows.append(("field cached (potentials and thresholds)", t_cached, "< 10"))
+        d = m.to_dict()
+        fem = m.recruitment.conductor
+        print(f"fibers: {m.fibers.n_fibers} ({d['n_fibers']}); statuses {d['status_counts']}")
+        times = ", ".join(
+            f"{k} {fem.get(k + '_s', 0):.0f} s" for k in ("mesh", "assemble", "solve")
+        )
+        print(
+            f"FEM: {fem.get('elements')} elements, {fem.get('dofs')} DoFs; cache hit "
+            f"{fem.get('cache_hit')}; when solved: {times}\n"
+        )
+        print("| step | seconds | target (s) |\n|---|---|---|")
+        for name, sec, target in rows:
+            print(f"| {name} | {sec:.1f} | {target} |")
+        if not args.no_neuron:
+            from neurostim.compare import neuron_available
+
+            if neuron_available():
+                t_mine, t_ref, err, n = _neuron(m, conductor, args.subset)
+                print(f"\n| fibers | neurostim s/threshold | NEURON s/threshold | ratio | "
+                      f"max difference |\n|---|---|---|---|---|\n| {n} myelinated, same "
+                      f"potentials, to 1 % | {t_mine:.3f} | {t_ref:.2f} | {t_ref / t_mine:.0f}x "
+                      f"| {100 * err:.2f} % |")  # fmt: skip
+            else:
+                print("\nNEURON not installed: ratio skipped")
+    load1 = os.getloadavg()
+    print(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} logical CPUs, "
+          f"Python {platform.python_version()}; load average {load0[0]:.1f} at the start, "
+          f"{load1[0]:.1f} at the end")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

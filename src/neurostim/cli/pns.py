@@ -1,0 +1,169 @@
+"""``neurostim pns``: peripheral nerve stimulation on a finite-element nerve."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from neurostim._files import IMAGE_SUFFIXES, check_output_path, write_text
+from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
+from neurostim.device import check_program
+
+app = typer.Typer(
+    help="Peripheral nerve stimulation maps (finite-element nerve).", no_args_is_help=True
+)
+
+MESH_LEVELS = ("coarse", "medium", "fine")
+PERINEURIUM = {"thin": "thin-layer", "meshed": "meshed"}
+RETURNS = ("skin_pad", "far_ground")
+
+
+def _fmt(x: Any, spec: str = ".3g") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def _nerve(spec: str, conductivity: str | None) -> Any:
+    from neurostim.nerve import load_nerve
+
+    overrides: dict[str, Any] = {}
+    if conductivity is not None:
+        overrides["conductivity"] = (
+            str(Path(conductivity).resolve()) if conductivity.endswith(".toml") else conductivity
+        )
+    if spec.endswith(".toml") or Path(spec).is_file():
+        return load_nerve(file=spec, **overrides)
+    return load_nerve(spec, **overrides)
+
+
+@app.command("map")
+@guarded
+def map_command(
+    file: Path = typer.Argument(..., help="Program TOML file."),
+    nerve: str = typer.Option("sciatic_midthigh", "--nerve", help="Nerve site or nerve TOML."),
+    electrode: str | None = typer.Option(
+        None, help="cuff:PRESET, sprint, or a lead TOML (default: the program's lead)."
+    ),
+    distance_mm: float = typer.Option(10.0, help="Percutaneous lead to nerve surface (mm)."),
+    angle_deg: float = typer.Option(30.0, help="Percutaneous lead to nerve axis (deg)."),
+    conductivity: str | None = typer.Option(None, help="Conductivity set or TOML file."),
+    perineurium: str = typer.Option("thin", help="Perineurium: thin (layer) or meshed."),
+    return_kind: str = typer.Option(
+        "skin_pad", "--return", help="Percutaneous return: skin_pad (§7) or far_ground."
+    ),
+    fibers_per_class: int | None = typer.Option(
+        None, help="Fibers per class per fascicle (default 50/50/30)."
+    ),
+    seed: int | None = typer.Option(None, help="Seed of fiber placement (default the nerve's)."),
+    mesh: str = typer.Option("coarse", help="Finite-element mesh: coarse|medium|fine."),
+    train_index: int | None = typer.Option(None, help="Train of a multiplexed program."),
+    fibers_out: Path | None = typer.Option(None, help="Write one CSV row per fiber."),
+    plot: Path | None = typer.Option(None, help="Write the map figure (.png, .svg, .pdf)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Thresholds per fiber, recruitment per fascicle and class, selectivity, sensation and
+    discomfort thresholds.
+
+    Exit code 0: done; 1: the program breaks a device limit; 2: malformed input or impossible
+    geometry (refused before any meshing).
+    """
+    from neurostim.errors import InputError
+    from neurostim.nerve import ReturnElectrode
+    from neurostim.pipeline.pns import FIBER_COLUMNS, pns_map
+
+    if mesh not in MESH_LEVELS:
+        raise InputError("mesh", mesh, f"must be one of {', '.join(MESH_LEVELS)}")
+    if perineurium not in PERINEURIUM:
+        raise InputError("perineurium", perineurium, "must be thin or meshed")
+    if return_kind not in RETURNS:
+        raise InputError("return", return_kind, f"must be one of {', '.join(RETURNS)}")
+    if seed is not None and not 0 <= seed < 2**32:
+        raise InputError("seed", seed, "must be in [0, 2**32)")
+    if not (0.0 <= distance_mm <= 30.0):
+        raise InputError("distance_mm", distance_mm, "0-30 mm from the nerve's surface")
+    if not (0.0 <= angle_deg <= 90.0):
+        raise InputError("angle_deg", angle_deg, "0-90 deg to the nerve's axis")
+    if plot is not None:
+        check_output_path("plot", plot, IMAGE_SUFFIXES)
+    if fibers_out is not None:
+        check_output_path("fibers_out", fibers_out, (".csv",))
+    geometry = _nerve(nerve, conductivity)
+    checked = check_program(file)
+    if not checked.valid:
+        first = checked.errors[0]
+        raise fail(f"{first.field} = {first.value!r}: {first.message}", EXIT_INVALID)
+    try:
+        with err_console.status("finite-element nerve and fiber thresholds ..."):
+            result = pns_map(
+                checked.program,
+                geometry,
+                electrode=electrode,
+                distance_mm=distance_mm,
+                angle_deg=angle_deg,
+                return_electrode=ReturnElectrode(return_kind),
+                perineurium=PERINEURIUM[perineurium],
+                mesh_level=mesh,
+                fibers_per_class=fibers_per_class,
+                seed=seed,
+                train_index=train_index,
+            )
+        data = result.to_dict()
+        if fibers_out is not None:
+            buf = io.StringIO(newline="")
+            writer = csv.DictWriter(buf, fieldnames=list(FIBER_COLUMNS))
+            writer.writeheader()
+            writer.writerows(result.fiber_rows())
+            write_text(fibers_out, buf.getvalue(), field="fibers_out")
+        if plot is not None:
+            from neurostim.pipeline.pns_plots import plot_pns_map
+
+            plot_pns_map(result, plot)
+    except KeyboardInterrupt:
+        raise fail("interrupted; no partial file was left", 130) from None
+    if json_out:
+        print_json(data)
+        return
+    _print(data)
+    for path in (fibers_out, plot):
+        if path is not None:
+            console.print(f"wrote {escape(str(path))}")
+
+
+def _print(d: dict[str, Any]) -> None:
+    fem, n = d["fem"], d["nerve"]
+    console.print(
+        f"[bold]{escape(str(d['program']))}[/bold] on {escape(n['site'])} "
+        f"({n['n_fascicles']} fascicles) with {escape(d['electrode']['kind'])}, "
+        f"{d['amplitude_ma']:g} mA; finite-element nerve: {fem['elements']} elements, "
+        f"{'cached' if fem['cache_hit'] else 'solved now'}"
+    )
+    window = d["comfort_window_ma"]
+    console.print(
+        f"sensation threshold {_fmt(d['sensation_threshold_ma'])} mA; discomfort "
+        f"{_fmt(d['discomfort_threshold_ma'])} mA ({escape(d['discomfort_rule'])}); comfort "
+        f"window {'-' if window is None else f'{window[0]:.3g}-{window[1]:.3g} mA'}; "
+        f"undetermined fibers {d['undetermined_fibers']}"
+    )
+    t = Table(title="Recruitment per fascicle and class")
+    for col in ("fascicle", "function", "class", "min (mA)", "I50 (mA)", "at program %"):
+        t.add_column(col, justify="right")
+    for f in d["fascicles"]:
+        for c in f["classes"]:
+            frac = c["fraction_at_program"]
+            pct = None if frac is None else 100 * frac
+            t.add_row(f["id"], f["function"], c["class"], _fmt(c["threshold_min_ma"]),
+                      _fmt(c["i50_ma"]), _fmt(pct, ".0f"))  # fmt: skip
+    console.print(t)
+    best = [s for s in d["selectivity"] if s["index"] is not None]
+    best.sort(key=lambda s: -s["index"])
+    console.print(
+        "selectivity (Abeta, at the target's I50): "
+        + (", ".join(f"{s['target']} {s['index']:.2f}" for s in best[:5]) or "none")
+    )
+    cov = d["coverage"]
+    console.print(f"coverage: {', '.join(cov['fascicles']) or 'none'}")
