@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from neurostim.errors import InputError
 from neurostim.fibers.channels import MRGNodeChannels, SundtChannels, channel_names
 from neurostim.fibers.slow_channels import SundtSlowChannels
+from neurostim.fibers.tigerholm_channels import TigerholmChannels
 from neurostim.fibers.tree import chain_parent, check_topology, is_chain
 from neurostim.units import (
     MOHM_TO_OHM,
@@ -96,7 +97,7 @@ class CableGeometry:
     active_sections: NDArray[np.int64]
     active_area_cm2: NDArray[np.float64]
     node_sections: NDArray[np.int64]
-    channel_params: MRGNodeChannels | SundtChannels | SundtSlowChannels
+    channel_params: MRGNodeChannels | SundtChannels | SundtSlowChannels | TigerholmChannels
     v_rest_mv: float
     temperature_c: float
     diameter_um: float
