@@ -41,7 +41,7 @@ class CableGeometry:
     Attributes
     ----------
     model : str
-        ``"mrg"``, ``"sundt"`` or ``"sundt_slow"`` (selects the channel kinetics).
+        ``"mrg"``, ``"sundt"``, ``"sundt_slow"`` or ``"tigerholm"`` (selects the kinetics).
     kind : tuple of str, length n_sections
         Section type (``"node"``, ``"mysa"``, ``"flut"``, ``"stin"``, ``"end"``).
     length_um, arc_um : ndarray of shape (n_sections,)
