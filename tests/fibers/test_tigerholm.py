@@ -132,3 +132,26 @@ def test_registered_with_length_and_section_count() -> None:
     assert tigerholm_geometry(0.8, length_um=1010.0).n_sections == 121  # 122 made odd
     with pytest.raises(InputError, match="diameter_um"):
         m.geometry(10.0, 31)
+
+
+def test_case_takes_length_mm_for_its_section_count(tmp_path) -> None:
+    from neurostim.fibers.cases import ProtocolCase
+    from neurostim.fibers.table import read_cases_csv
+
+    kw = {"model": "tigerholm", "diameter_um": 0.8, "distance_mm": 0.1,
+          "waveform": "monophasic-cathodic", "pulse_width_ms": 0.1}  # fmt: skip
+    # floor(1 mm / 8.333 um) + 1 = 121 sections
+    case = ProtocolCase(length_mm=1.0, **kw)
+    assert case.resolved()[0] == 121
+    assert case.geometry().n_sections == case.n_sections() == 121
+    with pytest.raises(InputError, match="length_mm"):
+        ProtocolCase(length_mm=1.0, n_nodes=31, **kw)
+    with pytest.raises(InputError, match="length_mm"):
+        ProtocolCase(length_mm=0.02, **kw)  # 3 sections
+    csv = tmp_path / "cases.csv"
+    csv.write_text(
+        "model,diameter_um,distance_mm,waveform,pulse_width_ms,length_mm\n"
+        "tigerholm,0.8,0.1,monophasic-cathodic,0.1,0.5\n"
+    )
+    (read,), _ = read_cases_csv(csv)
+    assert read.length_mm == 0.5 and read.geometry().n_sections == 61  # floor(60.002) + 1
