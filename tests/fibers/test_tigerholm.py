@@ -155,3 +155,12 @@ def test_case_takes_length_mm_for_its_section_count(tmp_path) -> None:
     )
     (read,), _ = read_cases_csv(csv)
     assert read.length_mm == 0.5 and read.geometry().n_sections == 61  # floor(60.002) + 1
+
+
+def test_population_places_tigerholm_fibers() -> None:
+    from neurostim.fibers import straight_fibers
+
+    pop = straight_fibers([0.0, 0.1], 0.5, [0.8, 1.5], n_nodes=21, model="tigerholm")
+    pts = pop.section_points_mm(1)
+    assert pop.fiber(1).geometry.model == "tigerholm" and pts.shape == (21, 3)
+    assert_close(np.diff(pts[:, 2]), 8.333e-3, rtol=1e-12, what="section spacing", unit="mm")

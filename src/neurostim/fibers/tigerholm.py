@@ -13,7 +13,7 @@ quantity               value
 compartment length     8.333 um
 diameter               0.1-5 um (the file's ``diameter_*_um``)
 resting potential      -55 mV (balanced, every section)
-temperature            a case's (37 C by default; [TI14] ran at 32 C)
+temperature            a case's (37 C by default; the mechanisms' own default is 32 C)
 =====================  =========================================================
 
 A fiber is given by its section count ``n_nodes`` (each section is a "node", made odd) or by

@@ -51,8 +51,10 @@ State per active section (``TIGERHOLM_STATES``, 21): the gates above, then [Na]_
 [K]_o. The concentrations are advanced with the currents of the step's start (NEURON's order):
 [X]_i by explicit Euler, [X]_o by cnexp of its linear equation.
 
-Differences from [TI14] (stated): the paper's axon has densities and a diameter that vary along a
-100 mm fiber, and Tigerholm et al. ran at 32 C; this is PyFibers' uniform axon. PyFibers balances
+Differences from [TI14] (stated): this is PyFibers' uniform axon (one density set, any diameter),
+not the paper's whole fiber, whose geometry and densities were not checked against the paper here;
+the published mechanisms default to 32 C (``celsiusT`` of ks and nakpump), the case's temperature
+(37 C by default) is used here. PyFibers balances
 the leak after ``finitialize`` with the Nernst potentials of NEURON's default 6.3 C (its
 ``celsius`` is set later); here the balance uses the fiber's temperature.
 """
