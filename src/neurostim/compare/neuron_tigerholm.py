@@ -14,14 +14,21 @@ data/tigerholm.toml, so both simulators run the same numbers.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from neurostim.compare._common import check_odd_count, check_positive
+from neurostim.compare._common import (
+    check_odd_count,
+    check_positive,
+    phi_mv,
+    timed_threshold_search,
+)
 from neurostim.compare._mechanisms import load_mechanisms
 from neurostim.compare._nrn_run import NrnFiber
+from neurostim.compare._protocol import protocol_waveform
 from neurostim.fibers.tigerholm_channels import tigerholm_parameters
 
 MECHANISMS = {
@@ -122,6 +129,72 @@ def neuron_tigerholm_response(
         for j, seg in enumerate(segs):
             v[j, k], nai[j, k], ko[j, k] = seg.v, seg.nai, seg.ko
     return {"v_mv": v, "nai_mm": nai, "ko_mm": ko, "fiber": fiber}
+
+
+def neuron_tigerholm_threshold(
+    diameter_um: float,
+    distance_mm: float,
+    waveform: str,
+    pulse_width_ms: float,
+    n_sections: int = 101,
+    dt_ms: float = 0.005,
+    tstop_ms: float = 8.0,
+    temperature_c: float = 37.0,
+    tolerance_rel: float = 1e-3,
+    *,
+    guess_ma: float = 0.05,
+) -> dict:
+    """Threshold of a Tigerholm fiber in NEURON; point source (0.2 S/m) over the middle
+    compartment, pulse from 0.1 ms, APs detected at compartment floor(0.9 (n_sections - 1)).
+
+    Same search, statuses and return dict as :func:`neurostim.compare.neuron_threshold`. The
+    0.99x check looks at the detection compartment only: just below threshold the local
+    response under the electrode crosses -30 mV over about 15 compartments (0.8 um, 0.1 mm).
+    The search's ``end-excitation`` check takes every local minimum of the first-AP times,
+    ties included; at a sealed end without passive compartments the last two or three
+    compartments fire within one step of each other, which ties them. An ``end-excitation``
+    is therefore re-checked at 1.01x threshold with plateaus of equal times: a run of equal
+    times is an initiation site only if both its neighbours fired later.
+    """
+    t0 = time.perf_counter()
+    check_positive(distance_mm, "distance_mm", "mm")
+    w, sign = protocol_waveform(waveform, pulse_width_ms, 1, 0.0, dt_ms, tstop_ms, 0.1)
+    fiber = build_tigerholm_fiber(diameter_um, n_sections, temperature_c)
+    result = timed_threshold_search(
+        fiber, distance_mm, w, sign, dt_ms, tstop_ms, tolerance_rel, guess_ma, t0,
+        verify=True, no_ap_anywhere_below=False,
+    )  # fmt: skip
+    if result["status"] == "end-excitation":
+        above = fiber.run(phi_mv(fiber, distance_mm), 1.01 * result["threshold_ma"], w, dt_ms)
+        ends = (0, 1, n_sections - 2, n_sections - 1)
+        if not any(i in ends for i in plateau_minima(above)):
+            result["status"] = "ok"
+        result["n_sims"] += 1
+        result["seconds"] = time.perf_counter() - t0
+    return result
+
+
+def plateau_minima(first_ap_ms: NDArray[np.float64]) -> list[int]:
+    """Compartments of the runs of equal first-AP times whose two neighbours fired later (or
+    are beyond the fiber's ends); NaN = no AP.
+
+    Parameters
+    ----------
+    first_ap_ms : ndarray of shape (n_nodes,)
+    """
+    t = np.where(np.isnan(first_ap_ms), np.inf, np.asarray(first_ap_ms, dtype=np.float64))
+    out: list[int] = []
+    i = 0
+    while i < t.size:
+        j = i
+        while j + 1 < t.size and t[j + 1] == t[i]:
+            j += 1
+        left = t[i - 1] if i > 0 else np.inf
+        right = t[j + 1] if j + 1 < t.size else np.inf
+        if np.isfinite(t[i]) and left > t[i] and right > t[i]:
+            out.extend(range(i, j + 1))
+        i = j + 1
+    return out
 
 
 def neuron_tigerholm_resting_state(
