@@ -178,6 +178,17 @@ def _fibers_sundt_slow() -> None:
         slow_channels.slow_parameters.cache_clear()
 
 
+def _fibers_tigerholm() -> None:
+    from neurostim.fibers import tigerholm, tigerholm_channels
+
+    tigerholm_channels.tigerholm_parameters.cache_clear()
+    try:
+        tigerholm.tigerholm_diameter_range_um()
+        tigerholm.tigerholm_geometry(0.8, 5)
+    finally:
+        tigerholm_channels.tigerholm_parameters.cache_clear()
+
+
 def _circuit() -> None:
     """What the circuit code reads: the network, its inputs, the paradigms, the plots."""
     import matplotlib
@@ -264,6 +275,7 @@ FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.fibers", "sundt.toml", _fibers_sundt),
     ("neurostim.fibers", "drg_c_neuron.toml", _fibers_c_neuron),
     ("neurostim.fibers", "sundt_slow.toml", _fibers_sundt_slow),
+    ("neurostim.fibers", "tigerholm.toml", _fibers_tigerholm),
     ("neurostim.fibers", "nerve_fibers.toml", lambda: _fibers_nerve()),
     ("neurostim.patient", "indications.toml", _patient_indications),
     ("neurostim.patient", "regions.toml", _patient_regions),

@@ -101,3 +101,14 @@ def test_clear_error_without_neuron(monkeypatch: pytest.MonkeyPatch) -> None:
     assert neuron_available() is False
     with pytest.raises(NeuronUnavailableError, match="compare"):
         _mechanisms.load_mechanisms()
+
+
+def test_plateau_minima_ignore_a_sealed_end_that_fires_in_one_step() -> None:
+    from neurostim.compare.neuron_tigerholm import plateau_minima
+
+    nan = float("nan")
+    # an AP from the middle reaching both sealed ends, whose last compartments tie
+    t = np.array([1.035, 1.035, 1.035, 1.03, 0.5, 0.135, 0.135, 0.5, 1.03, 1.035, 1.035])
+    assert plateau_minima(t) == [5, 6]
+    # an end that fires first is a site; compartments without an AP never are
+    assert plateau_minima(np.array([0.2, 0.3, 0.1, 0.3, nan])) == [0, 2]

@@ -115,7 +115,7 @@ def thresholds_command(
 @app.command("cv", cls=OneLineErrors)
 @guarded
 def cv_command(
-    model: str = typer.Option("mrg", help="mrg, mrg-interpolation or sundt."),
+    model: str = typer.Option("mrg", help="mrg, mrg-interpolation, sundt or tigerholm."),
     diameter_um: float = typer.Option(..., help="Fiber diameter (um)."),
     n_nodes: int = typer.Option(
         None, help="Nodes, 5..100000 (default: MRG and mrg-interpolation 41, Sundt 601)."

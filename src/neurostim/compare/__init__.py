@@ -18,9 +18,15 @@ from neurostim.compare.neuron_sundt import (
     neuron_sundt_resting_state,
     neuron_sundt_threshold,
 )
+from neurostim.compare.neuron_tigerholm import (
+    build_tigerholm_fiber,
+    neuron_tigerholm_response,
+    neuron_tigerholm_resting_state,
+)
 
 __all__ = [
     "NeuronUnavailableError",
+    "build_tigerholm_fiber",
     "neuron_available",
     "neuron_cv",
     "neuron_response",
@@ -29,4 +35,6 @@ __all__ = [
     "neuron_sundt_resting_state",
     "neuron_sundt_threshold",
     "neuron_threshold",
+    "neuron_tigerholm_response",
+    "neuron_tigerholm_resting_state",
 ]

@@ -1,7 +1,8 @@
 """neurostim.fibers: batched cable models of nerve fibers under extracellular stimulation.
 
 MRG myelinated double cable (published diameters, or geometry interpolated for any diameter
-in 2-16 um) and Sundt C-fiber as PyFibers 0.13.0 builds them on NEURON 9, registered by name
+in 2-16 um), Sundt C-fiber as PyFibers 0.13.0 builds them on NEURON 9 and Tigerholm's
+C-nociceptor axon (Na and K concentrations, Nernst reversals), registered by name
 (``fiber_model_names()``), branched cells (the pseudounipolar DRG C neuron),
 NEURON's backward-Euler scheme batched over thousands of cases, AP detection and lock-step
 threshold search, fiber populations in tissue coordinates (a peripheral nerve's per fascicle and
@@ -35,6 +36,7 @@ from neurostim.fibers.populations import (
 from neurostim.fibers.solver import SimulationResult, resting_state, simulate
 from neurostim.fibers.sundt import SundtFiber, sundt_geometry
 from neurostim.fibers.threshold import STATUSES, ThresholdResult, find_thresholds
+from neurostim.fibers.tigerholm import TigerholmFiber, tigerholm_geometry
 from neurostim.fibers.tree import reroot
 from neurostim.fibers.velocity import conduction_velocity, model_conduction_velocity
 
@@ -52,6 +54,7 @@ __all__ = [
     "SimulationResult",
     "SundtFiber",
     "ThresholdResult",
+    "TigerholmFiber",
     "c_neuron_geometry",
     "conduction_velocity",
     "dorsal_column_population",
@@ -75,5 +78,6 @@ __all__ = [
     "simulate",
     "straight_fibers",
     "sundt_geometry",
+    "tigerholm_geometry",
     "tree_geometry",
 ]

@@ -28,6 +28,7 @@ from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.models import fiber_model
 from neurostim.field import point_source_potential_mv
+from neurostim.units import UM_TO_MM
 
 WAVEFORMS = ("monophasic-cathodic", "monophasic-anodic", "biphasic-cathodic-first", "train")
 PULSE_START_MS = 0.1
@@ -40,6 +41,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "n_pulses": (1, 10_000),
     "rate_hz": (0.0, 10_000.0),
     "n_nodes": (5, 100_000),
+    "length_mm": (1e-3, 1000.0),
     "dt_ms": (1e-4, 0.1),
     "tstop_ms": (1e-3, 10_000.0),
     "temperature_c": (0.0, 50.0),
@@ -105,8 +107,11 @@ class ProtocolCase:
     """One stimulation case of the validation protocol (a row of mrg_thresholds.csv).
 
     ``model`` is a registered fiber model (``neurostim.fibers.models.fiber_model_names()``:
-    ``mrg``, ``mrg-interpolation``, ``sundt``); it sets the diameters allowed and the
-    defaults of ``n_nodes``, ``dt_ms`` and ``tstop_ms``.
+    ``mrg``, ``mrg-interpolation``, ``sundt``, ``tigerholm``); it sets the diameters allowed
+    and the defaults of ``n_nodes``, ``dt_ms`` and ``tstop_ms``. A fiber's extent is ``n_nodes``
+    (nodes; sections of an unmyelinated model) or ``length_mm``, which gives
+    floor(length/node spacing) + 1 nodes (fiber-models.md section 1), made odd by the builder;
+    not both.
     """
 
     model: str
@@ -121,6 +126,7 @@ class ProtocolCase:
     tstop_ms: float | None = None
     temperature_c: float = 37.0
     conductivity_s_per_m: float = SIGMA_S_PER_M
+    length_mm: float | None = None
 
     def __post_init__(self) -> None:
         model = fiber_model(self.model)
@@ -137,6 +143,16 @@ class ProtocolCase:
             if not (np.isfinite(val) and lo <= val <= hi) or (whole and val != int(val)):
                 raise InputError(name, val, f"must be {kind} in {lo:g}..{hi:g}")
         model.check_diameter(float(self.diameter_um))
+        if self.length_mm is not None:
+            if self.n_nodes is not None:
+                raise InputError("length_mm", self.length_mm, "give n_nodes or length_mm, not both")
+            n = self.resolved()[0]
+            if n < 5:
+                spacing_mm = model.node_spacing_um(float(self.diameter_um)) * UM_TO_MM
+                raise InputError(
+                    "length_mm", self.length_mm,
+                    f"must hold at least 5 nodes: >= {4 * spacing_mm:g} mm for this fiber",
+                )  # fmt: skip
         self._check_timing()
 
     def _check_timing(self) -> None:
@@ -194,6 +210,9 @@ class ProtocolCase:
         default_n = m.n_nodes_anodic if self.waveform == "monophasic-anodic" else m.n_nodes
         default_dt = m.dt_ms
         n = default_n if self.n_nodes is None else self.n_nodes
+        if self.length_mm is not None:
+            spacing_mm = m.node_spacing_um(float(self.diameter_um)) * UM_TO_MM
+            n = int(np.floor(self.length_mm / spacing_mm)) + 1
         dt = default_dt if self.dt_ms is None else self.dt_ms
         if self.tstop_ms is not None:
             tstop = self.tstop_ms

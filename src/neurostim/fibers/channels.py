@@ -1,5 +1,6 @@
 """Membrane channel kinetics: MRG node (McIntyre 2002) and Sundt C-fiber (nahh + borgkdr), and
-the Sundt C neuron with slow mechanisms (``sundt_slow``: equations in ``slow_channels.py``).
+the Sundt C neuron with slow mechanisms (``sundt_slow``: equations in ``slow_channels.py``) and
+the Tigerholm C-nociceptor axon (``tigerholm``: equations in ``tigerholm_channels.py``).
 
 Each equation is written once, in ``equations``, with plain arithmetic and two functions handed
 in: ``exp`` and ``where(condition, if_true, if_false)``. The backends build their own copy from
@@ -54,6 +55,7 @@ from numba import njit
 from numba.extending import overload
 
 from neurostim.fibers.slow_channels import SundtSlowChannels, slow_kinetics
+from neurostim.fibers.tigerholm_channels import TigerholmChannels, tigerholm_kinetics
 from neurostim.units import MV_TO_V
 
 MRG_CHANNELS = ("naf", "nap", "ks")
@@ -156,10 +158,11 @@ class Equations(NamedTuple):
     mrg: Kinetics
     sundt: Kinetics
     sundt_slow: Kinetics
+    tigerholm: Kinetics
     cnexp: Callable[..., Any]
 
     def of(self, model: str) -> Kinetics:
-        """The kinetics of ``model`` ("mrg" or "sundt")."""
+        """The kinetics of ``model`` ("mrg", "sundt", "sundt_slow" or "tigerholm")."""
         return getattr(self, model)
 
 
@@ -279,6 +282,7 @@ def equations(
         mrg=Kinetics(4, MRG_CHANNELS, mrg_gates, mrg_rest, mrg_current, mrg_advance),
         sundt=Kinetics(4, SUNDT_CHANNELS, sundt_gates, sundt_rest, sundt_current, sundt_advance),
         sundt_slow=Kinetics(*slow_kinetics(exp, where, log, jit, sundt_gates, f_trap, cnexp)),
+        tigerholm=Kinetics(*tigerholm_kinetics(exp, where, log, jit, cnexp)[:6]),
         cnexp=cnexp,
     )
 
@@ -295,7 +299,12 @@ SCALAR = equations(
 into a kernel at Numba's level, which keeps the kernels as fast as hand-written rates)."""
 ARRAY = equations(np.exp, np.where)
 """The equations on NumPy arrays of any shape (overflow in a discarded branch is harmless)."""
-CHANNELS = {"mrg": MRGNodeChannels, "sundt": SundtChannels, "sundt_slow": SundtSlowChannels}
+CHANNELS = {
+    "mrg": MRGNodeChannels,
+    "sundt": SundtChannels,
+    "sundt_slow": SundtSlowChannels,
+    "tigerholm": TigerholmChannels,
+}
 """The parameter type of each model."""
 _MODEL_OF = {cls: name for name, cls in CHANNELS.items()}
 

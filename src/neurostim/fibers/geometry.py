@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from neurostim.errors import InputError
 from neurostim.fibers.channels import MRGNodeChannels, SundtChannels, channel_names
 from neurostim.fibers.slow_channels import SundtSlowChannels
+from neurostim.fibers.tigerholm_channels import TigerholmChannels
 from neurostim.fibers.tree import chain_parent, check_topology, is_chain
 from neurostim.units import (
     MOHM_TO_OHM,
@@ -40,7 +41,7 @@ class CableGeometry:
     Attributes
     ----------
     model : str
-        ``"mrg"``, ``"sundt"`` or ``"sundt_slow"`` (selects the channel kinetics).
+        ``"mrg"``, ``"sundt"``, ``"sundt_slow"`` or ``"tigerholm"`` (selects the kinetics).
     kind : tuple of str, length n_sections
         Section type (``"node"``, ``"mysa"``, ``"flut"``, ``"stin"``, ``"end"``).
     length_um, arc_um : ndarray of shape (n_sections,)
@@ -96,7 +97,7 @@ class CableGeometry:
     active_sections: NDArray[np.int64]
     active_area_cm2: NDArray[np.float64]
     node_sections: NDArray[np.int64]
-    channel_params: MRGNodeChannels | SundtChannels | SundtSlowChannels
+    channel_params: MRGNodeChannels | SundtChannels | SundtSlowChannels | TigerholmChannels
     v_rest_mv: float
     temperature_c: float
     diameter_um: float

@@ -28,7 +28,7 @@ from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry, points_along_polyline
 from neurostim.units import UM_TO_MM
 
-BUILTIN_MODULES = ("mrg", "mrg_interpolation", "sundt")
+BUILTIN_MODULES = ("mrg", "mrg_interpolation", "sundt", "tigerholm")
 """Modules of ``neurostim.fibers`` that register the built-in models when imported."""
 
 

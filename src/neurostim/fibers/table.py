@@ -1,7 +1,9 @@
 """Case tables: read protocol cases from CSV, write thresholds back.
 
 Input columns (the reference CSV's): model, diameter_um, distance_mm, waveform, pulse_width_ms,
-n_pulses, rate_hz; optional n_nodes, dt_ms, tstop_ms, temperature_c and conductivity_s_per_m
+n_pulses, rate_hz; optional n_nodes or length_mm (the fiber's extent: nodes, which are the
+sections of an unmyelinated model, or a length), dt_ms, tstop_ms, temperature_c and
+conductivity_s_per_m
 (tissue conductivity, S/m; empty or absent = the protocol's 0.2 S/m). An empty cell means the
 protocol default; a value outside the allowed range (``neurostim.fibers.cases.RANGES``) is
 refused, never replaced. Other columns are carried through unchanged; an input ``threshold_ma``
@@ -33,6 +35,7 @@ OPTIONAL_NUMBERS = {
     "n_pulses": int,
     "rate_hz": float,
     "n_nodes": int,
+    "length_mm": float,
     "dt_ms": float,
     "tstop_ms": float,
     "temperature_c": float,
@@ -77,6 +80,7 @@ def read_cases_csv(path: str | Path) -> tuple[list[ProtocolCase], list[dict[str,
                 n_pulses=n_pulses,
                 rate_hz=nums["rate_hz"] or 0.0,
                 n_nodes=cast("int | None", nums["n_nodes"]),
+                length_mm=nums["length_mm"],
                 dt_ms=nums["dt_ms"],
                 tstop_ms=nums["tstop_ms"],
                 temperature_c=37.0 if nums["temperature_c"] is None else nums["temperature_c"],

@@ -45,12 +45,13 @@ from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.solver import simulate
 from neurostim.fibers.tree import cut_end_nodes
 
-BLOCK_MIN_NODES = {"mrg": 3, "sundt": 12, "sundt_slow": 12}
+BLOCK_MIN_NODES = {"mrg": 3, "sundt": 12, "sundt_slow": 12, "tigerholm": 24}
 """Nodes that must fire in the final sub-threshold trial to call it blocked (a propagating AP
 stopped short of the detection node). MRG: one or two nodes are a passive excursion above
 -30 mV under the electrode during a short strong pulse. Sundt (8.3 um compartments): a local
 response just below threshold covers about 5 compartments (40 um); a blocked AP at 7x threshold
-covers about 21 (175 um)."""
+covers about 21 (175 um). Tigerholm (8.3 um compartments): the local response just below
+threshold of a 0.8 um fiber 0.1 mm from a 0.1 ms point source covers 15 compartments (125 um)."""
 MAX_BRACKET_RATIO = 4.0
 """Largest hi/lo accepted as a first bracket (the first excitation window is >= 5x wide)."""
 QUIET_MV = 1.0
