@@ -156,14 +156,13 @@ def test_coverage_counts_cutaneous_fascicles_reaching_the_fraction() -> None:
     assert "f1" not in cov["fascicles"]  # a muscle fascicle is no territory
 
 
-def test_c_class_switches_to_tigerholm_when_registered(monkeypatch) -> None:
-    assert class_models()["C"] == "sundt"  # what exists today
-    registry = dict(fiber_models._REGISTRY)
-    monkeypatch.setattr(fiber_models, "_REGISTRY", registry)
-    fiber_models.fiber_model_names()  # built-ins loaded
-    registry["tigerholm"] = fiber_models.fiber_model("sundt")
+def test_c_class_runs_on_tigerholm_and_falls_back_to_sundt(monkeypatch) -> None:
     assert class_models() == {"Abeta": "mrg-interpolation", "Adelta": "mrg-interpolation",
                               "C": "tigerholm"}  # fmt: skip
+    fiber_models.fiber_model_names()  # built-ins loaded
+    registry = {k: v for k, v in fiber_models._REGISTRY.items() if k != "tigerholm"}
+    monkeypatch.setattr(fiber_models, "_REGISTRY", registry)
+    assert class_models()["C"] == "sundt"  # without Tigerholm, the class's own model
 
 
 def test_every_fiber_lies_inside_the_model() -> None:
