@@ -90,9 +90,9 @@ def test_p4_orthodromic_following_exceeds_antidromic_in_the_c_neuron() -> None:
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="P5 missed at its second step: Na/K 50 Hz; with KCNQ (set m) no orthodromic AP "
-    "crosses the T at any rate (10-200 Hz: 0 of 20; a single AP already dies in the KCNQ-"
-    "bearing T section), so adding CaL + SK (m-ca-sk, also 0 of 20) cannot lower it further",
+    reason="P5 missed at its second step: following rate (all 20 of 20 crossing the T, 10-200 "
+    "Hz) Na/K 50 Hz, with KCNQ (m) 20 Hz (19 of 20 at 50 Hz, 6 at 100 Hz), with CaL + SK "
+    "(m-ca-sk) 20 Hz with the same counts at every rate: CaL and SK do not lower it further",
 )
 def test_p5_slow_outward_currents_lower_following() -> None:
     # P4 orthodromic protocol with KCNQ added, then CaL + SK. Check [S SU15, GR22]: the
