@@ -196,8 +196,9 @@ def test_p10_train_rate_does_not_move_the_single_pulse_threshold(rate_hz: float)
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="P11 record only (drg.md 4: expected gap): a use-dependent block needs a C neuron "
-    "that first conducts; with the slow set m-ca-sk-pump its KCNQ blocks the first AP at the T",
+    reason="P11 record only (drg.md 4: expected gap): with the slow set m-ca-sk-pump the C "
+    "neuron conducts every pulse of 20 s at 20 Hz (400 of 400, Abeta 400 of 400): no use-"
+    "dependent block; the cell keeps E_Na and E_K fixed (no ion accumulation)",
 )
 def test_p11_c_blocks_within_20_s_at_20_hz_abeta_spared() -> None:
     # 20 s of 20 Hz (intracellular, the P4 stimulus, not the field at 1.2 x Abeta threshold of
