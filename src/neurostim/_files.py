@@ -49,6 +49,29 @@ def check_output_path(
     return p
 
 
+_STOP_SIGNAL: list[int] = []
+"""The signal that asked this process to stop (``request_stop``), if any."""
+
+
+def request_stop(signum: int) -> None:
+    """Record that the process was asked to stop (``kill``): from now on no atomic write is
+    committed, even where the exception that unwinds the run is swallowed on its way (an
+    exception raised inside a finaliser is only printed), and the command exits 128 + signum."""
+    _STOP_SIGNAL.append(int(signum))
+
+
+def stop_requested() -> int | None:
+    """The signal number of a ``request_stop`` so far, or None."""
+    return _STOP_SIGNAL[0] if _STOP_SIGNAL else None
+
+
+def _commit(tmp: Path, path: Path) -> None:
+    signum = stop_requested()
+    if signum is not None:
+        raise SystemExit(128 + signum)
+    os.replace(tmp, path)
+
+
 def _partial(path: Path) -> Path:
     return path.with_name(f".{path.name}.partial{path.suffix}")
 
@@ -59,7 +82,7 @@ def save_figure(fig: Any, path: str | Path, *, field: str = "path", **savefig: A
     tmp = _partial(p)
     try:
         fig.savefig(tmp, format=p.suffix.lower().lstrip("."), **savefig)
-        os.replace(tmp, p)
+        _commit(tmp, p)
     finally:
         tmp.unlink(missing_ok=True)
     return p
@@ -71,7 +94,7 @@ def write_text(path: str | Path, text: str, *, field: str = "path") -> Path:
     tmp = _partial(p)
     try:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, p)
+        _commit(tmp, p)
     finally:
         tmp.unlink(missing_ok=True)
     return p
@@ -85,6 +108,6 @@ def written_atomically(path: str | Path, *, field: str = "path") -> Iterator[Pat
     tmp = _partial(p)
     try:
         yield tmp
-        os.replace(tmp, p)
+        _commit(tmp, p)
     finally:
         tmp.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from neurostim import __version__
+from neurostim._files import request_stop, stop_requested
 from neurostim.cli import (
     circuit,
     clinic,
@@ -101,7 +102,10 @@ def _root(
 
 def _terminated(signum: int, frame: Any) -> None:
     """``kill`` (SIGTERM) unwinds like Ctrl-C: partial outputs are removed and a local Dask
-    cluster is closed by the code that made them, then the command exits 143."""
+    cluster is closed by the code that made them, then the command exits 143. The request is
+    also recorded, so that no output is committed and the exit code holds even where the
+    exception is swallowed on its way (raised inside a finaliser)."""
+    request_stop(signum)
     raise SystemExit(128 + signum)
 
 
@@ -109,7 +113,12 @@ def main() -> None:
     """Entry point of the ``neurostim`` console script."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
-    app()
+    try:
+        app()
+    finally:
+        signum = stop_requested()
+        if signum is not None:
+            raise SystemExit(128 + signum)
 
 
 __all__ = ["app", "main"]

@@ -231,6 +231,53 @@ def n_nodes_from(n_nodes: int | None, length_um: float | None, spacing_um: float
     return n - 1 if n % 2 == 0 else n
 
 
+def bare_cable_geometry(
+    *,
+    model: str,
+    kind: tuple[str, ...],
+    diameter_um: float,
+    spacing_um: float,
+    ra_ohm_cm: NDArray[np.float64],
+    cm_uf_per_cm2: NDArray[np.float64],
+    g_pas_s_per_cm2: NDArray[np.float64],
+    e_pas_mv: NDArray[np.float64],
+    active_sections: NDArray[np.int64],
+    channel_params: Any,
+    v_rest_mv: float,
+    temperature_c: float,
+) -> CableGeometry:
+    """A straight unmyelinated fiber: ``len(kind)`` compartments of ``spacing_um`` and one
+    diameter, every membrane in the bath (no periaxonal layer, no myelin), APs detected at
+    every compartment; section properties of shape (n_sections,) as NEURON's."""
+    n = len(kind)
+    diam = np.full(n, float(diameter_um))
+    length = np.full(n, float(spacing_um))
+    zeros = np.zeros(n)
+    co = section_coefficients(diam, length, ra_ohm_cm, cm_uf_per_cm2, np.ones(n), zeros, zeros)
+    return CableGeometry(
+        model=model,
+        kind=kind,
+        length_um=length,
+        arc_um=np.cumsum(length) - 0.5 * length,
+        capacitance_nf=co["capacitance_nf"],
+        g_leak_us=g_pas_s_per_cm2 * co["area_cm2"] * SIEMENS_TO_MICROSIEMENS,
+        e_leak_mv=np.asarray(e_pas_mv, dtype=np.float64),
+        g_axial_us=co["g_axial_us"],
+        g_periaxonal_us=np.zeros(n - 1),
+        g_myelin_us=zeros,
+        c_myelin_nf=zeros.copy(),
+        u_fixed=np.ones(n, dtype=bool),
+        active_sections=active_sections,
+        active_area_cm2=co["area_cm2"][active_sections],
+        node_sections=np.arange(n, dtype=np.int64),
+        channel_params=channel_params,
+        v_rest_mv=float(v_rest_mv),
+        temperature_c=float(temperature_c),
+        diameter_um=float(diameter_um),
+        extra={"node_spacing_um": float(spacing_um)},
+    )
+
+
 def points_along_polyline(
     vertices_mm: NDArray[np.float64], arc_mm: NDArray[np.float64]
 ) -> NDArray[np.float64]:

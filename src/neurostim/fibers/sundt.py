@@ -22,9 +22,8 @@ import numpy as np
 
 from neurostim.errors import InputError
 from neurostim.fibers.channels import SundtChannels
-from neurostim.fibers.geometry import CableGeometry, n_nodes_from, section_coefficients
+from neurostim.fibers.geometry import CableGeometry, bare_cable_geometry, n_nodes_from
 from neurostim.fibers.models import CVProtocol, FiberModel, register_fiber_model
-from neurostim.units import SIEMENS_TO_MICROSIEMENS
 
 
 @functools.cache
@@ -53,8 +52,6 @@ def sundt_geometry(
     _check_diameter(diameter_um)
     dz = c["compartment_length_um"]
     n = n_nodes_from(n_nodes, length_um, dz)
-    diam = np.full(n, float(diameter_um))
-    length = np.full(n, dz)
     ra = np.full(n, c["ra_ohm_cm"])
     cm = np.full(n, c["cm_uf_per_cm2"])
     g_pas = np.full(n, ch["g_leak_s_per_cm2"])
@@ -63,31 +60,20 @@ def sundt_geometry(
     cm[[0, -1]] = end["cm_uf_per_cm2"]
     g_pas[[0, -1]] = end["g_pas_s_per_cm2"]
     e_pas[[0, -1]] = c["v_rest_mv"]
-    zeros = np.zeros(n)
-    co = section_coefficients(diam, length, ra, cm, np.ones(n), zeros, zeros)
-    active = np.arange(1, n - 1, dtype=np.int64)
     t = float(temperature_c)
-    return CableGeometry(
+    return bare_cable_geometry(
         model="sundt",
         kind=tuple(["end"] + ["node"] * (n - 2) + ["end"]),
-        length_um=length,
-        arc_um=np.cumsum(length) - 0.5 * length,
-        capacitance_nf=co["capacitance_nf"],
-        g_leak_us=g_pas * co["area_cm2"] * SIEMENS_TO_MICROSIEMENS,
-        e_leak_mv=e_pas,
-        g_axial_us=co["g_axial_us"],
-        g_periaxonal_us=np.zeros(n - 1),
-        g_myelin_us=zeros,
-        c_myelin_nf=zeros,
-        u_fixed=np.ones(n, dtype=bool),
-        active_sections=active,
-        active_area_cm2=co["area_cm2"][active],
-        node_sections=np.arange(n, dtype=np.int64),
+        diameter_um=diameter_um,
+        spacing_um=dz,
+        ra_ohm_cm=ra,
+        cm_uf_per_cm2=cm,
+        g_pas_s_per_cm2=g_pas,
+        e_pas_mv=e_pas,
+        active_sections=np.arange(1, n - 1, dtype=np.int64),
         channel_params=SundtChannels.from_data(ch, t),
         v_rest_mv=float(c["v_rest_mv"]),
         temperature_c=t,
-        diameter_um=float(diameter_um),
-        extra={"node_spacing_um": dz},
     )
 
 

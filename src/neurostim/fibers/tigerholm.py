@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neurostim.errors import InputError
-from neurostim.fibers.geometry import CableGeometry, n_nodes_from, section_coefficients
+from neurostim.fibers.geometry import CableGeometry, bare_cable_geometry, n_nodes_from
 from neurostim.fibers.models import CVProtocol, FiberModel, register_fiber_model
 from neurostim.fibers.tigerholm_channels import TigerholmChannels, tigerholm_parameters
 
@@ -63,37 +63,21 @@ def tigerholm_geometry(
     _check_diameter(diameter_um)
     dz = float(c["compartment_length_um"])
     n = n_nodes_from(n_nodes, length_um, dz)
-    diam = np.full(n, float(diameter_um))
-    length = np.full(n, dz)
-    zeros = np.zeros(n)
-    co = section_coefficients(
-        diam, length, np.full(n, c["ra_ohm_cm"]), np.full(n, c["cm_uf_per_cm2"]), np.ones(n),
-        zeros, zeros,
-    )  # fmt: skip
-    active = np.arange(n, dtype=np.int64)
     t = float(temperature_c)
     v_rest = float(c["v_rest_mv"])
-    return CableGeometry(
+    return bare_cable_geometry(
         model=NAME,
         kind=("node",) * n,
-        length_um=length,
-        arc_um=np.cumsum(length) - 0.5 * length,
-        capacitance_nf=co["capacitance_nf"],
-        g_leak_us=zeros.copy(),
-        e_leak_mv=np.full(n, v_rest),
-        g_axial_us=co["g_axial_us"],
-        g_periaxonal_us=np.zeros(n - 1),
-        g_myelin_us=zeros.copy(),
-        c_myelin_nf=zeros.copy(),
-        u_fixed=np.ones(n, dtype=bool),
-        active_sections=active,
-        active_area_cm2=co["area_cm2"],
-        node_sections=active.copy(),
+        diameter_um=diameter_um,
+        spacing_um=dz,
+        ra_ohm_cm=np.full(n, c["ra_ohm_cm"]),
+        cm_uf_per_cm2=np.full(n, c["cm_uf_per_cm2"]),
+        g_pas_s_per_cm2=np.zeros(n),  # the leaks are channels of the model
+        e_pas_mv=np.full(n, v_rest),
+        active_sections=np.arange(n, dtype=np.int64),
         channel_params=TigerholmChannels.from_data(p, t, v_rest),
         v_rest_mv=v_rest,
         temperature_c=t,
-        diameter_um=float(diameter_um),
-        extra={"node_spacing_um": dz},
     )
 
 
