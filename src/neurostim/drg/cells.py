@@ -90,7 +90,9 @@ AVAILABLE_MECHANISMS = {"abeta": ("na-k",), "adelta": ("na-k",), "c": MECHANISM_
 """Mechanism sets each type runs: the slow mechanisms are Sundt et al.'s, for the C neuron
 (``fibers.slow_channels``); the MRG cells have the node's Na/K only."""
 TIED_TO_BATH_MOHM_PER_CM = 1.0
-"""Periaxonal resistance placeholder of sections tied to the bath (not used by the solver)."""
+"""``xraxial`` given to sections whose periaxonal layer is tied to the bath: any finite value
+serves, since the solver reads U = E there and never uses that resistance (NEURON's default
+xraxial is of this order)."""
 
 
 @functools.cache

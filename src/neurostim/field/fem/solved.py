@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
@@ -108,7 +109,7 @@ def solve_report(solved: Solved, key: str) -> dict[str, Any]:
     return report
 
 
-class UnitSolves:
+class UnitSolves(ABC):
     """Mixin: the unit-current solves of a finite-element conductor and their cache.
 
     A subclass calls ``_init_solves`` in its constructor and provides ``_space(mesh, n)`` (the
@@ -129,8 +130,9 @@ class UnitSolves:
         self._state = None
         self._report = {}
 
+    @abstractmethod
     def _space(self, mesh: Any, n: int) -> Any:
-        raise NotImplementedError
+        """The finite-element space of ``n`` unit solutions on ``mesh``."""
 
     def _prepared(
         self, payload: dict[str, Any], n: int, solve: Callable[[Path], Solved]
