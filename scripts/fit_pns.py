@@ -60,7 +60,7 @@ def main() -> None:
 
             hi = 1.0 - (params.fade_share if name == "late_share" else 0.0)
             hi = min(hi, 1.0 - params.late_share) if name == "fade_share" else hi
-            params = replace(params, **{name: _bisect(f, target, 0.0, hi)})  # type: ignore[arg-type]
+            params = replace(params, **{name: _bisect(f, target, 0.0, hi)})
         print(
             f"round {r + 1}: " + ", ".join(f"{n} = {getattr(params, n):.4f}" for n, *_ in TARGETS)
         )

@@ -1,4 +1,5 @@
-"""``neurostim pns``: peripheral nerve stimulation on a finite-element nerve."""
+"""``neurostim pns``: peripheral nerve stimulation on a finite-element nerve (``pns map``) and
+virtual 60-day percutaneous PNS cohorts (``pns trial list``, ``pns trial run``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from neurostim._files import IMAGE_SUFFIXES, check_output_path, write_text
-from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
+from neurostim.cli._common import (
+    EXIT_INVALID,
+    OneLineErrors,
+    check_int,
+    console,
+    err_console,
+    fail,
+    guarded,
+    print_json,
+)
 from neurostim.device import check_program
 
 app = typer.Typer(
@@ -167,3 +177,111 @@ def _print(d: dict[str, Any]) -> None:
     )
     cov = d["coverage"]
     console.print(f"coverage: {', '.join(cov['fascicles']) or 'none'}")
+
+
+# --- neurostim pns trial: virtual 60-day PNS cohorts ------------------------------------------
+
+trial_app = typer.Typer(
+    help="Virtual 60-day percutaneous PNS cohorts: replicate trials of a study.",
+    no_args_is_help=True,
+)
+app.add_typer(trial_app, name="trial")
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f} %"
+
+
+@trial_app.command("list", cls=OneLineErrors)
+@guarded
+def trial_list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The shipped PNS studies (peripheral-nerve.md §6)."""
+    from neurostim.clinic.pns import pns_study, pns_study_names
+
+    rows: list[dict[str, Any]] = []
+    for name in pns_study_names():
+        s = pns_study(name)
+        rows.append({"name": name, "title": s.title, "indications": list(s.indications),
+                     "arms": [a.id for a in s.arms], "n": sum(a.n for a in s.arms)})  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Shipped PNS studies (neurostim pns trial run NAME)")
+    for col in ("name", "study", "indications", "arms", "n"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], escape(r["title"]), ", ".join(r["indications"]),
+                      ", ".join(r["arms"]), str(r["n"]))  # fmt: skip
+    console.print(table)
+
+
+@trial_app.command("run", cls=OneLineErrors)
+@guarded
+def trial_run_command(
+    study: str = typer.Argument(..., help="A shipped PNS study (neurostim pns trial list)."),
+    replicates: int = typer.Option(200, "--replicates", help="Replicate trials (1-100000)."),
+    seed: int = typer.Option(0, "--seed", help="Seed; the same seed gives the same table."),
+    lead: str = typer.Option(
+        "sprint-microlead", "--lead", help="Catalog lead: sprint-microlead (coiled) or pns-4."
+    ),
+    map_file: Path | None = typer.Option(
+        None, "--map", help="A `neurostim pns map --json` result: coverage from the map."
+    ),
+    coverage: float | None = typer.Option(
+        None, "--coverage", help="Share of the pain map covered, 0-1 (default: per patient)."
+    ),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Trial table (.csv)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Run replicate trials of a 60-day PNS study; print responders per endpoint and arm
+    against the published count, and the lead infections per 1000 indwelling days."""
+    import json
+
+    from neurostim.clinic.pns import TABLE_COLUMNS, coverage_from_map, run_pns_study
+    from neurostim.errors import InputError
+
+    check_int("--replicates", replicates, low=1, high=100_000)
+    check_int("--seed", seed, low=0)
+    if map_file is not None and coverage is not None:
+        raise InputError("--map", str(map_file), "give --map or --coverage, not both")
+    if map_file is not None:
+        try:
+            coverage = coverage_from_map(json.loads(map_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            raise InputError("--map", str(map_file), f"a readable JSON file ({exc})") from None
+    if output is not None:
+        check_output_path("--output", output, (".csv",))
+    result = run_pns_study(study, replicates=replicates, seed=seed, lead=lead, coverage=coverage)
+    rows = result.table()
+    if output is not None:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(TABLE_COLUMNS), lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: r[k] for k in TABLE_COLUMNS})
+        write_text(output, buf.getvalue(), field="--output")
+    if as_json:
+        print_json(result.to_dict())
+        return
+    table = Table(title=f"{escape(result.study.title)}: {replicates} replicate trials, seed {seed}")
+    for col in ("endpoint", "arm", "median", "95 % of trials", "pooled", "published",
+                "published 95 % CI", "inside"):  # fmt: skip
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            escape(r["id"]) + (" (fitted)" if r["fitted"] else ""), escape(r["arm"]),
+            _pct(r["median"]), f"{_pct(r['ci95_lo'])} – {_pct(r['ci95_hi'])}", _pct(r["pooled"]),
+            f"{r['published_k']}/{r['published_n']}",
+            f"{_pct(r['published_ci95_lo'])} – {_pct(r['published_ci95_hi'])}",
+            "yes" if r["inside"] else "[red]no[/red]",
+        )  # fmt: skip
+    console.print(table)
+    inf = result.infection()
+    console.print(
+        f"infections ({escape(inf['lead'])}, {inf['lead_type']}): {inf['infections']} in "
+        f"{inf['lead_days']:.0f} lead days = {_fmt(inf['per_1000_lead_days'])} per 1000 "
+        f"(hazard {inf['hazard_per_1000_days']:g}); patients infected "
+        f"{_pct(inf['patients_infected_fraction'])}"
+    )
+    console.print(f"lead fracture: not simulated ({escape(result.params.lead_fracture['source'])})")
+    console.print(f"{result.patients_simulated} patients simulated in {result.runtime_s:.1f} s")
