@@ -267,8 +267,22 @@ def _clinic_pathway() -> None:
     load_pathway_parameters()
 
 
+def _clinic_pns() -> None:
+    """The course parameters, every shipped study (their endpoints) and every lead type."""
+    from neurostim.clinic import pns
+
+    pns._shipped.cache_clear()
+    try:
+        for name in pns.pns_study_names():
+            pns.run_pns_study(name, replicates=1, seed=0)
+        pns.lead_type("pns-4")
+    finally:
+        pns._shipped.cache_clear()
+
+
 FILES: list[tuple[str, str, Callable[[], None]]] = [
     ("neurostim.clinic", "pathway.toml", _clinic_pathway),
+    ("neurostim.clinic", "pns.toml", _clinic_pns),
     ("neurostim.clinic", "outcomes.toml", _clinic_outcomes),
     ("neurostim.fibers", "mrg.toml", _fibers_mrg),
     ("neurostim.fibers", "mrg_interpolation.toml", _fibers_mrg_interpolation),

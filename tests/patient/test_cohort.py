@@ -296,7 +296,7 @@ def test_refused_arguments() -> None:
 
 def test_every_shipped_indication_loads_with_sources() -> None:
     assert indication_names() == ["fbss", "nsrbp", "crps", "pdn", "radiculopathy", "focal",
-                                  "it_refractory"]  # fmt: skip
+                                  "it_refractory", "post_amputation", "low_back_mb"]  # fmt: skip
     for ind in load_indications().values():
         for d in [*ind.nrs.values(), *ind.shared.values()]:
             assert d.source or d.fitted
