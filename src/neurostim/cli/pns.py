@@ -264,15 +264,16 @@ def trial_run_command(
         print_json(result.to_dict())
         return
     table = Table(title=f"{escape(result.study.title)}: {replicates} replicate trials, seed {seed}")
-    for col in ("endpoint", "arm", "median", "95 % of trials", "pooled", "published",
-                "published 95 % CI", "inside"):  # fmt: skip
+    for col in ("endpoint", "arm", "median (95 % of trials)", "pooled", "published (95 % CI)",
+                "inside"):  # fmt: skip
         table.add_column(col)
     for r in rows:
         table.add_row(
             escape(r["id"]) + (" (fitted)" if r["fitted"] else ""), escape(r["arm"]),
-            _pct(r["median"]), f"{_pct(r['ci95_lo'])} – {_pct(r['ci95_hi'])}", _pct(r["pooled"]),
-            f"{r['published_k']}/{r['published_n']}",
-            f"{_pct(r['published_ci95_lo'])} – {_pct(r['published_ci95_hi'])}",
+            f"{_pct(r['median'])} ({100 * r['ci95_lo']:.0f}–{100 * r['ci95_hi']:.0f})",
+            _pct(r["pooled"]),
+            f"{r['published_k']}/{r['published_n']} "
+            f"({100 * r['published_ci95_lo']:.0f}–{100 * r['published_ci95_hi']:.0f} %)",
             "yes" if r["inside"] else "[red]no[/red]",
         )  # fmt: skip
     console.print(table)
