@@ -74,3 +74,18 @@ def put_program(page: Any, server: LiveServer, patient: str, slot: int, program:
     version = got.json()["version"] if got.status == 200 else 0
     body = {"program": program, "version": version}
     return api(page, server, "PUT", f"/api/patients/{patient}/programs/{slot}", body)
+
+
+def axe_violations(page: Any) -> list[tuple[str, str, int]]:
+    """(rule, impact, number of nodes) of each serious or critical axe-core violation on the
+    page; axe-core comes from the axe-playwright-python wheel (never fetched at run time) and is
+    evaluated through the DevTools protocol, which the page's Content-Security-Policy allows."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.response["passes"], "axe checked nothing"
+    return [
+        (v["id"], v["impact"], len(v["nodes"]))
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

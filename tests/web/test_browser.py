@@ -135,8 +135,7 @@ def test_axe_finds_no_serious_or_critical_violation(browser, live_server) -> Non
     axe = Axe()
     found = {}
     for user, path in AXE_PAGES:
-        # axe is injected as a script: the page's CSP would refuse it
-        with signed_in(browser, live_server, user, bypass_csp=True) as page:
+        with signed_in(browser, live_server, user) as page:
             page.goto(f"{live_server.url}{path}")
             assert page.url.endswith(path), f"{user} did not reach {path}"
             results = axe.run(page)
