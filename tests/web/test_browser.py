@@ -1,6 +1,8 @@
-"""The screens in a headless Chromium (clinic-web §4 browser tests): htmx titration in place,
-the discomfort stop, Plotly.js drawing under the Content-Security-Policy, the write button held
-until every warning is ticked, and the same flow without JavaScript.
+"""The screens in a headless Chromium (clinic-web §4 browser tests): Plotly.js drawing under
+the Content-Security-Policy, titration without JavaScript, and axe-core on every screen of each
+role's menu. The §5 scenarios (htmx titration in place, the discomfort stop, the write button
+held until every warning is ticked, the keyboard-only path) are in ``test_browser_scenarios.py``
+and ``test_browser_pump.py``.
 
 Needs Playwright (the dev extra) and Debian's ``chromium``; skipped with a reason without them.
 The module's tests share one server (``live_server``) and sign out at the end of each.
@@ -9,7 +11,6 @@ The module's tests share one server (``live_server``) and sign out at the end of
 from __future__ import annotations
 
 import importlib.util
-import re
 from typing import Any
 
 import pytest
@@ -28,26 +29,6 @@ def _configure_tonic(page: Any, base_url: str) -> None:
     page.wait_for_url("**/edit#titration")
 
 
-def test_titration_updates_in_place_and_stops_at_discomfort(browser, live_server) -> None:
-    from playwright.sync_api import expect
-
-    with signed_in(browser, live_server, "clin1") as page:
-        _configure_tonic(page, live_server.url)
-        url = page.url
-        page.click("button[value=up]")
-        expect(page.locator("#amplitude")).to_have_text(re.compile(r"^0\.10"))
-        assert page.url == url  # htmx swapped the panel, no navigation
-        for _ in range(30):
-            if page.locator("text=stimulation stopped").count():
-                break
-            before = page.inner_text("#amplitude")
-            page.click("button[value=up]")
-            expect(page.locator("#amplitude")).not_to_have_text(before)
-        assert page.locator("text=stimulation stopped").count() == 1
-        assert page.inner_text("#amplitude").startswith("0.00")
-        assert page.errors == []  # no CSP violation, no script error
-
-
 def test_plotly_draws_under_the_csp(browser, live_server) -> None:
     if importlib.util.find_spec("plotly") is None:
         pytest.skip("plotly is not installed")
@@ -57,55 +38,12 @@ def test_plotly_draws_under_the_csp(browser, live_server) -> None:
         assert page.errors == []
 
 
-def test_write_waits_for_every_acknowledgement(browser, live_server) -> None:
-    from playwright.sync_api import expect
-
-    with signed_in(browser, live_server, "clin1") as page:
-        page.goto(f"{live_server.url}/patients/FBSS-01/programs/9/edit")
-        page.select_option("select[name='pol_L1.E4']", "-")
-        page.check("#case_anode")
-        page.fill("#pulse_width_us", "500")
-        page.click("text=Apply configuration")
-        page.wait_for_url("**/edit#titration")
-        page.fill("#amplitude_ma", "8.5")
-        page.click("#amplitude_ma ~ button")
-        expect(page.locator("#amplitude")).to_have_text(re.compile(r"^8\.50"))
-        page.fill("#name", "Leg tonic")
-        page.fill("#amplitude_min_ma", "2.0")
-        page.fill("#amplitude_max_ma", "8.5")
-        page.click("text=4. Review")
-        expect(page.locator("#write-button")).to_be_disabled()  # clinic.js runs after the load
-        boxes = page.locator("input.ack")
-        for i in range(boxes.count()):
-            boxes.nth(i).check()
-        expect(page.locator("#write-button")).to_be_enabled()
-        page.click("#write-button")
-        page.wait_for_url("**/report#slot-9")
-        assert "charge-density@L1.E4" in page.content()
-
-
 def test_titration_works_without_javascript(browser, live_server) -> None:
     with signed_in(browser, live_server, "clin1", java_script_enabled=False) as page:
         _configure_tonic(page, live_server.url)
         page.click("button[value=up]")
         page.wait_for_url("**/edit#titration")
         assert page.inner_text("#amplitude").startswith("0.10")
-
-
-def test_titration_by_keyboard_only(browser, live_server) -> None:
-    from playwright.sync_api import expect
-
-    with signed_in(browser, live_server, "clin1") as page:
-        _configure_tonic(page, live_server.url)
-        page.goto(f"{live_server.url}/patients/FBSS-01/programs/1/edit")
-        plus = page.locator("button[value=up]:focus")
-        for _ in range(120):
-            page.keyboard.press("Tab")
-            if plus.count():
-                break
-        assert plus.count() == 1, "the + button is not reachable with Tab"
-        page.keyboard.press("Enter")
-        expect(page.locator("#amplitude")).to_have_text(re.compile(r"^0\.10"))
 
 
 AXE_PAGES = (
