@@ -194,8 +194,9 @@ def browser() -> Iterator[Any]:
     """A headless Debian Chromium driven by Playwright (never a downloaded browser)."""
     if BROWSER_MISSING is not None:
         pytest.skip(BROWSER_MISSING)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15_000)  # a loaded 2-core CI machine answers slowly
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         try:

@@ -171,10 +171,11 @@ def test_scenario_9_bolus_lockout(browser, live_server) -> None:
     for answer, decision in zip(answers, decisions, strict=True):
         if decision != "granted":
             assert "next allowed" in answer, answer  # each denial says when
-    # lockout until the first grant + 2 h; the maximum until the first grant + 24 h
-    first = re.search(r"at (\S+)\)", answers[0])
-    assert first is not None
-    assert re.search(r"next allowed \S+T\d\d:\d\d", answers[1])
+    # the server's fake clock starts at 2026-01-05 09:00, the first request 3 h later: lockout
+    # until the first grant + 2 h, the maximum until the first grant + 24 h
+    assert "(at 2026-01-05T12:00)" in answers[0]
+    assert "next allowed 2026-01-05T14:00" in answers[1]
+    assert "next allowed 2026-01-06T12:00" in answers[5]
     rows = [r for r in audit_rows(live_server.db_path) if r["action"] == "bolus.request"]
     assert [r["outcome"] for r in rows[-9:]] == [
         "ok" if d == "granted" else "refused" for d in expected
