@@ -7,8 +7,9 @@ import datetime as dt
 import importlib.util
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -151,3 +152,86 @@ def audit_rows(db_path: Path) -> list[dict[str, object]]:
         return read_rows(conn)
     finally:
         conn.close()
+
+
+# --- browser tests (clinic-web §4): one server per test module, one Chromium per test session ---
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_MISSING = (
+    "needs the Python package playwright (the dev extra)"
+    if importlib.util.find_spec("playwright") is None
+    else "needs a chromium on PATH (Debian: apt-get install chromium; .ci/run installs it)"
+    if CHROMIUM is None
+    else None
+)
+"""Why the browser tests skip here, or None when they run."""
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(BROWSER_MISSING is not None, reason=str(BROWSER_MISSING)),
+]
+"""``pytestmark`` of every browser test module."""
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The clinic served by uvicorn on 127.0.0.1: its URL, database and fake clock."""
+
+    url: str
+    db_path: Path
+    clock: FakeClock
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    if BROWSER_MISSING is not None:
+        pytest.skip(BROWSER_MISSING)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=15_000)  # a loaded 2-core CI machine answers slowly
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    demo_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The demo clinic on a free port for the tests of one module (they share its state)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    path = tmp_path_factory.mktemp("live") / "clinic.sqlite3"
+    shutil.copy(demo_template, path)
+    clock = FakeClock()
+    app = create_app(path, secret=SECRET, clock=clock)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", path, clock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
