@@ -232,7 +232,7 @@ def _given_spikes(
         raise InputError("evoked_spikes", kind, "a tuple (times_ms, fiber, pulse)") from None
     if not (t.ndim == f.ndim == p.ndim == 1 and t.size == f.size == p.size):
         raise InputError("evoked_spikes", (t.shape, f.shape, p.shape), "three (n,) arrays")
-    t = t.astype(np.float64)
+    t = np.asarray(t, dtype=np.float64)
     if not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(t >= cond.duration_ms):
         raise InputError("evoked_spikes.times_ms", "out of range",
                          f"finite times in [0, {cond.duration_ms:g}) ms")  # fmt: skip
@@ -241,7 +241,7 @@ def _given_spikes(
     if not (np.issubdtype(p.dtype, np.integer) and np.all((p >= 0) & (p < n_pulses))):
         raise InputError("evoked_spikes.pulse", "out of range",
                          f"pulse indices in [0, {n_pulses}) (the condition's pulses)")  # fmt: skip
-    return t, f.astype(np.int64), p.astype(np.int64)
+    return np.asarray(t, dtype=np.float64), f.astype(np.int64), p.astype(np.int64)
 
 
 def _given_margins(net: Network, margins: NDArray[np.float64] | None) -> NDArray[np.float64] | None:
