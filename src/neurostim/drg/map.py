@@ -471,6 +471,23 @@ def drg_map(
                          n_per_type=n_per_type, seed=seed, placement=placement,
                          conductor=conductor, mesh_level=mesh_level, base_dir=base_dir,
                          branch_length_mm=branch_length_mm, on_stage=on_stage)  # fmt: skip
+    return map_prepared(program, geometry, prep, train_index=t, tolerance_rel=tol,
+                        progress=progress, on_stage=on_stage)  # fmt: skip
+
+
+def map_prepared(
+    program: Program,
+    geometry: DRGGeometry,
+    prep: PreparedCells,
+    *,
+    train_index: int,
+    tolerance_rel: float,
+    progress: Callable[[int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> DRGMap:
+    """The thresholds of :func:`drg_map` on cells and field already prepared."""
+    settings = map_settings()
+    t, tol = train_index, tolerance_rel
     lead, drive, population, vc = prep.placement, prep.drive, prep.population, prep.conductor
     groups, cables, spans, v_mv = prep.groups, prep.cables, prep.spans, prep.v_mv
     timings = dict(prep.timings_s)
@@ -592,6 +609,7 @@ __all__ = [
     "PreparedCells",
     "cell_geometry",
     "drg_map",
+    "map_prepared",
     "map_settings",
     "node_sites",
     "prepare_cells",
