@@ -258,7 +258,7 @@ def run_command(
         None,
         help="Pulses simulated on each recruited neuron (default 20); later pulses of the "
         "circuit run repeat the last one.",
-    ),  # fmt: skip
+    ),
     seeds: str = typer.Option("1", help="Circuit seeds, comma-separated."),
     duration_s: float = typer.Option(3.0, help="Simulated circuit time per condition (s)."),
     stim_start_s: float = typer.Option(1.0, help="Stimulation onset in the circuit run (s)."),
