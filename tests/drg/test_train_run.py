@@ -88,8 +88,8 @@ def test_central_spikes_equal_a_direct_single_cell_simulation(small_run) -> None
     from neurostim.drg.cells import population_section_points_mm
     from neurostim.drg.map import cell_geometry, map_settings
     from neurostim.drg.train import train_waveform
-    from neurostim.field.conductor import conductor_from_spec
     from neurostim.fibers import simulate
+    from neurostim.field.conductor import conductor_from_spec
 
     tr = small_run.train
     m, pop = tr.map, tr.map.population
@@ -102,9 +102,25 @@ def test_central_spikes_equal_a_direct_single_cell_simulation(small_run) -> None
     for i in tr.simulated:
         t = str(pop.type[i])
         want = float(lengths[t]["branch_length_mm"])
-        caps = [pop.branch_length_mm(int(i), b) - 0.05 for b in ("peripheral", "central")]
-        g = cell_geometry(t, pop.peripheral_diameter_um[i], pop.stem_diameter_um[i],
-                          pop.central_diameter_um[i], (min(want, caps[0]), min(want, caps[1])))  # fmt: skip
+        # the map caps each branch at the shortest polyline of the neurons sharing its cable,
+        # less 0.05 mm: here each neuron has its own diameters, so its own polylines
+        same = np.flatnonzero(
+            (pop.type == t)
+            & (pop.central_diameter_um == pop.central_diameter_um[i])
+            & (pop.peripheral_diameter_um == pop.peripheral_diameter_um[i])
+        )
+        caps = [
+            min(pop.branch_length_mm(int(j), b) for j in same) - 0.05
+            for b in ("peripheral", "central")
+        ]
+        lengths_mm = (min(want, caps[0]), min(want, caps[1]))
+        g = cell_geometry(
+            t,
+            pop.peripheral_diameter_um[i],
+            pop.stem_diameter_um[i],
+            pop.central_diameter_um[i],
+            lengths_mm,
+        )
         v = vc.superposed_mv(contacts, shares, population_section_points_mm(g, pop, int(i)))
         r = simulate(g, v, np.array([m.amplitude_ma]), wave, dt_ms=m.drive.dt_ms,
                      n_steps=wave.size)  # fmt: skip
