@@ -102,11 +102,12 @@ def test_central_spikes_equal_a_direct_single_cell_simulation(small_run) -> None
     for i in tr.simulated:
         t = str(pop.type[i])
         want = float(lengths[t]["branch_length_mm"])
-        # the map caps each branch at the shortest polyline of the neurons sharing its cable,
-        # less 0.05 mm: here each neuron has its own diameters, so its own polylines
+        # the map's rule: each branch capped at the shortest polyline, less 0.05 mm, of the
+        # neurons sharing the cable (same type and three diameters)
         same = np.flatnonzero(
             (pop.type == t)
             & (pop.central_diameter_um == pop.central_diameter_um[i])
+            & (pop.stem_diameter_um == pop.stem_diameter_um[i])
             & (pop.peripheral_diameter_um == pop.peripheral_diameter_um[i])
         )
         caps = [
