@@ -93,3 +93,15 @@ def test_pulse_count_refusals(bad: object) -> None:
     with pytest.raises(InputError) as e:
         check_pulses(bad)
     assert "train_pulses" in str(e.value) and "1-400" in str(e.value)
+
+
+def test_pulses_past_the_train_cycle_through_its_last_ones() -> None:
+    from neurostim.drg.train import source_pulses
+
+    np.testing.assert_array_equal(source_pulses(8, 5, 2), [0, 1, 2, 3, 4, 3, 4, 3])
+    np.testing.assert_array_equal(source_pulses(6, 3, 10), [0, 1, 2, 1, 2, 1])  # all but the first
+    np.testing.assert_array_equal(source_pulses(3, 1, 10), [0, 0, 0])
+    np.testing.assert_array_equal(source_pulses(3, 20, 10), [0, 1, 2])
+    # a neuron answering every other pulse stays in phase: pulse k fires iff k is even
+    fires = np.arange(20) % 2 == 0
+    np.testing.assert_array_equal(fires[source_pulses(40, 20, 10)], np.arange(40) % 2 == 0)

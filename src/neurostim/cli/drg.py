@@ -257,7 +257,7 @@ def run_command(
     train_pulses: int | None = typer.Option(
         None,
         help="Pulses simulated on each recruited neuron (default 20); later pulses of the "
-        "circuit run repeat the last one.",
+        "circuit run cycle through the last 10.",
     ),
     seeds: str = typer.Option("1", help="Circuit seeds, comma-separated."),
     duration_s: float = typer.Option(3.0, help="Simulated circuit time per condition (s)."),
@@ -353,8 +353,8 @@ def _print_run(d: dict[str, Any]) -> None:
         return
     a = d["afferents"]
     w = Table(title=f"Dorsal-horn WDR output, {c['window_ms'][0]:g}-{c['window_ms'][1]:g} ms "
-                    f"({tr['pulses_in_circuit']} pulses, {tr['pulses_repeated']} repeat the "
-                    "last simulated one)")  # fmt: skip
+                    f"({tr['pulses_in_circuit']} pulses, {tr['pulses_repeated']} past the "
+                    "simulated train)")  # fmt: skip
     for col in ("condition", "WDR total (Hz)", "r_noci (Hz)",
                 "inhibition r_noci %", "inhibition total %", "status"):  # fmt: skip
         w.add_column(col, justify="right", no_wrap=col == "condition")

@@ -116,6 +116,16 @@ def central_spike_times_ms(
     return [_upstrokes_ms(r.v_trace_mv[k, 0], dt_ms) for k in range(r.v_trace_mv.shape[0])]
 
 
+def source_pulses(n_circuit: int, n_pulses: int, repeat: int) -> NDArray[np.int64]:
+    """For each of ``n_circuit`` pulses, the simulated pulse (of ``n_pulses``) whose outcome it
+    takes: itself while k < n_pulses, then cycling through the last W = min(repeat,
+    n_pulses - 1) simulated pulses (W = 1 for a one-pulse train), so that pulse n_pulses + j
+    takes pulse n_pulses - W + (j mod W), in phase with any pattern whose period divides W."""
+    k = np.arange(n_circuit, dtype=np.int64)
+    w = max(1, min(int(repeat), n_pulses - 1))
+    return np.where(k < n_pulses, k, n_pulses - w + (k - n_pulses) % w).astype(np.int64)
+
+
 def pulse_of(times_ms: NDArray[np.float64], onsets_ms: NDArray[np.float64]) -> NDArray[np.int64]:
     """Index of the last pulse onset at or before each time (-1 before the first)."""
     return (np.searchsorted(onsets_ms, times_ms, side="right") - 1).astype(np.int64)
@@ -293,6 +303,7 @@ __all__ = [
     "drg_train",
     "pulse_of",
     "recruited_neurons",
+    "source_pulses",
     "train_prepared",
     "train_settings",
     "train_waveform",

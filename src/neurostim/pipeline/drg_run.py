@@ -14,13 +14,14 @@ type, neurons ordered by threshold (``above-max`` and thresholds not found last)
 recruited fraction of the type is the fraction of the group carrying evoked spikes.
 
 Evoked spikes: an afferent standing for a recruited neuron receives that neuron's central
-spikes: pulse k of the circuit's train gets the spikes of simulated pulse min(k, n_pulses - 1)
-at the same delays after the pulse onset, plus ``central_transit_ms`` (data/map.toml [train]);
-pulses past the simulated train repeat its last pulse [ours], ``pulses_repeated`` in the JSON
-counts them. Silent neurons give none. Neurons of unknown state (undetermined statuses) are not
-guessed: with any of them the circuit runs twice, ``lower`` (silent) and ``upper`` (one spike
-per pulse at the median first-pulse delay of the type's simulated neurons, the transit alone
-when none was simulated), and both outputs are reported.
+spikes: pulse k of the circuit's train gets the spikes of simulated pulse k at the same delays
+after the pulse onset, plus ``central_transit_ms`` (data/map.toml [train]); pulses past the
+simulated train cycle through its last ``repeat_pulses`` pulses (``drg.train.source_pulses``)
+[ours], ``pulses_repeated`` in the JSON counts them. Silent neurons give none. Neurons of
+unknown state (undetermined statuses) are not guessed: with any of them the circuit runs
+twice, ``lower`` (silent) and ``upper`` (one spike per pulse at the median first-pulse delay
+of the type's simulated neurons, the transit alone when none was simulated), and both outputs
+are reported.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from neurostim.drg.train import (
     check_pulses,
     pulse_of,
     recruited_neurons,
+    source_pulses,
     train_prepared,
     train_settings,
 )
@@ -145,8 +147,7 @@ def afferent_spikes(
     undetermined neurons fire on every pulse (module docstring). Spikes at or after
     ``duration_ms`` are left out."""
     transit = {k: float(v) for k, v in train_settings()["central_transit_ms"].items()}
-    last = train.n_pulses - 1
-    src = np.minimum(np.arange(pulse_ms.size), last)
+    src = source_pulses(pulse_ms.size, train.n_pulses, int(train_settings()["repeat_pulses"]))
     first_delay: dict[str, list[float]] = {}
     delays: dict[int, tuple[NDArray[np.float64], NDArray[np.int64]]] = {}
     for i in train.simulated:
