@@ -105,3 +105,19 @@ def test_pulses_past_the_train_cycle_through_its_last_ones() -> None:
     # a neuron answering every other pulse stays in phase: pulse k fires iff k is even
     fires = np.arange(20) % 2 == 0
     np.testing.assert_array_equal(fires[source_pulses(40, 20, 10)], np.arange(40) % 2 == 0)
+
+
+def test_a_steady_pattern_is_found_and_kept_in_phase() -> None:
+    from neurostim.drg.train import source_pulses, steady_period
+
+    # an Abeta echo pattern of the L5 run (docs/drg.md): 1 spike, then 2, 1, 1 repeating
+    counts = np.array([1] + [2, 1, 1] * 6 + [2])
+    assert steady_period(counts) == 3
+    assert steady_period(np.ones(20, np.int64)) == 1
+    assert (
+        steady_period(np.array([1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 0]))
+        is None
+    )
+    src = source_pulses(40, 20, 10, steady_period(counts))
+    truth = np.array([1] + [2, 1, 1] * 13)  # the pattern carried on
+    np.testing.assert_array_equal(counts[src], truth)

@@ -116,13 +116,29 @@ def central_spike_times_ms(
     return [_upstrokes_ms(r.v_trace_mv[k, 0], dt_ms) for k in range(r.v_trace_mv.shape[0])]
 
 
-def source_pulses(n_circuit: int, n_pulses: int, repeat: int) -> NDArray[np.int64]:
+def steady_period(counts: NDArray[np.int64]) -> int | None:
+    """Smallest period p of a steady per-pulse pattern (spikes per pulse, (n_pulses,)): the
+    counts of the second half of the train, and of at least p pulses after the first, each
+    equal to the count p pulses earlier (the first pulse, from rest, is left out). None when
+    no p ≤ (n_pulses - 1) / 2 fits."""
+    n = counts.size
+    for p in range(1, (n - 1) // 2 + 1):
+        k = np.arange(max(1 + p, n // 2), n)
+        if k.size >= p and np.array_equal(counts[k], counts[k - p]):
+            return p
+    return None
+
+
+def source_pulses(
+    n_circuit: int, n_pulses: int, repeat: int, period: int | None = None
+) -> NDArray[np.int64]:
     """For each of ``n_circuit`` pulses, the simulated pulse (of ``n_pulses``) whose outcome it
-    takes: itself while k < n_pulses, then cycling through the last W = min(repeat,
-    n_pulses - 1) simulated pulses (W = 1 for a one-pulse train), so that pulse n_pulses + j
-    takes pulse n_pulses - W + (j mod W), in phase with any pattern whose period divides W."""
+    takes: itself while k < n_pulses, then cycling through the last W simulated pulses, so that
+    pulse n_pulses + j takes pulse n_pulses - W + (j mod W): W = ``period`` (a steady pattern's,
+    ``steady_period``) when given, else min(repeat, n_pulses - 1) (1 for a one-pulse train),
+    which keeps in phase any pattern whose period divides W."""
     k = np.arange(n_circuit, dtype=np.int64)
-    w = max(1, min(int(repeat), n_pulses - 1))
+    w = period if period is not None else max(1, min(int(repeat), n_pulses - 1))
     return np.where(k < n_pulses, k, n_pulses - w + (k - n_pulses) % w).astype(np.int64)
 
 
@@ -304,6 +320,7 @@ __all__ = [
     "pulse_of",
     "recruited_neurons",
     "source_pulses",
+    "steady_period",
     "train_prepared",
     "train_settings",
     "train_waveform",

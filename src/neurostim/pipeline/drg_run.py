@@ -16,7 +16,9 @@ recruited fraction of the type is the fraction of the group carrying evoked spik
 Evoked spikes: an afferent standing for a recruited neuron receives that neuron's central
 spikes: pulse k of the circuit's train gets the spikes of simulated pulse k at the same delays
 after the pulse onset, plus ``central_transit_ms`` (data/map.toml [train]); pulses past the
-simulated train cycle through its last ``repeat_pulses`` pulses (``drg.train.source_pulses``)
+simulated train cycle through the neuron's steady pattern (the smallest period its spikes
+per pulse repeat with over the second half of the train, ``drg.train.steady_period``), or,
+without one, through the train's last ``repeat_pulses`` pulses (``drg.train.source_pulses``)
 [ours], ``pulses_repeated`` in the JSON counts them. Silent neurons give none. Neurons of
 unknown state (undetermined statuses) are not guessed: with any of them the circuit runs
 twice, ``lower`` (silent) and ``upper`` (one spike per pulse at the median first-pulse delay
@@ -46,6 +48,7 @@ from neurostim.drg.train import (
     pulse_of,
     recruited_neurons,
     source_pulses,
+    steady_period,
     train_prepared,
     train_settings,
 )
@@ -147,7 +150,7 @@ def afferent_spikes(
     undetermined neurons fire on every pulse (module docstring). Spikes at or after
     ``duration_ms`` are left out."""
     transit = {k: float(v) for k, v in train_settings()["central_transit_ms"].items()}
-    src = source_pulses(pulse_ms.size, train.n_pulses, int(train_settings()["repeat_pulses"]))
+    repeat = int(train_settings()["repeat_pulses"])
     first_delay: dict[str, list[float]] = {}
     delays: dict[int, tuple[NDArray[np.float64], NDArray[np.int64]]] = {}
     for i in train.simulated:
@@ -167,6 +170,8 @@ def afferent_spikes(
         kind = str(train.map.population.type[i])
         if state == "recruited" and i in delays:
             d, p = delays[i]
+            period = steady_period(train.spikes_per_pulse(i))
+            src = source_pulses(pulse_ms.size, train.n_pulses, repeat, period)
             mine = [(pulse_ms[k] + d[p == src[k]], k) for k in range(pulse_ms.size)]
             t_a = np.concatenate([x for x, _ in mine]) + transit[kind]
             p_a = np.concatenate([np.full(x.size, k, np.int64) for x, k in mine])
