@@ -348,10 +348,6 @@ class PreparedCells:
         (len(idx), n_sections) of the neurons ``idx`` (which share one cable)."""
         return -np.array([self.v_mv[self.spans[int(i)][0] : self.spans[int(i)][1]] for i in idx])
 
-    def cable_of(self, i: int) -> CableKey:
-        """Cable key of neuron ``i``."""
-        return next(k for k, idx in self.groups.items() if i in idx)
-
 
 def prepare_cells(
     program: Program,

@@ -251,8 +251,9 @@ def train_prepared(
     idx = recruited_neurons(m) if neurons is None else np.asarray(neurons, np.int64)
     t0 = time.perf_counter()
     spikes: dict[int, NDArray[np.float64]] = {}
+    wanted = set(idx.tolist())
     for key, members in prep.groups.items():
-        mine = [i for i in members if i in set(idx.tolist())]
+        mine = [i for i in members if i in wanted]
         if not mine:
             continue
         g, _ = prep.cables[key]
