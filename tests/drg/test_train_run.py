@@ -1,4 +1,4 @@
-"""``neurostim drg run`` and ``pipeline.drg_run``: central spike trains into the circuit.
+"""``neurostim drg run`` and ``drg.run``: central spike trains into the circuit.
 
 Fast: refusals before any meshing. Slow: the library run on the analytic medium, checked
 against independent single-cell simulations and against the circuit's own input record; the
@@ -57,7 +57,7 @@ def test_refusals_before_meshing(
 
 def test_library_refusals() -> None:
     from neurostim.drg import load_drg_geometry
-    from neurostim.pipeline.drg_run import drg_run
+    from neurostim.drg.run import drg_run
 
     program = check_program(PROGRAM).program
     g = load_drg_geometry("L5")
@@ -72,7 +72,7 @@ def test_library_refusals() -> None:
 @pytest.fixture(scope="module")
 def small_run():  # type: ignore[no-untyped-def]
     from neurostim.drg import load_drg_geometry
-    from neurostim.pipeline.drg_run import drg_run
+    from neurostim.drg.run import drg_run
 
     program = check_program(PROGRAM).program
     return drg_run(program, load_drg_geometry("L5"), n_pulses=4, n_per_type=3, seed=2,

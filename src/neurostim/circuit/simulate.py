@@ -78,7 +78,7 @@ class Condition:
         stimulation-evoked arrival times at the synapses, for any fibre of any group (global
         numbering), each with the index of the program's pulse (in this condition's pulse
         times) that evoked it, e.g. from a biophysical cell simulation
-        (``neurostim.pipeline.drg_run``). Given, they replace the margin-based evoked Abeta
+        (``neurostim.drg.run``). Given, they replace the margin-based evoked Abeta
         spikes (``abeta_margins`` must then be None and ``recovery_cycle`` False: the cell
         model already decided which pulses fire); the
         collision rules still apply (``afferents.explicit_evoked_spikes``). Not for kilohertz

@@ -2,7 +2,7 @@
 
 ``drg map``: what a DRG program recruits in one ganglion (``neurostim.drg.map.drg_map``).
 ``drg run``: a program's train through the neurons to the dorsal-horn circuit
-(``neurostim.pipeline.drg_run.drg_run``).
+(``neurostim.drg.run.drg_run``).
 ``drg follow``: train following at a pseudounipolar neuron's T junction
 (``neurostim.drg.follow.train_following``, drg.md §4 P4). Each command lives in its own
 function below and registers itself on the group ``app``.
@@ -276,9 +276,9 @@ def run_command(
 
     from neurostim.cli.run import _seeds
     from neurostim.drg import load_drg_geometry
+    from neurostim.drg.run import drg_run
     from neurostim.drg.train import check_pulses
     from neurostim.pipeline import CircuitSettings
-    from neurostim.pipeline.drg_run import drg_run
 
     if mesh not in MAP_MESH_LEVELS:
         raise InputError("mesh", mesh, f"must be one of {', '.join(MAP_MESH_LEVELS)}")

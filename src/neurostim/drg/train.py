@@ -12,7 +12,7 @@ Which neurons run the train: those the map finds recruited at the program amplit
 ``ok``, threshold ≤ amplitude). Determined neurons that are not recruited (``ok`` above the
 amplitude, ``above-max``) are taken to stay silent under the train [ours: a train at a
 sub-threshold amplitude is not simulated]; undetermined neurons (any other status) are not
-simulated and not guessed: a caller bounds them (``pipeline.drg_run``: silent, or firing on
+simulated and not guessed: a caller bounds them (``drg.run``: silent, or firing on
 every pulse).
 
 Spike times are the step-end times (ms, cell clock: pulse p starts at ``onsets_ms[p]``) of
