@@ -215,6 +215,51 @@ def evoked_spikes(
     return evoked_out, natural_out
 
 
+def explicit_evoked_spikes(
+    pulse_ms: NDArray[np.float64],
+    times_ms: NDArray[np.float64],
+    fiber: NDArray[np.int64],
+    pulse: NDArray[np.int64],
+    natural: list[NDArray[np.float64]],
+) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
+    """Explicit evoked spikes per fibre, and the natural trains after collision.
+
+    The same rules as :func:`evoked_spikes` without its per-pulse decision (the caller's cell
+    model made it): a pulse's spikes on a fibre are dropped when a natural spike of that fibre
+    passed within ``refractory_block_ms`` before the pulse; a natural spike within
+    [t_e, t_e + ``collision_window_ms``) of an evoked spike on the same fibre is cancelled.
+
+    Parameters
+    ----------
+    pulse_ms : ndarray (n_pulses,), the condition's pulse times.
+    times_ms, fiber, pulse : ndarray (n_spikes,), arrival time, global fibre index and the
+        index into ``pulse_ms`` of the pulse that evoked each spike.
+    natural : list of n_fibers ndarrays, every fibre's ongoing train (global order).
+
+    Returns
+    -------
+    evoked, natural : lists of n_fibers sorted ndarrays.
+    """
+    col = load_parameters("afferents")["collision"]
+    block = float(col["refractory_block_ms"])
+    evoked_out, natural_out = [], []
+    for i, nat in enumerate(natural):
+        mine = fiber == i
+        ev, tp = times_ms[mine], pulse_ms[pulse[mine]]
+        if ev.size and nat.size and block > 0.0:
+            k = np.searchsorted(nat, tp, side="left") - 1  # last natural spike before the pulse
+            blocked = (k >= 0) & (tp - nat[np.maximum(k, 0)] < block)
+            ev = ev[~blocked]
+        ev = np.sort(ev)
+        if ev.size and nat.size:
+            k = np.searchsorted(ev, nat, side="right") - 1
+            hit = (k >= 0) & (nat - ev[np.maximum(k, 0)] < col["collision_window_ms"])
+            nat = nat[~hit]
+        evoked_out.append(ev)
+        natural_out.append(nat)
+    return evoked_out, natural_out
+
+
 def merge_trains(
     natural: list[NDArray[np.float64]],
     evoked: list[NDArray[np.float64]],

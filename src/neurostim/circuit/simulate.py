@@ -32,6 +32,7 @@ from neurostim.circuit._kernel import (
 from neurostim.circuit.afferents import (
     SpikeTrains,
     evoked_spikes,
+    explicit_evoked_spikes,
     fiber_margins,
     merge_trains,
     ongoing_trains,
@@ -63,6 +64,7 @@ class Condition:
         amplitude over its own threshold (local fibres first, then surround), from a fibre
         model (``neurostim.pipeline``); a fibre fires on a pulse when margin x the pulse's
         amplitude scale >= 1 (and the recovery cycle allows). No spread is drawn then.
+        Ignored, like ``recruitment``, when ``evoked_spikes`` is given.
     recovery_cycle : apply the axon's recovery cycle (False: every pulse recruits every
         recruited fibre, the published protocol).
     pain_state : named ongoing-activity state of afferents.toml.
@@ -72,6 +74,15 @@ class Condition:
         wind-up volleys), subject to collision like natural spikes.
     collateral_failure_per_khz : probability per kHz of mean pulse rate that an evoked spike
         fails in the collaterals (s2, Rogers 2024, [ours]); None = afferents.toml (0).
+    evoked_spikes : optional (times_ms (n,), fiber (n,) of int, pulse (n,) of int): explicit
+        stimulation-evoked arrival times at the synapses, for any fibre of any group (global
+        numbering), each with the index of the program's pulse (in this condition's pulse
+        times) that evoked it, e.g. from a biophysical cell simulation
+        (``neurostim.drg.run``). Given, they replace the margin-based evoked Abeta
+        spikes (``abeta_margins`` must then be None and ``recovery_cycle`` False: the cell
+        model already decided which pulses fire); the
+        collision rules still apply (``afferents.explicit_evoked_spikes``). Not for kilohertz
+        programs.
     """
 
     program: Any = None
@@ -88,6 +99,7 @@ class Condition:
     stim_stop_ms: float | None = None
     extra_spikes: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None
     collateral_failure_per_khz: float | None = None
+    evoked_spikes: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]] | None = None
     label: dict[str, Any] = field(default_factory=dict)
 
     def unstimulated(self) -> Condition:
@@ -158,7 +170,11 @@ def build_inputs(net: Network, cond: Condition) -> tuple[SpikeTrains, NDArray[np
         pulse_ms, scale = prog.pulses(cond.stim_start_ms, stop)
         lat = aff["scs_latency"]
         given = _given_margins(net, cond.abeta_margins)
-        for group in ("abeta", "abeta_surround"):
+        explicit = _given_spikes(cond, n_total, pulse_ms.size)
+        groups = () if explicit is not None else ("abeta", "abeta_surround")
+        if explicit is not None:
+            evoked, natural = explicit_evoked_spikes(pulse_ms, *explicit, natural)
+        for group in groups:
             off, n = net.fiber_offset(group), int(net.n_fibers[net.fiber_group_names.index(group)])
             if given is None:
                 margins = fiber_margins(
@@ -195,6 +211,37 @@ def build_inputs(net: Network, cond: Condition) -> tuple[SpikeTrains, NDArray[np
             for cell in ("in", "in_s"):
                 bias[net.cell_names.index(cell)] = prog.interneuron_drive_na
     return merge_trains(natural, evoked, pulse_ms), bias
+
+
+def _given_spikes(
+    cond: Condition, n_fibers: int, n_pulses: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]] | None:
+    """A condition's explicit evoked spikes, checked (InputError naming what is wrong)."""
+    if cond.evoked_spikes is None:
+        return None
+    if isinstance(cond.program, KilohertzTrain):
+        raise InputError("evoked_spikes", "kilohertz program", "explicit spikes need pulses")
+    if cond.abeta_margins is not None:
+        raise InputError("abeta_margins", "given", "give either abeta_margins or evoked_spikes")
+    if cond.recovery_cycle:
+        raise InputError("recovery_cycle", True, "must be False with explicit evoked_spikes")
+    try:
+        t, f, p = (np.asarray(a) for a in cond.evoked_spikes)
+    except (TypeError, ValueError):
+        kind = type(cond.evoked_spikes).__name__
+        raise InputError("evoked_spikes", kind, "a tuple (times_ms, fiber, pulse)") from None
+    if not (t.ndim == f.ndim == p.ndim == 1 and t.size == f.size == p.size):
+        raise InputError("evoked_spikes", (t.shape, f.shape, p.shape), "three (n,) arrays")
+    t = np.asarray(t, dtype=np.float64)
+    if not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(t >= cond.duration_ms):
+        raise InputError("evoked_spikes.times_ms", "out of range",
+                         f"finite times in [0, {cond.duration_ms:g}) ms")  # fmt: skip
+    if not (np.issubdtype(f.dtype, np.integer) and np.all((f >= 0) & (f < n_fibers))):
+        raise InputError("evoked_spikes.fiber", "out of range", f"fibre indices in [0, {n_fibers})")
+    if not (np.issubdtype(p.dtype, np.integer) and np.all((p >= 0) & (p < n_pulses))):
+        raise InputError("evoked_spikes.pulse", "out of range",
+                         f"pulse indices in [0, {n_pulses}) (the condition's pulses)")  # fmt: skip
+    return np.asarray(t, dtype=np.float64), f.astype(np.int64), p.astype(np.int64)
 
 
 def _given_margins(net: Network, margins: NDArray[np.float64] | None) -> NDArray[np.float64] | None:

@@ -314,6 +314,102 @@ def _groups(population: DRGPopulation) -> dict[tuple[str, float, float, float], 
     return groups
 
 
+CableKey = tuple[str, float, float, float]
+
+
+@dataclass(frozen=True)
+class PreparedCells:
+    """The cables of a population and the lead's field at every section (per mA of the
+    program's train), as the map and the train runs use them.
+
+    Attributes
+    ----------
+    placement, drive, population, conductor : the lead, the train's first unit, the neurons
+        (n_neurons) and the volume conductor
+    groups : dict cable key -> list of neuron indices
+    cables : dict cable key -> (CableGeometry, node site labels (n_nodes,))
+    spans : dict neuron index -> (start, stop) of its sections in ``v_mv``
+    v_mv : ndarray (n_points,), potential per mA of the train at every section of every neuron
+    timings_s : dict with ``cells_s`` and ``field_s``
+    """
+
+    placement: DRGLeadPlacement
+    drive: ProgramDrive
+    population: DRGPopulation
+    conductor: VolumeConductor
+    groups: dict[CableKey, list[int]]
+    cables: dict[CableKey, tuple[CableGeometry, NDArray[np.str_]]]
+    spans: dict[int, tuple[int, int]]
+    v_mv: NDArray[np.float64]
+    timings_s: dict[str, float]
+
+    def phi_mv_per_ma(self, idx: list[int] | NDArray[np.int64]) -> NDArray[np.float64]:
+        """First-phase potential per mA in the engine's cathodic convention (polarity -1),
+        (len(idx), n_sections) of the neurons ``idx`` (which share one cable)."""
+        return -np.array([self.v_mv[self.spans[int(i)][0] : self.spans[int(i)][1]] for i in idx])
+
+
+def prepare_cells(
+    program: Program,
+    geometry: DRGGeometry,
+    *,
+    train_index: int,
+    population: DRGPopulation | None = None,
+    n_per_type: int | dict[str, int] | None = None,
+    seed: int = 0,
+    placement: str = "realistic",
+    conductor: VolumeConductor | str | dict[str, Any] | None = None,
+    mesh_level: str = "coarse",
+    base_dir: str | Path | None = None,
+    branch_length_mm: dict[str, float] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> PreparedCells:
+    """Lead, drive, population, cables and field of :func:`drg_map` (its parameters)."""
+    settings = map_settings()
+    t = train_index
+    lengths = {k: float(settings["types"][k]["branch_length_mm"]) for k in NEURON_TYPES}
+    for k, v in (branch_length_mm or {}).items():
+        if k not in lengths or not (isinstance(v, int | float) and 0.2 <= v <= 100.0):
+            raise InputError(f"branch_length_mm.{k}", v, "a type (abeta, adelta, c) -> 0.2-100 mm")
+        lengths[k] = float(v)
+    lead = place_lead(geometry, program, base_dir=base_dir, train_index=t)
+    drive = program_drive(program, train_index=t, dt_ms=float(settings["dt_ms"]), window_ms=None)
+    shares = drive.shares(list(lead.contact_ids))
+    if not np.any(shares):
+        raise InputError("contacts", drive.contact_ids, "the train drives no contact of the lead")
+    if population is None:
+        population = drg_population(geometry, n_per_type, seed=seed, placement=placement)  # type: ignore[arg-type]
+    vc = _conductor(conductor, geometry, lead, mesh_level)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    # cables and points of every neuron
+    cables: dict[tuple[str, float, float, float], tuple[CableGeometry, NDArray[np.str_]]] = {}
+    groups = _groups(population)
+    points, spans = [], {}
+    start = 0
+    for key, idx in groups.items():
+        caps = _branch_caps_mm(population, np.asarray(idx))
+        wanted = lengths[key[0]]
+        g = cell_geometry(*key, (min(wanted, caps[0]), min(wanted, caps[1])))
+        cables[key] = (g, node_sites(g))
+        for i in idx:
+            points.append(population_section_points_mm(g, population, i))
+            spans[i] = (start, start + g.n_sections)
+            start += g.n_sections
+    timings["cells_s"] = time.perf_counter() - t0
+    if on_stage is not None:
+        on_stage("field at every section")
+    t0 = time.perf_counter()
+    contacts = lead.ring_contacts()
+    all_points = np.concatenate(points)
+    used = np.arange(len(contacts)) if vc.needs_all_contacts else np.flatnonzero(shares)
+    v_mv = vc.superposed_mv([contacts[j] for j in used], shares[used], all_points)
+    timings["field_s"] = time.perf_counter() - t0
+    return PreparedCells(placement=lead, drive=drive, population=population, conductor=vc,
+                         groups=dict(groups), cables=cables, spans=spans, v_mv=v_mv,
+                         timings_s=timings)  # fmt: skip
+
+
 def drg_map(
     program: Program,
     geometry: DRGGeometry,
@@ -367,44 +463,30 @@ def drg_map(
     tol = float(settings["tolerance_rel"] if tolerance_rel is None else tolerance_rel)
     if not 0.0 < tol < 0.5:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 0.5)")
-    lengths = {k: float(settings["types"][k]["branch_length_mm"]) for k in NEURON_TYPES}
-    for k, v in (branch_length_mm or {}).items():
-        if k not in lengths or not (isinstance(v, int | float) and 0.2 <= v <= 100.0):
-            raise InputError(f"branch_length_mm.{k}", v, "a type (abeta, adelta, c) -> 0.2-100 mm")
-        lengths[k] = float(v)
-    lead = place_lead(geometry, program, base_dir=base_dir, train_index=t)
-    drive = program_drive(program, train_index=t, dt_ms=float(settings["dt_ms"]), window_ms=None)
-    shares = drive.shares(list(lead.contact_ids))
-    if not np.any(shares):
-        raise InputError("contacts", drive.contact_ids, "the train drives no contact of the lead")
-    if population is None:
-        population = drg_population(geometry, n_per_type, seed=seed, placement=placement)  # type: ignore[arg-type]
-    vc = _conductor(conductor, geometry, lead, mesh_level)
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    # cables and points of every neuron
-    cables: dict[tuple[str, float, float, float], tuple[CableGeometry, NDArray[np.str_]]] = {}
-    groups = _groups(population)
-    points, spans = [], {}
-    start = 0
-    for key, idx in groups.items():
-        caps = _branch_caps_mm(population, np.asarray(idx))
-        wanted = lengths[key[0]]
-        g = cell_geometry(*key, (min(wanted, caps[0]), min(wanted, caps[1])))
-        cables[key] = (g, node_sites(g))
-        for i in idx:
-            points.append(population_section_points_mm(g, population, i))
-            spans[i] = (start, start + g.n_sections)
-            start += g.n_sections
-    timings["cells_s"] = time.perf_counter() - t0
-    if on_stage is not None:
-        on_stage("field at every section")
-    t0 = time.perf_counter()
-    contacts = lead.ring_contacts()
-    all_points = np.concatenate(points)
-    used = np.arange(len(contacts)) if vc.needs_all_contacts else np.flatnonzero(shares)
-    v_mv = vc.superposed_mv([contacts[j] for j in used], shares[used], all_points)
-    timings["field_s"] = time.perf_counter() - t0
+    prep = prepare_cells(program, geometry, train_index=t, population=population,
+                         n_per_type=n_per_type, seed=seed, placement=placement,
+                         conductor=conductor, mesh_level=mesh_level, base_dir=base_dir,
+                         branch_length_mm=branch_length_mm, on_stage=on_stage)  # fmt: skip
+    return map_prepared(program, geometry, prep, train_index=t, tolerance_rel=tol,
+                        progress=progress, on_stage=on_stage)  # fmt: skip
+
+
+def map_prepared(
+    program: Program,
+    geometry: DRGGeometry,
+    prep: PreparedCells,
+    *,
+    train_index: int,
+    tolerance_rel: float,
+    progress: Callable[[int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> DRGMap:
+    """The thresholds of :func:`drg_map` on cells and field already prepared."""
+    settings = map_settings()
+    t, tol = train_index, tolerance_rel
+    lead, drive, population, vc = prep.placement, prep.drive, prep.population, prep.conductor
+    groups, cables, spans, v_mv = prep.groups, prep.cables, prep.spans, prep.v_mv
+    timings = dict(prep.timings_s)
     if on_stage is not None:
         on_stage("thresholds")
     t0 = time.perf_counter()
@@ -520,8 +602,11 @@ __all__ = [
     "FEM_BLOCK_KEYS",
     "NEURON_COLUMNS",
     "DRGMap",
+    "PreparedCells",
     "cell_geometry",
     "drg_map",
+    "map_prepared",
     "map_settings",
     "node_sites",
+    "prepare_cells",
 ]

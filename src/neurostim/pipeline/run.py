@@ -388,19 +388,40 @@ def run(
 def _run_circuit(
     program: Program, train_index: int, aff: AfferentInput, settings: CircuitSettings
 ) -> CircuitOutput:
-    alone = program.model_copy(update={"trains": [program.trains[train_index]]})
-    pulses = circuit_program(alone, khz_regime=settings.khz_regime)
     bounds = ("lower", "upper") if aff.bounded else ("recruited",)
     margins = (aff.margin_lower, aff.margin_upper) if aff.bounded else (aff.margin_lower,)
-    common = {
+    inputs = [{"abeta_margins": m} for m in margins]
+    return circuit_output(program, train_index, bounds, inputs, settings)
+
+
+def circuit_program_of(program: Program, train_index: int, settings: CircuitSettings) -> Any:
+    """The circuit program (``pipeline.pulses.circuit_program``) of one train of ``program``,
+    with the program's dosing, as :func:`circuit_output` runs it."""
+    alone = program.model_copy(update={"trains": [program.trains[train_index]]})
+    return circuit_program(alone, khz_regime=settings.khz_regime)
+
+
+def circuit_output(
+    program: Program,
+    train_index: int,
+    bounds: tuple[str, ...],
+    inputs: list[dict[str, Any]],
+    settings: CircuitSettings,
+) -> CircuitOutput:
+    """Run the circuit on one train of ``program``: one stimulated condition per bound and
+    seed, with that bound's afferent drive (``inputs``: keyword arguments of
+    :class:`~neurostim.circuit.Condition`, e.g. ``abeta_margins`` or ``evoked_spikes``), and
+    one unstimulated condition per seed."""
+    pulses = circuit_program_of(program, train_index, settings)
+    common: dict[str, Any] = {
         "duration_ms": settings.duration_s * S_TO_MS,
         "stim_start_ms": settings.stim_start_s * S_TO_MS,
         "recovery_cycle": settings.recovery_cycle,
         "pain_state": settings.pain_state,
     }
     stim = [
-        Condition(program=pulses, seed=int(s), abeta_margins=m, **common)  # type: ignore[arg-type]
-        for m in margins
+        Condition(program=pulses, seed=int(s), **drive, **common)
+        for drive in inputs
         for s in settings.seeds
     ]
     rest = [c.unstimulated() for c in stim[: len(settings.seeds)]]
@@ -434,4 +455,11 @@ def _run_circuit(
     )
 
 
-__all__ = ["CircuitOutput", "CircuitSettings", "PipelineResult", "run"]
+__all__ = [
+    "CircuitOutput",
+    "CircuitSettings",
+    "PipelineResult",
+    "circuit_output",
+    "circuit_program_of",
+    "run",
+]
