@@ -14,6 +14,10 @@ compared with NEURON per cell in tests/drg (``neuron`` marker) and its cost per 
 with the chain solver in benchmarks/tree_solver.py.
 
     NEUROSTIM_CACHE_DIR=.cache PYTHONPATH=src python benchmarks/drg_map.py [--neurons 300]
+        [--workers 2]
+
+``--workers`` (default 2, the machine's cores) splits each cable's threshold searches among
+local processes (``drg_map(workers=...)``: the same thresholds as one process).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ def main() -> None:
     ap.add_argument("--neurons", type=int, default=300, help="neurons per type")
     ap.add_argument("--conductor", default="drg-fem", choices=("drg-fem", "homogeneous"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--workers", type=int, default=2, help="processes for the searches")
     ap.add_argument("--json-out", type=Path, help="also write the map's JSON here")
     ap.add_argument("--plot", type=Path, help="also draw the map figure here")
     args = ap.parse_args()
@@ -47,14 +52,15 @@ def main() -> None:
     load = os.getloadavg()
     t0 = time.perf_counter()
     m = drg_map(program, geometry, n_per_type=args.neurons, seed=args.seed,
-                conductor=args.conductor, base_dir=PROGRAM.parent)  # fmt: skip
+                conductor=args.conductor, base_dir=PROGRAM.parent,
+                workers=args.workers)  # fmt: skip
     total = time.perf_counter() - t0
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; load average before {load[0]:.1f}, "
           f"after {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(
         f"conductor {args.conductor}, cache hit: {m.fem.get('cache_hit')}, "
-        f"{m.n_neurons} neurons ({args.neurons} per type)\n"
+        f"{m.n_neurons} neurons ({args.neurons} per type), {args.workers} worker(s)\n"
     )
     print("| stage | s |")
     print("|---|---|")

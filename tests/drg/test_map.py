@@ -123,3 +123,44 @@ def test_refuses_an_unknown_geometry_key(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["drg", "map", str(PROGRAM), "--geometry", str(g)])
     assert r.exit_code == 2
     assert "capsule_thickness_mm" in r.output and "Traceback" not in r.output
+
+
+def test_workers_give_the_same_thresholds() -> None:
+    """Searches split among two processes give the thresholds of the one-process path (each
+    neuron's search is its own): the same statuses, simulation counts and brackets, on ten
+    A-delta neurons (3 mm branches; one cable: the calibration batch and the rest each split
+    in two)."""
+    from neurostim.device import check_program
+    from neurostim.drg import load_drg_geometry
+    from neurostim.drg.map import drg_map, map_settings
+
+    program = check_program(PROGRAM).program
+    geometry = load_drg_geometry("L5")
+    counts = {"abeta": 0, "adelta": 10, "c": 0}
+    one, two = (
+        drg_map(program, geometry, n_per_type=counts, seed=3, conductor="homogeneous",
+                base_dir=PROGRAM.parent, branch_length_mm={"adelta": 3.0}, workers=w)
+        for w in (1, 2)
+    )  # fmt: skip
+    assert one.n_neurons == 10
+    assert np.array_equal(one.status, two.status)
+    assert np.array_equal(one.n_sims, two.n_sims)
+    assert np.array_equal(one.initiation_site, two.initiation_site)
+    found = np.isfinite(one.threshold_ma)
+    assert found.sum() >= 3
+    assert np.array_equal(found, np.isfinite(two.threshold_ma))
+    tol = float(map_settings()["tolerance_rel"])
+    rel = np.abs(two.threshold_ma[found] / one.threshold_ma[found] - 1.0)
+    assert np.all(rel < tol / 10)
+
+
+def test_refuses_bad_workers() -> None:
+    from neurostim.device import check_program
+    from neurostim.drg import load_drg_geometry
+    from neurostim.drg.map import drg_map
+    from neurostim.errors import InputError
+
+    program = check_program(PROGRAM).program
+    with pytest.raises(InputError, match="workers"):
+        drg_map(program, load_drg_geometry("L5"), n_per_type=1, conductor="homogeneous",
+                base_dir=PROGRAM.parent, workers=0)  # fmt: skip

@@ -35,12 +35,14 @@ caches the point set).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import time
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +64,11 @@ from neurostim.drg.neurons import NEURON_TYPES
 from neurostim.drg.population import DRGPopulation, drg_population
 from neurostim.errors import InputError
 from neurostim.fibers.geometry import CableGeometry
-from neurostim.fibers.threshold import activating_function_estimate_ma, find_thresholds
+from neurostim.fibers.threshold import (
+    ThresholdResult,
+    activating_function_estimate_ma,
+    find_thresholds,
+)
 from neurostim.field.conductor import VolumeConductor, conductor_from_spec
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
 from neurostim.units import MS_TO_US
@@ -330,6 +336,7 @@ def drg_map(
     branch_length_mm: dict[str, float] | None = None,
     progress: Callable[[int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> DRGMap:
     """Map one train of a DRG program onto one ganglion (module docstring).
 
@@ -355,6 +362,11 @@ def drg_map(
         Called with the number of neurons finished.
     on_stage : callable, optional
         Called with a short description as each stage starts.
+    workers : int
+        Local processes sharing the threshold searches (default 1: this process). Each
+        neuron's search is its own (its trials depend on no other neuron), so the thresholds
+        do not depend on the number; the neurons of a cable are split into ``workers``
+        lock-step batches that run at once.
 
     Raises
     ------
@@ -367,6 +379,8 @@ def drg_map(
     tol = float(settings["tolerance_rel"] if tolerance_rel is None else tolerance_rel)
     if not 0.0 < tol < 0.5:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 0.5)")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
+        raise InputError("workers", workers, "a whole number of processes, 1-256")
     lengths = {k: float(settings["types"][k]["branch_length_mm"]) for k in NEURON_TYPES}
     for k, v in (branch_length_mm or {}).items():
         if k not in lengths or not (isinstance(v, int | float) and 0.2 <= v <= 100.0):
@@ -413,20 +427,21 @@ def drg_map(
     status = np.full(n, "ok", dtype="<U16")
     site = np.full(n, "none", dtype="<U16")
     max_ma = float(settings["max_amplitude_ma"])
-    for key, idx in groups.items():
-        g, sites = cables[key]
-        t1 = time.perf_counter()
-        # first-phase potential per mA, cathodic convention (recruitment.py): polarity -1
-        phi = -np.array([v_mv[spans[i][0] : spans[i][1]] for i in idx])
-        tstop = drive.end_ms + float(settings["types"][key[0]]["after_pulse_ms"])
-        r = _search(g, phi, drive, tstop, tol, max_ma, int(settings["calibration_cases"]),
-                    progress)  # fmt: skip
-        thr[idx], n_sims[idx], status[idx] = -r["threshold_ma"], r["n_sims"], r["status"]
-        node = r["initiation_node"]
-        found = node >= 0
-        site[np.asarray(idx)[found]] = sites[node[found]]
-        name = f"thresholds_{key[0]}_s"
-        timings[name] = timings.get(name, 0.0) + time.perf_counter() - t1
+    with _pool(workers) as pool:
+        for key, idx in groups.items():
+            g, sites = cables[key]
+            t1 = time.perf_counter()
+            # first-phase potential per mA, cathodic convention (recruitment.py): polarity -1
+            phi = -np.array([v_mv[spans[i][0] : spans[i][1]] for i in idx])
+            tstop = drive.end_ms + float(settings["types"][key[0]]["after_pulse_ms"])
+            r = _search(g, phi, drive, tstop, tol, max_ma, int(settings["calibration_cases"]),
+                        progress, pool)  # fmt: skip
+            thr[idx], n_sims[idx], status[idx] = -r["threshold_ma"], r["n_sims"], r["status"]
+            node = r["initiation_node"]
+            found = node >= 0
+            site[np.asarray(idx)[found]] = sites[node[found]]
+            name = f"thresholds_{key[0]}_s"
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - t1
     timings["thresholds_s"] = time.perf_counter() - t0
     return DRGMap(
         geometry=geometry,
@@ -454,6 +469,7 @@ def _search(
     max_amplitude_ma: float,
     n_calibration: int,
     progress: Callable[[int], None] | None,
+    pool: Executor | None = None,
 ) -> dict[str, NDArray[Any]]:
     """Thresholds of the neurons of one cable, (n_cases,) arrays.
 
@@ -463,7 +479,8 @@ def _search(
     ratio of their thresholds to their estimates scales the first trial of the rest; when all
     of them are ``above-max`` the rest start at the ceiling (the first trial only: the search
     itself is unchanged; a neuron that fires anywhere there is walked down as from any other
-    first trial)."""
+    first trial). With a ``pool`` of several processes, each batch is split among them
+    (:func:`_split_thresholds`)."""
     n_cases = phi.shape[0]
     step = float(map_settings()["step_factor"])
     pol = np.full(n_cases, -1.0)
@@ -474,12 +491,12 @@ def _search(
                    max_amplitude_ma)  # fmt: skip
 
     def run(sel: NDArray[np.int64], first: NDArray[np.float64]) -> Any:
-        return find_thresholds(
-            g, phi[sel], drive.waveform, pol[sel], estimate_ma=first, dt_ms=drive.dt_ms,
-            tstop_ms=tstop_ms, tolerance_rel=tolerance_rel,
-            max_amplitude_ma=step * max_amplitude_ma, down_factor=step, up_factor=step,
-            progress=progress,
+        kwargs = dict(
+            waveform=drive.waveform, estimate_ma=first, dt_ms=drive.dt_ms, tstop_ms=tstop_ms,
+            tolerance_rel=tolerance_rel, max_amplitude_ma=step * max_amplitude_ma,
+            down_factor=step, up_factor=step,
         )  # fmt: skip
+        return _split_thresholds(g, phi[sel], pol[sel], kwargs, pool, progress)
 
     out = {
         "threshold_ma": np.full(n_cases, np.nan),
@@ -513,6 +530,55 @@ def _search(
         elif sel is first and quiet_at_max.all():
             scale = np.inf  # the rest start at the ceiling: one quiet trial settles each
     return out
+
+
+def _pool(workers: int) -> Any:
+    """A pool of ``workers`` local processes (forked where the platform can: the compiled
+    kernels come along), or a context holding None for ``workers=1``."""
+    if workers <= 1:
+        return contextlib.nullcontext(None)
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def _find_chunk(
+    g: CableGeometry, phi: NDArray[np.float64], pol: NDArray[np.float64], kwargs: dict[str, Any]
+) -> ThresholdResult:
+    """``find_thresholds`` of one batch (run in a worker process)."""
+    rest = {k: v for k, v in kwargs.items() if k != "waveform"}
+    return find_thresholds(g, phi, kwargs["waveform"], pol, **rest)
+
+
+def _split_thresholds(
+    g: CableGeometry,
+    phi: NDArray[np.float64],
+    pol: NDArray[np.float64],
+    kwargs: dict[str, Any],
+    pool: Executor | None,
+    progress: Callable[[int], None] | None,
+) -> ThresholdResult:
+    """``find_thresholds`` of the (n_cases,) cases, in this process or split into one
+    contiguous batch per worker of ``pool`` (results in input order; ``progress`` per round
+    here, per batch in the pool)."""
+    n_cases = phi.shape[0]
+    n_workers = int(getattr(pool, "_max_workers", 1))
+    if pool is None or n_cases < 2 or n_workers < 2:
+        rest = {k: v for k, v in kwargs.items() if k != "waveform"}
+        return find_thresholds(g, phi, kwargs["waveform"], pol, progress=progress, **rest)
+    parts = [p for p in np.array_split(np.arange(n_cases), min(n_workers, n_cases)) if p.size]
+    first = kwargs["estimate_ma"]
+    futs = [pool.submit(_find_chunk, g, phi[p], pol[p], kwargs | {"estimate_ma": first[p]})
+            for p in parts]  # fmt: skip
+    results = []
+    for p, f in zip(parts, futs, strict=True):
+        results.append(f.result())
+        if progress is not None:
+            progress(int(p.size))
+    fields = ("threshold_ma", "lower_ma", "upper_ma", "n_sims", "status", "initiation_node")
+    return ThresholdResult(**{k: np.concatenate([getattr(r, k) for r in results]) for k in fields})
 
 
 __all__ = [
