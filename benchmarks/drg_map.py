@@ -44,17 +44,27 @@ def main() -> None:
     ap.add_argument("--conductor", default="drg-fem", choices=("drg-fem", "homogeneous"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2, help="processes for the searches")
+    ap.add_argument(
+        "--c-compartment-um",
+        type=float,
+        default=None,
+        help="C cells' compartment length (default data/map.toml: the spec's 8.333)",
+    )
     ap.add_argument("--json-out", type=Path, help="also write the map's JSON here")
     ap.add_argument("--plot", type=Path, help="also draw the map figure here")
     args = ap.parse_args()
     program = check_program(PROGRAM).program
     geometry = load_drg_geometry("L5")
     load = os.getloadavg()
+    cpu0 = os.times()
     t0 = time.perf_counter()
     m = drg_map(program, geometry, n_per_type=args.neurons, seed=args.seed,
                 conductor=args.conductor, base_dir=PROGRAM.parent,
-                workers=args.workers)  # fmt: skip
+                workers=args.workers,
+                c_compartment_length_um=args.c_compartment_um)  # fmt: skip
     total = time.perf_counter() - t0
+    cpu1 = os.times()
+    cpu = sum(cpu1[:4]) - sum(cpu0[:4])  # user + system, this process and its workers
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; load average before {load[0]:.1f}, "
           f"after {os.getloadavg()[0]:.1f}")  # fmt: skip
@@ -67,6 +77,7 @@ def main() -> None:
     for k, v in m.timings_s.items():
         print(f"| {k.removesuffix('_s')} | {v:.1f} |")
     print(f"| **total** | **{total:.1f}** |\n")
+    print(f"CPU time (user + system, this process and its workers): {cpu:.1f} s\n")
     print("| type | mean simulations per neuron | statuses |")
     print("|---|---|---|")
     for t in m.types_present():

@@ -63,8 +63,10 @@ from neurostim.drg.lead import DRGLeadPlacement, place_lead
 from neurostim.drg.neurons import NEURON_TYPES
 from neurostim.drg.population import DRGPopulation, drg_population
 from neurostim.errors import InputError
+from neurostim.fibers.cells import c_neuron_parameters
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.threshold import (
+    BLOCK_MIN_NODES,
     ThresholdResult,
     activating_function_estimate_ma,
     find_thresholds,
@@ -100,17 +102,29 @@ def cell_geometry(
     stem_um: float,
     central_um: float,
     branch_length_mm: float | tuple[float, float],
+    compartment_length_um: float | None = None,
 ) -> CableGeometry:
     """The cable of one neuron type at its diameters (:func:`neurostim.drg.cells.neuron_geometry`,
     node grid anchored at the T junction, ``branch_length_mm`` for both branches or
-    (peripheral, central))."""
+    (peripheral, central); ``compartment_length_um`` for the C cell only)."""
     return neuron_geometry(
         neuron_type,
         peripheral_um=float(peripheral_um),
         stem_um=float(stem_um),
         central_um=float(central_um),
         branch_length_mm=branch_length_mm,
+        compartment_length_um=compartment_length_um,
     )
+
+
+def _block_min_nodes(g: CableGeometry, compartment_length_um: float) -> int | None:
+    """Fired compartments that mark a blocked trial of a C cell cut into
+    ``compartment_length_um`` pieces: ``BLOCK_MIN_NODES`` counts them at the spec's length
+    (8.333 um), so the count covering the same length; None (the engine's) for the A cells."""
+    if g.model != "sundt":
+        return None
+    spec_um = float(c_neuron_parameters()["geometry"]["compartment_length_um"])
+    return max(1, round(BLOCK_MIN_NODES["sundt"] * spec_um / compartment_length_um))
 
 
 def node_sites(geometry: CableGeometry) -> NDArray[np.str_]:
@@ -337,6 +351,7 @@ def drg_map(
     progress: Callable[[int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
     workers: int = 1,
+    c_compartment_length_um: float | None = None,
 ) -> DRGMap:
     """Map one train of a DRG program onto one ganglion (module docstring).
 
@@ -367,6 +382,11 @@ def drg_map(
         neuron's search is its own (its trials depend on no other neuron), so the thresholds
         do not depend on the number; the neurons of a cable are split into ``workers``
         lock-step batches that run at once.
+    c_compartment_length_um : float, optional
+        Compartment length of the C cells (default data/map.toml; the spec's cell,
+        ``neurostim.drg.cells.neuron_geometry``'s default, has 8.333 um). The count of fired
+        compartments that marks a sub-threshold trial as blocked is scaled to cover the same
+        length (``BLOCK_MIN_NODES`` at 8.333 um).
 
     Raises
     ------
@@ -386,6 +406,10 @@ def drg_map(
         if k not in lengths or not (isinstance(v, int | float) and 0.2 <= v <= 100.0):
             raise InputError(f"branch_length_mm.{k}", v, "a type (abeta, adelta, c) -> 0.2-100 mm")
         lengths[k] = float(v)
+    dz_c = float(settings["types"]["c"]["compartment_length_um"]
+                 if c_compartment_length_um is None else c_compartment_length_um)  # fmt: skip
+    if not (math.isfinite(dz_c) and 1.0 <= dz_c <= 100.0):
+        raise InputError("c_compartment_length_um", c_compartment_length_um, "1-100 um")
     lead = place_lead(geometry, program, base_dir=base_dir, train_index=t)
     drive = program_drive(program, train_index=t, dt_ms=float(settings["dt_ms"]), window_ms=None)
     shares = drive.shares(list(lead.contact_ids))
@@ -404,7 +428,8 @@ def drg_map(
     for key, idx in groups.items():
         caps = _branch_caps_mm(population, np.asarray(idx))
         wanted = lengths[key[0]]
-        g = cell_geometry(*key, (min(wanted, caps[0]), min(wanted, caps[1])))
+        g = cell_geometry(*key, (min(wanted, caps[0]), min(wanted, caps[1])),
+                          compartment_length_um=dz_c if key[0] == "c" else None)  # fmt: skip
         cables[key] = (g, node_sites(g))
         for i in idx:
             points.append(population_section_points_mm(g, population, i))
@@ -435,7 +460,7 @@ def drg_map(
             phi = -np.array([v_mv[spans[i][0] : spans[i][1]] for i in idx])
             tstop = drive.end_ms + float(settings["types"][key[0]]["after_pulse_ms"])
             r = _search(g, phi, drive, tstop, tol, max_ma, int(settings["calibration_cases"]),
-                        progress, pool)  # fmt: skip
+                        progress, pool, _block_min_nodes(g, dz_c))  # fmt: skip
             thr[idx], n_sims[idx], status[idx] = -r["threshold_ma"], r["n_sims"], r["status"]
             node = r["initiation_node"]
             found = node >= 0
@@ -470,6 +495,7 @@ def _search(
     n_calibration: int,
     progress: Callable[[int], None] | None,
     pool: Executor | None = None,
+    block_min_nodes: int | None = None,
 ) -> dict[str, NDArray[Any]]:
     """Thresholds of the neurons of one cable, (n_cases,) arrays.
 
@@ -494,7 +520,7 @@ def _search(
         kwargs = dict(
             waveform=drive.waveform, estimate_ma=first, dt_ms=drive.dt_ms, tstop_ms=tstop_ms,
             tolerance_rel=tolerance_rel, max_amplitude_ma=step * max_amplitude_ma,
-            down_factor=step, up_factor=step,
+            down_factor=step, up_factor=step, block_min_nodes=block_min_nodes,
         )  # fmt: skip
         return _split_thresholds(g, phi[sel], pol[sel], kwargs, pool, progress)
 

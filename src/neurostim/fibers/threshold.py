@@ -141,6 +141,7 @@ def find_thresholds(
     progress: Callable[[int], None] | None = None,
     backend: str = "numba",
     reuse_trials: bool = True,
+    block_min_nodes: int | None = None,
 ) -> ThresholdResult:
     """Activation thresholds of n_cases cases of one geometry, searched in lock-step.
 
@@ -169,6 +170,10 @@ def find_thresholds(
         walks down from local firing and back up by the same factor) takes that trial's
         outcome instead of running again; the simulation is deterministic, so the search and
         its result are the same as with ``False`` (every trial run), with fewer ``n_sims``.
+    block_min_nodes : int, optional
+        Nodes that must fire in the final sub-threshold trial for ``block-suspected`` (default
+        ``BLOCK_MIN_NODES`` of the model, counted on its validated compartment length; a
+        coarser grid of the same model passes the count that covers the same length).
     """
     if not 0 < tolerance_rel < 1:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 1)")
@@ -195,7 +200,9 @@ def find_thresholds(
     status = np.full(n_cases, "ok", dtype="<U16")
     active = np.ones(n_cases, bool)
     n_nodes = geometry.n_nodes
-    min_block = BLOCK_MIN_NODES[geometry.model]
+    min_block = BLOCK_MIN_NODES[geometry.model] if block_min_nodes is None else block_min_nodes
+    if min_block < 1:
+        raise InputError("block_min_nodes", block_min_nodes, "a count >= 1")
     # outcome of every trial run, per case: (amplitude, unstable, detected, earliest AP node,
     # any AP, nodes that fired); a trial the search comes back to is not run again
     seen: list[list[tuple[float, bool, bool, int, bool, int]]] = [[] for _ in range(n_cases)]
