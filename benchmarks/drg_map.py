@@ -2,11 +2,13 @@
 on the 2-core development machine.
 
 Runs ``neurostim.drg.map.drg_map`` on ``examples/programs/drg.toml`` at RC-L5 (L5, gap
-0.3 mm, coarse mesh) and prints a Markdown table of the time per stage (cells, field:
-cached solve loaded and evaluated at every section, thresholds per type), the neurons per
-second, the mean number of simulations per neuron, the machine and its load average. Run it
-twice: the first run of a lead position meshes and solves (minutes); the claim is about the
-second (``fem.cache_hit`` true). ``--conductor homogeneous`` times the same map on the
+0.3 mm, coarse mesh) and prints a Markdown table of the wall time per stage (cells, field:
+the unit potentials at every section, thresholds per type), the CPU time of the process and
+its workers (the machine is shared: compare CPU times across runs), the mean number of
+simulations per neuron, the machine and its load average. Run it twice: the first run of a
+lead position meshes and solves (minutes) and the first of a population evaluates its points
+(about a minute at 300 per type); the claim is about the second (``fem.cache_hit`` true, the
+points read back from the cache). ``--conductor homogeneous`` times the same map on the
 analytic medium (no finite elements).
 
 No NEURON ratio: the reference tool has no DRG map to compare with; the cells' solver is
@@ -18,6 +20,8 @@ with the chain solver in benchmarks/tree_solver.py.
 
 ``--workers`` (default 2, the machine's cores) splits each cable's threshold searches among
 local processes (``drg_map(workers=...)``: the same thresholds as one process).
+``--c-compartment-um 16.667`` times the coarser C cell (``drg_map(c_compartment_length_um=
+...)``; not the default: see docs/benchmarks.md "DRG map").
 """
 
 from __future__ import annotations
