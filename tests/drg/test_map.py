@@ -54,6 +54,7 @@ def test_json_keys(run) -> None:  # type: ignore[no-untyped-def]
         assert set(counts) == set(SITES)
     assert set(data["fem"]) >= FEM_KEYS
     assert isinstance(data["undetermined_neurons"], int)
+    assert data["c_compartment_length_um"] == 8.333  # the spec's C cell by default
 
 
 def test_neuron_table_columns(run) -> None:  # type: ignore[no-untyped-def]
@@ -200,3 +201,5 @@ def test_coarser_c_compartments_against_the_spec_cell() -> None:
     ends = fine.status[found] == "end-excitation"
     assert np.all(rel[~ends] < 0.015)
     assert np.all(rel[ends] < 0.06)
+    assert fine.to_dict()["c_compartment_length_um"] == 8.333
+    assert coarse.to_dict()["c_compartment_length_um"] == 16.667

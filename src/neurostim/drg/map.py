@@ -156,6 +156,8 @@ class DRGMap:
         The conductor's block (:data:`FEM_BLOCK_KEYS`).
     max_amplitude_ma : float
         Largest amplitude searched (``above-max`` neurons are quiet there).
+    c_compartment_length_um : float
+        Compartment length of the C cells' cable (the spec's 8.333 um unless chosen).
     timings_s : dict
         Seconds per stage: ``cells_s``, ``field_s`` (conductor: solve or cache load and point
         evaluation), ``thresholds_s`` and ``thresholds_<type>_s``.
@@ -173,6 +175,7 @@ class DRGMap:
     n_sims: NDArray[np.int64]
     fem: dict[str, Any]
     max_amplitude_ma: float = math.inf
+    c_compartment_length_um: float = math.nan
     timings_s: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -267,6 +270,7 @@ class DRGMap:
             "fem": self.fem,
             "undetermined_neurons": int(np.sum(~np.isin(self.status, DETERMINED))),
             "max_amplitude_ma": self.max_amplitude_ma,
+            "c_compartment_length_um": self.c_compartment_length_um,
             "n_neurons": self.n_neurons,
         }
 
@@ -481,6 +485,7 @@ def drg_map(
         n_sims=n_sims,
         fem=_fem_block(vc),
         max_amplitude_ma=max_ma,
+        c_compartment_length_um=dz_c,
         timings_s=timings,
     )
 
