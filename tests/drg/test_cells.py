@@ -147,3 +147,22 @@ def test_every_cell_parameter_has_a_tag_and_a_source() -> None:
         for key, row in rows.items():
             assert row.get("tag") in {"S", "R", "V", "ours"}, (table, key)
             assert str(row.get("source", "")).strip(), (table, key)
+
+
+def test_c_compartment_length() -> None:
+    # 16.667 um pieces: half the compartments of the spec's 8.333 um on the 75 um stem (9 -> 4
+    # plus rounding), the 100 um T sections (12 -> 6) and the 5 mm axons (600 -> 300); the
+    # same total length; the A cells (node grids) refuse the option
+    from neurostim.drg.cells import neuron_geometry
+
+    kw = dict(peripheral_um=0.8, stem_um=1.4, central_um=0.4, branch_length_mm=5.1)
+    fine = neuron_geometry("c", **kw)
+    coarse = neuron_geometry("c", compartment_length_um=16.667, **kw)
+    assert fine.n_sections == 1235
+    assert coarse.n_sections == 1 + 4 + 1 + 2 * (6 + 300)
+    np.testing.assert_allclose(coarse.length_um.sum(), fine.length_um.sum(), rtol=1e-12)
+    with pytest.raises(InputError, match="compartment_length_um"):
+        neuron_geometry("abeta", peripheral_um=10.0, stem_um=10.0, central_um=10.0,
+                        compartment_length_um=16.667)  # fmt: skip
+    with pytest.raises(InputError, match="compartment_length_um"):
+        neuron_geometry("c", compartment_length_um=0.0, **kw)

@@ -54,6 +54,7 @@ def test_json_keys(run) -> None:  # type: ignore[no-untyped-def]
         assert set(counts) == set(SITES)
     assert set(data["fem"]) >= FEM_KEYS
     assert isinstance(data["undetermined_neurons"], int)
+    assert data["c_compartment_length_um"] == 8.333  # the spec's C cell by default
 
 
 def test_neuron_table_columns(run) -> None:  # type: ignore[no-untyped-def]
@@ -123,3 +124,82 @@ def test_refuses_an_unknown_geometry_key(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["drg", "map", str(PROGRAM), "--geometry", str(g)])
     assert r.exit_code == 2
     assert "capsule_thickness_mm" in r.output and "Traceback" not in r.output
+
+
+def test_workers_give_the_same_thresholds() -> None:
+    """Searches split among two processes give the thresholds of the one-process path (each
+    neuron's search is its own): the same statuses, simulation counts and brackets, on ten
+    A-delta neurons (3 mm branches; one cable: the calibration batch and the rest each split
+    in two)."""
+    from neurostim.device import check_program
+    from neurostim.drg import load_drg_geometry
+    from neurostim.drg.map import drg_map, map_settings
+
+    program = check_program(PROGRAM).program
+    geometry = load_drg_geometry("L5")
+    counts = {"abeta": 0, "adelta": 10, "c": 0}
+    one, two = (
+        drg_map(program, geometry, n_per_type=counts, seed=3, conductor="homogeneous",
+                base_dir=PROGRAM.parent, branch_length_mm={"adelta": 3.0}, workers=w)
+        for w in (1, 2)
+    )  # fmt: skip
+    assert one.n_neurons == 10
+    assert np.array_equal(one.status, two.status)
+    assert np.array_equal(one.n_sims, two.n_sims)
+    assert np.array_equal(one.initiation_site, two.initiation_site)
+    found = np.isfinite(one.threshold_ma)
+    assert found.sum() >= 3
+    assert np.array_equal(found, np.isfinite(two.threshold_ma))
+    tol = float(map_settings()["tolerance_rel"])
+    rel = np.abs(two.threshold_ma[found] / one.threshold_ma[found] - 1.0)
+    assert np.all(rel < tol / 10)
+
+
+def test_refuses_bad_workers() -> None:
+    from neurostim.device import check_program
+    from neurostim.drg import load_drg_geometry
+    from neurostim.drg.map import drg_map
+    from neurostim.errors import InputError
+
+    program = check_program(PROGRAM).program
+    with pytest.raises(InputError, match="workers"):
+        drg_map(program, load_drg_geometry("L5"), n_per_type=1, conductor="homogeneous",
+                base_dir=PROGRAM.parent, workers=0)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_coarser_c_compartments_against_the_spec_cell() -> None:
+    """C cells cut into 16.667 um compartments (``c_compartment_length_um``) against the spec's
+    8.333 um, the reference: the same neurons recruited (statuses ``above-max`` alike), the
+    same initiation sites, thresholds within 1.5 % (the coarse cell's are about 0.7 % higher on
+    the cached RC-L5 solve; end-excitation at a cut end within 6 %). ``block-suspected`` counts
+    fired compartments and is scaled to the same length (12 of 8.333 um, 6 of 16.667 um); at
+    the edge of that count a status may change between ``ok`` and ``block-suspected`` (1 of 8
+    determined C neurons on the cached RC-L5 solve, 1 of 3 here), here at most one of the ten.
+    Not the default for that reason: the spec's cell stays the map's."""
+    from neurostim.device import check_program
+    from neurostim.drg import load_drg_geometry
+    from neurostim.drg.map import drg_map
+
+    program = check_program(PROGRAM).program
+    geometry = load_drg_geometry("L5")
+    counts = {"abeta": 0, "adelta": 0, "c": 10}
+    fine, coarse = (
+        drg_map(program, geometry, n_per_type=counts, seed=3, conductor="homogeneous",
+                base_dir=PROGRAM.parent, c_compartment_length_um=dz)
+        for dz in (8.333, 16.667)
+    )  # fmt: skip
+    found = np.isfinite(fine.threshold_ma)
+    assert found.sum() >= 3
+    assert np.array_equal(found, np.isfinite(coarse.threshold_ma))
+    assert np.array_equal(fine.status == "above-max", coarse.status == "above-max")
+    assert np.array_equal(fine.initiation_site, coarse.initiation_site)
+    changed = fine.status != coarse.status
+    assert changed.sum() <= 1
+    assert set(fine.status[changed]) | set(coarse.status[changed]) <= {"ok", "block-suspected"}
+    rel = np.abs(coarse.threshold_ma[found] / fine.threshold_ma[found] - 1.0)
+    ends = fine.status[found] == "end-excitation"
+    assert np.all(rel[~ends] < 0.015)
+    assert np.all(rel[ends] < 0.06)
+    assert fine.to_dict()["c_compartment_length_um"] == 8.333
+    assert coarse.to_dict()["c_compartment_length_um"] == 16.667

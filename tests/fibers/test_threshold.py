@@ -117,3 +117,52 @@ def test_quiet_exit_under_a_weak_decaying_tail_keeps_every_outcome() -> None:
     with pytest.raises(InputError) as info:
         simulate(g, phi, below, wave, quiet_from_ms=-1.0, **run)
     assert info.value.field == "quiet_from_ms"
+
+
+def test_reused_trials_give_the_same_search(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A response like the DRG C cells': from 2 mA the cell fires locally without an AP at the
+    # detection node, from 10 mA the AP arrives. Started at 30 mA the search walks down through
+    # the local firing (30, 20, 13.3, 8.9, 5.9, 4.0, 2.6, 1.76 mA: quiet), then up by the same
+    # factor through 2.6-13.3 mA again before it brackets: those trials are not run again, and
+    # the amplitudes, bracket and result are those of the search that runs every trial.
+    from neurostim.fibers import threshold as th
+    from neurostim.fibers.solver import SimulationResult
+
+    g = ProtocolCase("mrg", 10.0, 1.0, "monophasic-cathodic", 0.1).geometry()
+    n_nodes = g.n_nodes
+    calls: list[list[float]] = []
+
+    def fake(geometry, phi, amp, *args, **kwargs):
+        a = np.abs(np.asarray(amp, float))
+        calls.append(a.tolist())
+        det = a >= 10.0
+        local = a >= 2.0
+        count = np.zeros((a.size, n_nodes), np.int64)
+        count[local, 3:5] = 1  # two nodes: below BLOCK_MIN_NODES["mrg"]
+        count[det, :] = 1
+        t = np.where(count > 0, 0.5 + 0.01 * np.abs(np.arange(n_nodes) - 10), np.nan)
+        return SimulationResult(
+            ap_count=count, first_ap_time_ms=t, last_ap_time_ms=t, first_crossing_ms=t,
+            steps_done=np.ones(a.size, np.int64), unstable=np.zeros(a.size, bool),
+            detected=det, v_trace_mv=None,
+        )  # fmt: skip
+
+    monkeypatch.setattr(th, "simulate", fake)
+    phi = np.zeros((2, g.n_sections))
+    kw = dict(estimate_ma=np.array([30.0, 0.5]), down_factor=1.5, up_factor=1.5,
+              tolerance_rel=0.01, max_amplitude_ma=100.0)  # fmt: skip
+    every = find_thresholds(g, phi, np.ones(10), -1.0, reuse_trials=False, **kw)
+    trials_every = [a for c in calls for a in c]
+    calls.clear()
+    reused = find_thresholds(g, phi, np.ones(10), -1.0, **kw)
+    trials_reused = [a for c in calls for a in c]
+    for name in ("threshold_ma", "lower_ma", "upper_ma", "status", "initiation_node"):
+        np.testing.assert_array_equal(getattr(reused, name), getattr(every, name))
+    assert every.status.tolist() == ["ok", "ok"]
+    assert abs(every.threshold_ma[0] / -10.0 - 1) < 0.01
+    # case 0 comes back to 2.6, 4.0, 5.9, 8.9 and 13.3 mA: five trials fewer; case 1 (from
+    # 0.5 mA up) never repeats
+    assert every.n_sims[0] - reused.n_sims[0] == 5
+    assert reused.n_sims[1] == every.n_sims[1]
+    assert len(trials_every) - len(trials_reused) == 5
+    assert set(np.round(trials_reused, 9)) == set(np.round(trials_every, 9))

@@ -109,6 +109,7 @@ def _print_follow(data: dict[str, Any]) -> None:
 MAP_MESH_LEVELS = ("coarse", "default", "fine")
 MAP_CONDUCTORS = ("drg-fem", "homogeneous")
 MAX_NEURONS = 10_000
+MAX_WORKERS = 256
 
 
 def _fmt(x: Any, spec: str = ".3g") -> str:
@@ -133,6 +134,9 @@ def map_command(
     neurons_out: Path | None = typer.Option(None, help="Write one CSV row per neuron."),
     plot: Path | None = typer.Option(None, help="Write the map figure (.png, .svg, .pdf)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    workers: int = typer.Option(
+        1, help="Local processes for the threshold searches (the same thresholds; 2 on 2 cores)."
+    ),
 ) -> None:
     """Thresholds, initiation sites and recruitment per neuron type (Abeta, Adelta, C).
 
@@ -153,6 +157,8 @@ def map_command(
         raise InputError("seed", seed, "must be in [0, 2**32)")
     if neurons is not None and not 1 <= neurons <= MAX_NEURONS:
         raise InputError("neurons", neurons, f"must be in [1, {MAX_NEURONS}] per type")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InputError("workers", workers, f"a whole number of processes, 1-{MAX_WORKERS}")
     if plot is not None:
         check_output_path("plot", plot, IMAGE_SUFFIXES)
     if neurons_out is not None:
@@ -173,7 +179,7 @@ def map_command(
             result = drg_map(
                 checked.program, ganglion, n_per_type=neurons, seed=seed,
                 placement=placement, conductor=conductor, mesh_level=mesh,
-                train_index=train_index, base_dir=file.parent,
+                train_index=train_index, base_dir=file.parent, workers=workers,
                 progress=lambda k: bar.advance(task, k),
                 on_stage=lambda s: bar.update(task, description=s),
             )  # fmt: skip

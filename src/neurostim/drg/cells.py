@@ -183,6 +183,7 @@ def neuron_geometry(
     node_offset: float | tuple[float, float] = 0.0,
     temperature_c: float = 37.0,
     mechanisms: str = "na-k",
+    compartment_length_um: float | None = None,
 ) -> CableGeometry:
     """One pseudounipolar neuron of ``neuron_type`` as a tree (module docstring).
 
@@ -200,6 +201,10 @@ def neuron_geometry(
     temperature_c : float
     mechanisms : str
         ``"na-k"``; the slow sets of ``MECHANISMS`` are refused until the kernels have them.
+    compartment_length_um : float, optional
+        C only: target compartment length of the stem, T sections and axons (default the
+        spec's ``compartment_length_um`` of fibers/data/drg_c_neuron.toml, 8.333 um; each
+        piece is cut into round(length / target) equal compartments, at least one).
 
     Returns
     -------
@@ -217,8 +222,16 @@ def neuron_geometry(
     raw = p["branch_length_mm"] if branch_length_mm is None else branch_length_mm
     both = np.atleast_1d(np.asarray(raw, dtype=np.float64))
     length_mm = (float(both[0]), float(both[-1]))
+    if compartment_length_um is not None and not (
+        p["kinetics"] == "sundt"
+        and np.isfinite(compartment_length_um)
+        and 1.0 <= compartment_length_um <= 100.0
+    ):
+        allowed = "1-100 um, for the C neuron only (the A cells have node grids)"
+        raise InputError("compartment_length_um", compartment_length_um, allowed)
     if p["kinetics"] == "sundt":
-        secs, named, model = _c_sections(peripheral_um, stem_um, central_um, length_mm)
+        secs, named, model = _c_sections(peripheral_um, stem_um, central_um, length_mm,
+                                         compartment_length_um)  # fmt: skip
     else:
         secs, named, model = _mrg_sections(neuron_type, peripheral_um, stem_um, central_um,
                                            length_mm, offsets)  # fmt: skip
@@ -373,14 +386,18 @@ def _mrg_sections(
 
 
 def _c_sections(
-    peripheral_um: float, stem_um: float, central_um: float, length_mm: tuple[float, float]
+    peripheral_um: float,
+    stem_um: float,
+    central_um: float,
+    length_mm: tuple[float, float],
+    compartment_length_um: float | None = None,
 ) -> tuple[_Sections, dict[str, int], str]:
     cp = c_neuron_parameters()
     geo, el = cp["geometry"], cp["electrical"]
     ch = sundt_parameters()["channels"]
     p = cell_parameters()["c"]
     kind = neuron_types()["c"]
-    dz = geo["compartment_length_um"]
+    dz = geo["compartment_length_um"] if compartment_length_um is None else compartment_length_um
     t_len = geo["t_section_length_um"]
     axon_um = {b: length_mm[k] * MM_TO_UM - t_len for k, b in enumerate(("peripheral", "central"))}
     if not min(axon_um.values()) >= dz:

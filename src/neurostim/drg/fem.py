@@ -281,10 +281,14 @@ class DRGFEM(UnitSolves, VolumeConductor):
         -------
         ndarray of shape (n_contacts, n_points)
             mV per mA of each contact's current. With the cache on, the values at a point set
-            are stored beside the solution and read back for the same points.
+            are stored beside the solution and read back for the same points (then the mesh
+            and the solutions are not loaded).
         """
         self._check_contacts(contacts)
         pts = self._points(points_xyz_mm)
+        stored = self._stored_points(self.key_payload(), pts, self.placement.n_contacts)
+        if stored is not None:
+            return stored
         self.prepare()
         return self._cached_points(pts, self.placement.n_contacts, evaluate_chunked)
 

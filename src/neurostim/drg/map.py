@@ -35,12 +35,14 @@ caches the point set).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import time
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +63,14 @@ from neurostim.drg.lead import DRGLeadPlacement, place_lead
 from neurostim.drg.neurons import NEURON_TYPES
 from neurostim.drg.population import DRGPopulation, drg_population
 from neurostim.errors import InputError
+from neurostim.fibers.cells import c_neuron_parameters
 from neurostim.fibers.geometry import CableGeometry
-from neurostim.fibers.threshold import activating_function_estimate_ma, find_thresholds
+from neurostim.fibers.threshold import (
+    BLOCK_MIN_NODES,
+    ThresholdResult,
+    activating_function_estimate_ma,
+    find_thresholds,
+)
 from neurostim.field.conductor import VolumeConductor, conductor_from_spec
 from neurostim.pipeline.drive import ProgramDrive, pick_train, program_drive
 from neurostim.units import MS_TO_US
@@ -94,17 +102,29 @@ def cell_geometry(
     stem_um: float,
     central_um: float,
     branch_length_mm: float | tuple[float, float],
+    compartment_length_um: float | None = None,
 ) -> CableGeometry:
     """The cable of one neuron type at its diameters (:func:`neurostim.drg.cells.neuron_geometry`,
     node grid anchored at the T junction, ``branch_length_mm`` for both branches or
-    (peripheral, central))."""
+    (peripheral, central); ``compartment_length_um`` for the C cell only)."""
     return neuron_geometry(
         neuron_type,
         peripheral_um=float(peripheral_um),
         stem_um=float(stem_um),
         central_um=float(central_um),
         branch_length_mm=branch_length_mm,
+        compartment_length_um=compartment_length_um,
     )
+
+
+def _block_min_nodes(g: CableGeometry, compartment_length_um: float) -> int | None:
+    """Fired compartments that mark a blocked trial of a C cell cut into
+    ``compartment_length_um`` pieces: ``BLOCK_MIN_NODES`` counts them at the spec's length
+    (8.333 um), so the count covering the same length; None (the engine's) for the A cells."""
+    if g.model != "sundt":
+        return None
+    spec_um = float(c_neuron_parameters()["geometry"]["compartment_length_um"])
+    return max(1, round(BLOCK_MIN_NODES["sundt"] * spec_um / compartment_length_um))
 
 
 def node_sites(geometry: CableGeometry) -> NDArray[np.str_]:
@@ -136,6 +156,8 @@ class DRGMap:
         The conductor's block (:data:`FEM_BLOCK_KEYS`).
     max_amplitude_ma : float
         Largest amplitude searched (``above-max`` neurons are quiet there).
+    c_compartment_length_um : float
+        Compartment length of the C cells' cable (the spec's 8.333 um unless chosen).
     timings_s : dict
         Seconds per stage: ``cells_s``, ``field_s`` (conductor: solve or cache load and point
         evaluation), ``thresholds_s`` and ``thresholds_<type>_s``.
@@ -153,6 +175,7 @@ class DRGMap:
     n_sims: NDArray[np.int64]
     fem: dict[str, Any]
     max_amplitude_ma: float = math.inf
+    c_compartment_length_um: float = math.nan
     timings_s: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -247,6 +270,7 @@ class DRGMap:
             "fem": self.fem,
             "undetermined_neurons": int(np.sum(~np.isin(self.status, DETERMINED))),
             "max_amplitude_ma": self.max_amplitude_ma,
+            "c_compartment_length_um": self.c_compartment_length_um,
             "n_neurons": self.n_neurons,
         }
 
@@ -331,6 +355,7 @@ class PreparedCells:
     spans : dict neuron index -> (start, stop) of its sections in ``v_mv``
     v_mv : ndarray (n_points,), potential per mA of the train at every section of every neuron
     timings_s : dict with ``cells_s`` and ``field_s``
+    c_compartment_length_um : compartment length of the C cells (um)
     """
 
     placement: DRGLeadPlacement
@@ -342,6 +367,7 @@ class PreparedCells:
     spans: dict[int, tuple[int, int]]
     v_mv: NDArray[np.float64]
     timings_s: dict[str, float]
+    c_compartment_length_um: float
 
     def phi_mv_per_ma(self, idx: list[int] | NDArray[np.int64]) -> NDArray[np.float64]:
         """First-phase potential per mA in the engine's cathodic convention (polarity -1),
@@ -363,6 +389,7 @@ def prepare_cells(
     base_dir: str | Path | None = None,
     branch_length_mm: dict[str, float] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    c_compartment_length_um: float | None = None,
 ) -> PreparedCells:
     """Lead, drive, population, cables and field of :func:`drg_map` (its parameters)."""
     settings = map_settings()
@@ -372,6 +399,10 @@ def prepare_cells(
         if k not in lengths or not (isinstance(v, int | float) and 0.2 <= v <= 100.0):
             raise InputError(f"branch_length_mm.{k}", v, "a type (abeta, adelta, c) -> 0.2-100 mm")
         lengths[k] = float(v)
+    dz_c = float(settings["types"]["c"]["compartment_length_um"]
+                 if c_compartment_length_um is None else c_compartment_length_um)  # fmt: skip
+    if not (math.isfinite(dz_c) and 1.0 <= dz_c <= 100.0):
+        raise InputError("c_compartment_length_um", c_compartment_length_um, "1-100 um")
     lead = place_lead(geometry, program, base_dir=base_dir, train_index=t)
     drive = program_drive(program, train_index=t, dt_ms=float(settings["dt_ms"]), window_ms=None)
     shares = drive.shares(list(lead.contact_ids))
@@ -390,7 +421,8 @@ def prepare_cells(
     for key, idx in groups.items():
         caps = _branch_caps_mm(population, np.asarray(idx))
         wanted = lengths[key[0]]
-        g = cell_geometry(*key, (min(wanted, caps[0]), min(wanted, caps[1])))
+        g = cell_geometry(*key, (min(wanted, caps[0]), min(wanted, caps[1])),
+                          compartment_length_um=dz_c if key[0] == "c" else None)  # fmt: skip
         cables[key] = (g, node_sites(g))
         for i in idx:
             points.append(population_section_points_mm(g, population, i))
@@ -407,7 +439,7 @@ def prepare_cells(
     timings["field_s"] = time.perf_counter() - t0
     return PreparedCells(placement=lead, drive=drive, population=population, conductor=vc,
                          groups=dict(groups), cables=cables, spans=spans, v_mv=v_mv,
-                         timings_s=timings)  # fmt: skip
+                         timings_s=timings, c_compartment_length_um=dz_c)  # fmt: skip
 
 
 def drg_map(
@@ -426,6 +458,8 @@ def drg_map(
     branch_length_mm: dict[str, float] | None = None,
     progress: Callable[[int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    workers: int = 1,
+    c_compartment_length_um: float | None = None,
 ) -> DRGMap:
     """Map one train of a DRG program onto one ganglion (module docstring).
 
@@ -451,6 +485,16 @@ def drg_map(
         Called with the number of neurons finished.
     on_stage : callable, optional
         Called with a short description as each stage starts.
+    workers : int
+        Local processes sharing the threshold searches (default 1: this process). Each
+        neuron's search is its own (its trials depend on no other neuron), so the thresholds
+        do not depend on the number; the neurons of a cable are split into ``workers``
+        lock-step batches that run at once.
+    c_compartment_length_um : float, optional
+        Compartment length of the C cells (default data/map.toml; the spec's cell,
+        ``neurostim.drg.cells.neuron_geometry``'s default, has 8.333 um). The count of fired
+        compartments that marks a sub-threshold trial as blocked is scaled to cover the same
+        length (``BLOCK_MIN_NODES`` at 8.333 um).
 
     Raises
     ------
@@ -463,12 +507,15 @@ def drg_map(
     tol = float(settings["tolerance_rel"] if tolerance_rel is None else tolerance_rel)
     if not 0.0 < tol < 0.5:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 0.5)")
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= 256:
+        raise InputError("workers", workers, "a whole number of processes, 1-256")
     prep = prepare_cells(program, geometry, train_index=t, population=population,
                          n_per_type=n_per_type, seed=seed, placement=placement,
                          conductor=conductor, mesh_level=mesh_level, base_dir=base_dir,
-                         branch_length_mm=branch_length_mm, on_stage=on_stage)  # fmt: skip
+                         branch_length_mm=branch_length_mm, on_stage=on_stage,
+                         c_compartment_length_um=c_compartment_length_um)  # fmt: skip
     return map_prepared(program, geometry, prep, train_index=t, tolerance_rel=tol,
-                        progress=progress, on_stage=on_stage)  # fmt: skip
+                        progress=progress, on_stage=on_stage, workers=workers)  # fmt: skip
 
 
 def map_prepared(
@@ -480,12 +527,14 @@ def map_prepared(
     tolerance_rel: float,
     progress: Callable[[int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> DRGMap:
     """The thresholds of :func:`drg_map` on cells and field already prepared."""
     settings = map_settings()
     t, tol = train_index, tolerance_rel
     lead, drive, population, vc = prep.placement, prep.drive, prep.population, prep.conductor
     groups, cables, spans, v_mv = prep.groups, prep.cables, prep.spans, prep.v_mv
+    dz_c = prep.c_compartment_length_um
     timings = dict(prep.timings_s)
     if on_stage is not None:
         on_stage("thresholds")
@@ -495,20 +544,21 @@ def map_prepared(
     status = np.full(n, "ok", dtype="<U16")
     site = np.full(n, "none", dtype="<U16")
     max_ma = float(settings["max_amplitude_ma"])
-    for key, idx in groups.items():
-        g, sites = cables[key]
-        t1 = time.perf_counter()
-        # first-phase potential per mA, cathodic convention (recruitment.py): polarity -1
-        phi = -np.array([v_mv[spans[i][0] : spans[i][1]] for i in idx])
-        tstop = drive.end_ms + float(settings["types"][key[0]]["after_pulse_ms"])
-        r = _search(g, phi, drive, tstop, tol, max_ma, int(settings["calibration_cases"]),
-                    progress)  # fmt: skip
-        thr[idx], n_sims[idx], status[idx] = -r["threshold_ma"], r["n_sims"], r["status"]
-        node = r["initiation_node"]
-        found = node >= 0
-        site[np.asarray(idx)[found]] = sites[node[found]]
-        name = f"thresholds_{key[0]}_s"
-        timings[name] = timings.get(name, 0.0) + time.perf_counter() - t1
+    with _pool(workers) as pool:
+        for key, idx in groups.items():
+            g, sites = cables[key]
+            t1 = time.perf_counter()
+            # first-phase potential per mA, cathodic convention (recruitment.py): polarity -1
+            phi = -np.array([v_mv[spans[i][0] : spans[i][1]] for i in idx])
+            tstop = drive.end_ms + float(settings["types"][key[0]]["after_pulse_ms"])
+            r = _search(g, phi, drive, tstop, tol, max_ma, int(settings["calibration_cases"]),
+                        progress, pool, _block_min_nodes(g, dz_c))  # fmt: skip
+            thr[idx], n_sims[idx], status[idx] = -r["threshold_ma"], r["n_sims"], r["status"]
+            node = r["initiation_node"]
+            found = node >= 0
+            site[np.asarray(idx)[found]] = sites[node[found]]
+            name = f"thresholds_{key[0]}_s"
+            timings[name] = timings.get(name, 0.0) + time.perf_counter() - t1
     timings["thresholds_s"] = time.perf_counter() - t0
     return DRGMap(
         geometry=geometry,
@@ -523,6 +573,7 @@ def map_prepared(
         n_sims=n_sims,
         fem=_fem_block(vc),
         max_amplitude_ma=max_ma,
+        c_compartment_length_um=dz_c,
         timings_s=timings,
     )
 
@@ -536,6 +587,8 @@ def _search(
     max_amplitude_ma: float,
     n_calibration: int,
     progress: Callable[[int], None] | None,
+    pool: Executor | None = None,
+    block_min_nodes: int | None = None,
 ) -> dict[str, NDArray[Any]]:
     """Thresholds of the neurons of one cable, (n_cases,) arrays.
 
@@ -545,7 +598,8 @@ def _search(
     ratio of their thresholds to their estimates scales the first trial of the rest; when all
     of them are ``above-max`` the rest start at the ceiling (the first trial only: the search
     itself is unchanged; a neuron that fires anywhere there is walked down as from any other
-    first trial)."""
+    first trial). With a ``pool`` of several processes, each batch is split among them
+    (:func:`_split_thresholds`)."""
     n_cases = phi.shape[0]
     step = float(map_settings()["step_factor"])
     pol = np.full(n_cases, -1.0)
@@ -556,12 +610,12 @@ def _search(
                    max_amplitude_ma)  # fmt: skip
 
     def run(sel: NDArray[np.int64], first: NDArray[np.float64]) -> Any:
-        return find_thresholds(
-            g, phi[sel], drive.waveform, pol[sel], estimate_ma=first, dt_ms=drive.dt_ms,
-            tstop_ms=tstop_ms, tolerance_rel=tolerance_rel,
-            max_amplitude_ma=step * max_amplitude_ma, down_factor=step, up_factor=step,
-            progress=progress,
+        kwargs = dict(
+            waveform=drive.waveform, estimate_ma=first, dt_ms=drive.dt_ms, tstop_ms=tstop_ms,
+            tolerance_rel=tolerance_rel, max_amplitude_ma=step * max_amplitude_ma,
+            down_factor=step, up_factor=step, block_min_nodes=block_min_nodes,
         )  # fmt: skip
+        return _split_thresholds(g, phi[sel], pol[sel], kwargs, pool, progress)
 
     out = {
         "threshold_ma": np.full(n_cases, np.nan),
@@ -595,6 +649,55 @@ def _search(
         elif sel is first and quiet_at_max.all():
             scale = np.inf  # the rest start at the ceiling: one quiet trial settles each
     return out
+
+
+def _pool(workers: int) -> Any:
+    """A pool of ``workers`` local processes (forked where the platform can: the compiled
+    kernels come along), or a context holding None for ``workers=1``."""
+    if workers <= 1:
+        return contextlib.nullcontext(None)
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+def _find_chunk(
+    g: CableGeometry, phi: NDArray[np.float64], pol: NDArray[np.float64], kwargs: dict[str, Any]
+) -> ThresholdResult:
+    """``find_thresholds`` of one batch (run in a worker process)."""
+    rest = {k: v for k, v in kwargs.items() if k != "waveform"}
+    return find_thresholds(g, phi, kwargs["waveform"], pol, **rest)
+
+
+def _split_thresholds(
+    g: CableGeometry,
+    phi: NDArray[np.float64],
+    pol: NDArray[np.float64],
+    kwargs: dict[str, Any],
+    pool: Executor | None,
+    progress: Callable[[int], None] | None,
+) -> ThresholdResult:
+    """``find_thresholds`` of the (n_cases,) cases, in this process or split into one
+    contiguous batch per worker of ``pool`` (results in input order; ``progress`` per round
+    here, per batch in the pool)."""
+    n_cases = phi.shape[0]
+    n_workers = int(getattr(pool, "_max_workers", 1))
+    if pool is None or n_cases < 2 or n_workers < 2:
+        rest = {k: v for k, v in kwargs.items() if k != "waveform"}
+        return find_thresholds(g, phi, kwargs["waveform"], pol, progress=progress, **rest)
+    parts = [p for p in np.array_split(np.arange(n_cases), min(n_workers, n_cases)) if p.size]
+    first = kwargs["estimate_ma"]
+    futs = [pool.submit(_find_chunk, g, phi[p], pol[p], kwargs | {"estimate_ma": first[p]})
+            for p in parts]  # fmt: skip
+    results = []
+    for p, f in zip(parts, futs, strict=True):
+        results.append(f.result())
+        if progress is not None:
+            progress(int(p.size))
+    fields = ("threshold_ma", "lower_ma", "upper_ma", "n_sims", "status", "initiation_node")
+    return ThresholdResult(**{k: np.concatenate([getattr(r, k) for r in results]) for k in fields})
 
 
 __all__ = [

@@ -23,7 +23,8 @@ first-phase current:
 
 Early exit: supra-threshold trials stop at the AP at the detection node; sub-threshold trials
 stop once the waveform is over and the fiber is back at rest (``QUIET_MV``). Every trial of the
-batch is advanced together by one ``simulate`` call per round.
+batch is advanced together by one ``simulate`` call per round. A trial at an amplitude the case
+has already run is not run again: its recorded outcome is used (``reuse_trials``).
 
 The first estimate blends the activating function [Rattay 1986] and the peak potential:
 I_est = K (1 + tau/PW)/(AF^b phi^(1 - b)), with AF = max_k(-s (phi_{k-1} - 2 phi_k + phi_{k+1}))
@@ -59,6 +60,9 @@ QUIET_MV = 1.0
 many mV of rest for 20 steps (0.1 ms at dt 5 us): a fiber back at rest with no input cannot fire
 later. The full reference table gives identical outcomes with and without this exit
 (tests/reference/test_mrg_thresholds.py); pass ``quiet_mv=0`` to run every window to tstop."""
+REUSE_REL = 1e-9
+"""Relative distance within which two trial amplitudes of a case count as the same trial (the
+search's divisions and multiplications by one factor return to an amplitude to rounding)."""
 STATUSES = ("ok", "not-bracketed", "block-suspected", "end-excitation", "unstable")
 ESTIMATE = {  # (K, tau_ms, b) per polarity of the first phase
     "cathodic": (8.32, 0.17, 0.38),
@@ -136,6 +140,8 @@ def find_thresholds(
     quiet_from_ms: float | None = None,
     progress: Callable[[int], None] | None = None,
     backend: str = "numba",
+    reuse_trials: bool = True,
+    block_min_nodes: int | None = None,
 ) -> ThresholdResult:
     """Activation thresholds of n_cases cases of one geometry, searched in lock-step.
 
@@ -159,6 +165,15 @@ def find_thresholds(
         Called with the number of cases finished in each round.
     backend : {"numba", "numpy", "jax"}
         Passed to ``simulate`` (the same thresholds; "jax" needs the ``gpu`` extra).
+    reuse_trials : bool
+        A trial at an amplitude the case has already run (within ``REUSE_REL``: the search
+        walks down from local firing and back up by the same factor) takes that trial's
+        outcome instead of running again; the simulation is deterministic, so the search and
+        its result are the same as with ``False`` (every trial run), with fewer ``n_sims``.
+    block_min_nodes : int, optional
+        Nodes that must fire in the final sub-threshold trial for ``block-suspected`` (default
+        ``BLOCK_MIN_NODES`` of the model, counted on its validated compartment length; a
+        coarser grid of the same model passes the count that covers the same length).
     """
     if not 0 < tolerance_rel < 1:
         raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 1)")
@@ -185,7 +200,50 @@ def find_thresholds(
     status = np.full(n_cases, "ok", dtype="<U16")
     active = np.ones(n_cases, bool)
     n_nodes = geometry.n_nodes
-    min_block = BLOCK_MIN_NODES[geometry.model]
+    min_block = BLOCK_MIN_NODES[geometry.model] if block_min_nodes is None else block_min_nodes
+    if min_block < 1:
+        raise InputError("block_min_nodes", block_min_nodes, "a count >= 1")
+    # outcome of every trial run, per case: (amplitude, unstable, detected, earliest AP node,
+    # any AP, nodes that fired); a trial the search comes back to is not run again
+    seen: list[list[tuple[float, bool, bool, int, bool, int]]] = [[] for _ in range(n_cases)]
+
+    def step_case(k: int, out: tuple[float, bool, bool, int, bool, int]) -> None:
+        _, unstable, detected, node, fired, n_fired = out
+        if unstable:
+            status[k] = "unstable"
+            active[k] = False
+            return
+        if detected:
+            hi[k] = trial[k]
+            init_node[k] = node
+        elif np.isnan(lo[k]) and fired:
+            pass  # local firing before any quiet trial: keep going down
+        else:
+            lo[k] = trial[k]
+            lo_local[k] = n_fired >= min_block
+        if not np.isnan(lo[k]) and hi[k] > MAX_BRACKET_RATIO * lo[k]:
+            hi[k] = np.nan  # too far above lo to be sure it is in the first window
+        if np.isnan(lo[k]):
+            trial[k] = trial[k] / down_factor
+            if trial[k] < min_amplitude_ma:
+                status[k], active[k] = "not-bracketed", False
+        elif np.isnan(hi[k]):
+            trial[k] = trial[k] * up_factor
+            if trial[k] > max_amplitude_ma:
+                status[k], active[k] = "not-bracketed", False
+        elif (hi[k] - lo[k]) / hi[k] < tolerance_rel:
+            active[k] = False
+        else:
+            trial[k] = 0.5 * (lo[k] + hi[k])
+
+    def known(k: int) -> tuple[float, bool, bool, int, bool, int] | None:
+        if not reuse_trials:
+            return None
+        for out in seen[k]:
+            if abs(out[0] - trial[k]) <= REUSE_REL * trial[k]:
+                return out
+        return None
+
     for _ in range(max_rounds):
         idx = np.flatnonzero(active)
         if idx.size == 0:
@@ -196,37 +254,16 @@ def find_thresholds(
             quiet_from_ms=quiet_from_ms, backend=backend,
         )  # fmt: skip
         n_sims[idx] += 1
-        any_ap = res.ap_count.sum(axis=1) > 0
+        fired = res.ap_count > 0
         finished = 0
-        for j, k in enumerate(idx):
-            if res.unstable[j]:
-                status[k] = "unstable"
-                active[k] = False
-                finished += 1
-                continue
-            if res.detected[j]:
-                hi[k] = trial[k]
-                t = res.first_ap_time_ms[j]
-                init_node[k] = int(np.nanargmin(t))
-            elif np.isnan(lo[k]) and any_ap[j]:
-                pass  # local firing before any quiet trial: keep going down
-            else:
-                lo[k] = trial[k]
-                lo_local[k] = int((res.ap_count[j] > 0).sum()) >= min_block
-            if not np.isnan(lo[k]) and hi[k] > MAX_BRACKET_RATIO * lo[k]:
-                hi[k] = np.nan  # too far above lo to be sure it is in the first window
-            if np.isnan(lo[k]):
-                trial[k] = trial[k] / down_factor
-                if trial[k] < min_amplitude_ma:
-                    status[k], active[k] = "not-bracketed", False
-            elif np.isnan(hi[k]):
-                trial[k] = trial[k] * up_factor
-                if trial[k] > max_amplitude_ma:
-                    status[k], active[k] = "not-bracketed", False
-            elif (hi[k] - lo[k]) / hi[k] < tolerance_rel:
-                active[k] = False
-            else:
-                trial[k] = 0.5 * (lo[k] + hi[k])
+        for j, k in enumerate(idx.tolist()):
+            node = int(np.nanargmin(res.first_ap_time_ms[j])) if res.detected[j] else -1
+            out = (float(trial[k]), bool(res.unstable[j]), bool(res.detected[j]), node,
+                   bool(fired[j].any()), int(fired[j].sum()))  # fmt: skip
+            seen[k].append(out)
+            step_case(k, out)
+            while active[k] and (again := known(k)) is not None:
+                step_case(k, again)
             if not active[k]:
                 finished += 1
         if progress is not None:

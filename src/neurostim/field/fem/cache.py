@@ -138,6 +138,17 @@ def points_digest(points_xyz_mm: np.ndarray) -> str:
     return h.hexdigest()
 
 
+def load_meta(key: str, root: Path | None = None) -> dict[str, Any] | None:
+    """The meta of a complete entry (its solve's report under ``report``) without reading the
+    mesh or the solutions, or None."""
+    d = entry_dir(key, root)
+    files = [d / "mesh.vol.gz", d / "solutions.npz", d / "meta.json"]
+    if not all(f.is_file() for f in files):
+        return None
+    meta: dict[str, Any] = json.loads(files[2].read_text(encoding="utf-8"))
+    return meta
+
+
 def load_points(key: str, digest: str, n_contacts: int, root: Path | None = None) -> Any:
     """The stored unit potentials of an entry at one point set, or None."""
     path = entry_dir(key, root) / "points" / f"{digest}.npy"

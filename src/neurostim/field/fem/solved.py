@@ -179,6 +179,26 @@ class UnitSolves(ABC):
             raise InputError("solution", None, "call unit_potentials_mv or prepare first")
         return self._state
 
+    def _stored_points(
+        self, payload: dict[str, Any], pts: NDArray[np.float64], n: int
+    ) -> NDArray[np.float64] | None:
+        """Unit potentials (n, n_points) at ``pts`` read from the cache entry of ``payload``
+        where that point set was evaluated before, without loading the mesh or the solutions
+        (the report is the entry's, ``cache_hit`` true, ``points_hit`` true); else None."""
+        if not self.use_cache:
+            return None
+        t0 = time.perf_counter()
+        key = cache.cache_key(payload)
+        meta = cache.load_meta(key, self.cache_dir)
+        if meta is None:
+            return None
+        stored = cache.load_points(key, cache.points_digest(pts), n, self.cache_dir)
+        if stored is None or stored.shape[1] != pts.shape[0]:
+            return None
+        self._report = dict(meta["report"], cache_hit=True, points_hit=True,
+                            load_s=time.perf_counter() - t0)  # fmt: skip
+        return np.asarray(stored, dtype=np.float64)
+
     def _cached_points(
         self, pts: NDArray[np.float64], n: int, evaluate: Evaluate
     ) -> NDArray[np.float64]:
