@@ -203,3 +203,42 @@ def test_coarser_c_compartments_against_the_spec_cell() -> None:
     assert np.all(rel[ends] < 0.06)
     assert fine.to_dict()["c_compartment_length_um"] == 8.333
     assert coarse.to_dict()["c_compartment_length_um"] == 16.667
+
+
+def test_firing_without_arrival_at_the_ceiling_is_not_above_max(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A neuron whose highest trial fires a long stretch of the cell but sends no AP to the
+    central end within the window (blocked, or an AP still on its way: a C cell excited at its
+    peripheral cut end) is ``block-suspected``, never ``above-max``; a neuron quiet at every
+    amplitude is ``above-max``. Scripted responses: case 0 fires 8 nodes (more than
+    BLOCK_MIN_NODES) from 2 mA and never reaches the detection node, case 1 never fires."""
+    from types import SimpleNamespace
+
+    from neurostim.drg import map as drg_map_module
+    from neurostim.fibers import ProtocolCase
+    from neurostim.fibers import threshold as th
+    from neurostim.fibers.solver import SimulationResult
+
+    g = ProtocolCase("mrg", 10.0, 1.0, "monophasic-cathodic", 0.1).geometry()
+    n_nodes = g.n_nodes
+
+    def fake(geometry, phi, amp, *args, **kwargs):  # type: ignore[no-untyped-def]
+        a = np.abs(np.asarray(amp, float))
+        local = (a >= 2.0) & (phi[:, 0] > 0)
+        count = np.zeros((a.size, n_nodes), np.int64)
+        count[local, 3:11] = 1
+        t = np.where(count > 0, 1.0, np.nan)
+        return SimulationResult(
+            ap_count=count, first_ap_time_ms=t, last_ap_time_ms=t, first_crossing_ms=t,
+            steps_done=np.ones(a.size, np.int64), unstable=np.zeros(a.size, bool),
+            detected=np.zeros(a.size, bool), v_trace_mv=None,
+        )  # fmt: skip
+
+    monkeypatch.setattr(th, "simulate", fake)
+    phi = np.zeros((2, g.n_sections))
+    phi[0, 0] = 1.0
+    drive = SimpleNamespace(pulse_width_ms=0.1, waveform=np.ones(10), dt_ms=0.005)
+    out = drg_map_module._search(g, phi, drive, 5.0, 0.01, 24.0, 0, None)  # type: ignore[arg-type]
+    assert out["status"].tolist() == ["block-suspected", "above-max"]
+    assert np.isnan(out["threshold_ma"]).all()

@@ -63,6 +63,7 @@ from neurostim.drg.lead import DRGLeadPlacement, place_lead
 from neurostim.drg.neurons import NEURON_TYPES
 from neurostim.drg.population import DRGPopulation, drg_population
 from neurostim.errors import InputError
+from neurostim.fibers.batch import process_context
 from neurostim.fibers.cells import c_neuron_parameters
 from neurostim.fibers.geometry import CableGeometry
 from neurostim.fibers.threshold import (
@@ -639,10 +640,14 @@ def _search(
         out["initiation_node"][sel] = r.initiation_node
         # bracketed from below, then no AP at the central end up to the ceiling: the engine ran
         # up to STEP x max_amplitude_ma, so its last quiet trial lay above max_amplitude_ma
-        quiet_at_max = (
-            (r.status == "not-bracketed") & np.isfinite(r.lower_ma) & np.isnan(r.upper_ma)
-        )
+        no_upper = (r.status == "not-bracketed") & np.isfinite(r.lower_ma) & np.isnan(r.upper_ma)
+        # ... unless that last trial fired a long stretch of the cell without reaching the
+        # central end within the window: an AP blocked, or still on its way (a C cell excited
+        # at its peripheral cut end needs more than the window), never "above-max"
+        answered = r.lower_fired_nodes >= (block_min_nodes or BLOCK_MIN_NODES[g.model])
+        quiet_at_max = no_upper & ~answered
         out["status"][sel[quiet_at_max]] = "above-max"
+        out["status"][sel[no_upper & answered]] = "block-suspected"
         found = np.isfinite(r.threshold_ma)
         if sel is first and found.any():
             scale = float(np.median(np.abs(r.threshold_ma[found]) / est[sel][found]))
@@ -652,15 +657,11 @@ def _search(
 
 
 def _pool(workers: int) -> Any:
-    """A pool of ``workers`` local processes (forked where the platform can: the compiled
-    kernels come along), or a context holding None for ``workers=1``."""
+    """A pool of ``workers`` local processes (started as ``batch.process_context`` says), or a
+    context holding None for ``workers=1``."""
     if workers <= 1:
         return contextlib.nullcontext(None)
-    import multiprocessing
-
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=process_context())
 
 
 def _find_chunk(
@@ -696,7 +697,8 @@ def _split_thresholds(
         results.append(f.result())
         if progress is not None:
             progress(int(p.size))
-    fields = ("threshold_ma", "lower_ma", "upper_ma", "n_sims", "status", "initiation_node")
+    fields = ("threshold_ma", "lower_ma", "upper_ma", "n_sims", "status", "initiation_node",
+              "lower_fired_nodes")  # fmt: skip
     return ThresholdResult(**{k: np.concatenate([getattr(r, k) for r in results]) for k in fields})
 
 

@@ -17,6 +17,7 @@ tests/fibers/test_cases.py checks that it bounds the measured peak.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -41,6 +42,19 @@ SCHEDULER_TIMEOUT_S = 5.0
 """Seconds to wait for a Dask scheduler before giving up."""
 
 
+def process_context() -> Any:
+    """The multiprocessing context for local worker processes: ``fork`` where the platform
+    has it (the compiled kernels come along, nothing is imported again), unless JAX is loaded:
+    its runtime is multithreaded and a forked child can deadlock, so ``forkserver`` (or the
+    platform's default) starts the workers instead."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and "jax" not in sys.modules:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+
+
 def simulation_bytes(n_sections: int, n_steps: int, n_cases: int = 1) -> int:
     """Estimated peak memory (bytes) of simulating ``n_cases`` cases of one cable together."""
     per_case = WAVE_ARRAYS * n_steps + STATE_ARRAYS * n_sections
@@ -61,6 +75,7 @@ def _empty_result(n_cases: int) -> ThresholdResult:
         np.zeros(n_cases, np.int64),
         np.full(n_cases, "ok", dtype="<U16"),
         np.full(n_cases, -1, np.int64),
+        np.zeros(n_cases, np.int64),
     )
 
 
@@ -72,6 +87,7 @@ def _store(out: ThresholdResult, idx: list[int], r: ThresholdResult) -> None:
     out.n_sims[idx] = r.n_sims
     out.status[idx] = r.status
     out.initiation_node[idx] = r.initiation_node
+    out.lower_fired_nodes[idx] = r.lower_fired_nodes
 
 
 def protocol_thresholds(
@@ -269,6 +285,7 @@ def run_thresholds(
 __all__ = [
     "check_thresholds_memory",
     "connect_scheduler",
+    "process_context",
     "protocol_thresholds",
     "run_thresholds",
     "simulation_bytes",

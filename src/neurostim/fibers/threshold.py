@@ -86,6 +86,11 @@ class ThresholdResult:
         One of ``STATUSES``.
     initiation_node : ndarray of int, shape (n_cases,)
         Node of the earliest AP in the final supra-threshold trial (-1 if none).
+    lower_fired_nodes : ndarray of int, shape (n_cases,)
+        Nodes that fired in the trial at ``lower_ma`` without reaching the detection node (0
+        for a quiet trial or where no lower bracket was found): with no upper bracket, a count
+        of ``BLOCK_MIN_NODES`` or more means that the case did answer at its highest trial,
+        only not at the detection node within the window.
     """
 
     threshold_ma: NDArray[np.float64]
@@ -94,6 +99,7 @@ class ThresholdResult:
     n_sims: NDArray[np.int64]
     status: NDArray[np.str_]
     initiation_node: NDArray[np.int64]
+    lower_fired_nodes: NDArray[np.int64]
 
 
 def activating_function_estimate_ma(
@@ -195,6 +201,7 @@ def find_thresholds(
     lo = np.full(n_cases, np.nan)
     hi = np.full(n_cases, np.nan)
     lo_local = np.zeros(n_cases, bool)
+    lo_fired = np.zeros(n_cases, np.int64)
     init_node = np.full(n_cases, -1, np.int64)
     n_sims = np.zeros(n_cases, np.int64)
     status = np.full(n_cases, "ok", dtype="<U16")
@@ -221,6 +228,7 @@ def find_thresholds(
         else:
             lo[k] = trial[k]
             lo_local[k] = n_fired >= min_block
+            lo_fired[k] = n_fired
         if not np.isnan(lo[k]) and hi[k] > MAX_BRACKET_RATIO * lo[k]:
             hi[k] = np.nan  # too far above lo to be sure it is in the first window
         if np.isnan(lo[k]):
@@ -283,6 +291,7 @@ def find_thresholds(
         n_sims=n_sims,
         status=status,
         initiation_node=init_node,
+        lower_fired_nodes=lo_fired,
     )
 
 
