@@ -198,6 +198,7 @@ def recruitment(
     max_amplitude_ma: float = 1e3,
     memory_budget_mb: float | None = None,
     window_ms: float | str | None = "auto",
+    neighbour_estimates: bool = True,
 ) -> RecruitmentResult:
     """Threshold of every fiber of ``population`` for one train of ``program``.
 
@@ -231,6 +232,11 @@ def recruitment(
         once within the window (for kilohertz trains, whose effect builds over many pulses).
         "auto" (default): one unit below 1 kHz, 20 ms at kilohertz rates
         (``drive.DEFAULT_KHZ_WINDOW_MS``); None: one unit.
+    neighbour_estimates : bool
+        Start each search from the threshold-to-estimate ratio of the nearest fiber already
+        searched (:func:`neighbour_estimate_ma`; default True): the searches take fewer trials
+        and end within ``tolerance_rel`` of the searches started from the activating-function
+        estimate alone (False).
 
     Returns
     -------
@@ -260,14 +266,22 @@ def recruitment(
         memory_budget_bytes(memory_budget_mb),
         "; split the population into several calls",
     )
-    for idx in _groups(population).values():
+    est = np.full(n, np.nan)
+    centre = np.array([np.mean(population.vertices_mm[i], axis=0) for i in range(n)])
+    # the largest groups first: their fibers are the neighbours of the later ones
+    for idx in sorted(_groups(population).values(), key=len, reverse=True):
         geometry = population.fiber(idx[0]).geometry
         points = np.concatenate([population.section_points_mm(i) for i in idx])
         phi = -phi_per_ma(drive, ids, contacts, points, conductor).reshape(len(idx), -1)
         polarity = np.full(len(idx), -1.0)
+        est[idx] = _first_estimate_ma(geometry, phi, polarity, drive, max_amplitude_ma)
+        start = est[idx]
+        if neighbour_estimates:
+            start = neighbour_estimate_ma(population, centre, np.asarray(idx), est, thr, status,
+                                          max_amplitude_ma)  # fmt: skip
         r = find_thresholds(
             geometry, phi, drive.waveform, polarity,
-            estimate_ma=_first_estimate_ma(geometry, phi, polarity, drive, max_amplitude_ma),
+            estimate_ma=start,
             dt_ms=drive.dt_ms, tstop_ms=tstop_ms, tolerance_rel=tolerance_rel,
             max_amplitude_ma=max_amplitude_ma,
         )  # fmt: skip
@@ -285,6 +299,42 @@ def recruitment(
         drive=drive,
         conductor=conductor.describe(),
     )
+
+
+NEIGHBOUR_DIAMETER_MM = 1.0
+"""Distance (mm) that counts as much as a factor e in diameter when the nearest searched fiber
+is chosen (:func:`neighbour_estimate_ma`) [ours]."""
+
+
+def neighbour_estimate_ma(
+    population: FiberPopulation,
+    centre_mm: NDArray[np.float64],
+    idx: NDArray[np.int64],
+    estimate_ma: NDArray[np.float64],
+    threshold_ma: NDArray[np.float64],
+    status: NDArray[np.str_],
+    max_amplitude_ma: float,
+) -> NDArray[np.float64]:
+    """First trials of the fibers ``idx``, shape (len(idx),): each one's activating-function
+    estimate times threshold/estimate of the nearest fiber of the same model already searched
+    (threshold finite, status ``ok``); the estimate itself where there is none. Distance:
+    between the fibers' mean vertices (``centre_mm``, (n_fibers, 3)) plus
+    ``NEIGHBOUR_DIAMETER_MM`` per factor e in diameter. Kept within (0, max_amplitude_ma]."""
+    model = np.asarray(population.model)
+    done = np.flatnonzero((status == "ok") & np.isfinite(threshold_ma) & (estimate_ma > 0))
+    out = estimate_ma[idx].copy()
+    if done.size == 0:
+        return out
+    log_d = np.log(population.diameter_um)
+    for j, i in enumerate(idx):
+        cand = done[model[done] == model[i]]
+        if cand.size == 0:
+            continue
+        dist = np.linalg.norm(centre_mm[cand] - centre_mm[i], axis=1)
+        dist += NEIGHBOUR_DIAMETER_MM * np.abs(log_d[cand] - log_d[i])
+        k = cand[np.argmin(dist)]
+        out[j] = estimate_ma[i] * threshold_ma[k] / estimate_ma[k]
+    return np.clip(out, 1e-12, max_amplitude_ma)
 
 
 def _first_estimate_ma(
@@ -306,4 +356,10 @@ def _first_estimate_ma(
                     max_amplitude_ma)  # fmt: skip
 
 
-__all__ = ["RecruitmentResult", "estimate_memory_bytes", "phi_per_ma", "recruitment"]
+__all__ = [
+    "RecruitmentResult",
+    "estimate_memory_bytes",
+    "neighbour_estimate_ma",
+    "phi_per_ma",
+    "recruitment",
+]
