@@ -321,6 +321,12 @@ def test_neighbour_estimate_is_the_nearest_searched_fibers_ratio() -> None:
     got = neighbour_estimate_ma(fibers, centre, np.array([2, 3]), est, thr, status, 100.0)
     # fiber 2 (x = 5) is nearest fiber 1 (x = 1): 4 x 5; fiber 3 (x = 0.2) nearest fiber 0: 3 x 3
     assert_close(got, [20.0, 9.0], rtol=1e-12, what="first trial", unit="mA")
+    # a 16 um fiber beside the 10 um fiber 0: its ratio scaled by 10/16 (threshold ~ 1/d)
+    wide = straight_fibers([0.0, 0.0], 1.0, [10.0, 16.0])
+    c2 = np.array([np.mean(v, axis=0) for v in wide.vertices_mm])
+    got = neighbour_estimate_ma(wide, c2, np.array([1]), np.array([1.0, 2.0]),
+                                np.array([3.0, np.nan]), status[:2], 100.0)  # fmt: skip
+    assert_close(got, [2.0 * 3.0 * 10.0 / 16.0], rtol=1e-12, what="first trial", unit="mA")
     status[1] = "not-bracketed"  # only ok fibers count
     got = neighbour_estimate_ma(fibers, centre, np.array([2]), est, thr, status, 10.0)
     assert_close(got, [10.0], rtol=1e-12, what="first trial (4 x 3, capped)", unit="mA")

@@ -30,7 +30,7 @@ from neurostim._budget import check_memory, memory_budget_bytes
 from neurostim.device import Program
 from neurostim.errors import InputError
 from neurostim.fibers import FiberPopulation, find_thresholds
-from neurostim.fibers.geometry import CableGeometry
+from neurostim.fibers.geometry import CableGeometry, points_along_polyline
 from neurostim.fibers.threshold import ThresholdResult, activating_function_estimate_ma
 from neurostim.field import (
     Contact,
@@ -39,6 +39,7 @@ from neurostim.field import (
 )
 from neurostim.pipeline.drive import ProgramDrive, program_drive
 from neurostim.pipeline.placement import LeadPlacement, program_contacts
+from neurostim.units import UM_TO_MM
 
 MAX_TSTOP_MS = 1000.0
 """Longest simulated window of one threshold search (ms)."""
@@ -53,11 +54,11 @@ estimate when neighbour estimates are on (one lane load of the lock-step kernel)
 FIRST_STEP = 1.25
 """First bracketing step from the activating-function estimate (the engine's ``down_factor``
 and ``up_factor``)."""
-NEIGHBOUR_FIRST_STEP = 1.04
-"""First bracketing step from a neighbour's threshold/estimate ratio; each further step in the
-same direction squares it, up to ``FIRST_STEP`` (``find_thresholds(first_step=...)``). In the
-cuff of the PNS benchmark most such starts lie within 4 % of the threshold, so the first
-bracket is 4 % wide and two bisections reach 1 % [ours]."""
+NEIGHBOUR_FIRST_STEP = 1.02
+"""First bracketing step from a neighbour's start (:func:`neighbour_estimate_ma`); each further
+step in the same direction squares it, up to ``FIRST_STEP`` (``find_thresholds(first_step=
+...)``). In the cuff of the PNS benchmark half the starts lie within 1.7 % of the threshold:
+a 2 % first bracket needs one bisection to reach 1 % [ours]."""
 
 
 def estimate_memory_bytes(population: FiberPopulation, n_contacts: int, workers: int = 1) -> int:
@@ -257,7 +258,7 @@ def recruitment(
         searched (:func:`neighbour_estimate_ma`; default True): the searches take fewer trials
         and end within ``tolerance_rel`` of the searches started from the activating-function
         estimate alone (False). Such a search's first bracketing step is
-        ``NEIGHBOUR_FIRST_STEP`` (4 %) instead of 25 %, growing while it does not bracket.
+        ``NEIGHBOUR_FIRST_STEP`` (2 %) instead of 25 %, growing while it does not bracket.
     workers : int
         Processes searching geometry groups at once (default 1; at most ``GROUPS_AT_ONCE``
         are used). Group k starts from groups 0 to k - ``GROUPS_AT_ONCE`` only, whatever the
@@ -311,7 +312,12 @@ def recruitment(
         (done by then in every schedule, so one process and several give the same starts)."""
         idx = groups[k]
         geometry = population.fiber(idx[0]).geometry
-        points = np.concatenate([population.section_points_mm(i) for i in idx])
+        # the group's fibers share one cable: its section arcs placed along each path
+        arc_mm = geometry.arc_um * UM_TO_MM
+        points = np.concatenate([
+            points_along_polyline(population.vertices_mm[i], arc_mm + population.start_arc_mm[i])
+            for i in idx
+        ])  # fmt: skip
         phi = -phi_per_ma(drive, ids, contacts, points, conductor).reshape(len(idx), -1)
         polarity = np.full(len(idx), -1.0)
         est[idx] = _first_estimate_ma(geometry, phi, polarity, drive, max_amplitude_ma)
@@ -399,9 +405,10 @@ def _search_groups(
             store(j, running.pop(j).get())
 
 
-NEIGHBOUR_DIAMETER_MM = 1.0
+NEIGHBOUR_DIAMETER_MM = 2.0
 """Distance (mm) that counts as much as a factor e in diameter when the nearest searched fiber
-is chosen (:func:`neighbour_estimate_ma`) [ours]."""
+is chosen (:func:`neighbour_estimate_ma`) [ours: fitted with the diameter scaling below on the
+1,000 fibers of the PNS benchmark, median start 1.7 % from the threshold]."""
 
 
 def neighbour_estimate_ma(
@@ -415,9 +422,11 @@ def neighbour_estimate_ma(
 ) -> NDArray[np.float64]:
     """First trials of the fibers ``idx``, shape (len(idx),): each one's activating-function
     estimate times threshold/estimate of the nearest fiber of the same model already searched
-    (threshold finite, status ``ok``); the estimate itself where there is none. Distance:
-    between the fibers' mean vertices (``centre_mm``, (n_fibers, 3)) plus
-    ``NEIGHBOUR_DIAMETER_MM`` per factor e in diameter. Kept within (0, max_amplitude_ma]."""
+    (threshold finite, status ``ok``), times that fiber's diameter over its own (a myelinated
+    fiber's threshold falls as 1/diameter at a given place; the estimate does not see the
+    diameter); the estimate itself where there is none. Distance: between the fibers' mean
+    vertices (``centre_mm``, (n_fibers, 3)) plus ``NEIGHBOUR_DIAMETER_MM`` per factor e in
+    diameter. Kept within (0, max_amplitude_ma]."""
     return _neighbour_starts(population, centre_mm, idx, estimate_ma, threshold_ma, status,
                              max_amplitude_ma)[0]  # fmt: skip
 
@@ -446,7 +455,8 @@ def _neighbour_starts(
         dist = np.linalg.norm(centre_mm[cand] - centre_mm[i], axis=1)
         dist += NEIGHBOUR_DIAMETER_MM * np.abs(log_d[cand] - log_d[i])
         k = cand[np.argmin(dist)]
-        out[j] = estimate_ma[i] * threshold_ma[k] / estimate_ma[k]
+        scale = population.diameter_um[k] / population.diameter_um[i]  # threshold ~ 1/d
+        out[j] = estimate_ma[i] * threshold_ma[k] / estimate_ma[k] * scale
         found[j] = True
     return np.clip(out, 1e-12, max_amplitude_ma), found
 
