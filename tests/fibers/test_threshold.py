@@ -166,3 +166,27 @@ def test_reused_trials_give_the_same_search(monkeypatch: pytest.MonkeyPatch) -> 
     assert reused.n_sims[1] == every.n_sims[1]
     assert len(trials_every) - len(trials_reused) == 5
     assert set(np.round(trials_reused, 9)) == set(np.round(trials_every, 9))
+
+
+def test_a_narrow_first_step_brackets_the_same_threshold_in_fewer_trials() -> None:
+    # first trials 2 % above and 3 % and 30 % below each threshold (found with the default
+    # 25 % steps): 4 % first steps, squared while they do not bracket, end within the 1 %
+    # tolerance of the default search with the same statuses, in fewer trials in all
+    cases = [ProtocolCase("mrg", 10.0, d, "monophasic-cathodic", 0.1) for d in (0.5, 1.0, 2.0)]
+    g = cases[0].geometry()
+    phi = np.array([c.phi_mv_per_ma(g) for c in cases])
+    args = (g, phi, cases[0].unit_waveform(), -1.0)
+    kw = {"dt_ms": 0.005, "tstop_ms": cases[0].resolved()[2], "tolerance_rel": 0.01}
+    ref = find_thresholds(*args, **kw)
+    start = np.abs(ref.threshold_ma) * np.array([1.02, 0.97, 0.7])
+    wide = find_thresholds(*args, estimate_ma=start, **kw)
+    narrow = find_thresholds(*args, estimate_ma=start, first_step=1.04, **kw)
+    assert list(narrow.status) == list(wide.status) == ["ok"] * 3
+    np.testing.assert_array_less(np.abs(narrow.threshold_ma / ref.threshold_ma - 1), 0.01)
+    # every bracket holds the threshold: the two searches' brackets overlap
+    assert np.all(narrow.lower_ma < wide.upper_ma) and np.all(wide.lower_ma < narrow.upper_ma)
+    assert narrow.n_sims.sum() < wide.n_sims.sum(), (narrow.n_sims, wide.n_sims)
+    # 30 % below: steps of 4, 8.2 and 17 % (squared) bracket it in four trials, not two of 25 %
+    assert narrow.n_sims[2] >= 4
+    with pytest.raises(InputError, match="first_step"):
+        find_thresholds(*args, first_step=1.0, **kw)

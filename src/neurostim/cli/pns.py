@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,9 @@ def map_command(
     fibers_out: Path | None = typer.Option(None, help="Write one CSV row per fiber."),
     plot: Path | None = typer.Option(None, help="Write the map figure (.png, .svg, .pdf)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    workers: int = typer.Option(
+        0, help="Processes searching thresholds (0: one per CPU, at most 2; 1: this process)."
+    ),
 ) -> None:
     """Thresholds per fiber, recruitment per fascicle and class, selectivity, sensation and
     discomfort thresholds.
@@ -85,6 +89,7 @@ def map_command(
     from neurostim.errors import InputError
     from neurostim.nerve import ReturnElectrode
     from neurostim.pipeline.pns import FIBER_COLUMNS, pns_map
+    from neurostim.pipeline.recruitment import GROUPS_AT_ONCE
 
     if mesh not in MESH_LEVELS:
         raise InputError("mesh", mesh, f"must be one of {', '.join(MESH_LEVELS)}")
@@ -92,6 +97,7 @@ def map_command(
         raise InputError("perineurium", perineurium, "must be thin or meshed")
     if return_kind not in RETURNS:
         raise InputError("return", return_kind, f"must be one of {', '.join(RETURNS)}")
+    check_int("--workers", workers, low=0, high=1024)
     if seed is not None and not 0 <= seed < 2**32:
         raise InputError("seed", seed, "must be in [0, 2**32)")
     if not (0.0 <= distance_mm <= 30.0):
@@ -121,6 +127,7 @@ def map_command(
                 fibers_per_class=fibers_per_class,
                 seed=seed,
                 train_index=train_index,
+                workers=workers or min(os.cpu_count() or 1, GROUPS_AT_ONCE),
             )
         data = result.to_dict()
         if fibers_out is not None:

@@ -337,7 +337,7 @@ def build_setup(
     if threshold_window == "train":
         setup.recruitment = recruitment(
             program, fibers.fibers, conductor=cond, placements=placements, train_index=t,
-            window_ms=None,
+            window_ms=None, neighbour_estimates=False,  # the ECAP searches' first trials
         )  # fmt: skip
     elif thresholds == "lowest":
         setup.recruitment = _thresholds.lowest_thresholds(setup, use_cache=cache)

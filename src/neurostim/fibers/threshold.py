@@ -5,8 +5,10 @@ first-phase current:
 
 1. **Bracket from below.** The first trial is the estimate divided by ``first_factor``. While a
    trial shows any AP (at the detection node, or only locally: a blocked or partial response),
-   divide by ``down_factor``. The first trial with no AP anywhere is ``lo``: in the protocol's
-   physics it lies below threshold (the block window always shows local firing, section 12).
+   divide by ``down_factor`` (with ``first_step``: by that factor first, squared at each
+   further step up to ``down_factor``). The first trial with no AP anywhere is ``lo``: in the
+   protocol's physics it lies below threshold (the block window always shows local firing,
+   section 12).
    The lowest supra-threshold trial so far is ``hi``; it is kept only if hi <= 4 lo
    (``MAX_BRACKET_RATIO``), because then [lo, hi] lies inside the first excitation window,
    which spans threshold to 5x threshold or more. Otherwise multiply lo by ``up_factor``
@@ -139,6 +141,7 @@ def find_thresholds(
     first_factor: float = 1.0,
     down_factor: float = 1.25,
     up_factor: float = 1.25,
+    first_step: NDArray[np.float64] | float | None = None,
     min_amplitude_ma: float = 1e-5,
     max_amplitude_ma: float = 1e3,
     max_rounds: int = 80,
@@ -164,6 +167,12 @@ def find_thresholds(
         First guess of the magnitude; default: activating-function estimate.
     tolerance_rel : float
         Stop when (hi - lo)/hi < tolerance_rel (default 0.1 %).
+    first_step : ndarray of shape (n_cases,) or float, optional
+        Factor of each case's first bracketing step (in (1, ``MAX_BRACKET_RATIO``]); each
+        further step in the same search squares it, up to ``down_factor`` going down and
+        ``up_factor`` going up. For a first trial known to lie close to the threshold (a
+        neighbour's ratio): the first bracket is narrower and fewer bisections follow. Default:
+        every step is ``down_factor`` / ``up_factor``.
     quiet_from_ms : float, optional
         Passed to ``simulate``: a sub-threshold trial may end from this time on although a
         weak, decaying tail of the waveform (a passive recharge) goes on.
@@ -198,6 +207,11 @@ def find_thresholds(
     # The first trial stays inside the search range; a field too weak for a finite estimate
     # starts at the ceiling and ends not-bracketed if it stays quiet there.
     trial = np.clip(np.nan_to_num(trial, nan=max_amplitude_ma), min_amplitude_ma, max_amplitude_ma)
+    step = None
+    if first_step is not None:
+        step = np.broadcast_to(np.asarray(first_step, float), (n_cases,)).copy()
+        if not np.all((step > 1.0) & (step <= MAX_BRACKET_RATIO)):
+            raise InputError("first_step", first_step, f"must lie in (1, {MAX_BRACKET_RATIO}]")
     lo = np.full(n_cases, np.nan)
     hi = np.full(n_cases, np.nan)
     lo_local = np.zeros(n_cases, bool)
@@ -232,11 +246,17 @@ def find_thresholds(
         if not np.isnan(lo[k]) and hi[k] > MAX_BRACKET_RATIO * lo[k]:
             hi[k] = np.nan  # too far above lo to be sure it is in the first window
         if np.isnan(lo[k]):
-            trial[k] = trial[k] / down_factor
+            f = down_factor if step is None else step[k]
+            trial[k] = trial[k] / f
+            if step is not None:
+                step[k] = min(f * f, down_factor)
             if trial[k] < min_amplitude_ma:
                 status[k], active[k] = "not-bracketed", False
         elif np.isnan(hi[k]):
-            trial[k] = trial[k] * up_factor
+            f = up_factor if step is None else step[k]
+            trial[k] = trial[k] * f
+            if step is not None:
+                step[k] = min(f * f, up_factor)
             if trial[k] > max_amplitude_ma:
                 status[k], active[k] = "not-bracketed", False
         elif (hi[k] - lo[k]) / hi[k] < tolerance_rel:

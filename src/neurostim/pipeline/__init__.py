@@ -34,7 +34,12 @@ from neurostim.pipeline.placement import (
 from neurostim.pipeline.pns import NerveMap, pns_map
 from neurostim.pipeline.pns_plots import plot_pns_map
 from neurostim.pipeline.pulses import circuit_program
-from neurostim.pipeline.recruitment import RecruitmentResult, phi_per_ma, recruitment
+from neurostim.pipeline.recruitment import (
+    RecruitmentResult,
+    neighbour_estimate_ma,
+    phi_per_ma,
+    recruitment,
+)
 from neurostim.pipeline.run import CircuitOutput, CircuitSettings, PipelineResult, run
 
 __all__ = [
@@ -57,6 +62,7 @@ __all__ = [
     "dorsal_column_fibers",
     "fem_conductor",
     "layered_cord",
+    "neighbour_estimate_ma",
     "nerve_fem",
     "nerve_fem_model",
     "nerve_lead_fem",

@@ -472,6 +472,7 @@ def pns_map(
     c_fiber_length_mm: float = C_FIBER_LENGTH_MM,
     max_amplitude_ma: float = DEFAULT_MAX_AMPLITUDE_MA,
     classes: tuple[str, ...] = CLASSES,
+    workers: int = 1,
 ) -> NerveMap:
     """Map one program train onto one nerve (module docstring).
 
@@ -492,6 +493,9 @@ def pns_map(
         Fibers of each class per fascicle (default 50 / 50 / 30, §7).
     classes : tuple of str
         The classes to place (default all three); a class left out is absent from the map.
+    workers : int
+        Processes searching thresholds at once (``recruitment``; the thresholds do not depend
+        on it).
 
     Raises
     ------
@@ -551,7 +555,7 @@ def pns_map(
     )  # fmt: skip
     rec = recruitment(program, fibers.fibers, conductor=conductor, placements=placements,
                       train_index=t, tolerance_rel=tolerance_rel,
-                      max_amplitude_ma=max_amplitude_ma)  # fmt: skip
+                      max_amplitude_ma=max_amplitude_ma, workers=workers)  # fmt: skip
     return NerveMap(
         program=program, train_index=t, nerve=nerve, electrode=kind, fibers=fibers,
         recruitment=rec, status=rec.status.copy(), models=models,
