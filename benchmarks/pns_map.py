@@ -2,11 +2,12 @@
 (issue 18 item 8), then again with the field cached, and NEURON on a subset in the same run.
 
 Usage: python benchmarks/pns_map.py [--fibers-per-class 67] [--classes Abeta,Adelta,C]
-       [--cache-dir DIR] [--skip-cold] [--subset 6] [--no-neuron]
+       [--cache-dir DIR] [--skip-cold] [--subset 6] [--no-neuron] [--far-factor F]
 
 Model: ``examples/nerves/bucksot-rabbit-sciatic.toml`` (ASCENT's rabbit-sciatic mock, P4) in
 the ``bucksot`` cuff, ``examples/programs/pns-cuff-bucksot.toml`` (bipolar, 100 us), coarse
-mesh, thin-layer perineurium; fibers of the chosen classes in every fascicle, thresholds to 1 %.
+mesh (graded along the nerve; ``--far-factor 1``: the cuff's sizes along all of it),
+thin-layer perineurium; fibers of the chosen classes in every fascicle, thresholds to 1 %.
 
 1. **Cold** (unless ``--skip-cold``): an empty cache; meshing, the two unit solves, the
    potentials at every section of every fiber and every threshold.
@@ -44,10 +45,14 @@ PROGRAM = ROOT / "examples" / "programs" / "pns-cuff-bucksot.toml"
 TOL = 0.01
 
 
-def _map(cache_dir: str, n: int, classes: tuple[str, ...]) -> tuple[float, Any, Any]:
+def _map(
+    cache_dir: str, n: int, classes: tuple[str, ...], far_factor: float | None = None
+) -> tuple[float, Any, Any]:
     nerve = load_nerve(file=NERVE)
     program = load_program(PROGRAM)
-    conductor = nerve_fem(nerve, cuff("bucksot"), mesh_level="coarse", cache_dir=cache_dir)
+    conductor = nerve_fem(
+        nerve, cuff("bucksot"), mesh_level="coarse", cache_dir=cache_dir, far_factor=far_factor
+    )
     t0 = time.perf_counter()
     m = pns_map(program, nerve, conductor=conductor, fibers_per_class=n, seed=0, classes=classes)
     return time.perf_counter() - t0, m, conductor
@@ -96,6 +101,7 @@ def main() -> None:
     ap.add_argument("--skip-cold", action="store_true")
     ap.add_argument("--subset", type=int, default=6)
     ap.add_argument("--no-neuron", action="store_true")
+    ap.add_argument("--far-factor", type=float, default=None)
     args = ap.parse_args()
     classes = tuple(args.classes.split(","))
     load0 = os.getloadavg()
@@ -103,9 +109,9 @@ def main() -> None:
         cache_dir = args.cache_dir or tmp
         rows = []
         if not args.skip_cold:
-            t_cold, m, _ = _map(cache_dir, args.fibers_per_class, classes)
+            t_cold, m, _ = _map(cache_dir, args.fibers_per_class, classes, args.far_factor)
             rows.append(("from nothing (mesh, solve, potentials, thresholds)", t_cold, "< 120"))
-        t_cached, m, conductor = _map(cache_dir, args.fibers_per_class, classes)
+        t_cached, m, conductor = _map(cache_dir, args.fibers_per_class, classes, args.far_factor)
         rows.append(("field cached (potentials and thresholds)", t_cached, "< 10"))
         d = m.to_dict()
         fem = m.recruitment.conductor
@@ -115,7 +121,8 @@ def main() -> None:
         )
         print(
             f"FEM: {fem.get('elements')} elements, {fem.get('dofs')} DoFs; cache hit "
-            f"{fem.get('cache_hit')}; when solved: {times}\n"
+            f"{fem.get('cache_hit')}; when solved: {times}, CG iterations "
+            f"{fem.get('cg_iterations')}, peak RSS {fem.get('peak_rss_mb', 0):.0f} MB\n"
         )
         print("| step | seconds | target (s) |\n|---|---|---|")
         for name, sec, target in rows:

@@ -304,8 +304,9 @@ def _sized(
     region: Any, material: str, sizes: Mapping[str, float], zone: tuple[float, float] | None
 ) -> list[Any]:
     """``region`` with its element size: a tissue of the nerve cut at the near zone's ends into
-    a part at the near size and the rest at ``far_factor`` times it; the tissues outside the
-    nerve whole (Netgen grades them from the nerve's surface)."""
+    a part at the near size and the rest at ``far_factor`` times it, but each fascicle's
+    surface (``perineurium<i>``) at the near size along its whole length; the tissues outside
+    the nerve whole (Netgen grades them from the nerve's surface)."""
     from netgen import occ
 
     near_h = {
@@ -328,6 +329,9 @@ def _sized(
             continue
         part.mat(material)
         part.maxh = size
+        for f in part.faces:  # a fascicle's surface keeps its size: its facets decide which
+            if f.name and f.name.startswith("perineurium"):  # side of the layer a point is on
+                f.maxh = h
         out.append(part)
     return out
 
