@@ -829,5 +829,6 @@ __all__ = [
     "NerveModel",
     "build_nerve_mesh",
     "domain_length_mm",
+    "near_zone_mm",
     "solve_nerve",
 ]
