@@ -59,8 +59,9 @@ def test_the_near_zone_spans_the_contacts_and_a_margin() -> None:
     # a 4 mm model lies within it: not graded; nor with a factor of 1
     assert near_zone_mm(one_fascicle(), mesh_sizes(one_fascicle(), "coarse")) is None
     assert near_zone_mm(long, mesh_sizes(long, "coarse", far_factor=1.0)) is None
-    with pytest.raises(InputError, match="far_factor"):
-        NerveFEM(long, far_factor=0.5)
+    for bad in (0.5, float("nan"), "3"):
+        with pytest.raises(InputError, match="far_factor"):
+            NerveFEM(long, far_factor=bad)  # type: ignore[arg-type]
 
 
 def test_model_from_a_nerve_and_a_cuff() -> None:

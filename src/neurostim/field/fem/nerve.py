@@ -250,7 +250,8 @@ def mesh_sizes(model: NerveModel, level: str, far_factor: float | None = None) -
     ``far_factor`` replaces the level's (1: the nerve at its near sizes along its length)."""
     sizes = check_level(level)
     if far_factor is not None:
-        if not (math.isfinite(far_factor) and far_factor >= 1.0):
+        ok = isinstance(far_factor, int | float) and not isinstance(far_factor, bool)
+        if not (ok and math.isfinite(far_factor) and far_factor >= 1.0):
             raise InputError("far_factor", far_factor, "[1, inf): 1 is no grading")
         sizes["far_factor"] = float(far_factor)
     fasc = [min(e["semi_axes_mm"]) for _, e in model.fascicles()]
