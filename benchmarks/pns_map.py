@@ -3,10 +3,12 @@
 
 Usage: python benchmarks/pns_map.py [--fibers-per-class 67] [--classes Abeta,Adelta,C]
        [--cache-dir DIR] [--skip-cold] [--subset 6] [--no-neuron] [--workers 2] [--compare]
+       [--far-factor F]
 
 Model: ``examples/nerves/bucksot-rabbit-sciatic.toml`` (ASCENT's rabbit-sciatic mock, P4) in
 the ``bucksot`` cuff, ``examples/programs/pns-cuff-bucksot.toml`` (bipolar, 100 us), coarse
-mesh, thin-layer perineurium; fibers of the chosen classes in every fascicle, thresholds to 1 %.
+mesh (graded along the nerve; ``--far-factor 1``: the cuff's sizes along all of it),
+thin-layer perineurium; fibers of the chosen classes in every fascicle, thresholds to 1 %.
 
 1. **Cold** (unless ``--skip-cold``): an empty cache; meshing, the two unit solves, the
    potentials at every section of every fiber and every threshold.
@@ -55,11 +57,16 @@ def _cpu_s() -> float:
 
 
 def _map(
-    cache_dir: str, n: int, classes: tuple[str, ...], workers: int
+    cache_dir: str,
+    n: int,
+    classes: tuple[str, ...],
+    workers: int,
+    far_factor: float | None = None,
 ) -> tuple[float, float, Any, Any]:
     nerve = load_nerve(file=NERVE)
     program = load_program(PROGRAM)
-    conductor = nerve_fem(nerve, cuff("bucksot"), mesh_level="coarse", cache_dir=cache_dir)
+    conductor = nerve_fem(nerve, cuff("bucksot"), mesh_level="coarse", cache_dir=cache_dir,
+                          far_factor=far_factor)  # fmt: skip
     t0, c0 = time.perf_counter(), _cpu_s()
     m = pns_map(program, nerve, conductor=conductor, fibers_per_class=n, seed=0, classes=classes,
                 workers=workers)  # fmt: skip
@@ -130,6 +137,7 @@ def main() -> None:
     ap.add_argument("--no-neuron", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--compare", action="store_true")
+    ap.add_argument("--far-factor", type=float, default=None)
     args = ap.parse_args()
     classes = tuple(args.classes.split(","))
     load0 = os.getloadavg()
@@ -137,10 +145,11 @@ def main() -> None:
         cache_dir = args.cache_dir or tmp
         rows = []
         if not args.skip_cold:
-            t_cold, _, m, _ = _map(cache_dir, args.fibers_per_class, classes, args.workers)
+            t_cold, _, m, _ = _map(cache_dir, args.fibers_per_class, classes, args.workers,
+                                   args.far_factor)  # fmt: skip
             rows.append(("from nothing (mesh, solve, potentials, thresholds)", t_cold, "< 120"))
         t_cached, cpu_cached, m, conductor = _map(
-            cache_dir, args.fibers_per_class, classes, args.workers
+            cache_dir, args.fibers_per_class, classes, args.workers, args.far_factor
         )
         rows.append((f"field cached (potentials and thresholds, {args.workers} processes; CPU "
                      f"{cpu_cached:.1f} s)", t_cached, "< 10"))  # fmt: skip
@@ -152,7 +161,8 @@ def main() -> None:
         )
         print(
             f"FEM: {fem.get('elements')} elements, {fem.get('dofs')} DoFs; cache hit "
-            f"{fem.get('cache_hit')}; when solved: {times}\n"
+            f"{fem.get('cache_hit')}; when solved: {times}, CG iterations "
+            f"{fem.get('cg_iterations')}, peak RSS {fem.get('peak_rss_mb', 0):.0f} MB\n"
         )
         print("| step | seconds | target (s) |\n|---|---|---|")
         for name, sec, target in rows:

@@ -10,7 +10,7 @@ import pytest
 from neurostim.errors import InputError
 from neurostim.field import conductor_names
 from neurostim.field.fem import NerveFEM, NerveModel
-from neurostim.field.fem.nerve import domain_length_mm, mesh_sizes
+from neurostim.field.fem.nerve import domain_length_mm, mesh_sizes, near_zone_mm
 from neurostim.nerve import cuff, load_nerve
 from neurostim.pipeline import nerve_fem, nerve_fem_model
 from tests.field.fem.nerve_models import ASCENT_S_PER_M, one_fascicle
@@ -49,6 +49,19 @@ def test_perineurium_thickness_and_sizes() -> None:
     # a contact holds at least 3 elements along its 0.3 mm width
     assert coarse["h_contact_mm"] <= 0.1 + 1e-12
     assert "h_perineurium_mm" in mesh_sizes(one_fascicle("meshed"), "coarse")
+
+
+def test_the_near_zone_spans_the_contacts_and_a_margin() -> None:
+    # contacts at z = -0.75 +- 0.15 and 0.75 +- 0.15 mm, coarse margin 2 mm
+    long = one_fascicle(length_mm=16.0)
+    sizes = mesh_sizes(long, "coarse")
+    assert near_zone_mm(long, sizes) == pytest.approx((-2.9, 2.9))
+    # a 4 mm model lies within it: not graded; nor with a factor of 1
+    assert near_zone_mm(one_fascicle(), mesh_sizes(one_fascicle(), "coarse")) is None
+    assert near_zone_mm(long, mesh_sizes(long, "coarse", far_factor=1.0)) is None
+    for bad in (0.5, float("nan"), "3"):
+        with pytest.raises(InputError, match="far_factor"):
+            NerveFEM(long, far_factor=bad)  # type: ignore[arg-type]
 
 
 def test_model_from_a_nerve_and_a_cuff() -> None:
@@ -151,3 +164,21 @@ def test_layer_is_felt_and_cache_hits(tmp_path) -> None:
     assert span(v_open) > 1.2 * span(v)
     # reciprocity/symmetry: the two ribbons mirror each other in z
     assert np.allclose(v[0], v[1][::-1], rtol=0.02, atol=0.02 * np.max(np.abs(v)))
+
+
+@pytest.mark.slow
+def test_graded_mesh_agrees_with_the_uniform_one(tmp_path: Path) -> None:
+    """The nerve graded along z (near zone +-2.9 mm, 3 times coarser beyond) against the same
+    model at the near sizes along all 16 mm: the centre-line potential of each contact within
+    1 % of its peak [ours]. Measured 0.12 % and 0.30 %."""
+    model = one_fascicle(length_mm=16.0)
+    z = np.linspace(-7.9, 7.9, 159)
+    pts = np.c_[np.full_like(z, 0.03), np.zeros_like(z), z]
+    graded = NerveFEM(model, far_factor=3.0, cache_dir=tmp_path)
+    uniform = NerveFEM(model, far_factor=1.0, cache_dir=tmp_path)
+    v_graded, v_uniform = graded.potentials_mv(pts), uniform.potentials_mv(pts)
+    assert graded.describe()["near_zone_mm"] == pytest.approx((-2.9, 2.9))
+    assert graded.describe()["cache_key"] != uniform.describe()["cache_key"]
+    for k in range(2):
+        err = _rel(v_graded[k], v_uniform[k])
+        assert err < 0.01, f"contact {k}: graded mesh {100 * err:.2f} % off the uniform one"

@@ -71,6 +71,8 @@ NERVE_MESH_LEVELS: dict[str, dict[str, float]] = {
         "h_far_mm": 10.0,
         "grading": 0.4,
         "fascicle_elements": 1.5,
+        "far_factor": 3.0,
+        "near_margin_mm": 2.0,
     },
     "medium": {
         "h_contact_mm": 0.05,
@@ -78,6 +80,8 @@ NERVE_MESH_LEVELS: dict[str, dict[str, float]] = {
         "h_far_mm": 5.0,
         "grading": 0.3,
         "fascicle_elements": 2.0,
+        "far_factor": 3.0,
+        "near_margin_mm": 2.0,
     },
     "fine": {
         "h_contact_mm": 0.025,
@@ -85,12 +89,17 @@ NERVE_MESH_LEVELS: dict[str, dict[str, float]] = {
         "h_far_mm": 2.5,
         "grading": 0.3,
         "fascicle_elements": 3.0,
+        "far_factor": 3.0,
+        "near_margin_mm": 2.0,
     },
 }
 """Element sizes per level: ``medium`` is peripheral-nerve.md §7 (h_contact 50 µm, h_nerve
 100 µm, h_far 5 mm); coarse doubles and fine halves them [ours]. Each fascicle's endoneurium is
 also limited to ``fascicle_elements`` elements across its diameter, a meshed perineurium to its
-thickness times ``PERINEURIUM_ASPECT``, and a contact to ``CONTACT_ELEMENTS`` along its width."""
+thickness times ``PERINEURIUM_ASPECT``, and a contact to ``CONTACT_ELEMENTS`` along its width.
+Along z the nerve is graded [ours]: its tissues keep these sizes only in the near zone (the
+contacts' z extent widened by ``near_margin_mm`` each side, :func:`near_zone_mm`) and take
+``far_factor`` times them beyond it (docs/fem.md "Nerve: graded mesh")."""
 CONTACT_ELEMENTS = 3.0
 PERINEURIUM_ASPECT = 3.0
 DEFAULT_CONTACT_THICKNESS_MM = 0.05
@@ -236,9 +245,15 @@ def check_level(level: str) -> dict[str, float]:
     return dict(NERVE_MESH_LEVELS[level])
 
 
-def mesh_sizes(model: NerveModel, level: str) -> dict[str, float]:
-    """Element sizes of ``level`` for this model (mm), limited by its smallest features."""
+def mesh_sizes(model: NerveModel, level: str, far_factor: float | None = None) -> dict[str, float]:
+    """Element sizes of ``level`` for this model (mm), limited by its smallest features;
+    ``far_factor`` replaces the level's (1: the nerve at its near sizes along its length)."""
     sizes = check_level(level)
+    if far_factor is not None:
+        ok = isinstance(far_factor, int | float) and not isinstance(far_factor, bool)
+        if not (ok and math.isfinite(far_factor) and far_factor >= 1.0):
+            raise InputError("far_factor", far_factor, "[1, inf): 1 is no grading")
+        sizes["far_factor"] = float(far_factor)
     fasc = [min(e["semi_axes_mm"]) for _, e in model.fascicles()]
     nerve = [s for s in model.cross_section if s["material"] == "epineurium"]
     h_nerve = sizes["h_nerve_mm"]
@@ -256,6 +271,70 @@ def mesh_sizes(model: NerveModel, level: str) -> dict[str, float]:
     if model.perineurium == "meshed":
         sizes["h_perineurium_mm"] = PERINEURIUM_ASPECT * min(model.perineurium_mm())
     return sizes
+
+
+def near_zone_mm(model: NerveModel, sizes: Mapping[str, float]) -> tuple[float, float] | None:
+    """The z range (mm) meshed at the near sizes: the contacts' z extent widened on each side
+    by ``near_margin_mm`` plus twice the farthest contact's distance from the nerve's axis (a
+    lead in the tissue spreads its field along the nerve over about that distance); None when
+    it spans the whole model or ``far_factor`` is 1 (no grading)."""
+    if sizes["far_factor"] <= 1.0:
+        return None
+    nerve = next(s for s in model.cross_section if s["material"] == "epineurium")
+    axis = np.asarray(nerve["center_xy_mm"], float)
+    z: list[float] = []
+    reach = 0.0
+    for c in model.contacts:
+        if c["kind"] == "cylinder":
+            start = np.asarray(c["start_mm"], float)
+            end = start + float(c["length_mm"]) * np.asarray(c["axis"], float)
+            r = float(c["radius_mm"])
+            z += [start[2] - r, start[2] + r, end[2] - r, end[2] + r]
+            reach = max(reach, *(float(np.hypot(*(p[:2] - axis))) for p in (start, end)))
+        else:
+            z += [float(v) for v in c["z_range_mm"]]
+    half = model.length_mm / 2.0
+    margin = sizes["near_margin_mm"] + 2.0 * reach
+    z0, z1 = min(z) - margin, max(z) + margin
+    if z0 <= -half and z1 >= half:
+        return None
+    return max(z0, -half), min(z1, half)
+
+
+def _sized(
+    region: Any, material: str, sizes: Mapping[str, float], zone: tuple[float, float] | None
+) -> list[Any]:
+    """``region`` with its element size: a tissue of the nerve cut at the near zone's ends into
+    a part at the near size and the rest at ``far_factor`` times it, but each fascicle's
+    surface (``perineurium<i>``) at the near size along its whole length; the tissues outside
+    the nerve whole (Netgen grades them from the nerve's surface)."""
+    from netgen import occ
+
+    near_h = {
+        "endoneurium": sizes["h_fascicle_mm"],
+        "perineurium": sizes.get("h_perineurium_mm", 0.0),
+        "epineurium": sizes["h_nerve_mm"],
+    }
+    if material not in near_h:
+        return [region]
+    h = near_h[material]
+    if zone is None or material == "perineurium":  # a meshed layer is sized by its thickness
+        region.maxh = h
+        return [region]
+    big = 1e3
+    slab = occ.Box(occ.Pnt(-big, -big, zone[0]), occ.Pnt(big, big, zone[1]))
+    near, far = region * slab, region - slab
+    out = []
+    for part, size in ((near, h), (far, sizes["far_factor"] * h)):
+        if not part.solids:
+            continue
+        part.mat(material)
+        part.maxh = size
+        for f in part.faces:  # a fascicle's surface keeps its size: its facets decide which
+            if f.name and f.name.startswith("perineurium"):  # side of the layer a point is on
+                f.maxh = h
+        out.append(part)
+    return out
 
 
 def _elliptic_cylinder(s: Mapping[str, Any], z0: float, length: float) -> Any:
@@ -298,13 +377,14 @@ def _arc_band(c: Mapping[str, Any], r_out: float) -> Any:
     return ring * wedge
 
 
-def build_nerve_mesh(model: NerveModel, level: str) -> Any:
+def build_nerve_mesh(model: NerveModel, level: str, far_factor: float | None = None) -> Any:
     """Netgen mesh of the model: tissues as materials, the cuff's insulation cut out, contact
-    faces ``contact<k>``, fascicle interfaces ``perineurium<i>`` (thin layer), ``ground``."""
+    faces ``contact<k>``, fascicle interfaces ``perineurium<i>`` (thin layer), ``ground``; the
+    nerve graded along z (:func:`near_zone_mm`)."""
     require_ngsolve()
     from netgen import occ
 
-    sizes = mesh_sizes(model, level)
+    sizes = mesh_sizes(model, level, far_factor)
     half = model.length_mm / 2.0
     length = model.length_mm
     if model.leads:
@@ -336,6 +416,7 @@ def build_nerve_mesh(model: NerveModel, level: str) -> Any:
         if float(c["r_face_mm"]) > r_in + 1e-9:
             cuff_inside = cuff_inside + _arc_band(dict(c, r_face_mm=r_in), float(c["r_face_mm"]))
     thin = model.perineurium == "thin-layer"
+    zone = near_zone_mm(model, sizes)
     solids = [s for s in model.cross_section if not (thin and s["material"] == "perineurium")]
     shapes = [_elliptic_cylinder(s, -half, length) for s in solids]
     nerve_i = next(i for i, s in enumerate(solids) if s["material"] == "epineurium")
@@ -363,16 +444,10 @@ def build_nerve_mesh(model: NerveModel, level: str) -> Any:
             for f in region.faces:
                 f.name = f"perineurium{fascicle_no}"
         region.mat(s["material"])
-        if s["material"] == "endoneurium":
-            region.maxh = sizes["h_fascicle_mm"]
-        elif s["material"] == "perineurium":
-            region.maxh = sizes["h_perineurium_mm"]
-        elif s["material"] == "epineurium":
-            region.maxh = sizes["h_nerve_mm"]
-        regions.append(region)
+        regions.extend(_sized(region, s["material"], sizes, zone))
     saline = cuff_inside - shapes[nerve_i] - body
     saline.mat("saline")
-    saline.maxh = sizes["h_nerve_mm"]
+    saline.maxh = sizes["h_nerve_mm"]  # whole: a cut through its thin gap fails to mesh
     regions.append(saline)
     outer_r = max(float(v) for v in solids[0]["semi_axes_mm"])
     outer_c = np.array(solids[0]["center_xy_mm"], dtype=float)
@@ -406,6 +481,7 @@ def _build_lead_mesh(model: NerveModel, sizes: Mapping[str, float]) -> Any:
 
     half, length = model.length_mm / 2.0, model.length_mm
     thin = model.perineurium == "thin-layer"
+    zone = near_zone_mm(model, sizes)
     solids = [s for s in model.cross_section if not (thin and s["material"] == "perineurium")]
     shapes = [_elliptic_cylinder(s, -half, length) for s in solids]
     nerve_i = next(i for i, s in enumerate(solids) if s["material"] == "epineurium")
@@ -444,13 +520,7 @@ def _build_lead_mesh(model: NerveModel, sizes: Mapping[str, float]) -> Any:
             for f in region.faces:
                 f.name = f"perineurium{fascicle_no}"
         region.mat(s["material"])
-        if s["material"] == "endoneurium":
-            region.maxh = sizes["h_fascicle_mm"]
-        elif s["material"] == "perineurium":
-            region.maxh = sizes["h_perineurium_mm"]
-        elif s["material"] == "epineurium":
-            region.maxh = sizes["h_nerve_mm"]
-        regions.append(region)
+        regions.extend(_sized(region, s["material"], sizes, zone))
     outer = solids[0]
     outer_r = max(float(v) for v in outer["semi_axes_mm"])
     outer_c = np.array(outer["center_xy_mm"], dtype=float)
@@ -636,6 +706,9 @@ class NerveFEM(UnitSolves, VolumeConductor):
     order : int (2-4)
     tol : float
         Relative residual of CG.
+    far_factor : float, optional
+        The nerve's element size away from the contacts as a multiple of its size near them
+        (:func:`near_zone_mm`); None: the level's; 1: no grading.
     cache_dir : path, optional
     use_cache : bool
     """
@@ -650,25 +723,27 @@ class NerveFEM(UnitSolves, VolumeConductor):
         mesh_level: str = "coarse",
         order: int = 2,
         tol: float = 1e-10,
+        far_factor: float | None = None,
         cache_dir: str | Path | None = None,
         use_cache: bool = True,
     ) -> None:
         if not isinstance(model, NerveModel):
             raise InputError("model", type(model).__name__, "a NerveModel")
-        check_level(mesh_level)
+        mesh_sizes(model, mesh_level, far_factor)  # refuses a bad level or factor
         if not (isinstance(order, int) and 2 <= order <= 4):
             raise InputError("order", order, "an integer in [2, 4]")
         self.model = model
         self.mesh_level = mesh_level
         self.order = order
         self.tol = tol
+        self.far_factor = far_factor
         self._init_solves(cache_dir, use_cache)
 
     def key_payload(self) -> dict[str, Any]:
         settings = {
             "conductor": self.name,
             "mesh_level": self.mesh_level,
-            "mesh_sizes": mesh_sizes(self.model, self.mesh_level),
+            "mesh_sizes": mesh_sizes(self.model, self.mesh_level, self.far_factor),
             "order": self.order,
             "tol": self.tol,
         }
@@ -684,7 +759,7 @@ class NerveFEM(UnitSolves, VolumeConductor):
     def _solve(self, mesh_path: Path) -> Solved:
         ngs = require_ngsolve()
         mesh, mesh_s = saved_mesh(
-            lambda: build_nerve_mesh(self.model, self.mesh_level),
+            lambda: build_nerve_mesh(self.model, self.mesh_level, self.far_factor),
             mesh_path,
             "try another mesh level",
         )
@@ -724,12 +799,15 @@ class NerveFEM(UnitSolves, VolumeConductor):
         return self.potentials_mv(points_xyz_mm)
 
     def describe(self) -> dict[str, Any]:
+        sizes = mesh_sizes(self.model, self.mesh_level, self.far_factor)
         out: dict[str, Any] = {
             "conductor": self.name,
             "mesh_level": self.mesh_level,
             "order": self.order,
             "perineurium": self.model.perineurium,
             "length_mm": self.model.length_mm,
+            "near_zone_mm": near_zone_mm(self.model, sizes),
+            "far_factor": sizes["far_factor"],
         }
         out.update(self._report)
         return out
@@ -752,5 +830,6 @@ __all__ = [
     "NerveModel",
     "build_nerve_mesh",
     "domain_length_mm",
+    "near_zone_mm",
     "solve_nerve",
 ]
