@@ -182,3 +182,38 @@ def test_graded_mesh_agrees_with_the_uniform_one(tmp_path: Path) -> None:
     for k in range(2):
         err = _rel(v_graded[k], v_uniform[k])
         assert err < 0.01, f"contact {k}: graded mesh {100 * err:.2f} % off the uniform one"
+
+
+def test_points_take_the_potential_of_their_side_of_the_thin_layer(tmp_path: Path) -> None:
+    """The mesh's fascicle surface is made of flat facets inside the true ellipse, so points a
+    few µm inside the fascicle (fibers are placed 5 µm or more inside, §7) can lie in an
+    epineurium element, where the plain evaluation gives the outer field: off by the layer's
+    whole jump. Points 1 µm inside the 200 µm fascicle of the one-fascicle model (coarse mesh)
+    must take the inner field: within 5 % of the layer's jump of the potential 20 µm further in
+    (the field's own change over 19 µm; measured 7.9 mV against a 477 mV jump, the plain
+    evaluation 470 mV off)."""
+    from neurostim.field.fem.nerve import true_side_points
+
+    fem = NerveFEM(one_fascicle(), cache_dir=tmp_path)
+    th = np.linspace(0.0, 2.0 * np.pi, 720, endpoint=False)
+
+    def ring(r_mm: float) -> np.ndarray:
+        return np.c_[0.03 + r_mm * np.cos(th), r_mm * np.sin(th), np.full_like(th, 0.1)]
+
+    edge, deep, outer = ring(0.199), ring(0.18), ring(0.232)  # outer: beyond the 12 um layer
+    fem.prepare()
+    mesh, fes, vectors = fem.solution
+    moved_pts, moved = true_side_points(mesh, fem.model, edge)
+    assert moved.sum() > 0  # the faceted surface does cut these points off on this mesh
+    assert np.all(np.hypot(moved_pts[:, 0] - 0.03, moved_pts[:, 1]) < 0.199 + 1e-12)
+    v_edge, v_deep, v_out = (fem.potentials_mv(p)[0] for p in (edge, deep, outer))
+    jump = np.abs(v_deep - v_out).max()
+    assert np.abs(v_edge - v_deep).max() < 0.05 * jump
+    # the plain evaluation at the same points, for contrast: the outer field on the cut points
+    gf = ngsolve.GridFunction(fes)
+    gf.vec.FV().NumPy()[:] = vectors[0]
+    plain = np.asarray((gf.components[0] + gf.components[1])(mesh(*edge.T))).reshape(-1) * 1e3
+    assert np.abs(plain - v_deep).max() > 0.5 * jump
+    # points outside every fascicle are left where they are
+    same, none = true_side_points(mesh, fem.model, outer)
+    assert none.sum() == 0 and np.array_equal(same, outer)

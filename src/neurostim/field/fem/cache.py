@@ -130,10 +130,11 @@ def store_entry(  # the mesh file as written by Netgen (``Mesh.Save``)
 __all__ = ["CACHE_ENV", "cache_key", "cache_root", "key_payload", "load_entry", "store_entry"]
 
 
-def points_digest(points_xyz_mm: np.ndarray) -> str:
-    """SHA-256 of a point set's float64 coordinates (C order) and shape."""
+def points_digest(points_xyz_mm: np.ndarray, evaluation: str = "") -> str:
+    """SHA-256 of a point set's float64 coordinates (C order) and shape, and of the name of
+    the way the points are evaluated (``evaluation``; empty: plain point evaluation)."""
     pts = np.ascontiguousarray(points_xyz_mm, dtype=np.float64)
-    h = hashlib.sha256(str(pts.shape).encode())
+    h = hashlib.sha256((evaluation + str(pts.shape)).encode())
     h.update(pts.tobytes())
     return h.hexdigest()
 

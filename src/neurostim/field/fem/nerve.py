@@ -669,11 +669,99 @@ def solve_nerve(mesh: Any, model: NerveModel, order: int = 2, tol: float = 1e-10
     return out
 
 
+SIDE_STEPS_MM = (0.002, 0.005, 0.01, 0.02, 0.04, 0.08)
+"""Radial moves (mm, towards the fascicle's centre or away from it) tried, in order, to bring a
+point to the side of a thin-layer perineurium it lies on in the model: the mesh's fascicle
+surface is made of flat facets (chords of the ellipse), so a point within a few µm of the
+true surface can lie in an element of the other side, where it would take the other side's
+potential (the layer's jump) [ours]."""
+
+
+def _true_fascicle(model: NerveModel, xy: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Index of the fascicle (``model.fascicles()`` order) whose endoneurium ellipse holds each
+    point (x, y) in mm, -1 for none; shape (n_points,)."""
+    out = np.full(xy.shape[0], -1, np.int64)
+    for i, (_, e) in enumerate(model.fascicles()):
+        u, v = _ellipse_frame(e, xy)
+        a, b = (float(x) for x in e["semi_axes_mm"])
+        out[(out < 0) & ((u / a) ** 2 + (v / b) ** 2 < 1.0)] = i
+    return out
+
+
+def _ellipse_frame(
+    e: Mapping[str, Any], xy: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Coordinates of the points along the ellipse's first and second semi-axis."""
+    t = math.radians(float(e["angle_deg"]))
+    dx = xy[:, 0] - float(e["center_xy_mm"][0])
+    dy = xy[:, 1] - float(e["center_xy_mm"][1])
+    return dx * math.cos(t) + dy * math.sin(t), -dx * math.sin(t) + dy * math.cos(t)
+
+
+def _nearest_fascicle(model: NerveModel, xy: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Fascicle with the smallest elliptic radius at each point; shape (n_points,)."""
+    radii = []
+    for _, e in model.fascicles():
+        u, v = _ellipse_frame(e, xy)
+        a, b = (float(x) for x in e["semi_axes_mm"])
+        radii.append(np.hypot(u / a, v / b))
+    return np.argmin(np.array(radii), axis=0)
+
+
+def true_side_points(
+    mesh: Any, model: NerveModel, pts: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The points, those the mesh puts on the wrong side of a thin-layer perineurium moved
+    radially (``SIDE_STEPS_MM``) until the mesh puts them on their side; shape (n_points, 3),
+    and the number of points moved per step size (len(SIDE_STEPS_MM),).
+
+    Raises InputError where a point cannot be brought to its side (a fascicle thinner than the
+    steps, or a mesh far coarser than the fascicle)."""
+    inner = mesh.MaterialCF({"endoneurium": 1.0}, default=0.0)
+    fasc = _true_fascicle(model, pts[:, :2])
+    want = fasc >= 0
+    moved = np.zeros(len(SIDE_STEPS_MM), np.int64)
+
+    def wrong(p: NDArray[np.float64], inside: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        mips = mesh(p[:, 0], p[:, 1], p[:, 2])
+        got = np.asarray(inner(mips)).reshape(-1) > 0.5
+        return (np.asarray(mips["nr"]) >= 0) & (got != inside)
+
+    bad = np.flatnonzero(wrong(pts, want))
+    if bad.size == 0:
+        return pts, moved
+    out = pts.copy()
+    near = np.where(want, fasc, _nearest_fascicle(model, pts[:, :2]))
+    centres = np.array([e["center_xy_mm"] for _, e in model.fascicles()], np.float64)
+    for j, step in enumerate(SIDE_STEPS_MM):
+        c = centres[near[bad]]
+        d = pts[bad, :2] - c
+        r = np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-12)
+        sign = np.where(want[bad], -1.0, 1.0)
+        trial = pts[bad].copy()
+        trial[:, :2] = c + d * np.maximum(0.0, 1.0 + sign * step / r)[:, None]
+        still = wrong(trial, want[bad])
+        out[bad[~still]] = trial[~still]
+        moved[j] = int((~still).sum())
+        bad = bad[still]
+        if bad.size == 0:
+            return out, moved
+    i = int(bad[0])
+    raise InputError(
+        f"points_xyz_mm[{i}]",
+        tuple(float(c) for c in pts[i]),
+        f"{bad.size} point(s) lie on the other side of a fascicle's surface in the mesh than in "
+        f"the model, even moved {1e3 * SIDE_STEPS_MM[-1]:g} um: use a finer mesh level",
+    )
+
+
 def evaluate_nerve_mv(
     mesh: Any, model: NerveModel, fes: Any, vectors: NDArray[np.float64], pts: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """FEM point evaluation, shape (n_contacts, n_points), mV per mA. Inside a fascicle the
-    inner field, elsewhere the outer one (each is zero where it is not defined)."""
+    inner field, elsewhere the outer one (each is zero where it is not defined); with a
+    thin-layer perineurium the side is the model's, not the faceted mesh's
+    (:func:`true_side_points`)."""
     ngs = require_ngsolve()
     out = np.empty((vectors.shape[0], pts.shape[0]))
     gf = ngs.GridFunction(fes)
@@ -689,6 +777,9 @@ def evaluate_nerve_mv(
                 f"{outside.size} point(s) lie outside the tissue (outside the model or inside "
                 "the cuff's insulation); keep every point in the domain",
             )
+        if model.perineurium != "meshed":
+            block, _ = true_side_points(mesh, model, block)
+            mips = mesh(block[:, 0], block[:, 1], block[:, 2])
         for k in range(vectors.shape[0]):
             gf.vec.FV().NumPy()[:] = vectors[k]
             cf = gf if model.perineurium == "meshed" else gf.components[0] + gf.components[1]
@@ -714,6 +805,7 @@ class NerveFEM(UnitSolves, VolumeConductor):
     """
 
     name: ClassVar[str] = "nerve-fem"
+    point_evaluation: ClassVar[str] = "thin-layer-true-side"
     needs_all_contacts: ClassVar[bool] = True
 
     def __init__(

@@ -117,6 +117,9 @@ class UnitSolves(ABC):
     """
 
     temp_prefix: ClassVar[str] = "neurostim-fem-"
+    point_evaluation: ClassVar[str] = ""
+    """Name of the way the model evaluates points, part of a stored point set's key (a change
+    of it makes stored values of the same solve stale)."""
     cache_dir: Path | None
     use_cache: bool
     _key: str | None
@@ -192,7 +195,8 @@ class UnitSolves(ABC):
         meta = cache.load_meta(key, self.cache_dir)
         if meta is None:
             return None
-        stored = cache.load_points(key, cache.points_digest(pts), n, self.cache_dir)
+        stored = cache.load_points(key, cache.points_digest(pts, self.point_evaluation), n,
+                                   self.cache_dir)  # fmt: skip
         if stored is None or stored.shape[1] != pts.shape[0]:
             return None
         self._report = dict(meta["report"], cache_hit=True, points_hit=True,
@@ -206,7 +210,7 @@ class UnitSolves(ABC):
         ``_prepared``): read back when this point set was evaluated before, else evaluated and,
         with the cache on, stored beside the solution."""
         keyed = self.use_cache and self._key is not None
-        digest = cache.points_digest(pts) if keyed else ""
+        digest = cache.points_digest(pts, self.point_evaluation) if keyed else ""
         if keyed:
             stored = cache.load_points(self._key, digest, n, self.cache_dir)  # type: ignore[arg-type]
             if stored is not None and stored.shape[1] == pts.shape[0]:
