@@ -40,11 +40,12 @@ from numpy.typing import NDArray
 from neurostim.circuit import build_network
 from neurostim.device import Program
 from neurostim.drg.geometry import DRGGeometry
-from neurostim.drg.map import DETERMINED, DRGMap, map_prepared, map_settings, prepare_cells
+from neurostim.drg.map import DETERMINED, DRGMap
 from neurostim.drg.population import DRGPopulation
 from neurostim.drg.train import (
     DRGTrain,
     check_pulses,
+    map_for_train,
     pulse_of,
     recruited_neurons,
     source_pulses,
@@ -55,7 +56,6 @@ from neurostim.drg.train import (
 from neurostim.errors import InputError
 from neurostim.field.conductor import VolumeConductor
 from neurostim.pipeline.afferents import share_centres
-from neurostim.pipeline.drive import KHZ_RATE_HZ, pick_train
 from neurostim.pipeline.run import (
     CircuitOutput,
     CircuitSettings,
@@ -282,19 +282,12 @@ def drg_run(
     settings = CircuitSettings() if circuit is None else circuit
     if run_circuit and settings.recovery_cycle:
         raise InputError("recovery_cycle", True, "must be False: the DRG cells model recovery")
-    t = pick_train(program, train_index)
-    rate = float(program.trains[t].rate_hz)
-    if not rate < KHZ_RATE_HZ:
-        raise InputError(f"trains[{t}].rate_hz", rate, f"below {KHZ_RATE_HZ:g} Hz for DRG trains")
-    tol = float(map_settings()["tolerance_rel"] if tolerance_rel is None else tolerance_rel)
-    if not 0.0 < tol < 0.5:
-        raise InputError("tolerance_rel", tolerance_rel, "must lie in (0, 0.5)")
-    prep = prepare_cells(program, geometry, train_index=t, population=population,
-                         n_per_type=n_per_type, seed=seed, placement=placement,
-                         conductor=conductor, mesh_level=mesh_level, base_dir=base_dir,
-                         on_stage=on_stage)  # fmt: skip
-    m = map_prepared(program, geometry, prep, train_index=t, tolerance_rel=tol,
-                     progress=progress, on_stage=on_stage)  # fmt: skip
+    m, prep = map_for_train(program, geometry, train_index=train_index, population=population,
+                            n_per_type=n_per_type, seed=seed, placement=placement,
+                            conductor=conductor, mesh_level=mesh_level, base_dir=base_dir,
+                            tolerance_rel=tolerance_rel, progress=progress,
+                            on_stage=on_stage)  # fmt: skip
+    t = m.train_index
     if on_stage is not None:
         on_stage("trains")
     train = train_prepared(m, prep, n, progress=progress)

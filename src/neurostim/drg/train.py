@@ -295,6 +295,34 @@ def drg_train(
     """Map a DRG program (``drg_map``, same parameters) and run ``n_pulses`` pulses of its train
     (default data/map.toml [train]) on every recruited neuron (module docstring)."""
     n = check_pulses(int(train_settings()["default_pulses"]) if n_pulses is None else n_pulses)
+    m, prep = map_for_train(program, geometry, train_index=train_index, population=population,
+                            n_per_type=n_per_type, seed=seed, placement=placement,
+                            conductor=conductor, mesh_level=mesh_level, base_dir=base_dir,
+                            tolerance_rel=tolerance_rel, progress=progress,
+                            on_stage=on_stage)  # fmt: skip
+    if on_stage is not None:
+        on_stage("trains")
+    return train_prepared(m, prep, n, progress=progress)
+
+
+def map_for_train(
+    program: Program,
+    geometry: DRGGeometry,
+    *,
+    train_index: int | None,
+    population: DRGPopulation | None,
+    n_per_type: int | dict[str, int] | None,
+    seed: int,
+    placement: str,
+    conductor: VolumeConductor | str | dict[str, Any] | None,
+    mesh_level: str,
+    base_dir: str | Path | None,
+    tolerance_rel: float | None,
+    progress: Callable[[int], None] | None,
+    on_stage: Callable[[str], None] | None,
+) -> tuple[DRGMap, PreparedCells]:
+    """The map of a train run (:func:`drg_train`, ``drg.run.drg_run``) and the cells and field
+    it was made on; a kilohertz train and a bad tolerance are refused before any meshing."""
     t = pick_train(program, train_index)
     rate = float(program.trains[t].rate_hz)
     if not rate < KHZ_RATE_HZ:
@@ -308,9 +336,7 @@ def drg_train(
                          on_stage=on_stage)  # fmt: skip
     m = map_prepared(program, geometry, prep, train_index=t, tolerance_rel=tol,
                      progress=progress, on_stage=on_stage)  # fmt: skip
-    if on_stage is not None:
-        on_stage("trains")
-    return train_prepared(m, prep, n, progress=progress)
+    return m, prep
 
 
 __all__ = [
@@ -318,6 +344,7 @@ __all__ = [
     "central_spike_times_ms",
     "check_pulses",
     "drg_train",
+    "map_for_train",
     "pulse_of",
     "recruited_neurons",
     "source_pulses",
