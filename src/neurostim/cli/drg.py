@@ -116,6 +116,22 @@ def _fmt(x: Any, spec: str = ".3g") -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _check_map_options(
+    mesh: str, conductor: str, placement: str, seed: int, neurons: int | None
+) -> None:
+    """The options `drg map` and `drg run` share, refused with field, value and range."""
+    if mesh not in MAP_MESH_LEVELS:
+        raise InputError("mesh", mesh, f"must be one of {', '.join(MAP_MESH_LEVELS)}")
+    if conductor not in MAP_CONDUCTORS:
+        raise InputError("conductor", conductor, f"must be one of {', '.join(MAP_CONDUCTORS)}")
+    if placement not in ("realistic", "uniform"):
+        raise InputError("placement", placement, "must be one of realistic, uniform")
+    if not 0 <= seed < 2**32:
+        raise InputError("seed", seed, "must be in [0, 2**32)")
+    if neurons is not None and not 1 <= neurons <= MAX_NEURONS:
+        raise InputError("neurons", neurons, f"must be in [1, {MAX_NEURONS}] per type")
+
+
 @app.command("map", cls=OneLineErrors)
 @guarded
 def map_command(
@@ -147,16 +163,7 @@ def map_command(
     from neurostim.drg.map import drg_map
     from neurostim.errors import InputError
 
-    if mesh not in MAP_MESH_LEVELS:
-        raise InputError("mesh", mesh, f"must be one of {', '.join(MAP_MESH_LEVELS)}")
-    if conductor not in MAP_CONDUCTORS:
-        raise InputError("conductor", conductor, f"must be one of {', '.join(MAP_CONDUCTORS)}")
-    if placement not in ("realistic", "uniform"):
-        raise InputError("placement", placement, "must be one of realistic, uniform")
-    if not 0 <= seed < 2**32:
-        raise InputError("seed", seed, "must be in [0, 2**32)")
-    if neurons is not None and not 1 <= neurons <= MAX_NEURONS:
-        raise InputError("neurons", neurons, f"must be in [1, {MAX_NEURONS}] per type")
+    _check_map_options(mesh, conductor, placement, seed, neurons)
     if not 1 <= workers <= MAX_WORKERS:
         raise InputError("workers", workers, f"a whole number of processes, 1-{MAX_WORKERS}")
     if plot is not None:
@@ -286,16 +293,7 @@ def run_command(
     from neurostim.drg.train import check_pulses
     from neurostim.pipeline import CircuitSettings
 
-    if mesh not in MAP_MESH_LEVELS:
-        raise InputError("mesh", mesh, f"must be one of {', '.join(MAP_MESH_LEVELS)}")
-    if conductor not in MAP_CONDUCTORS:
-        raise InputError("conductor", conductor, f"must be one of {', '.join(MAP_CONDUCTORS)}")
-    if placement not in ("realistic", "uniform"):
-        raise InputError("placement", placement, "must be one of realistic, uniform")
-    if not 0 <= seed < 2**32:
-        raise InputError("seed", seed, "must be in [0, 2**32)")
-    if not 1 <= neurons <= MAX_NEURONS:
-        raise InputError("neurons", neurons, f"must be in [1, {MAX_NEURONS}] per type")
+    _check_map_options(mesh, conductor, placement, seed, neurons)
     if train_pulses is not None:
         check_pulses(train_pulses)
     settings = None
