@@ -109,3 +109,41 @@ def test_pages_load_htmx_from_this_server_only(signed_in) -> None:
     assert scripts == ["/static/vendor/htmx-2.0.11.min.js", "/static/clinic.js"]
     assert all(c.get(s).status_code == 200 for s in scripts)
     assert "<style" not in html and " style=" not in html  # CSP: style-src 'self'
+
+
+def _last_seen(db_path) -> list[str]:  # type: ignore[no-untyped-def]
+    from neurostim.web import connect
+
+    conn = connect(db_path)
+    try:
+        return [str(r[0]) for r in conn.execute("SELECT last_seen_utc FROM sessions")]
+    finally:
+        conn.close()
+
+
+def test_last_seen_is_written_at_most_once_a_second(client, clock, db_path) -> None:
+    """Requests closer than a second apart leave the session row as it is (no write per
+    request); the next one after a second moves it on, so the idle timeout still counts from the
+    last request to the second."""
+    sign_in(client, "clin1")
+    first = _last_seen(db_path)
+    assert len(first) == 1
+    clock.advance(seconds=0.4)
+    assert client.get("/api/patients").status_code == 200
+    assert _last_seen(db_path) == first
+    clock.advance(seconds=0.7)  # 1.1 s after the sign-in
+    assert client.get("/api/patients").status_code == 200
+    assert _last_seen(db_path) == [clock.now.isoformat()]
+
+
+def test_database_is_kept_in_write_ahead_log_mode(db_path) -> None:
+    """The clinic's file uses the write-ahead log with a sync at every commit (a committed
+    change survives a killed process: ``test_faults.py``)."""
+    from neurostim.web import connect
+
+    conn = connect(db_path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    finally:
+        conn.close()

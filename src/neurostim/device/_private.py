@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import tomllib
@@ -85,8 +86,16 @@ def _short(value: Any) -> Any:
 
 def catalog_files(kind: str) -> dict[str, Path]:
     """Ids and paths of the shipped catalog files of ``kind`` (``"leads"`` or ``"profiles"``)."""
+    return dict(_shipped_files(kind))
+
+
+@functools.cache
+def _shipped_files(kind: str) -> tuple[tuple[str, Path], ...]:
+    """The shipped catalog, listed once per process (package data does not change while it runs;
+    every program check looks ids up here, and listing the folder each time cost most of it)."""
     root = resources.files("neurostim.device") / "data" / kind
-    return {Path(str(p)).stem: Path(str(p)) for p in root.iterdir() if str(p).endswith(".toml")}
+    paths = (Path(str(p)) for p in root.iterdir() if str(p).endswith(".toml"))
+    return tuple(sorted((p.stem, p.resolve()) for p in paths))
 
 
 def search_dirs(env_var: str) -> list[Path]:

@@ -167,6 +167,12 @@ def create_session(
     return token, csrf
 
 
+SEEN_RESOLUTION = dt.timedelta(seconds=1)
+"""A session's last-seen time is written at most once a second: requests closer together
+leave the database untouched (no write, no sync), and the idle and lost-link timeouts
+(minutes) do not notice the second."""
+
+
 @dataclass(frozen=True)
 class SessionLookup:
     """Result of :func:`lookup_session`: the principal, or None with ``expired`` telling why."""
@@ -197,9 +203,10 @@ def lookup_session(
     if now - last_seen > idle:
         conn.execute("DELETE FROM sessions WHERE token_hash = ?", (key,))
         return SessionLookup(principal, expired=True)
-    conn.execute(
-        "UPDATE sessions SET last_seen_utc = ? WHERE token_hash = ?", (now.isoformat(), key)
-    )
+    if now - last_seen >= SEEN_RESOLUTION:
+        conn.execute(
+            "UPDATE sessions SET last_seen_utc = ? WHERE token_hash = ?", (now.isoformat(), key)
+        )
     return SessionLookup(principal)
 
 

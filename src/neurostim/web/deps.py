@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +67,9 @@ def context(request: Request) -> ClinicContext:
     return ctx
 
 
-def get_conn(request: Request) -> Iterator[sqlite3.Connection]:
-    """One connection per request, closed after it."""
+async def get_conn(request: Request) -> AsyncIterator[sqlite3.Connection]:
+    """One connection per request, closed after it (opened on the event loop: it takes
+    microseconds, and a worker-thread hop on entry and exit cost more than the rest of a check)."""
     conn = connect(context(request).db_path)
     try:
         yield conn
