@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
+from importlib import resources
 
 from neurostim.web import connect
 from neurostim.web.alarms import alarm_catalog, pump_alarms
@@ -14,6 +15,11 @@ from neurostim.web.checks import check_pump_data
 from neurostim.web.pump_screens import example_pump_text
 from neurostim.web.store import get_patient, update_record
 from tests.web.test_pump_screens import PUMP, _write_p2
+
+PUMP_CATALOG = tomllib.loads(
+    (resources.files("neurostim.intrathecal") / "data" / "pumps.toml").read_text("utf-8")
+)["pumps"]
+"""The pump profiles as shipped (battery life and ERI-to-EOS days are inputs)."""
 
 
 def test_critical_alarms_are_two_tone_and_the_others_single_tone() -> None:
@@ -94,3 +100,35 @@ def test_no_program_no_alarm(signed_in) -> None:
     clin, _ = signed_in("clin1")
     page = clin.get(PUMP).text
     assert "No alarm sounding." in page
+
+
+def test_battery_alarms_follow_the_implant_date(db_path) -> None:
+    """ERI from the elective replacement date, END_OF_SERVICE from the end-of-service date of
+    the program's implant date (intrathecal.md §1.4: the pump's battery life, then a stop 90
+    days after ERI): the dates are computed here from the catalog's life and ERI-to-EOS days,
+    not taken from the report; an ERI also set on the case sounds once."""
+    program, _ = _p2()
+    implant = dt.date(2019, 3, 1)
+    program["implant_date"] = implant.isoformat()
+    report = check_pump_data(program)[1].to_dict()
+    pump = PUMP_CATALOG[str(program["pump"])]
+    eos = implant.replace(year=implant.year + int(pump["battery_life_years"]))
+    eri = eos - dt.timedelta(days=int(pump["eri_to_eos_days"]))
+    conn = connect(db_path)
+    try:
+
+        def codes(day: dt.date, preset: tuple[str, ...] = ()) -> list[str]:
+            at = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC)
+            record = {"pump_alarms": list(preset)}
+            alarms = pump_alarms(conn, "ITDD-01", record, program, report, at)
+            return [a["code"] for a in alarms if "RESERVOIR" not in a["code"]]
+
+        day = dt.timedelta(days=1)
+        assert codes(eri - day) == []
+        assert codes(eri) == ["ERI"]
+        assert codes(eri, ("ERI",)) == ["ERI"]  # the case's ERI does not sound twice
+        assert codes(eos - day) == ["ERI"]
+        assert codes(eos) == ["END_OF_SERVICE"]
+        assert codes(eos, ("MEMORY",)) == ["END_OF_SERVICE", "MEMORY"]  # critical first
+    finally:
+        conn.close()

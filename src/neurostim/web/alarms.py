@@ -5,9 +5,13 @@ tone about hourly; intrathecal.md §1.4) and what it means. :func:`pump_alarms` 
 of a patient's pump at the patient's simulated time: ``EMPTY_RESERVOIR`` or ``LOW_RESERVOIR``
 from the pump's own bookkeeping (fill volume minus the programmed basal delivery since the fill
 date, :func:`neurostim.web.pump_screens.expected_reservoir_ml`, minus the patient boluses
-granted since then) against the program's low-reservoir alarm volume, and any alarm the record
-names in ``pump_alarms`` (a fault an instructor sets on the case: ``MOTOR_STALL``, ``ERI``,
-``END_OF_SERVICE``, ``MEMORY``, ``CRITICAL_MEMORY``). Critical alarms come first.
+granted since then) against the program's low-reservoir alarm volume; ``ERI`` from the
+elective replacement date and ``END_OF_SERVICE`` from the end-of-service date of a program
+with an ``implant_date`` (the pump model's battery life; intrathecal.md §1.4: end of service 90
+days after ERI for the SynchroMed II); and any alarm the record names in ``pump_alarms`` (a
+fault an instructor sets on the case: ``MOTOR_STALL``, ``ERI``, ``END_OF_SERVICE``, ``MEMORY``,
+``CRITICAL_MEMORY``; one already sounding from the dates is not repeated). Critical alarms come
+first.
 """
 
 from __future__ import annotations
@@ -71,8 +75,18 @@ def pump_alarms(
             out.append(_alarm("EMPTY_RESERVOIR", detail))
         elif left_ml <= alarm_ml:
             out.append(_alarm("LOW_RESERVOIR", detail))
+    if report is not None and report.get("eos_date") is not None:
+        eri = dt.date.fromisoformat(str(report["eri_date"]))
+        eos = dt.date.fromisoformat(str(report["eos_date"]))
+        today = sim_utc.date()
+        if today >= eos:
+            out.append(_alarm("END_OF_SERVICE", f"battery at end of service since {eos}"))
+        elif today >= eri:
+            out.append(_alarm("ERI", f"elective replacement indicator since {eri}; stops on {eos}"))
+    dated = {a["code"] for a in out}
     for code in record.get("pump_alarms", []):
-        out.append(_alarm(str(code), "set on this case"))
+        if str(code) not in dated:
+            out.append(_alarm(str(code), "set on this case"))
     return sorted(out, key=lambda a: not a["critical"])
 
 

@@ -229,7 +229,7 @@ def predict(program: dict[str, Any], record: dict[str, Any]) -> Prediction:
     if table is None:
         from neurostim.web.jobs import job
 
-        running = job(key)
+        running = job(key, level)
         if running is not None and running.status == "computing":
             return Prediction(
                 "computing",

@@ -486,20 +486,22 @@ def start_prediction(
     principal: Principal = allow(*PROGRAMMERS),
     conn: sqlite3.Connection = Depends(get_conn),
 ) -> Response:
-    """Build the coverage table of the editor's configuration in the background (minutes)."""
+    """Build the coverage table of the editor's configuration at the patient's lead level in the
+    background (minutes)."""
     from neurostim.web import jobs
-    from neurostim.web.bodymap import forget_table, table_program
+    from neurostim.web.bodymap import DEFAULT_LEVEL, forget_table, table_program
 
     p = patient_for(conn, request, principal, patient_id, action="coverage.job")
     program, _ = draft_program(conn, p, slot, principal)
     started: jobs.Job | None = None
     key, error = "", ""
+    level = str(p.record.get("lead_level", DEFAULT_LEVEL))
     try:
         parsed, key = table_program(program)
     except InputError as exc:
         error = exc.message
     else:
-        started = jobs.start(key, parsed, forget_table)
+        started = jobs.start(key, parsed, level, forget_table)
     _audit(
         conn,
         request,
@@ -507,7 +509,8 @@ def start_prediction(
         p,
         "coverage.job",
         "refused" if started is None or started.status == "failed" else "ok",
-        {"slot": slot, "program_key": key, "status": None if started is None else started.status,
+        {"slot": slot, "program_key": key, "level": level,
+         "status": None if started is None else started.status,
          "message": error or (started.message if started else "")},
     )  # fmt: skip
     return RedirectResponse(f"/patients/{p.id}/programs/{slot}/edit#titration", status_code=303)

@@ -3,8 +3,9 @@ nor cached takes minutes of finite-element work (:func:`neurostim.patient.covera
 coverage_table` with ``build=True``), so it is built in a thread while the page shows
 "computing"; the table lands in the user cache and the next prediction reads it.
 
-Jobs are keyed by the program key (what decides the fibers' thresholds), so two requests for
-the same configuration share one build. One job runs at a time (:data:`MAX_RUNNING`); the state
+Jobs are keyed by the program key (what decides the fibers' thresholds) and the spinal level
+the table is built at (the patient's lead level), so two requests for the same configuration at
+the same level share one build. One job runs at a time (:data:`MAX_RUNNING`); the state
 lives in this process only: a restart forgets running jobs, never a finished table.
 """
 
@@ -21,47 +22,58 @@ MAX_RUNNING = 1
 
 @dataclass
 class Job:
-    """A build: ``status`` is ``computing``, ``ok`` or ``failed`` (with ``message``)."""
+    """A build of program key ``key`` at ``level``: ``status`` is ``computing``, ``ok`` or
+    ``failed`` (with ``message``)."""
 
     key: str
     status: str = "computing"
     message: str = ""
+    level: str = "T10"
 
 
 _JOBS: dict[str, Job] = {}
 _LOCK = threading.Lock()
 
 
-def _build(program: Any) -> None:
+def _build(program: Any, level: str) -> None:
     from neurostim.patient.coverage import coverage_table
 
-    coverage_table(program, build=True, progress=False)
+    coverage_table(program, level=level, build=True, progress=False)
 
 
-BUILDER: Callable[[Any], None] = _build
-"""What a job runs (tests replace it with a fast stand-in)."""
+BUILDER: Callable[[Any, str], None] = _build
+"""What a job runs, with the parsed program and the level (tests replace it with a fast
+stand-in)."""
 
 
-def job(key: str) -> Job | None:
+def job_key(key: str, level: str) -> str:
+    """The job of program key ``key`` at spinal level ``level`` (``"T10"``)."""
+    return f"{key}@{level}"
+
+
+def job(key: str, level: str) -> Job | None:
+    """The job building program key ``key``'s table at ``level``, if one was started."""
     with _LOCK:
-        return _JOBS.get(key)
+        return _JOBS.get(job_key(key, level))
 
 
-def start(key: str, program: Any, on_done: Callable[[str], None] | None = None) -> Job:
-    """Start building the coverage table of ``program`` (parsed) unless a job for ``key`` runs
-    or finished well; refused (status ``failed``) while :data:`MAX_RUNNING` others run."""
+def start(key: str, program: Any, level: str, on_done: Callable[[str], None] | None = None) -> Job:
+    """Start building the coverage table of ``program`` (parsed; program key ``key``) at spinal
+    level ``level`` unless a job for that key and level runs or finished well; refused (status
+    ``failed``) while :data:`MAX_RUNNING` others run. ``on_done(key)`` runs after a build that
+    succeeded."""
     with _LOCK:
-        found = _JOBS.get(key)
+        found = _JOBS.get(job_key(key, level))
         if found is not None and found.status in ("computing", "ok"):
             return found
         if sum(j.status == "computing" for j in _JOBS.values()) >= MAX_RUNNING:
             return Job(key, "failed", "another coverage table is being built; try again later")
-        new = Job(key)
-        _JOBS[key] = new
+        new = Job(key, level=level)
+        _JOBS[job_key(key, level)] = new
 
     def run() -> None:
         try:
-            BUILDER(program)
+            BUILDER(program, level)
         except Exception as exc:  # reported on the page, never raised into a request
             with _LOCK:
                 new.status, new.message = "failed", str(exc)
@@ -75,4 +87,4 @@ def start(key: str, program: Any, on_done: Callable[[str], None] | None = None) 
     return new
 
 
-__all__ = ["BUILDER", "MAX_RUNNING", "Job", "job", "start"]
+__all__ = ["BUILDER", "MAX_RUNNING", "Job", "job", "job_key", "start"]
