@@ -22,11 +22,13 @@ is escaped before Rich prints it (:func:`escape`), so ``[battery]`` or ``$x$`` p
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -37,7 +39,7 @@ from rich.markup import escape as _rich_escape
 from typer.core import TyperCommand
 from typer.exceptions import TyperException
 
-from neurostim._files import check_output_path
+from neurostim._files import check_output_path, write_text
 from neurostim.errors import InputError, NeurostimError, SafetyLimitError
 
 console = Console()
@@ -200,6 +202,48 @@ def print_json(obj: Any) -> None:
     """
     text = json.dumps(_finite(obj), indent=2, default=_json_default, allow_nan=False)
     sys.stdout.write(text + "\n")
+
+
+def write_csv(
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    field: str,
+    lineterminator: str = "\r\n",
+) -> None:
+    """Write ``rows`` as CSV with the header ``columns`` (in that order; a key not among them
+    is left out, None is an empty cell), in one piece: the file appears whole or not at all
+    (:func:`neurostim._files.write_text`; ``field`` names the option in its errors)."""
+    buf = io.StringIO(newline="")
+    writer = csv.DictWriter(
+        buf, fieldnames=list(columns), lineterminator=lineterminator, extrasaction="ignore"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text(path, buf.getvalue(), field=field)
+
+
+def report_written(*paths: Path | str | None) -> None:
+    """Say ``wrote PATH`` for each output that was written (None: not asked for)."""
+    for path in paths:
+        if path is not None:
+            console.print(f"wrote {escape(str(path))}")
+
+
+def show(
+    data: dict[str, Any],
+    json_out: bool,
+    printer: Callable[[dict[str, Any]], None],
+    *written: Path | str | None,
+) -> None:
+    """The end of a command: ``data`` as JSON on stdout with ``--json``, else ``printer``'s
+    tables and one ``wrote PATH`` line per output written."""
+    if json_out:
+        print_json(data)
+        return
+    printer(data)
+    report_written(*written)
 
 
 def _finite(obj: Any) -> Any:

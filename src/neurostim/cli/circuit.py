@@ -12,24 +12,23 @@ exits 2 with one ``error:`` line naming the option and its allowed range (exit c
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from neurostim._files import IMAGE_SUFFIXES, write_text
+from neurostim._files import IMAGE_SUFFIXES
 from neurostim.cli._common import (
     OneLineErrors,
     check_number,
     check_output,
     console,
-    escape,
     fail,
     guarded,
     print_json,
+    report_written,
+    write_csv,
 )
 from neurostim.errors import InputError
 
@@ -143,11 +142,7 @@ def sweep(
             memory_budget_mb=memory_budget_mb,
         )
     if output is not None:
-        buf = io.StringIO(newline="")
-        writer = csv.DictWriter(buf, fieldnames=list(COLUMNS))
-        writer.writeheader()
-        writer.writerows(rows)
-        write_text(output, buf.getvalue(), field="--output")
+        write_csv(output, COLUMNS, rows, field="--output")
     if plot is not None:
         from neurostim.circuit.plots import plot_frequency_response
 
@@ -170,9 +165,6 @@ def sweep(
             ]
             table.add_row(f"{rate:g}", *cells)
         console.print(table)
-        if output is not None:
-            console.print(f"wrote {escape(output)}")
-        if plot is not None:
-            console.print(f"wrote {escape(plot)}")
+        report_written(output, plot)
     if bad:
         raise fail(f"{len(bad)} condition(s) ended with status {bad[0]['status']}", code=1)

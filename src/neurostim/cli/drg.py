@@ -10,8 +10,6 @@ function below and registers itself on the group ``app``.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,9 @@ from neurostim.cli._common import (
     fail,
     guarded,
     print_json,
+    report_written,
+    show,
+    write_csv,
 )
 from neurostim.device import check_program
 from neurostim.errors import InputError
@@ -192,26 +193,15 @@ def map_command(
             )  # fmt: skip
     except KeyboardInterrupt:
         raise fail("interrupted; nothing was written", 130) from None
-    data = result.to_dict()
     if neurons_out is not None:
         from neurostim.drg.map import NEURON_COLUMNS
 
-        buf = io.StringIO(newline="")
-        writer = csv.DictWriter(buf, fieldnames=list(NEURON_COLUMNS))
-        writer.writeheader()
-        writer.writerows(result.neuron_rows())
-        write_text(neurons_out, buf.getvalue(), field="neurons_out")
+        write_csv(neurons_out, NEURON_COLUMNS, result.neuron_rows(), field="neurons_out")
     if plot is not None:
         from neurostim.drg.map_plots import plot_map
 
         plot_map(result, plot)
-    if json_out:
-        print_json(data)
-        return
-    _print_map(data)
-    for path in (neurons_out, plot):
-        if path is not None:
-            console.print(f"wrote {escape(str(path))}")
+    show(result.to_dict(), json_out, _print_map, neurons_out, plot)
 
 
 def _print_map(d: dict[str, Any]) -> None:
@@ -333,8 +323,7 @@ def run_command(
         print_json(data)
         return
     _print_run(data)
-    if output is not None:
-        console.print(f"wrote {escape(str(output))}")
+    report_written(output)
 
 
 def _print_run(d: dict[str, Any]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from neurostim._files import IMAGE_SUFFIXES, check_output_path, write_text
+from neurostim._files import IMAGE_SUFFIXES, check_output_path
 from neurostim.cli import ecap_loop
 from neurostim.cli._common import (
     EXIT_INVALID,
@@ -21,6 +19,8 @@ from neurostim.cli._common import (
     fail,
     guarded,
     print_json,
+    show,
+    write_csv,
 )
 from neurostim.errors import InputError
 
@@ -107,22 +107,12 @@ def growth_command(
         raise fail("interrupted; nothing was written", 130) from None
     data = curve.to_dict()
     if output is not None:
-        buf = io.StringIO(newline="")
-        writer = csv.DictWriter(buf, fieldnames=list(GROWTH_COLUMNS))
-        writer.writeheader()
-        writer.writerows(data["growth"])
-        write_text(output, buf.getvalue(), field="output")
+        write_csv(output, GROWTH_COLUMNS, data["growth"], field="output")
     if plot is not None:
         from neurostim.ecap import plot_growth
 
         plot_growth(curve, plot)
-    if json_out:
-        print_json(data)
-        return
-    _print_growth(data)
-    for path in (output, plot):
-        if path is not None:
-            console.print(f"wrote {escape(str(path))}")
+    show(data, json_out, _print_growth, output, plot)
 
 
 def _print_growth(d: dict[str, Any]) -> None:

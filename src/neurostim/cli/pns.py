@@ -3,8 +3,6 @@ virtual 60-day percutaneous PNS cohorts (``pns trial list``, ``pns trial run``).
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from neurostim._files import IMAGE_SUFFIXES, check_output_path, write_text
+from neurostim._files import IMAGE_SUFFIXES, check_output_path
 from neurostim.cli._common import (
     EXIT_INVALID,
     OneLineErrors,
@@ -23,6 +21,8 @@ from neurostim.cli._common import (
     fail,
     guarded,
     print_json,
+    show,
+    write_csv,
 )
 from neurostim.device import check_program
 
@@ -131,24 +131,14 @@ def map_command(
             )
         data = result.to_dict()
         if fibers_out is not None:
-            buf = io.StringIO(newline="")
-            writer = csv.DictWriter(buf, fieldnames=list(FIBER_COLUMNS))
-            writer.writeheader()
-            writer.writerows(result.fiber_rows())
-            write_text(fibers_out, buf.getvalue(), field="fibers_out")
+            write_csv(fibers_out, FIBER_COLUMNS, result.fiber_rows(), field="fibers_out")
         if plot is not None:
             from neurostim.pipeline.pns_plots import plot_pns_map
 
             plot_pns_map(result, plot)
     except KeyboardInterrupt:
         raise fail("interrupted; no partial file was left", 130) from None
-    if json_out:
-        print_json(data)
-        return
-    _print(data)
-    for path in (fibers_out, plot):
-        if path is not None:
-            console.print(f"wrote {escape(str(path))}")
+    show(data, json_out, _print, fibers_out, plot)
 
 
 def _print(d: dict[str, Any]) -> None:
@@ -261,12 +251,7 @@ def trial_run_command(
     result = run_pns_study(study, replicates=replicates, seed=seed, lead=lead, coverage=coverage)
     rows = result.table()
     if output is not None:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(TABLE_COLUMNS), lineterminator="\n")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: r[k] for k in TABLE_COLUMNS})
-        write_text(output, buf.getvalue(), field="--output")
+        write_csv(output, TABLE_COLUMNS, rows, field="--output", lineterminator="\n")
     if as_json:
         print_json(result.to_dict())
         return

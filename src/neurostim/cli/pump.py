@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from neurostim.cli._common import EXIT_INVALID, console, fail, guarded, print_json
+from neurostim.cli._common import EXIT_INVALID, console, fail, guarded, print_json, report_written
 from neurostim.errors import InputError
 from neurostim.intrathecal import (
     CheckReport,
@@ -353,9 +353,7 @@ def simulate(
         table.add_row(escape(f"  refill day {r['day']:g}"), escape(f"{r['date']} ({r['reason']})"))
     table.add_row("CSF model", escape(sim.pk_status))
     console.print(table)
-    for out in (output, plot):
-        if out is not None:
-            console.print(f"wrote {escape(str(out))}")
+    report_written(output, plot)
 
 
 def _simulation_summary(

@@ -12,7 +12,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from neurostim._files import check_output_path, write_text
-from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
+from neurostim.cli._common import (
+    EXIT_INVALID,
+    console,
+    err_console,
+    fail,
+    guarded,
+    print_json,
+    report_written,
+)
 from neurostim.device import check_program
 from neurostim.errors import InputError
 
@@ -230,9 +238,7 @@ def run_command(
         print_json(data)
     else:
         _print(result)
-        for path in (output, plot):
-            if path is not None:
-                console.print(f"wrote {escape(str(path))}")
+        report_written(output, plot)
 
 
 run_command = guarded(run_command)

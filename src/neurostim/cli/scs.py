@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +9,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from neurostim._files import IMAGE_SUFFIXES, check_output_path, write_text
-from neurostim.cli._common import EXIT_INVALID, console, err_console, fail, guarded, print_json
+from neurostim._files import IMAGE_SUFFIXES, check_output_path
+from neurostim.cli._common import (
+    EXIT_INVALID,
+    console,
+    err_console,
+    fail,
+    guarded,
+    show,
+    write_csv,
+)
 from neurostim.device import check_program
 
 app = typer.Typer(help="Spinal cord stimulation maps (finite-element cord).", no_args_is_help=True)
@@ -84,24 +90,14 @@ def map_command(
         raise fail("interrupted; nothing was written", 130) from None
     data = result.to_dict(ids)
     if fibers_out is not None:
-        buf = io.StringIO(newline="")
         from neurostim.pipeline.scs import FIBER_COLUMNS
 
-        writer = csv.DictWriter(buf, fieldnames=list(FIBER_COLUMNS))
-        writer.writeheader()
-        writer.writerows(result.fiber_rows())
-        write_text(fibers_out, buf.getvalue(), field="fibers_out")
+        write_csv(fibers_out, FIBER_COLUMNS, result.fiber_rows(), field="fibers_out")
     if output is not None:
         from neurostim.pipeline.scs_plots import plot_map
 
         plot_map(result, output)
-    if json_out:
-        print_json(data)
-        return
-    _print(data)
-    for path in (fibers_out, output):
-        if path is not None:
-            console.print(f"wrote {escape(str(path))}")
+    show(data, json_out, _print, fibers_out, output)
 
 
 def _print(d: dict[str, Any]) -> None:

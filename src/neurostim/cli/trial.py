@@ -11,15 +11,13 @@ public contract.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from neurostim._files import IMAGE_SUFFIXES, check_output_path, write_text
+from neurostim._files import IMAGE_SUFFIXES, check_output_path
 from neurostim.cli._common import (
     OneLineErrors,
     check_int,
@@ -28,6 +26,7 @@ from neurostim.cli._common import (
     escape,
     guarded,
     print_json,
+    write_csv,
 )
 
 app = typer.Typer(help="In-silico trials: replicate trials of a protocol.", no_args_is_help=True)
@@ -123,12 +122,7 @@ def run_command(
     )  # fmt: skip
     rows = result.table()
     if output is not None:
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(TABLE_COLUMNS), lineterminator="\n")
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: ("" if r[k] is None else r[k]) for k in TABLE_COLUMNS})
-        write_text(output, buf.getvalue(), field="--output")
+        write_csv(output, TABLE_COLUMNS, rows, field="--output", lineterminator="\n")
     if plot is not None:
         from neurostim.clinic.plots import plot_trial
 
