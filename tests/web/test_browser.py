@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.web._browser import signed_in
+from tests.web._browser import axe_violations, put_program, signed_in
 from tests.web.conftest import BROWSER_MARKS
 
 pytestmark = BROWSER_MARKS
@@ -44,6 +44,33 @@ def test_titration_works_without_javascript(browser, live_server) -> None:
         page.click("button[value=up]")
         page.wait_for_url("**/edit#titration")
         assert page.inner_text("#amplitude").startswith("0.10")
+
+
+def test_area_levels_work_without_javascript_and_pass_axe(browser, live_server) -> None:
+    """Per-area level −/+ (clinic-web §2 [S BSC-RC]) as plain forms, with an accessible table."""
+    from tests.web.conftest import PATIENT, tonic_program
+
+    slot = 7
+    program: dict[str, Any] = tonic_program(amplitude_ma=3.0)
+    second = {**program["trains"][0], "rate_hz": 40, "contacts": {"L2.E4": -100, "L2.E5": 100}}
+    program["trains"] = [*program["trains"], second]
+    with signed_in(browser, live_server, "clin1") as page:
+        page.goto(f"{live_server.url}/me")
+        assert put_program(page, live_server, PATIENT, slot, program).status == 200
+    with signed_in(browser, live_server, "pat1", java_script_enabled=False) as page:
+        page.goto(f"{live_server.url}/controller")
+        page.locator("tr", has=page.locator(f"#level-{slot}")).locator(
+            "button[value=select]"
+        ).click()
+        page.click("button[aria-label='level up area 2']")
+        page.wait_for_url("**/controller")
+        assert page.inner_text("#area-level-1") == "3.00"
+        assert page.inner_text("#area-level-2") == "3.10"
+    if importlib.util.find_spec("axe_playwright_python") is not None:
+        with signed_in(browser, live_server, "pat1") as page:  # axe-core runs as a script
+            page.goto(f"{live_server.url}/controller")
+            assert page.locator("#area-level-2").count() == 1
+            assert axe_violations(page) == []
 
 
 AXE_PAGES = (

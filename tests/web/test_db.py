@@ -42,6 +42,22 @@ def test_upgrade_from_v1_keeps_the_data(tmp_path: Path) -> None:
     assert conn.execute("SELECT COUNT(*) FROM controller").fetchone()[0] == 0
 
 
+def test_upgrade_from_v5_keeps_the_controller_state_without_area_levels(tmp_path: Path) -> None:
+    from neurostim.web.controller import controller_state
+
+    conn = connect(tmp_path / "c.sqlite3")
+    assert migrate(conn, target=5) == 5
+    conn.execute("INSERT INTO patients (id, record_json) VALUES ('P1', '{}')")
+    conn.execute(
+        "INSERT INTO controller (patient_id, active_slot, stimulation_on, amplitude_ma_json, "
+        "version) VALUES ('P1', 1, 1, '{\"1\": 4.0}', 7)"
+    )
+    assert migrate(conn) == SCHEMA_VERSION
+    state = controller_state(conn, "P1")
+    assert state["amplitude_ma"] == {1: 4.0} and state["version"] == 7
+    assert state["area_amplitude_ma"] == {}
+
+
 def test_a_database_newer_than_the_release_is_refused(tmp_path: Path) -> None:
     conn = connect(tmp_path / "c.sqlite3")
     migrate(conn)

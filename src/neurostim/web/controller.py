@@ -1,13 +1,16 @@
 """The patient controller: stimulation on/off, the active program, the patient's amplitude.
 
-The patient changes the amplitude of a saved program within the clinician's patient limits.
-The server never clamps: a request outside the limits or off the stimulator's step grid is
-refused (422, audited) and the device keeps its state. "All off" turns every area (train) of the
-program in use off; the patient then restores areas one at a time (or all with "on"). The
-amplitude is checked by the device's own validation, with the requested amplitude put in the
-saved program (every train of it); a program without a patient maximum gives the patient no
-amplitude control. Writing a program (or its limits) resets the patient's amplitude of that
-slot to the programmed one.
+The patient changes the amplitude of a saved program, or of one area (train, numbered from 1)
+of the program in use, within the clinician's patient limits (clinic-web §2 [S BSC-RC]). The
+server never clamps: a request outside the limits or off the stimulator's step grid is refused
+(422, audited) and the device keeps its state. "All off" turns every area of the program in use
+off; the patient then restores areas one at a time (or all with "on"). The amplitude is checked
+by the device's own validation of the saved program with each train at the amplitude it would
+run (:func:`effective_amplitudes`): the program's patient limits apply to every area. A program
+without a patient maximum gives the patient no amplitude control. A program-level change sets
+every area to that amplitude (and forgets the area levels of that slot); writing a program (or
+its limits) resets the patient's amplitudes of that slot, area levels included, to the
+programmed ones.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ _TRAIN_AMPLITUDE = re.compile(r"^trains\[\d+\]\.amplitude_ma$")
 
 class ControllerChange(BaseModel):
     """A change from the patient's controller: any of the active program, stimulation on/off,
-    the amplitude of the active program (mA), MRI mode and one area (train, from 1) of the
-    active program to turn back on after "all off", with the state's version."""
+    the amplitude of the active program (mA; with ``area``: of that area (train, from 1) of the
+    active program only), MRI mode and one area of the active program to turn back on after
+    "all off", with the state's version."""
 
     model_config = ConfigDict(extra="forbid")
     version: StrictInt = Field(ge=1)
@@ -45,11 +49,13 @@ class ControllerChange(BaseModel):
     amplitude_ma: float | None = Field(default=None, allow_inf_nan=False)
     mri_mode: StrictBool | None = None
     restore_area: StrictInt | None = Field(default=None, ge=1, le=16)
+    area: StrictInt | None = Field(default=None, ge=1, le=16)
 
 
 def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]:
-    """The stored state: ``active_slot``, ``stimulation_on``, ``amplitude_ma`` per slot
-    (the patient's own settings only), ``version``."""
+    """The stored state: ``active_slot``, ``stimulation_on``, ``amplitude_ma`` per slot,
+    ``area_amplitude_ma`` per slot and area (``{slot: {area: mA}}``; the patient's own settings
+    only), ``mri_mode``, ``areas_off``, ``version``."""
     row = conn.execute("SELECT * FROM controller WHERE patient_id = ?", (patient_id,)).fetchone()
     if row is None:
         conn.execute("INSERT INTO controller (patient_id) VALUES (?)", (patient_id,))
@@ -60,6 +66,10 @@ def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any
         "amplitude_ma": {int(k): v for k, v in json.loads(row["amplitude_ma_json"]).items()},
         "mri_mode": bool(row["mri_mode"]),
         "areas_off": [int(a) for a in json.loads(row["areas_off_json"])],
+        "area_amplitude_ma": {
+            int(slot): {int(a): float(v) for a, v in levels.items()}
+            for slot, levels in json.loads(row["area_amplitude_ma_json"]).items()
+        },
         "version": int(row["version"]),
     }
 
@@ -67,13 +77,21 @@ def controller_state(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any
 def _store(conn: sqlite3.Connection, patient_id: str, state: dict[str, Any]) -> None:
     conn.execute(
         "UPDATE controller SET active_slot = ?, stimulation_on = ?, amplitude_ma_json = ?, "
-        "mri_mode = ?, areas_off_json = ?, version = ? WHERE patient_id = ?",
+        "mri_mode = ?, areas_off_json = ?, area_amplitude_ma_json = ?, version = ? "
+        "WHERE patient_id = ?",
         (
             state["active_slot"],
             int(state["stimulation_on"]),
             json.dumps({str(k): v for k, v in sorted(state["amplitude_ma"].items())}),
             int(state["mri_mode"]),
             json.dumps(sorted(state["areas_off"])),
+            json.dumps(
+                {
+                    str(slot): {str(a): v for a, v in sorted(levels.items())}
+                    for slot, levels in sorted(state["area_amplitude_ma"].items())
+                    if levels
+                }
+            ),
             state["version"],
             patient_id,
         ),
@@ -81,11 +99,13 @@ def _store(conn: sqlite3.Connection, patient_id: str, state: dict[str, Any]) -> 
 
 
 def reset_slot_amplitude(conn: sqlite3.Connection, patient_id: str, slot: int) -> None:
-    """Forget the patient's amplitude of ``slot`` (the program or its limits changed): the
-    device runs the programmed amplitude. Call inside the write's transaction."""
+    """Forget the patient's amplitude of ``slot`` and its area levels (the program or its
+    limits changed): the device runs the programmed amplitudes. Call inside the write's
+    transaction."""
     state = controller_state(conn, patient_id)
-    if slot in state["amplitude_ma"]:
-        del state["amplitude_ma"][slot]
+    if slot in state["amplitude_ma"] or slot in state["area_amplitude_ma"]:
+        state["amplitude_ma"].pop(slot, None)
+        state["area_amplitude_ma"].pop(slot, None)
         state["version"] += 1
         _store(conn, patient_id, state)
 
@@ -100,8 +120,29 @@ def _amplitudes(saved: SavedProgram) -> tuple[float, float | None, float]:
     )
 
 
+def effective_amplitudes(saved: SavedProgram, state: dict[str, Any]) -> list[float]:
+    """The amplitude (mA) each train of ``saved`` runs at, in train order: the area's level if
+    the patient set one, else the slot's patient level if set, else the programmed amplitude."""
+    level = state["amplitude_ma"].get(saved.slot)
+    areas = state["area_amplitude_ma"].get(saved.slot, {})
+    return [
+        float(areas.get(k, level if level is not None else train["amplitude_ma"]))
+        for k, train in enumerate(saved.program["trains"], start=1)
+    ]
+
+
+def _with_amplitudes(saved: SavedProgram, amplitudes: list[float]) -> dict[str, Any]:
+    trains = [
+        {**t, "amplitude_ma": a} for t, a in zip(saved.program["trains"], amplitudes, strict=True)
+    ]
+    return {**saved.program, "trains": trains}
+
+
 def controller_view(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]:
-    """The state with each saved program's name, patient range and amplitude now in effect."""
+    """The state with each saved program's name, patient range and amplitude now in effect
+    (the program's level: the patient's, else the first train's programmed one), and each area
+    of the program in use with its label, on/off and the amplitude it runs at
+    (:func:`effective_amplitudes`)."""
     state = controller_state(conn, patient_id)
     programs = []
     for saved in list_programs(conn, patient_id):
@@ -121,12 +162,14 @@ def controller_view(conn: sqlite3.Connection, patient_id: str) -> dict[str, Any]
     )
     areas = []
     if active is not None:
+        levels = effective_amplitudes(active, state)
         for k, train in enumerate(active.program["trains"], start=1):
             areas.append(
                 {
                     "area": k,
                     "label": area_label(train),
                     "on": state["stimulation_on"] and k not in state["areas_off"],
+                    "amplitude_ma": levels[k - 1],
                 }
             )
     return {
@@ -152,7 +195,8 @@ def battery_status(
 ) -> dict[str, Any]:
     """What the controller shows of the batteries: the controller's own charge (the record's
     ``controller_battery_percent``), the stimulator's charge (``battery_percent``) and, for the
-    program in use at the patient's level, the device's battery figures
+    program in use at the patient's levels (each train at its :func:`effective_amplitudes`),
+    the device's battery figures
     (:func:`neurostim.device.battery_report`): days until a rechargeable stimulator needs
     charging at its present charge (:func:`neurostim.device.battery.days_between_charges` of
     the charge left) and the minutes of charging a day, or a primary cell's longevity.
@@ -176,9 +220,8 @@ def battery_status(
     saved = None if slot is None else get_program(conn, patient_id, slot)
     if saved is None:
         return out
-    amplitude = state["amplitude_ma"].get(slot, _amplitudes(saved)[2])
-    trains = [{**t, "amplitude_ma": amplitude} for t in saved.program["trains"]]
-    check = check_program_data({**saved.program, "trains": trains})
+    amplitudes = effective_amplitudes(saved, state)
+    check = check_program_data(_with_amplitudes(saved, amplitudes))
     if check.battery is None:
         return out
     figures = check.battery.to_dict()
@@ -191,7 +234,8 @@ def battery_status(
         days_left = days_between_charges(charge_mah, average_ua)
     out["program"] = {
         "name": saved.program.get("name"),
-        "amplitude_ma": amplitude,
+        "amplitude_ma": state["amplitude_ma"].get(slot, _amplitudes(saved)[2]),
+        "area_amplitudes_ma": amplitudes,
         "stimulating": on,
         "average_current_ua": average_ua,
         "recharge_minutes_per_day": figures["recharge_minutes_per_day"],
@@ -201,27 +245,30 @@ def battery_status(
     return out
 
 
-def _check_amplitude(saved: SavedProgram, amplitude_ma: float) -> None:
-    """Refuse an amplitude the device refuses for this program (outside the patient limits,
-    off the step grid, out of range); a program without a patient maximum refuses any."""
+def _check_amplitude(saved: SavedProgram, amplitude_ma: float, amplitudes: list[float]) -> None:
+    """Refuse an amplitude the device refuses for this program run with the trains at
+    ``amplitudes`` (the request put in: every train, or the one area changed): outside the
+    patient limits, off the step grid, out of range, over a charge-density limit, ... A program
+    without a patient maximum refuses any."""
     _, high, _ = _amplitudes(saved)
     if high is None:
         raise Refused(
             [FieldError("amplitude_ma", amplitude_ma, "no patient range is set for this program")]
         )
-    trains = [{**t, "amplitude_ma": amplitude_ma} for t in saved.program["trains"]]
-    result = check_program_data({**saved.program, "trains": trains})
+    result = check_program_data(_with_amplitudes(saved, amplitudes))
     try:
         require_valid(result)
     except Refused as exc:
-        raise Refused(
-            [
+        errors: list[FieldError] = []
+        for e in exc.errors:
+            mapped = (
                 FieldError("amplitude_ma", amplitude_ma, e.allowed)
                 if _TRAIN_AMPLITUDE.match(e.field)
                 else e
-                for e in exc.errors
-            ]
-        ) from None
+            )
+            if mapped not in errors:
+                errors.append(mapped)
+        raise Refused(errors) from None
 
 
 @router.get("/patients/{patient_id}/controller")
@@ -283,26 +330,42 @@ def apply_change(
             stale = {"detail": reason, "current_version": state["version"]}
         else:
             stale = None
-            new = {**state, "amplitude_ma": dict(state["amplitude_ma"])}
+            new = {
+                **state,
+                "amplitude_ma": dict(state["amplitude_ma"]),
+                "area_amplitude_ma": {
+                    s: dict(levels) for s, levels in state["area_amplitude_ma"].items()
+                },
+            }
             slot = body.active_slot if body.active_slot is not None else state["active_slot"]
             saved = None if slot is None else get_program(conn, patient_id, slot)
             if body.active_slot is not None and saved is None:
                 errors.append(FieldError("active_slot", slot, "a slot with a saved program"))
-            if body.amplitude_ma is not None:
+            n_areas = 0 if saved is None else len(saved.program["trains"])
+            if body.area is not None and body.amplitude_ma is None:
+                errors.append(FieldError("area", body.area, "together with amplitude_ma"))
+            elif body.area is not None and saved is not None and body.area > n_areas:
+                allowed = f"an area of the program in use: 1..{n_areas}"
+                errors.append(FieldError("area", body.area, allowed))
+            elif body.amplitude_ma is not None:
                 if saved is None:
                     errors.append(
                         FieldError("amplitude_ma", body.amplitude_ma, "choose a program first")
                     )
                 else:
+                    if body.area is None:
+                        amplitudes = [body.amplitude_ma] * n_areas
+                    else:
+                        amplitudes = effective_amplitudes(saved, state)
+                        amplitudes[body.area - 1] = body.amplitude_ma
                     try:
-                        _check_amplitude(saved, body.amplitude_ma)
+                        _check_amplitude(saved, body.amplitude_ma, amplitudes)
                     except Refused as exc:
                         errors += exc.errors
             mri = body.mri_mode if body.mri_mode is not None else state["mri_mode"]
             if mri and body.stimulation_on:
                 allowed = "off while MRI mode is on; end MRI mode first"
                 errors.append(FieldError("stimulation_on", True, allowed))
-            n_areas = 0 if saved is None else len(saved.program["trains"])
             if body.restore_area is not None:
                 if saved is None or body.restore_area > n_areas:
                     allowed = (
@@ -336,7 +399,12 @@ def apply_change(
                     new["stimulation_on"] = False
                     new["areas_off"] = list(range(1, n_areas + 1))
                 if body.amplitude_ma is not None and slot is not None:
-                    new["amplitude_ma"][slot] = body.amplitude_ma
+                    if body.area is None:
+                        new["amplitude_ma"][slot] = body.amplitude_ma
+                        new["area_amplitude_ma"].pop(slot, None)
+                    else:
+                        levels = new["area_amplitude_ma"].setdefault(slot, {})
+                        levels[body.area] = body.amplitude_ma
                 new["version"] = state["version"] + 1
                 _store(conn, patient_id, new)
                 before = {k: v for k, v in state.items() if k != "version"}
@@ -356,6 +424,7 @@ __all__ = [
     "battery_status",
     "controller_state",
     "controller_view",
+    "effective_amplitudes",
     "reset_slot_amplitude",
     "router",
 ]

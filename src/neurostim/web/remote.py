@@ -1,11 +1,12 @@
 """The patient controller as a page (clinic-web §2): stimulation on/off, "all off" with a
-confirmation, then per-area restore, the clinician's programs, level up/down within the patient
-limits, MRI mode, the batteries.
+confirmation, then per-area restore, the clinician's programs, level up/down per program or per
+area of the program in use within the patient limits, MRI mode, the batteries.
 
 Each button is a form that posts to ``/controller``; the change goes through
 :func:`neurostim.web.controller.apply_change`, the API's path: the device checks the amplitude
-against the patient limits and the step grid and refuses, never clamps. The "+" button is
-disabled at the patient maximum; the server refuses a request above it all the same.
+against the patient limits and the step grid and refuses, never clamps. The "+" buttons are
+disabled at the patient maximum and the "−" buttons at the minimum; the server refuses a request
+beyond them all the same.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ ACTIONS = (
     "mri_on",
     "mri_off",
     "restore_area",
+    "area_up",
+    "area_down",
 )
 
 
@@ -52,20 +55,43 @@ def _own(conn: sqlite3.Connection, request: Request, principal: Principal) -> An
     return patient_for(conn, request, principal, principal.patient_id, action="controller.read")
 
 
+def _steps(
+    stimulator: str | None, amplitude_ma: float, low: float, high: float | None
+) -> dict[str, float | None]:
+    """The next step up and down from ``amplitude_ma`` (None at the patient limits ``low`` ..
+    ``high``, at the end of the stimulator's range, or without a patient maximum)."""
+    up = down = None
+    if stimulator and high is not None:
+        up = amplitude_step(stimulator, amplitude_ma, 1)
+        down = amplitude_step(stimulator, amplitude_ma, -1)
+        if up is not None and up > high + 1e-9:
+            up = None
+        if down is not None and down < low - 1e-9:
+            down = None
+    return {"next_up_ma": up, "next_down_ma": down}
+
+
 def _programs(view: dict[str, Any], stimulator: str | None) -> list[dict[str, Any]]:
     """The view's programs with the next step up and down (None at the patient limits)."""
-    out = []
-    for prog in view["programs"]:
-        up = down = None
-        if stimulator and prog["amplitude_max_ma"] is not None:
-            up = amplitude_step(stimulator, prog["amplitude_ma"], 1)
-            down = amplitude_step(stimulator, prog["amplitude_ma"], -1)
-            if up is not None and up > prog["amplitude_max_ma"] + 1e-9:
-                up = None
-            if down is not None and down < prog["amplitude_min_ma"] - 1e-9:
-                down = None
-        out.append({**prog, "next_up_ma": up, "next_down_ma": down})
-    return out
+    return [
+        {
+            **prog,
+            **_steps(
+                stimulator, prog["amplitude_ma"], prog["amplitude_min_ma"], prog["amplitude_max_ma"]
+            ),
+        }
+        for prog in view["programs"]
+    ]
+
+
+def _areas(view: dict[str, Any], stimulator: str | None) -> list[dict[str, Any]]:
+    """The areas of the program in use with the next step up and down of each (None at the
+    program's patient limits, which apply to every area)."""
+    active = next((g for g in view["programs"] if g["slot"] == view["active_slot"]), None)
+    if active is None:
+        return []
+    low, high = active["amplitude_min_ma"], active["amplitude_max_ma"]
+    return [{**a, **_steps(stimulator, a["amplitude_ma"], low, high)} for a in view["areas"]]
 
 
 def _page(
@@ -94,6 +120,7 @@ def _page(
         patient=patient,
         view=view,
         programs=_programs(view, patient.record.get("stimulator")),
+        areas=_areas(view, patient.record.get("stimulator")),
         battery=battery_status(conn, patient.id, patient.record),
         errors=errors or [],
         confirm_all_off=confirm_all_off,
@@ -161,6 +188,31 @@ def controller_submit(
         change["mri_mode"] = action == "mri_on"
     elif action == "restore_area":
         change["restore_area"] = area
+    elif action in ("area_up", "area_down"):
+        view = controller_view(conn, p.id)
+        levels = {a["area"]: a["amplitude_ma"] for a in view["areas"]}
+        if area not in levels:
+            allowed = (
+                f"an area of the program in use: 1..{len(levels)}"
+                if levels
+                else "choose a program first"
+            )
+            errors = [{"field": "area", "value": area, "allowed": allowed}]
+            return _page(request, conn, principal, p, 422, errors=errors)
+        target = amplitude_step(
+            str(p.record.get("stimulator")), levels[area], 1 if action == "area_up" else -1
+        )
+        if target is None:
+            errors = [
+                {
+                    "field": "amplitude_ma",
+                    "value": levels[area],
+                    "allowed": "the end of the stimulator's range",
+                }
+            ]
+            return _page(request, conn, principal, p, 422, errors=errors)
+        change["area"] = area
+        change["amplitude_ma"] = target
     else:
         view = controller_view(conn, p.id)
         active = next((g for g in view["programs"] if g["slot"] == view["active_slot"]), None)
