@@ -7,14 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from neurostim.cli import app
-from neurostim.fibers import find_thresholds
-from neurostim.fibers.models import fiber_model
 from neurostim.field.fem import NerveFEM
+from tests.field.fem.nerve_models import centre_line_threshold_ma, one_fascicle
 
 pytest.importorskip("ngsolve")
 pytestmark = pytest.mark.slow
@@ -23,37 +21,17 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner()
 
 
-def _threshold_ma(fem: NerveFEM, diameter_um: float, x_mm: float) -> float:
-    """Cathodic 100 µs threshold of a fiber on the line (x_mm, 0, z) under ribbon E1 alone
-    (far ground), centre node at the ribbon, 1 % (the map's protocol)."""
-    model = fiber_model("mrg-interpolation")
-    spacing = model.node_spacing_um(diameter_um) * 1e-3
-    n = int(0.9 * fem.model.length_mm / spacing)
-    n = n if n % 2 else n - 1
-    g = model.geometry(diameter_um, n)
-    z = g.arc_um * 1e-3
-    z = z - z[g.node_sections[n // 2]] - 0.75  # E1's centre at z = -0.75 mm
-    pts = np.column_stack([np.full_like(z, x_mm), np.zeros_like(z), z])
-    phi = fem.potentials_mv(pts)[0]
-    wave = np.zeros(1000)
-    wave[:20] = 1.0
-    r = find_thresholds(g, phi, wave, -1.0, dt_ms=0.005, tstop_ms=5.0, tolerance_rel=0.01)
-    assert r.status[0] == "ok", r.status
-    return float(abs(r.threshold_ma[0]))
-
-
 def test_p3_thresholds_rise_with_perineurium_and_fall_with_fiber_diameter(tmp_path) -> None:
     """P3 [Da23]: on the scaled P1 model (Ø 400 µm fascicle, 12 mm long, coarse), a 5.7 µm
     fiber on the fascicle's centre line needs more current when the perineurium is 0.06·d
     than 0.03·d; and the fiber's diameter matters more than that doubling (threshold ratio
     2 µm / 10 µm above the perineurium's ratio): monotone trends, no tolerance."""
-    from tests.field.fem.nerve_models import one_fascicle
-
     thin = NerveFEM(one_fascicle(length_mm=12.0, fraction=0.03), cache_dir=tmp_path)
     thick = NerveFEM(one_fascicle(length_mm=12.0, fraction=0.06), cache_dir=tmp_path)
-    t_thin, t_thick = _threshold_ma(thin, 5.7, 0.03), _threshold_ma(thick, 5.7, 0.03)
+    t_thin = centre_line_threshold_ma(thin, 5.7, 0.03)
+    t_thick = centre_line_threshold_ma(thick, 5.7, 0.03)
     assert t_thick > t_thin
-    t2, t10 = _threshold_ma(thin, 2.0, 0.03), _threshold_ma(thin, 10.0, 0.03)
+    t2, t10 = (centre_line_threshold_ma(thin, d_um, 0.03) for d_um in (2.0, 10.0))
     assert t2 / t10 > t_thick / t_thin > 1.0
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from neurostim.field.fem import NerveModel
+from collections.abc import Sequence
+
+import numpy as np
+
+from neurostim.fibers import find_thresholds
+from neurostim.fibers.models import fiber_model
+from neurostim.field.fem import NerveFEM, NerveModel
 
 ASCENT_S_PER_M = {
     # peripheral-nerve.md §5 P1 / §2 ASCENT defaults: endoneurium 1.75 / 12 ohm m, perineurium
@@ -60,3 +66,33 @@ def one_fascicle(
         length_mm=length_mm,
         perineurium=perineurium,
     )
+
+
+def centre_line_threshold_ma(
+    fem: NerveFEM,
+    diameter_um: float,
+    x_mm: float,
+    currents: Sequence[float] = (1.0, 0.0),
+    y_mm: float = 0.0,
+) -> float:
+    """Threshold (mA) of a 100 µs monophasic pulse, 1 % (the map's protocol), for an MRG fiber
+    on the line (x_mm, y_mm, z) with its centre node under ribbon E1 (z = -0.75 mm).
+
+    ``currents`` are the contacts' source currents per mA of amplitude in the pulse, the first
+    phase cathodic on E1: (1, 0) is E1 alone against far ground, (1, -1) the bipolar pair (E2
+    the anode). The fiber spans 0.9 of the model's length, an odd number of nodes.
+    """
+    model = fiber_model("mrg-interpolation")
+    spacing = model.node_spacing_um(diameter_um) * 1e-3
+    n = int(0.9 * fem.model.length_mm / spacing)
+    n = n if n % 2 else n - 1
+    g = model.geometry(diameter_um, n)
+    z = g.arc_um * 1e-3
+    z = z - z[g.node_sections[n // 2]] - 0.75  # E1's centre at z = -0.75 mm
+    pts = np.column_stack([np.full_like(z, x_mm), np.full_like(z, y_mm), z])
+    phi = np.asarray(currents, float) @ fem.potentials_mv(pts)
+    wave = np.zeros(1000)
+    wave[:20] = 1.0
+    r = find_thresholds(g, phi, wave, -1.0, dt_ms=0.005, tstop_ms=5.0, tolerance_rel=0.01)
+    assert r.status[0] == "ok", r.status
+    return float(abs(r.threshold_ma[0]))
