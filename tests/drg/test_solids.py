@@ -82,3 +82,26 @@ def test_no_tangent_contacts() -> None:
     scar = g.solids(place_lead(g))[-4]
     assert scar.name == "encapsulation"
     assert scar.radius_mm == pytest.approx(0.5 + 0.3 + 0.01)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("gap_mm", "scar_mm"),
+    [
+        (0.3, 0.3 + 0.01),  # reaches the capsule's outer surface: crosses it by 0.01
+        (0.2, 0.3),  # ends inside the 0.2 mm capsule: kept
+        (0.1, 0.3 + 0.01),  # would touch the ganglion (0.1 + 0.2 = 0.3): crosses it by 0.01
+        (0.05, 0.3),  # ends inside the ganglion, clear of its surface: kept
+    ],
+)
+def test_scar_sheath_never_ends_on_a_capsule_surface(gap_mm: float, scar_mm: float) -> None:
+    """The 0.3 mm sheath at each gap: 0.01 mm (``min_layer_mm``) past any capsule surface it
+    would end on (the outer one at the gap, the ganglion's 0.2 mm further in), otherwise as
+    given; the capsule and the ganglion come first, so the tissue there stays theirs."""
+    g = load_drg_geometry(lead_gap_mm=gap_mm)
+    p = place_lead(g)
+    scar = g.solids(p)[-4]
+    assert scar.name == "encapsulation"
+    assert scar.radius_mm == pytest.approx(p.radius_mm + scar_mm)  # type: ignore[union-attr]
+    y = float(p.axis_yz_mm[0])
+    inside = y - p.radius_mm - gap_mm - 0.1  # in the capsule, inside the sheath's cylinder
+    assert material(g, [[0, inside, 0]], p) == ["capsule"]

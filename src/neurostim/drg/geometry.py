@@ -300,7 +300,8 @@ class DRGGeometry(BaseModel):
             tunnel = EllipticCylinder("foramen_tunnel", "fat", (0.0, 0.0),
                                       self.foramen_width_mm / 2, self.foramen_height_mm / 2,
                                       -half, half)  # fmt: skip
-            out.append(placement.encapsulation(clip=tunnel, reach_mm=self.lead_gap_mm))
+            out.append(placement.encapsulation(clip=tunnel, reach_mm=self.lead_gap_mm,
+                                               capsule_mm=t))  # fmt: skip
         out += [
             EllipticCylinder("foramen", "fat", (0.0, 0.0), self.foramen_width_mm / 2,
                              self.foramen_height_mm / 2, -half_bone, half_bone),

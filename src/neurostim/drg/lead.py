@@ -88,13 +88,20 @@ class DRGLeadPlacement:
         )
 
     def encapsulation(
-        self, clip: EllipticCylinder | None = None, reach_mm: float | None = None
+        self,
+        clip: EllipticCylinder | None = None,
+        reach_mm: float | None = None,
+        capsule_mm: float = 0.0,
     ) -> Cylinder:
         """The scar sheath around the lead body (only inside ``clip``: the foramen's tunnel,
         so bone stays bone). A sheath that reaches the capsule (``encapsulation_mm`` within
         ``min_layer_mm`` of the gap ``reach_mm``, or beyond) is widened to overlap it by
-        ``min_layer_mm`` (a rule of ``levels.toml``): the capsule comes first and clips it, and
-        no surface touches another tangentially."""
+        ``min_layer_mm`` (a rule of ``levels.toml``), and one that would end within
+        ``min_layer_mm`` of the capsule's inner surface (``capsule_mm`` further in: the
+        ganglion's surface) is widened to cross that by ``min_layer_mm``: the capsule and the
+        ganglion come first and clip it, and no surface touches another tangentially (a sheath
+        tangent to the ganglion, as a 0.3 mm sheath is at a 0.1 mm gap with a 0.2 mm capsule,
+        leaves Netgen an overlapping boundary mesh)."""
         from neurostim.drg._io import rules
 
         thin = rules()["min_layer_mm"]
@@ -102,6 +109,9 @@ class DRGLeadPlacement:
         thickness = self.encapsulation_mm
         if reach_mm is not None and thickness > reach_mm - thin:
             thickness = max(thickness, reach_mm + thin)
+            inner = reach_mm + capsule_mm
+            if capsule_mm > 0 and inner - thin < thickness < inner + thin:
+                thickness = inner + thin
         r = self.radius_mm + thickness
         tip = self.tip_x_mm + thickness
         end = (self.proximal_x_mm, y, z)
