@@ -77,6 +77,10 @@ def test_bad_options_are_refused() -> None:
     _refused([SPRINT, "--conductivity", "nonesuch"], "conductivity")
     _refused([SPRINT, "--fibers-out", "x.txt"], "fibers_out")
     _refused([SPRINT, "--fibers-per-class", "0"], "fibers_per_class")
+    _refused([SPRINT, "--pad-diameter-mm", "0"], "return_pad_diam_mm")
+    _refused([SPRINT, "--pad-distance-mm", "-5"], "return_pad_distance_mm")
+    # a pad wider than the limb (the femoral site's thigh) is refused before meshing
+    _refused([SPRINT, "--nerve", "femoral", "--pad-diameter-mm", "400"], "return_pad_diam_mm")
 
 
 def test_json_and_fiber_table_contract(tmp_path, monkeypatch) -> None:
@@ -86,13 +90,18 @@ def test_json_and_fiber_table_contract(tmp_path, monkeypatch) -> None:
                               "minor_um = 400\nfunction = \"cutaneous\"\n")  # fmt: skip
     out = tmp_path / "fibers.csv"
     r = runner.invoke(app, ["pns", "map", SPRINT, "--nerve", f, "--fibers-per-class", "1",
-                            "--seed", "2", "--fibers-out", str(out), "--json"])  # fmt: skip
+                            "--seed", "2", "--fibers-out", str(out), "--json",
+                            "--pad-diameter-mm", "30", "--pad-distance-mm", "80"])  # fmt: skip
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     for key in ("nerve", "electrode", "sensation_threshold_ma", "discomfort_threshold_ma",
                 "fascicles", "selectivity", "fem", "undetermined_fibers"):  # fmt: skip
         assert key in d
     assert d["electrode"]["kind"] == "sprint"
+    assert d["electrode"]["return"] == "skin_pad"
+    assert (d["electrode"]["return_pad_diam_mm"], d["electrode"]["return_pad_distance_mm"]) == (
+        30.0, 80.0,
+    )  # fmt: skip
     (fasc,) = d["fascicles"]
     assert set(fasc) >= {"id", "function", "classes"}
     for c in fasc["classes"]:

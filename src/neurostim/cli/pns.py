@@ -67,6 +67,12 @@ def map_command(
     return_kind: str = typer.Option(
         "skin_pad", "--return", help="Percutaneous return: skin_pad (§7) or far_ground."
     ),
+    pad_diameter_mm: float = typer.Option(
+        50.0, help="Skin-pad return: diameter (mm; §7 return_pad_diam_mm)."
+    ),
+    pad_distance_mm: float = typer.Option(
+        100.0, help="Skin-pad return: distance along the nerve (mm; §7 return_pad_distance_mm)."
+    ),
     fibers_per_class: int | None = typer.Option(
         None, help="Fibers per class per fascicle (default 50/50/30)."
     ),
@@ -98,6 +104,9 @@ def map_command(
     if return_kind not in RETURNS:
         raise InputError("return", return_kind, f"must be one of {', '.join(RETURNS)}")
     check_int("--workers", workers, low=0, high=1024)
+    returns = ReturnElectrode(
+        return_kind, pad_diameter_mm=pad_diameter_mm, pad_distance_mm=pad_distance_mm
+    )
     if seed is not None and not 0 <= seed < 2**32:
         raise InputError("seed", seed, "must be in [0, 2**32)")
     if not (0.0 <= distance_mm <= 30.0):
@@ -121,7 +130,7 @@ def map_command(
                 electrode=electrode,
                 distance_mm=distance_mm,
                 angle_deg=angle_deg,
-                return_electrode=ReturnElectrode(return_kind),
+                return_electrode=returns,
                 perineurium=PERINEURIUM[perineurium],
                 mesh_level=mesh,
                 fibers_per_class=fibers_per_class,

@@ -206,6 +206,8 @@ class NerveMap:
     placements: tuple[LeadPlacement, ...] = ()
     return_kind: str = "far_ground"
     max_amplitude_ma: float = 200.0
+    return_pad_diam_mm: float | None = None
+    return_pad_distance_mm: float | None = None
 
     # --- selections ---------------------------------------------------------------------
     @property
@@ -408,6 +410,8 @@ class NerveMap:
                 "lead": self.program.leads[0],
                 "kind": self.electrode,
                 "return": self.return_kind,
+                "return_pad_diam_mm": self.return_pad_diam_mm,
+                "return_pad_distance_mm": self.return_pad_distance_mm,
             },
             "sensation_threshold_ma": sensation,
             "discomfort_threshold_ma": discomfort,
@@ -539,6 +543,11 @@ def pns_map(
                 perineurium=perineurium, mesh_level=mesh_level, **(conductor_options or {}),
             )  # fmt: skip
     length_mm = float(getattr(getattr(conductor, "model", None), "length_mm", 60.0))
+    pad = getattr(getattr(conductor, "model", None), "return_pad", None)
+    pad_diam = pad_distance = None
+    if ret.kind == "skin_pad":  # the pad as modelled (pulled in to fit a short model)
+        pad_diam = 2.0 * float(pad["radius_mm"]) if pad else ret.pad_diameter_mm
+        pad_distance = float(pad["distance_mm"]) if pad else ret.pad_distance_mm
     models = class_models()
     unknown = [k for k in classes if k not in CLASSES]
     if unknown or not classes:
@@ -562,6 +571,7 @@ def pns_map(
         sensation_min_fibers=sensation_min_fibers, motor_twitch_fraction=motor_twitch_fraction,
         coverage_fraction=coverage_fraction, placements=tuple(placements),
         return_kind=ret.kind, max_amplitude_ma=max_amplitude_ma,
+        return_pad_diam_mm=pad_diam, return_pad_distance_mm=pad_distance,
     )  # fmt: skip
 
 
