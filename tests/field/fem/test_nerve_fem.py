@@ -189,8 +189,8 @@ def test_mesh_convergence_of_the_potential(shared_cache: Path) -> None:
 @pytest.mark.xfail(
     strict=True,
     reason="P2 [ours] 2 %: the second difference of the centre-line potential (0.1 mm steps) on "
-    "the medium mesh is 4.18 % off the fine mesh's (coarse 15.6 %); the threshold of a 5.7 µm fiber "
-    "differs by 1.47 % (test_mesh_convergence_of_the_threshold)",
+    "the medium mesh is 4.18 % off the fine mesh's (coarse 15.6 %); the threshold of a 5.7 µm "
+    "fiber differs by 1.47 % (test_mesh_convergence_of_the_threshold)",
 )
 def test_mesh_convergence_of_the_activating_function(shared_cache: Path) -> None:
     medium = _profile(NerveFEM(one_fascicle(), mesh_level="medium", cache_dir=shared_cache))
