@@ -95,14 +95,22 @@ def test_a_restore_outside_the_program_or_in_mri_mode_is_refused(signed_in, db_p
     assert audit_rows(db_path)[-1]["outcome"] == "refused"
 
 
-def test_the_page_offers_a_restore_per_area_after_all_off(signed_in) -> None:
-    pat, token = _two_areas(signed_in)
-    _put(pat, token, active_slot=1, stimulation_on=True)
+def _presser(pat, token: str):  # type: ignore[no-untyped-def]
+    """A button of the controller page: ``press(action, **form)`` at the state's version."""
 
     def press(action: str, **form: str):  # type: ignore[no-untyped-def]
         version = str(pat.get(API).json()["version"])
         data = {"csrf_token": token, "version": version, "action": action, **form}
         return pat.post("/controller", data=data, follow_redirects=False)
+
+    return press
+
+
+def test_the_page_offers_a_restore_per_area_after_all_off(signed_in) -> None:
+    pat, token = _two_areas(signed_in)
+    _put(pat, token, active_slot=1, stimulation_on=True)
+
+    press = _presser(pat, token)
 
     assert "Turn all stimulation off?" in press("all_off").text
     assert press("all_off_confirm").status_code == 303
@@ -261,10 +269,7 @@ def test_the_page_steps_each_area_within_the_patient_range(signed_in, db_path) -
     pat, token = _two_areas(signed_in)
     _put(pat, token, active_slot=1, stimulation_on=True)
 
-    def press(action: str, **form: str):  # type: ignore[no-untyped-def]
-        version = str(pat.get(API).json()["version"])
-        data = {"csrf_token": token, "version": version, "action": action, **form}
-        return pat.post("/controller", data=data, follow_redirects=False)
+    press = _presser(pat, token)
 
     html = pat.get("/controller").text
     assert '<th scope="col">Level (mA)</th>' in html

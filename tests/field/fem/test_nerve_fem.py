@@ -125,6 +125,23 @@ def test_thin_layer_matches_the_meshed_perineurium(shared_cache: Path) -> None:
     assert err2 < 0.05, f"second difference: thin layer {100 * err2:.2f} % off the meshed layer"
 
 
+def _assert_centre_thresholds_agree(
+    fem: NerveFEM, reference: NerveFEM, tolerance: float, label: str, names: tuple[str, str]
+) -> None:
+    """The 5.7 µm MRG threshold at each fascicle's centre (E1 cathode, E2 anode, 100 µs) with
+    ``fem``'s field within ``tolerance`` (relative) of ``reference``'s; prints both."""
+    for _, e in fem.model.fascicles():  # the thin-layer model: its fascicles by name
+        x_mm, y_mm = e["center_xy_mm"]
+        t, t_ref = (
+            centre_line_threshold_ma(f, 5.7, x_mm, currents=(1.0, -1.0), y_mm=y_mm)
+            for f in (fem, reference)
+        )
+        err = abs(t - t_ref) / t_ref
+        text = f"{e['name']}: {names[0]} {t:.5f} mA, {names[1]} {t_ref:.5f} mA"
+        print(f"{label} {text}, {100 * err:.2f} %")
+        assert err < tolerance, text
+
+
 @pytest.mark.slow
 def test_thin_layer_thresholds_match_the_meshed_perineurium(shared_cache: Path) -> None:
     """P1 (peripheral-nerve.md §5) on thresholds: a 5.7 µm MRG fiber at each fascicle's centre,
@@ -140,16 +157,7 @@ def test_thin_layer_thresholds_match_the_meshed_perineurium(shared_cache: Path) 
     thin = NerveFEM(one_fascicle("thin-layer", length_mm=12.0), mesh_level="fine",
                     cache_dir=shared_cache)  # fmt: skip
     meshed = NerveFEM(one_fascicle("meshed", length_mm=12.0), cache_dir=shared_cache)
-    for _, e in thin.model.fascicles():
-        x_mm, y_mm = e["center_xy_mm"]
-        t_thin, t_mesh = (
-            centre_line_threshold_ma(fem, 5.7, x_mm, currents=(1.0, -1.0), y_mm=y_mm)
-            for fem in (thin, meshed)
-        )
-        err = abs(t_thin - t_mesh) / t_mesh
-        print(f"P1 {e['name']}: thin layer {t_thin:.5f} mA, meshed {t_mesh:.5f} mA, "
-              f"{100 * err:.2f} %")  # fmt: skip
-        assert err < 0.05, f"{e['name']}: thin layer {t_thin:.5f} mA, meshed {t_mesh:.5f} mA"
+    _assert_centre_thresholds_agree(thin, meshed, 0.05, "P1", ("thin layer", "meshed"))
 
 
 @pytest.mark.slow
@@ -163,16 +171,7 @@ def test_mesh_convergence_of_the_threshold(shared_cache: Path) -> None:
                  cache_dir=shared_cache)
         for level in ("medium", "fine")
     )  # fmt: skip
-    for _, e in fine.model.fascicles():
-        x_mm, y_mm = e["center_xy_mm"]
-        t_medium, t_fine = (
-            centre_line_threshold_ma(fem, 5.7, x_mm, currents=(1.0, -1.0), y_mm=y_mm)
-            for fem in (medium, fine)
-        )
-        err = abs(t_medium - t_fine) / t_fine
-        print(f"P1 h/2 {e['name']}: medium {t_medium:.5f} mA, fine {t_fine:.5f} mA, "
-              f"{100 * err:.2f} %")  # fmt: skip
-        assert err < 0.02, f"{e['name']}: medium {t_medium:.5f} mA, fine {t_fine:.5f} mA"
+    _assert_centre_thresholds_agree(medium, fine, 0.02, "P1 h/2", ("medium", "fine"))
 
 
 @pytest.mark.slow
