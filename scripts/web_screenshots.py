@@ -1,10 +1,10 @@
-"""The web clinic's screenshots in docs/images/ (docs/web.md, README): the program editor and the
+"""The web clinic's screenshots in docs/img/ (docs/web.md, README): the program editor and the
 coverage map of the demo patient FBSS-01, taken in headless Chromium from a fresh demo clinic.
 
 Needs the ``web`` and ``dev`` extras (Playwright) and a ``chromium`` on PATH (Debian:
 ``apt-get install chromium``). Run from the repository root::
 
-    python scripts/web_screenshots.py [--out docs/images]
+    python scripts/web_screenshots.py [--out docs/img]
 
 It starts ``neurostim clinic serve --demo`` on a free loopback port with a throw-away database,
 signs in as ``clin1``, opens the program editor of slot 1, applies the demo's "Leg tonic" bipole
@@ -57,7 +57,7 @@ def _serve(db: Path, port: int) -> subprocess.Popen[bytes]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
     parser.add_argument("--slot", type=int, default=1)
     parser.add_argument(
         "--amplitude-ma",
