@@ -27,7 +27,6 @@ from neurostim.cli._common import (
     fail,
     guarded,
     print_json,
-    report_written,
     show,
     write_csv,
 )
@@ -319,11 +318,7 @@ def run_command(
     data = result.to_dict()
     if output is not None:
         write_text(output, json.dumps(data, indent=2) + "\n", field="output")
-    if json_out:
-        print_json(data)
-        return
-    _print_run(data)
-    report_written(output)
+    show(data, json_out, _print_run, output)
 
 
 def _print_run(d: dict[str, Any]) -> None:

@@ -18,8 +18,7 @@ from neurostim.cli._common import (
     err_console,
     fail,
     guarded,
-    print_json,
-    report_written,
+    show,
 )
 from neurostim.device import check_program
 from neurostim.errors import InputError
@@ -234,11 +233,7 @@ def run_command(
         write_text(output, json.dumps(data, indent=2) + "\n", field="output")
     if plot is not None:
         plot_run(result, plot)
-    if json_out:
-        print_json(data)
-    else:
-        _print(result)
-        report_written(output, plot)
+    show(data, json_out, lambda _: _print(result), output, plot)
 
 
 run_command = guarded(run_command)

@@ -26,9 +26,9 @@ class Job:
     ``failed`` (with ``message``)."""
 
     key: str
+    level: str
     status: str = "computing"
     message: str = ""
-    level: str = "T10"
 
 
 _JOBS: dict[str, Job] = {}
@@ -67,8 +67,9 @@ def start(key: str, program: Any, level: str, on_done: Callable[[str], None] | N
         if found is not None and found.status in ("computing", "ok"):
             return found
         if sum(j.status == "computing" for j in _JOBS.values()) >= MAX_RUNNING:
-            return Job(key, "failed", "another coverage table is being built; try again later")
-        new = Job(key, level=level)
+            busy = "another coverage table is being built; try again later"
+            return Job(key, level, "failed", busy)
+        new = Job(key, level)
         _JOBS[job_key(key, level)] = new
 
     def run() -> None:

@@ -161,6 +161,27 @@ def controller_page(
     return _page(request, conn, principal, _own(conn, request, principal))
 
 
+def _current_level(
+    view: dict[str, Any], action: str, area: int | None
+) -> tuple[float, list[dict[str, Any]]]:
+    """The level a step button starts from: the program in use's, or for ``area_up`` /
+    ``area_down`` that area's; else the refusal (no program in use, no such area)."""
+    if action.startswith("area_"):
+        levels = {a["area"]: a["amplitude_ma"] for a in view["areas"]}
+        if area in levels:
+            return levels[area], []
+        allowed = (
+            f"an area of the program in use: 1..{len(levels)}"
+            if levels
+            else ("choose a program first")
+        )
+        return 0.0, [{"field": "area", "value": area, "allowed": allowed}]
+    active = next((g for g in view["programs"] if g["slot"] == view["active_slot"]), None)
+    if active is None:
+        return 0.0, [{"field": "active_slot", "value": None, "allowed": "choose a program first"}]
+    return float(active["amplitude_ma"]), []
+
+
 @router.post("/controller", response_class=HTMLResponse)
 def controller_submit(
     request: Request,
@@ -188,49 +209,21 @@ def controller_submit(
         change["mri_mode"] = action == "mri_on"
     elif action == "restore_area":
         change["restore_area"] = area
-    elif action in ("area_up", "area_down"):
-        view = controller_view(conn, p.id)
-        levels = {a["area"]: a["amplitude_ma"] for a in view["areas"]}
-        if area not in levels:
-            allowed = (
-                f"an area of the program in use: 1..{len(levels)}"
-                if levels
-                else "choose a program first"
-            )
-            errors = [{"field": "area", "value": area, "allowed": allowed}]
+    else:  # a level step: the program in use ("up", "down") or one area of it
+        level, errors = _current_level(controller_view(conn, p.id), action, area)
+        if errors:
             return _page(request, conn, principal, p, 422, errors=errors)
         target = amplitude_step(
-            str(p.record.get("stimulator")), levels[area], 1 if action == "area_up" else -1
+            str(p.record.get("stimulator")), level, 1 if action.endswith("up") else -1
         )
         if target is None:
             errors = [
-                {
-                    "field": "amplitude_ma",
-                    "value": levels[area],
-                    "allowed": "the end of the stimulator's range",
-                }
-            ]
+                {"field": "amplitude_ma", "value": level,
+                 "allowed": "the end of the stimulator's range"}
+            ]  # fmt: skip
             return _page(request, conn, principal, p, 422, errors=errors)
-        change["area"] = area
-        change["amplitude_ma"] = target
-    else:
-        view = controller_view(conn, p.id)
-        active = next((g for g in view["programs"] if g["slot"] == view["active_slot"]), None)
-        if active is None:
-            errors = [{"field": "active_slot", "value": None, "allowed": "choose a program first"}]
-            return _page(request, conn, principal, p, 422, errors=errors)
-        target = amplitude_step(
-            str(p.record.get("stimulator")), active["amplitude_ma"], 1 if action == "up" else -1
-        )
-        if target is None:
-            errors = [
-                {
-                    "field": "amplitude_ma",
-                    "value": active["amplitude_ma"],
-                    "allowed": "the end of the stimulator's range",
-                }
-            ]
-            return _page(request, conn, principal, p, 422, errors=errors)
+        if action.startswith("area_"):
+            change["area"] = area
         change["amplitude_ma"] = target
     answer = apply_change(conn, request, principal, p.id, ControllerChange(**change))
     if answer.status_code == 200:
